@@ -1,0 +1,16 @@
+"""An SMSC sandbox: the documented API in memory, for tests and the demo."""
+
+from bot.sandbox.server import Fault, RecordedRequest, SandboxServer
+from bot.sandbox.state import SandboxState
+
+DEFAULT_LOGIN = "demo"
+DEFAULT_PASSWORD = "demo"  # noqa: S105 - the sandbox's published demo account
+
+__all__ = [
+    "DEFAULT_LOGIN",
+    "DEFAULT_PASSWORD",
+    "Fault",
+    "RecordedRequest",
+    "SandboxServer",
+    "SandboxState",
+]

@@ -1,0 +1,88 @@
+"""The SMSC client one chat uses: its credentials, its endpoint, and the shared transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.smsc.contacts import ContactBook
+from bot.smsc.credentials import Credentials
+from bot.smsc.documents import Documents
+from bot.smsc.downloads import Downloads
+from bot.smsc.models import Balance
+from bot.smsc.policy import Operation
+from bot.smsc.regions import Endpoint
+from bot.smsc.senders import Senders
+from bot.smsc.transport import SmscTransport, Upload, clean_params
+
+
+class SmscClient:
+    """``client.phones.block(...)``, ``client.senders.list(...)``: one attribute per script.
+
+    Cheap to build per update; everything costly lives in the shared :class:`SmscTransport`.
+    ``max_wait`` bounds how long a call may wait for the rate limiter (None: as long as needed).
+    """
+
+    def __init__(
+        self,
+        transport: SmscTransport,
+        credentials: Credentials,
+        endpoint: Endpoint,
+        *,
+        max_wait: float | None = None,
+    ) -> None:
+        self.transport = transport
+        self.credentials = credentials
+        self.endpoint = endpoint
+        self.max_wait = max_wait
+        self.phones = ContactBook(self, "phones", "phone", group_type=0)
+        self.mails = ContactBook(self, "mails", "mail", group_type=1)
+        self.senders = Senders(self)
+        self.documents = Documents(self)
+        self.downloads = Downloads(self)
+
+    def __repr__(self) -> str:
+        return f"SmscClient({self.credentials!r}, {self.endpoint.base_url!r})"
+
+    async def balance(self, *, currency: bool = True) -> Balance:
+        payload = await self.call("balance", "", {"cur": currency})
+        return Balance.model_validate(payload)
+
+    async def call(
+        self,
+        script: str,
+        action: str,
+        params: dict[str, Any],
+        *,
+        flag: object = 1,
+        raw: bool = False,
+        upload: Upload | None = None,
+    ) -> Any:
+        return await self.transport.call(
+            self.endpoint,
+            self.credentials,
+            _operation(script, action, params, flag),
+            raw=raw,
+            upload=upload,
+            max_wait=self.max_wait,
+        )
+
+    @asynccontextmanager
+    async def stream(
+        self, script: str, action: str, params: dict[str, Any]
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        async with self.transport.stream(
+            self.endpoint,
+            self.credentials,
+            _operation(script, action, params, 1),
+            max_wait=self.max_wait,
+        ) as chunks:
+            yield chunks
+
+
+def _operation(script: str, action: str, params: dict[str, Any], flag: object) -> Operation:
+    rendered = clean_params(params)
+    if action:
+        rendered[action] = str(flag)
+    return Operation.build(script, action, rendered)

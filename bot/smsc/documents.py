@@ -1,0 +1,86 @@
+"""Invoices and acts for sub-clients: ``documents.php``."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from bot.smsc._resource import Resource
+from bot.smsc.errors import SmscBadResponseError, decode_text, raise_for_error
+from bot.smsc.models import Invoice
+from bot.smsc.transport import RawAnswer, parse_multipart
+
+
+class Documents(Resource):
+    script = "documents"
+
+    async def create_invoice(
+        self,
+        amount: Decimal,
+        *,
+        user: str | None = None,
+        user_id: int | None = None,
+        service: str | None = None,
+    ) -> Invoice:
+        """Create an invoice; the answer carries its id, sum and PDF in one multipart body."""
+        if amount <= 0:
+            raise ValueError("an invoice sum must be positive")
+        params = _sub_client(user, user_id) | {"sum": f"{amount:.2f}", "service": service}
+        answer = await self._client.call(self.script, "add_account", params, raw=True)
+        return _invoice(answer, self.script)
+
+    async def get_invoice(
+        self, invoice_id: int, *, user: str | None = None, user_id: int | None = None
+    ) -> bytes:
+        params = _sub_client(user, user_id) | {"id": invoice_id}
+        return _pdf(await self._client.call(self.script, "get_account", params, raw=True))
+
+    async def get_act(
+        self,
+        *,
+        act_id: int | None = None,
+        number: str | None = None,
+        user: str | None = None,
+        user_id: int | None = None,
+    ) -> bytes:
+        if (act_id is None) == (number is None):
+            raise ValueError("name an act either by its id or by its number")
+        params = _sub_client(user, user_id) | {"id": act_id, "num": number}
+        return _pdf(await self._client.call(self.script, "get_act", params, raw=True))
+
+
+def _sub_client(user: str | None, user_id: int | None) -> dict[str, Any]:
+    if (user is None) == (user_id is None):
+        raise ValueError("name the sub-client either by login or by id")
+    return {"user": user, "user_id": user_id}
+
+
+def _pdf(answer: RawAnswer) -> bytes:
+    if answer.media_type != "application/pdf" and not answer.body.startswith(b"%PDF"):
+        raise SmscBadResponseError("SMSC did not send a PDF on documents.php")
+    return answer.body
+
+
+def _invoice(answer: RawAnswer, script: str) -> Invoice:
+    details: dict[str, Any] | None = None
+    pdf: bytes | None = None
+    for part in parse_multipart(answer, script):
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        media_type = part.get_content_type()
+        if media_type == "application/json" or (details is None and payload.lstrip()[:1] == b"{"):
+            try:
+                details = json.loads(decode_text(payload))
+            except ValueError:
+                raise SmscBadResponseError("the invoice answer's JSON part is not JSON") from None
+            raise_for_error(details, script)
+        elif media_type == "application/pdf" or payload.startswith(b"%PDF"):
+            pdf = payload
+    if details is None or pdf is None:
+        raise SmscBadResponseError("the invoice answer lacks its JSON part or its PDF")
+    try:
+        return Invoice(id=details["id"], sum=details["sum"], pdf=pdf)
+    except (KeyError, ValueError):
+        raise SmscBadResponseError("the invoice answer has no id or sum") from None

@@ -1,0 +1,182 @@
+"""Everything the SMSC client raises, rooted in :class:`SmscError`.
+
+Provider errors arrive with HTTP 200 and a numeric code; each documented code has its own class
+so that callers catch classes and never compare strings. Messages never carry a URL or a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, ClassVar
+
+
+class SmscError(Exception):
+    """Base class of every error the SMSC client raises."""
+
+
+class SmscApiError(SmscError):
+    """SMSC answered the request with an error code."""
+
+    code: ClassVar[int] = 0
+
+    def __init__(self, text: str, *, code: int | None = None, script: str | None = None) -> None:
+        self.text = text
+        self.script = script
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        where = f" on {script}.php" if script else ""
+        super().__init__(f"SMSC error {self.code}{where}: {text}")
+
+
+class BadParametersError(SmscApiError):
+    code = 1
+
+
+class AuthenticationError(SmscApiError):
+    """Wrong login or password, or the IP is not in the account's allowed list."""
+
+    code = 2
+
+
+class NotFoundError(SmscApiError):
+    """No records found (on a list this means an empty list, not a failure)."""
+
+    code = 3
+
+
+class IpBlockedError(SmscApiError):
+    """The IP is temporarily blocked after too many erroneous requests: back off hard."""
+
+    code = 4
+
+
+class OperationFailedError(SmscApiError):
+    """The operation failed, or (on downloads.php) the task or file does not exist."""
+
+    code = 5
+
+
+class InvalidPhoneError(SmscApiError):
+    code = 7
+
+
+class CodeUndeliverableError(SmscApiError):
+    code = 8
+
+
+class RateLimitError(SmscApiError):
+    """SMSC refused a repeated or too concurrent request (error 9)."""
+
+    code = 9
+
+
+class CodeAlreadySentError(SmscApiError):
+    """A confirmation code was sent recently; the provider allows another in 8 hours."""
+
+    code = 10
+
+
+class WrongCodeError(SmscApiError):
+    code = 11
+
+
+class UnknownApiError(SmscApiError):
+    """An error code the documentation does not list."""
+
+
+_BY_CODE: dict[int, type[SmscApiError]] = {
+    cls.code: cls
+    for cls in (
+        BadParametersError,
+        AuthenticationError,
+        NotFoundError,
+        IpBlockedError,
+        OperationFailedError,
+        InvalidPhoneError,
+        CodeUndeliverableError,
+        RateLimitError,
+        CodeAlreadySentError,
+        WrongCodeError,
+    )
+}
+
+
+def api_error(code: int, text: str, script: str | None = None) -> SmscApiError:
+    cls = _BY_CODE.get(code)
+    if cls is None:
+        return UnknownApiError(text, code=code, script=script)
+    return cls(text, script=script)
+
+
+class SmscTransportError(SmscError):
+    """The request did not produce a usable answer from SMSC."""
+
+
+class SmscConnectionError(SmscTransportError):
+    """No host of the region could be reached."""
+
+
+class SmscTimeoutError(SmscTransportError):
+    """SMSC did not answer in time."""
+
+
+class SmscHttpError(SmscTransportError):
+    def __init__(self, status: int, script: str) -> None:
+        self.status = status
+        self.script = script
+        super().__init__(f"SMSC answered HTTP {status} on {script}.php")
+
+
+class SmscBadResponseError(SmscTransportError):
+    """The body is neither the expected answer nor a recognisable error."""
+
+
+class ClientRateLimitError(SmscError):
+    """The bot's own limiter held the request back so that SMSC does not answer error 9."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"too many similar requests to SMSC; try again in {self.retry_after} s")
+
+
+class SmscValidationError(SmscError, ValueError):
+    """A request was refused before sending because it breaks a documented constraint."""
+
+
+_PLAIN_ERROR = re.compile(r"^\s*ERROR\s*=\s*(\d+)\s*(?:\((.*)\))?", re.DOTALL)
+
+
+def decode_text(body: bytes) -> str:
+    # Every request asks for charset=utf-8, yet answers have been seen labelled windows-1251:
+    # trust what was asked for and fall back only when the bytes are not UTF-8 at all.
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1251", errors="replace")
+
+
+def raise_for_error(payload: Any, script: str) -> None:
+    if isinstance(payload, dict) and ("error_code" in payload or "error" in payload):
+        try:
+            code = int(payload.get("error_code", 0))
+        except (TypeError, ValueError):
+            code = 0
+        raise api_error(code, str(payload.get("error", "")), script)
+
+
+def parse_json_answer(body: bytes, script: str) -> Any:
+    """Decode a fmt=3 answer, raising the matching error class for any error form."""
+    text = decode_text(body)
+    plain = _PLAIN_ERROR.match(text)
+    if plain:
+        raise api_error(int(plain.group(1)), (plain.group(2) or "").strip(), script)
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise SmscBadResponseError(
+            f"SMSC sent a body that is not JSON on {script}.php ({len(body)} bytes)"
+        ) from None
+    raise_for_error(payload, script)
+    return payload

@@ -1,0 +1,55 @@
+"""Where the SMSC API lives: the provider's regional sites and custom mirrors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Region(StrEnum):
+    RU = "ru"
+    UA = "ua"
+    KZ = "kz"
+    COM = "com"
+
+
+# The provider's own libraries fall back to a www2 host of the same domain on a connection
+# error; smsc.ua publishes no backup host.
+_HOSTS: dict[Region, tuple[str, tuple[str, ...]]] = {
+    Region.RU: ("https://smsc.ru", ("https://www2.smsc.ru",)),
+    Region.UA: ("https://smsc.ua", ()),
+    Region.KZ: ("https://smsc.kz", ("https://www2.smsc.kz",)),
+    Region.COM: ("https://smscentre.com", ("https://www2.smscentre.com",)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A base URL to call and the backup hosts to try when it cannot be reached."""
+
+    base_url: str
+    backups: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", _normalise(self.base_url))
+        object.__setattr__(self, "backups", tuple(_normalise(url) for url in self.backups))
+
+    @classmethod
+    def for_region(cls, region: Region | str) -> Endpoint:
+        base, backups = _HOSTS[Region(region)]
+        return cls(base, backups)
+
+    @staticmethod
+    def script_url(base: str, script: str) -> str:
+        return f"{base}/sys/{script}.php"
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.base_url, *self.backups)
+
+
+def _normalise(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"an SMSC base URL must start with http:// or https://, got {url!r}")
+    return url

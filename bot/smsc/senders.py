@@ -1,0 +1,123 @@
+"""Sender names (Sender ID) and their per-operator registration: ``senders.php``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from bot.smsc._resource import Resource, created_id
+from bot.smsc.errors import SmscValidationError
+from bot.smsc.models import (
+    REGISTRATION_DETAILS,
+    OperatorRegistration,
+    Sender,
+    SenderDocument,
+    smsc_date,
+)
+from bot.smsc.transport import Upload
+
+MAX_DOCUMENT_BYTES = 3 * 1024 * 1024
+DOCUMENT_EXTENSIONS = frozenset({"jpg", "jpeg", "tif", "tiff", "pdf", "png", "zip", "rar"})
+MAX_LIST = 15000
+
+
+class Senders(Resource):
+    script = "senders"
+
+    async def list(
+        self,
+        *,
+        all: bool = True,  # noqa: A002 - the provider's own name for it
+        operators: bool = False,
+        changed_since: date | None = None,
+        prev_id: int | None = None,
+        count: int | None = None,
+        files: bool = False,
+        user: str | None = None,
+    ) -> list[Sender]:
+        if count is not None and not 1 <= count <= MAX_LIST:
+            raise ValueError(f"a page holds 1 to {MAX_LIST} sender names")
+        return await self._list(
+            "get",
+            {
+                "all": 1 if all else 0,
+                "operators": operators,
+                "from_date": smsc_date(changed_since) if changed_since else None,
+                "prev_id": prev_id,
+                "cnt": count,
+                "files": files,
+                "user": user,
+            },
+            Sender,
+        )
+
+    async def add(
+        self,
+        name: str,
+        *,
+        comment: str | None = None,
+        operators: Iterable[OperatorRegistration] = (),
+        details: Mapping[str, str] | None = None,
+        document: SenderDocument | None = None,
+        doc_info: str | None = None,
+    ) -> int:
+        chosen = [OperatorRegistration(op) for op in operators]
+        details = dict(details or {})
+        for operator in chosen:
+            required = REGISTRATION_DETAILS.get(operator, ())
+            missing = [key for key in required if not details.get(key)]
+            if missing:
+                raise SmscValidationError(
+                    f"registration {operator.value} needs: {', '.join(missing)}"
+                )
+        params: dict[str, Any] = {"sender": name, "cmt": comment, "doc_info": doc_info}
+        params.update({operator.value: True for operator in chosen})
+        params.update(details)
+        payload = await self._client.call(self.script, "add", params, upload=_upload(document))
+        return created_id(payload, self.script)
+
+    async def change(
+        self,
+        *,
+        name: str | None = None,
+        sender_id: int | None = None,
+        comment: str | None = None,
+        document: SenderDocument | None = None,
+        doc_info: str | None = None,
+    ) -> None:
+        params = _target(name, sender_id) | {"cmt": comment, "doc_info": doc_info}
+        await self._client.call(self.script, "chg", params, upload=_upload(document))
+
+    async def delete(self, *, name: str | None = None, sender_id: int | None = None) -> None:
+        await self._call("del", _target(name, sender_id))
+
+    async def send_code(
+        self, name: str, *, site: str | None = None, site_name: str | None = None
+    ) -> None:
+        await self._call("send_code", {"sender": name, "site": site, "site_name": site_name})
+
+    async def check_code(self, name: str, code: str) -> None:
+        await self._call("check_code", {"sender": name, "code": code})
+
+
+def _target(name: str | None, sender_id: int | None) -> dict[str, Any]:
+    if (name is None) == (sender_id is None):
+        raise ValueError("name a sender either by its name or by its id")
+    return {"sender": name} if name is not None else {"id": sender_id}
+
+
+def _upload(document: SenderDocument | None) -> Upload | None:
+    if document is None:
+        return None
+    # Checked here, before any byte is sent: the provider refuses more than 3 MB anyway,
+    # after the whole upload.
+    if len(document.content) > MAX_DOCUMENT_BYTES:
+        raise SmscValidationError(
+            f"the document is {len(document.content) / 1048576:.1f} MB; SMSC accepts at most 3 MB"
+        )
+    extension = PurePath(document.filename).suffix.lower().lstrip(".")
+    if extension not in DOCUMENT_EXTENSIONS:
+        raise SmscValidationError("SMSC accepts documents in jpg, tif, pdf, png, zip or rar only")
+    return Upload("file", document.filename, document.content, document.content_type)

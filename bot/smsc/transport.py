@@ -1,0 +1,302 @@
+"""The one place where SMSC requests are built, sent, limited and decoded."""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+import httpx
+
+from bot.smsc.credentials import Credentials
+from bot.smsc.errors import (
+    SmscBadResponseError,
+    SmscConnectionError,
+    SmscHttpError,
+    SmscTimeoutError,
+    SmscTransportError,
+    parse_json_answer,
+)
+from bot.smsc.limiter import RateLimiter
+from bot.smsc.policy import Operation
+from bot.smsc.regions import Endpoint
+
+log = logging.getLogger("bot.smsc")
+
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+_BINARY_TYPES = ("application/pdf", "application/octet-stream", "text/csv")
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    field: str
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(slots=True)
+class RawAnswer:
+    content_type: str
+    body: bytes
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";")[0].strip().lower()
+
+
+class SmscTransport:
+    """Shared by every chat: one ``httpx.AsyncClient``, one limiter, one table of shared reads."""
+
+    def __init__(
+        self,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        limiter: RateLimiter | None = None,
+        max_connections: int = 200,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.limiter = limiter or RateLimiter()
+        self._http = http or httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={"User-Agent": "smsc-bot"},
+            follow_redirects=False,
+        )
+        self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> SmscTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        operation: Operation,
+        *,
+        raw: bool = False,
+        upload: Upload | None = None,
+        max_wait: float | None = None,
+    ) -> Any:
+        """Send one operation; JSON-decoded answer, or :class:`RawAnswer` when ``raw``."""
+        if not operation.is_read or upload is not None:
+            return await self._limited(endpoint, credentials, operation, raw, upload, max_wait)
+        # Identical reads at the same moment share one request: the provider would count each
+        # copy against its limit of three identical requests a minute.
+        key = (endpoint.base_url, credentials.identity, operation, raw)
+        shared = self._in_flight.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(
+                self._limited(endpoint, credentials, operation, raw, None, max_wait)
+            )
+            self._in_flight[key] = shared
+            shared.add_done_callback(lambda done: self._forget(key, done))
+        return await asyncio.shield(shared)
+
+    def _forget(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        if self._in_flight.get(key) is done:
+            del self._in_flight[key]
+        if not done.cancelled():
+            done.exception()  # marks it retrieved when every caller has gone away
+
+    async def _limited(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        operation: Operation,
+        raw: bool,
+        upload: Upload | None,
+        max_wait: float | None,
+    ) -> Any:
+        async with self.limiter.acquire(credentials.identity, operation.limits(), max_wait):
+            response = await self._post(endpoint, credentials, operation, upload)
+        answer = RawAnswer(_content_type(response), response.content)
+        if raw:
+            if answer.media_type in _BINARY_TYPES or answer.media_type.startswith("multipart/"):
+                return answer
+            # Anything else on a binary request is an error form, or garbage.
+            parse_json_answer(answer.body, operation.script)
+            raise _not_a_file(answer.media_type, operation.script)
+        return parse_json_answer(answer.body, operation.script)
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        operation: Operation,
+        *,
+        max_wait: float | None = None,
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Stream a file answer chunk by chunk; error answers raise before the first chunk."""
+        async with (
+            self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
+            self._open_stream(endpoint, credentials, operation) as response,
+        ):
+            media_type = RawAnswer(_content_type(response), b"").media_type
+            if media_type not in _BINARY_TYPES:
+                body = await response.aread()
+                parse_json_answer(body, operation.script)
+                raise _not_a_file(media_type, operation.script)
+            yield _guarded(response.aiter_bytes(), operation.script)
+
+    async def _post(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        operation: Operation,
+        upload: Upload | None,
+    ) -> httpx.Response:
+        files = None
+        if upload is not None:
+            files = {upload.field: (upload.filename, upload.content, upload.content_type)}
+        data = _form(credentials, operation)
+        return await self._send_with_fallback(
+            endpoint, operation, lambda url: self._http.post(url, data=data, files=files)
+        )
+
+    @asynccontextmanager
+    async def _open_stream(
+        self, endpoint: Endpoint, credentials: Credentials, operation: Operation
+    ) -> AsyncIterator[httpx.Response]:
+        data = _form(credentials, operation)
+        response = await self._send_with_fallback(
+            endpoint,
+            operation,
+            lambda url: self._http.send(
+                self._http.build_request("POST", url, data=data), stream=True
+            ),
+        )
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _send_with_fallback(
+        self,
+        endpoint: Endpoint,
+        operation: Operation,
+        send: Callable[[str], Awaitable[httpx.Response]],
+    ) -> httpx.Response:
+        hosts = _hosts(endpoint)
+        started = time.perf_counter()
+        for attempt, base in enumerate(hosts):
+            try:
+                response = await send(endpoint.script_url(base, operation.script))
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Only a request that never reached a host is safe to repeat elsewhere,
+                # writes included.
+                if attempt + 1 < len(hosts):
+                    log.warning(
+                        "smsc host unreachable, trying backup",
+                        extra={"script": operation.script, "error": type(exc).__name__},
+                    )
+                    continue
+                raise SmscConnectionError(
+                    f"cannot reach SMSC at {_host_of(base)} ({type(exc).__name__})"
+                ) from None
+            except httpx.TimeoutException as exc:
+                raise SmscTimeoutError(
+                    f"SMSC did not answer {operation.script}.php in time ({type(exc).__name__})"
+                ) from None
+            except httpx.HTTPError as exc:
+                raise SmscTransportError(
+                    f"request to {operation.script}.php failed ({type(exc).__name__})"
+                ) from None
+            log.debug(
+                "smsc answer",
+                extra={
+                    "script": operation.script,
+                    "action": operation.action,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            if response.status_code >= 400:
+                await response.aclose()
+                raise SmscHttpError(response.status_code, operation.script)
+            return response
+        raise AssertionError("unreachable: an endpoint always has a host")
+
+
+def _not_a_file(media_type: str, script: str) -> SmscBadResponseError:
+    return SmscBadResponseError(
+        f"SMSC sent {media_type or 'an untyped body'} where a file was expected on {script}.php"
+    )
+
+
+async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except httpx.TimeoutException as exc:
+        raise SmscTimeoutError(
+            f"SMSC stopped sending {script}.php in time ({type(exc).__name__})"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise SmscTransportError(
+            f"download from {script}.php failed ({type(exc).__name__})"
+        ) from None
+
+
+def _hosts(endpoint: Endpoint) -> tuple[str, ...]:
+    # One retry on one backup host: more would multiply the load of an outage.
+    return endpoint.hosts[:2]
+
+
+def _host_of(base: str) -> str:
+    return httpx.URL(base).host
+
+
+def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
+    # Credentials go in the POST body only: URLs end up in proxy and httpx logs.
+    form = dict(operation.params)
+    form.update(credentials.auth_params())
+    form["fmt"] = "3"
+    form["charset"] = "utf-8"
+    return form
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "")
+
+
+def parse_multipart(answer: RawAnswer, script: str) -> list[EmailMessage]:
+    """Split a multipart answer into its parts with the standard MIME parser."""
+    if not answer.media_type.startswith("multipart/"):
+        raise SmscBadResponseError(f"SMSC did not send a multipart answer on {script}.php")
+    header = f"Content-Type: {answer.content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(header + answer.body)
+    if not message.is_multipart():
+        raise SmscBadResponseError(f"SMSC sent a malformed multipart answer on {script}.php")
+    return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
+
+
+def clean_params(params: Mapping[str, object | None]) -> dict[str, str]:
+    """Drop unset parameters and render the rest as the provider expects them."""
+    rendered: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            rendered[key] = "1"
+        elif isinstance(value, (list, tuple)):
+            rendered[key] = ",".join(str(item) for item in value)
+        else:
+            rendered[key] = str(value)
+    return rendered
