@@ -77,6 +77,7 @@ class Fault:
     mode: str  # "slow", "http500", "garbage", "error", "reset"
     delay: float = 0.0
     code: int = 0
+    fmt: int | None = None  # answer an "error" in this form whatever the request asked
 
 
 @dataclass
@@ -274,7 +275,8 @@ class SandboxServer:
                 text="<html><body>Bad gateway</body></html>", content_type="text/html"
             )
         if fault.mode == "error":
-            body, content_type = render_error(fmt, fault.code, _TEXTS.get(fault.code, "error"))
+            form = fmt if fault.fmt is None else fault.fmt
+            body, content_type = render_error(form, fault.code, _TEXTS.get(fault.code, "error"))
             return web.Response(text=body, content_type=content_type, charset="utf-8")
         if fault.mode == "reset":
             assert request.transport is not None
