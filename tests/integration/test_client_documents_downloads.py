@@ -114,7 +114,9 @@ async def test_balance_with_login_and_with_apikey(
 async def test_wrong_password_is_authentication_error(
     transport: SmscTransport, sandbox: SandboxServer
 ) -> None:
-    wrong = SmscClient(transport, Credentials(LOGIN, "not-the-password"), Endpoint(sandbox.base_url))
+    wrong = SmscClient(
+        transport, Credentials(LOGIN, "not-the-password"), Endpoint(sandbox.base_url)
+    )
     with pytest.raises(AuthenticationError) as caught:
         await wrong.balance()
     assert caught.value.code == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from bot.sandbox import Fault, SandboxServer
 from bot.smsc import Credentials, Endpoint, SmscClient, SmscError, SmscTransport
 from tests.conftest import APIKEY, PASSWORD
@@ -22,10 +24,9 @@ async def test_no_credential_in_any_url_the_sandbox_saw(
         await each.documents.get_act(act_id=201, user="client1")
     await client.documents.create_invoice(Decimal("1"), user="client1")
     sandbox.set_fault(Fault("http500"))
-    try:
+    with pytest.raises(SmscError) as caught:
         await client.balance()
-    except SmscError as error:
-        assert PASSWORD not in str(error)
+    assert PASSWORD not in str(caught.value)
     assert len(sandbox.requests) >= 13
     for request in sandbox.requests:
         assert request.method == "POST"

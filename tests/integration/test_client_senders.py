@@ -63,7 +63,9 @@ async def test_list_with_files(client: SmscClient) -> None:
 async def test_add_with_operators_and_document_uploads_multipart(
     client: SmscClient, sandbox: SandboxServer
 ) -> None:
-    document = SenderDocument(filename="tm.pdf", content=b"%PDF-1.4 trademark", content_type="application/pdf")
+    document = SenderDocument(
+        filename="tm.pdf", content=b"%PDF-1.4 trademark", content_type="application/pdf"
+    )
     new_id = await client.senders.add(
         "NewBrand",
         comment="our brand",
@@ -91,8 +93,10 @@ async def test_document_over_3_mb_is_refused_before_sending(
 async def test_ukrainian_registration_needs_company_details(client: SmscClient) -> None:
     with pytest.raises(SmscValidationError, match="fio"):
         await client.senders.add("UaName", operators=[OperatorRegistration.UA_REG])
-    details = {k: "x" for k in ("fio", "inn", "site", "email", "address", "desc", "subj")}
-    assert await client.senders.add("UaName", operators=[OperatorRegistration.UA_REG], details=details)
+    details = dict.fromkeys(("fio", "inn", "site", "email", "address", "desc", "subj"), "x")
+    assert await client.senders.add(
+        "UaName", operators=[OperatorRegistration.UA_REG], details=details
+    )
 
 
 async def test_change_and_delete_by_name_and_by_id(

@@ -29,8 +29,9 @@ async def test_error_in_all_four_forms(sandbox: SandboxServer) -> None:
 async def test_success_forms(sandbox: SandboxServer) -> None:
     plain = await post(sandbox, "phones", login=LOGIN, psw=PASSWORD, add_group="1", name="G")
     assert plain.text.startswith("ID = ")
-    ok = await post(sandbox, "phones", login=LOGIN, psw=PASSWORD, del_black="1",
-                    phone="79990000001", fmt="1")
+    ok = await post(
+        sandbox, "phones", login=LOGIN, psw=PASSWORD, del_black="1", phone="79990000001", fmt="1"
+    )
     assert ok.text == "OK"
 
 
@@ -47,8 +48,10 @@ async def test_fourth_identical_request_in_a_window_is_error_9(sandbox: SandboxS
 async def test_fifteen_concurrent_requests_get_error_9(sandbox: SandboxServer) -> None:
     sandbox.latency = 0.2
     answers = await asyncio.gather(
-        *(post(sandbox, "phones", login=LOGIN, psw=PASSWORD, get="1", search=str(n), fmt="3")
-          for n in range(16))
+        *(
+            post(sandbox, "phones", login=LOGIN, psw=PASSWORD, get="1", search=str(n), fmt="3")
+            for n in range(16)
+        )
     )
     assert any(isinstance(a.json(), dict) and a.json().get("error_code") == 9 for a in answers)
 
@@ -56,8 +59,10 @@ async def test_fifteen_concurrent_requests_get_error_9(sandbox: SandboxServer) -
 async def test_control_hooks_over_http(sandbox: SandboxServer) -> None:
     async with httpx.AsyncClient() as http:
         await http.post(f"{sandbox.base_url}/_sandbox/tasks/{LOGIN}/4", json={"status": 2})
-        await http.post(f"{sandbox.base_url}/_sandbox/senders/{LOGIN}/2",
-                        json={"status": 1, "operators": {"mts_step": 2}})
+        await http.post(
+            f"{sandbox.base_url}/_sandbox/senders/{LOGIN}/2",
+            json={"status": 1, "operators": {"mts_step": 2}},
+        )
     account = sandbox.state.accounts[LOGIN]
     assert account.tasks[4].status == 2
     assert account.tasks[4].size > 0

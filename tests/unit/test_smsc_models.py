@@ -47,8 +47,14 @@ def test_contact_groups_and_mail_fields() -> None:
 
 def test_sender_collects_every_operator_status_and_unknown_codes() -> None:
     sender = Sender.model_validate(
-        {"id": "9", "sender": "Shop", "status": "1", "mts_step_status": "2",
-         "brand_new_status": 6, "ua_int_status": ""}
+        {
+            "id": "9",
+            "sender": "Shop",
+            "status": "1",
+            "mts_step_status": "2",
+            "brand_new_status": 6,
+            "ua_int_status": "",
+        }
     )
     assert sender.operators["mts_step"] is OperatorStatus.APPROVED
     assert sender.operators["brand_new"] == 6

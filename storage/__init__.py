@@ -1,0 +1,94 @@
+"""Persistence on SQLite: chats, their encrypted SMSC credentials, settings, watch state, audit.
+
+Imports nothing from aiogram or from the ``bot`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.audit import AuditRepository
+from storage.chats import ChatsRepository
+from storage.credentials import CredentialsRepository, RotationReport
+from storage.crypto import Keyring, generate_key, parse_keys
+from storage.database import Database
+from storage.errors import (
+    CorruptDatabaseError,
+    CredentialsUnreadableError,
+    DatabaseLockedError,
+    InvalidKeyError,
+    NoKeyConfiguredError,
+    SchemaTooNewError,
+    StorageError,
+    StorageFullError,
+)
+from storage.models import (
+    AuditEntry,
+    AuthKind,
+    ChatCredentials,
+    ChatSettings,
+    NotificationKind,
+    SeenSender,
+    SeenTask,
+)
+from storage.settings import SettingsRepository
+from storage.watch import WatchRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """The database and every repository on it, built once by the application."""
+
+    database: Database
+    credentials: CredentialsRepository
+    settings: SettingsRepository
+    watch: WatchRepository
+    audit: AuditRepository
+    chats: ChatsRepository
+
+    @classmethod
+    async def open(cls, path: str | Path, keyring: Keyring) -> Storage:
+        database = await Database.open(path)
+        credentials = CredentialsRepository(database, keyring)
+        return cls(
+            database=database,
+            credentials=credentials,
+            settings=SettingsRepository(database),
+            watch=WatchRepository(database),
+            audit=AuditRepository(database),
+            chats=ChatsRepository(database, credentials),
+        )
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+__all__ = [
+    "AuditEntry",
+    "AuditRepository",
+    "AuthKind",
+    "ChatCredentials",
+    "ChatSettings",
+    "ChatsRepository",
+    "CorruptDatabaseError",
+    "CredentialsRepository",
+    "CredentialsUnreadableError",
+    "Database",
+    "DatabaseLockedError",
+    "InvalidKeyError",
+    "Keyring",
+    "NoKeyConfiguredError",
+    "NotificationKind",
+    "RotationReport",
+    "SchemaTooNewError",
+    "SeenSender",
+    "SeenTask",
+    "SettingsRepository",
+    "Storage",
+    "StorageError",
+    "StorageFullError",
+    "WatchRepository",
+    "generate_key",
+    "parse_keys",
+]

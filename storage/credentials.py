@@ -1,0 +1,165 @@
+"""Each chat's SMSC credentials, encrypted at rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.crypto import Keyring, Sealed
+from storage.database import Database, utcnow
+from storage.errors import CredentialsUnreadableError
+from storage.models import AuthKind, ChatCredentials
+
+_COLUMNS = "chat_id, region, base_url, login, auth_kind, key_id, nonce, secret, set_by, set_at"
+
+
+@dataclass(frozen=True, slots=True)
+class RotationReport:
+    changed: int
+    unreadable: tuple[int, ...]
+
+
+class CredentialsRepository:
+    def __init__(self, database: Database, keyring: Keyring) -> None:
+        self._db = database
+        self._keyring = keyring
+
+    async def save(
+        self,
+        chat_id: int,
+        *,
+        auth_kind: AuthKind,
+        secret: str,
+        set_by: int,
+        login: str | None = None,
+        region: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        if region is None and base_url is None:
+            raise ValueError("credentials need a region or a base URL")
+        sealed = self._keyring.seal(chat_id, secret)
+        async with self._db.transaction() as tx:
+            await ensure_chat(tx, chat_id)
+            await tx.execute(
+                f"INSERT OR REPLACE INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    chat_id,
+                    region,
+                    base_url,
+                    login,
+                    AuthKind(auth_kind).value,
+                    sealed.key_id,
+                    sealed.nonce,
+                    sealed.ciphertext,
+                    set_by,
+                    utcnow(),
+                ),
+            )
+
+    async def get(self, chat_id: int) -> ChatCredentials | None:
+        """The chat's credentials, decrypted; :class:`CredentialsUnreadableError` names the chat."""
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            (chat_id,),
+        )
+        return None if row is None else self._open(row)
+
+    async def exists(self, chat_id: int) -> bool:
+        row = await self._db.fetchone("SELECT 1 FROM credentials WHERE chat_id = ?", (chat_id,))
+        return row is not None
+
+    async def delete(self, chat_id: int) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
+            return cursor.rowcount > 0
+
+    async def many(
+        self, chat_ids: list[int]
+    ) -> dict[int, ChatCredentials | CredentialsUnreadableError]:
+        """Credentials of several chats; one unreadable row does not hide the others."""
+        found: dict[int, ChatCredentials | CredentialsUnreadableError] = {}
+        for start in range(0, len(chat_ids), 500):
+            chunk = chat_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT {_COLUMNS} FROM credentials WHERE chat_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            for row in rows:
+                try:
+                    found[row["chat_id"]] = self._open(row)
+                except CredentialsUnreadableError as error:
+                    found[row["chat_id"]] = error
+        return found
+
+    async def rotate(self) -> RotationReport:
+        """Re-encrypt every row with the newest key; rows that cannot be read stay untouched."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id, key_id, nonce, secret FROM credentials WHERE key_id != ?",
+            (self._keyring.current_id,),
+        )
+        changed, unreadable = 0, []
+        for row in rows:
+            chat_id = row["chat_id"]
+            try:
+                secret = self._keyring.open(
+                    chat_id, Sealed(row["key_id"], row["nonce"], row["secret"])
+                )
+            except CredentialsUnreadableError:
+                unreadable.append(chat_id)
+                continue
+            sealed = self._keyring.seal(chat_id, secret)
+            async with self._db.transaction() as tx:
+                cursor = await tx.execute(
+                    "UPDATE credentials SET key_id = ?, nonce = ?, secret = ? "
+                    "WHERE chat_id = ? AND key_id = ? AND nonce = ?",
+                    (
+                        sealed.key_id,
+                        sealed.nonce,
+                        sealed.ciphertext,
+                        chat_id,
+                        row["key_id"],
+                        row["nonce"],
+                    ),
+                )
+                changed += cursor.rowcount
+        return RotationReport(changed, tuple(unreadable))
+
+    def _open(self, row: aiosqlite.Row) -> ChatCredentials:
+        chat_id = row["chat_id"]
+        secret = self._keyring.open(chat_id, Sealed(row["key_id"], row["nonce"], row["secret"]))
+        return ChatCredentials(
+            chat_id=chat_id,
+            auth_kind=AuthKind(row["auth_kind"]),
+            secret=secret,
+            login=row["login"],
+            region=row["region"],
+            base_url=row["base_url"],
+            set_by=row["set_by"],
+            set_at=row["set_at"],
+        )
+
+    async def reseal_for_chat(self, tx: aiosqlite.Connection, old_id: int, new_id: int) -> None:
+        """Move a chat's row to a new chat id; the ciphertext is bound to the id, so re-encrypt."""
+        cursor = await tx.execute(
+            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            (old_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return
+        secret = self._keyring.open(old_id, Sealed(row["key_id"], row["nonce"], row["secret"]))
+        sealed = self._keyring.seal(new_id, secret)
+        await tx.execute(
+            "UPDATE credentials SET chat_id = ?, key_id = ?, nonce = ?, secret = ? "
+            "WHERE chat_id = ?",
+            (new_id, sealed.key_id, sealed.nonce, sealed.ciphertext, old_id),
+        )
+
+
+async def ensure_chat(tx: aiosqlite.Connection, chat_id: int) -> None:
+    await tx.execute(
+        "INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, ?)", (chat_id, utcnow())
+    )

@@ -1,0 +1,171 @@
+"""One SQLite file through aiosqlite: pragmas, migrations, serialised transactions, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.errors import (
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    SchemaTooNewError,
+    StorageError,
+    StorageFullError,
+)
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger("storage")
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """A single shared connection; every transaction holds a lock so coroutines never interleave.
+
+    One aiosqlite connection runs its statements one by one in its own thread anyway: the lock
+    only makes each transaction whole, so that a handler and a watcher job writing at the same
+    moment lose nothing.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        migrate: bool = True,
+    ) -> Database:
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _translate(exc, "opening the database") from None
+        connection.row_factory = aiosqlite.Row
+        database = cls(connection, path)
+        try:
+            await database._configure(busy_timeout)
+            if migrate:
+                await database.migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _configure(self, busy_timeout: float) -> None:
+        async with self._guard("configuring the database"):
+            await self._connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            await self._connection.execute("PRAGMA foreign_keys = ON")
+        # Refuse a newer schema before anything (switching to WAL included) writes to the file.
+        if await self.schema_version() > SCHEMA_VERSION:
+            raise SchemaTooNewError(await self.schema_version(), SCHEMA_VERSION)
+        async with self._guard("configuring the database"):
+            if self.path != ":memory:":
+                cursor = await self._connection.execute("PRAGMA journal_mode = WAL")
+                row = await cursor.fetchone()
+                if row is None or str(row[0]).lower() != "wal":
+                    log.warning("sqlite did not switch to WAL mode", extra={"mode": row})
+            await self._connection.execute("PRAGMA synchronous = NORMAL")
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int = SCHEMA_VERSION) -> int:
+        """Run the migrations still missing, each in its own transaction; returns the version."""
+        current = await self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(current, SCHEMA_VERSION)
+        for version in range(current + 1, target + 1):
+            async with self.transaction() as connection:
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    await connection.execute(statement)
+                # PRAGMA takes no parameters; version is an int from our own table.
+                await connection.execute(f"PRAGMA user_version = {version}")
+            log.info("database migrated", extra={"schema_version": version})
+        return max(current, target)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction started with BEGIN IMMEDIATE; rolled back whole on any error."""
+        async with self._lock, self._guard("writing to the database"):
+            # In WAL a read transaction that later writes fails at once with SQLITE_BUSY;
+            # taking the write lock up front makes it wait for busy_timeout instead.
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+                await self._connection.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does that): then there is nothing to do.
+        with contextlib.suppress(sqlite3.Error):
+            if self._connection.in_transaction:
+                await self._connection.execute("ROLLBACK")
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self._lock, self._guard("reading the database"):
+            cursor = await self._connection.execute(sql, tuple(params))
+            return await cursor.fetchone()  # type: ignore[return-value]
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock, self._guard("reading the database"):
+            cursor = await self._connection.execute(sql, tuple(params))
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def _guard(self, doing: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _translate(exc, doing) from None
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _translate(exc: sqlite3.Error, doing: str) -> StorageError:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return DatabaseLockedError(
+            f"the database stayed locked by another process while {doing}; nothing was changed"
+        )
+    if name.startswith("SQLITE_FULL") or "full" in text:
+        return StorageFullError(
+            f"the disk is full while {doing}; the change was rolled back, nothing was lost"
+        )
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "not a database" in text:
+        return CorruptDatabaseError(f"the database file is damaged or not SQLite ({doing})")
+    return StorageError(f"database error while {doing}: {name or type(exc).__name__}")

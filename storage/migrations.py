@@ -1,0 +1,85 @@
+"""The schema, as ordered migrations. ``PRAGMA user_version`` records how many have run.
+
+Never edit a released migration: add the next one. Each runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: chats, their credentials and settings, the audit log.
+    """
+    CREATE TABLE chats (
+        chat_id    INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE credentials (
+        chat_id    INTEGER PRIMARY KEY REFERENCES chats(chat_id) ON DELETE CASCADE,
+        region     TEXT,
+        base_url   TEXT,
+        login      TEXT,
+        auth_kind  TEXT NOT NULL CHECK (auth_kind IN ('password', 'apikey')),
+        key_id     TEXT NOT NULL,
+        nonce      BLOB NOT NULL,
+        secret     BLOB NOT NULL,
+        set_by     INTEGER NOT NULL,
+        set_at     TEXT NOT NULL,
+        CHECK (region IS NOT NULL OR base_url IS NOT NULL)
+    );
+    CREATE TABLE chat_settings (
+        chat_id          INTEGER PRIMARY KEY REFERENCES chats(chat_id) ON DELETE CASCADE,
+        language         TEXT,
+        notify_downloads INTEGER NOT NULL DEFAULT 0,
+        notify_senders   INTEGER NOT NULL DEFAULT 0,
+        poll_interval    INTEGER
+    );
+    CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER,
+        action  TEXT NOT NULL,
+        target  TEXT,
+        result  TEXT NOT NULL,
+        at      TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_chat ON audit_log(chat_id, id);
+    """,
+    # 2: what the watchers last saw, per chat.
+    """
+    CREATE TABLE watched_downloads (
+        chat_id INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        task_id INTEGER NOT NULL,
+        name    TEXT NOT NULL,
+        status  INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, task_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE watched_senders (
+        chat_id   INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        sender_id INTEGER NOT NULL,
+        name      TEXT NOT NULL,
+        status    INTEGER NOT NULL,
+        operators TEXT NOT NULL,
+        PRIMARY KEY (chat_id, sender_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE watch_baselines (
+        chat_id INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('downloads', 'senders')),
+        taken_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, kind)
+    ) WITHOUT ROWID;
+    """,
+    # 3: delivered notifications, and logins whose watching is paused after repeated failures.
+    """
+    CREATE TABLE deliveries (
+        chat_id      INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL,
+        item         TEXT NOT NULL,
+        change       TEXT NOT NULL,
+        message_id   INTEGER,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, kind, item, change)
+    ) WITHOUT ROWID;
+    ALTER TABLE chat_settings ADD COLUMN watch_paused TEXT;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

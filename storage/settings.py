@@ -1,0 +1,64 @@
+"""Per-chat settings: language, notifications, poll interval."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.credentials import ensure_chat
+from storage.database import Database
+from storage.models import ChatSettings, NotificationKind
+
+_COLUMNS = "chat_id, language, notify_downloads, notify_senders, poll_interval, watch_paused"
+
+
+class SettingsRepository:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def get(self, chat_id: int) -> ChatSettings:
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM chat_settings WHERE chat_id = ?",  # noqa: S608 - constant
+            (chat_id,),
+        )
+        return ChatSettings(chat_id) if row is None else _settings(row)
+
+    async def _set(self, chat_id: int, column: str, value: object) -> None:
+        async with self._db.transaction() as tx:
+            await ensure_chat(tx, chat_id)
+            await tx.execute("INSERT OR IGNORE INTO chat_settings (chat_id) VALUES (?)", (chat_id,))
+            await tx.execute(
+                f"UPDATE chat_settings SET {column} = ? WHERE chat_id = ?",  # noqa: S608
+                (value, chat_id),
+            )
+
+    async def set_language(self, chat_id: int, language: str | None) -> None:
+        await self._set(chat_id, "language", language)
+
+    async def set_notify(self, chat_id: int, kind: NotificationKind, enabled: bool) -> None:
+        column = "notify_downloads" if kind is NotificationKind.DOWNLOADS else "notify_senders"
+        await self._set(chat_id, column, int(enabled))
+
+    async def set_poll_interval(self, chat_id: int, seconds: int | None) -> None:
+        await self._set(chat_id, "poll_interval", seconds)
+
+    async def set_paused(self, chat_id: int, reason: str | None) -> None:
+        await self._set(chat_id, "watch_paused", reason)
+
+    async def watching(self, kind: NotificationKind) -> list[ChatSettings]:
+        column = "notify_downloads" if kind is NotificationKind.DOWNLOADS else "notify_senders"
+        rows = await self._db.fetchall(
+            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} FROM chat_settings s "  # noqa: S608
+            f"JOIN credentials c ON c.chat_id = s.chat_id WHERE s.{column} = 1",
+        )
+        return [_settings(row) for row in rows]
+
+
+def _settings(row: aiosqlite.Row) -> ChatSettings:
+    return ChatSettings(
+        chat_id=row["chat_id"],
+        language=row["language"],
+        notify_downloads=bool(row["notify_downloads"]),
+        notify_senders=bool(row["notify_senders"]),
+        poll_interval=row["poll_interval"],
+        watch_paused=row["watch_paused"],
+    )

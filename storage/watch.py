@@ -1,0 +1,168 @@
+"""What the watchers last saw for each chat, and which notifications were delivered.
+
+State moves forward only together with the record of the delivered notification, in one
+transaction, so a restart neither repeats an announcement nor skips a change.
+"""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from storage.credentials import ensure_chat
+from storage.database import Database, utcnow
+from storage.models import NotificationKind, SeenSender, SeenTask
+
+
+class WatchRepository:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # -- baselines ------------------------------------------------------------------------------
+
+    async def baseline_taken(self, chat_id: int, kind: NotificationKind) -> str | None:
+        row = await self._db.fetchone(
+            "SELECT taken_at FROM watch_baselines WHERE chat_id = ? AND kind = ?",
+            (chat_id, kind.value),
+        )
+        return None if row is None else row["taken_at"]
+
+    async def replace_download_baseline(self, chat_id: int, tasks: list[SeenTask]) -> None:
+        async with self._db.transaction() as tx:
+            await ensure_chat(tx, chat_id)
+            await tx.execute("DELETE FROM watched_downloads WHERE chat_id = ?", (chat_id,))
+            await tx.executemany(
+                "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
+                "VALUES (?, ?, ?, ?)",
+                [(chat_id, t.task_id, t.name, t.status) for t in tasks],
+            )
+            await _mark_baseline(tx, chat_id, NotificationKind.DOWNLOADS)
+
+    async def replace_sender_baseline(self, chat_id: int, senders: list[SeenSender]) -> None:
+        async with self._db.transaction() as tx:
+            await ensure_chat(tx, chat_id)
+            await tx.execute("DELETE FROM watched_senders WHERE chat_id = ?", (chat_id,))
+            await tx.executemany(
+                "INSERT INTO watched_senders (chat_id, sender_id, name, status, operators) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(chat_id, s.sender_id, s.name, s.status, _dump(s.operators)) for s in senders],
+            )
+            await _mark_baseline(tx, chat_id, NotificationKind.SENDERS)
+
+    async def forget(self, chat_id: int, kind: NotificationKind) -> None:
+        table = "watched_downloads" if kind is NotificationKind.DOWNLOADS else "watched_senders"
+        async with self._db.transaction() as tx:
+            await tx.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
+            await tx.execute(
+                "DELETE FROM watch_baselines WHERE chat_id = ? AND kind = ?",
+                (chat_id, kind.value),
+            )
+
+    # -- last seen ------------------------------------------------------------------------------
+
+    async def seen_tasks(self, chat_id: int) -> dict[int, SeenTask]:
+        rows = await self._db.fetchall(
+            "SELECT task_id, name, status FROM watched_downloads WHERE chat_id = ?", (chat_id,)
+        )
+        return {r["task_id"]: SeenTask(r["task_id"], r["name"], r["status"]) for r in rows}
+
+    async def seen_senders(self, chat_id: int) -> dict[int, SeenSender]:
+        rows = await self._db.fetchall(
+            "SELECT sender_id, name, status, operators FROM watched_senders WHERE chat_id = ?",
+            (chat_id,),
+        )
+        return {
+            r["sender_id"]: SeenSender(
+                r["sender_id"], r["name"], r["status"], json.loads(r["operators"])
+            )
+            for r in rows
+        }
+
+    async def record_task(
+        self, chat_id: int, task: SeenTask, *, change: str | None, message_id: int | None = None
+    ) -> None:
+        """Store what was seen; with ``change``, also that its notification was delivered."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT OR REPLACE INTO watched_downloads (chat_id, task_id, name, status) "
+                "VALUES (?, ?, ?, ?)",
+                (chat_id, task.task_id, task.name, task.status),
+            )
+            if change is not None:
+                await _delivered(
+                    tx, chat_id, NotificationKind.DOWNLOADS, str(task.task_id), change, message_id
+                )
+
+    async def record_sender(
+        self,
+        chat_id: int,
+        sender: SeenSender,
+        *,
+        change: str | None,
+        message_id: int | None = None,
+        deleted: bool = False,
+    ) -> None:
+        async with self._db.transaction() as tx:
+            if deleted:
+                await tx.execute(
+                    "DELETE FROM watched_senders WHERE chat_id = ? AND sender_id = ?",
+                    (chat_id, sender.sender_id),
+                )
+            else:
+                await tx.execute(
+                    "INSERT OR REPLACE INTO watched_senders "
+                    "(chat_id, sender_id, name, status, operators) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        chat_id,
+                        sender.sender_id,
+                        sender.name,
+                        sender.status,
+                        _dump(sender.operators),
+                    ),
+                )
+            if change is not None:
+                await _delivered(
+                    tx, chat_id, NotificationKind.SENDERS, str(sender.sender_id), change, message_id
+                )
+
+    async def was_delivered(
+        self, chat_id: int, kind: NotificationKind, item: str, change: str
+    ) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM deliveries WHERE chat_id = ? AND kind = ? AND item = ? AND change = ?",
+            (chat_id, kind.value, item, change),
+        )
+        return row is not None
+
+    async def delivery_count(self, chat_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,)
+        )
+        return int(row["n"]) if row else 0
+
+
+async def _mark_baseline(tx: aiosqlite.Connection, chat_id: int, kind: NotificationKind) -> None:
+    await tx.execute(
+        "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at) VALUES (?, ?, ?)",
+        (chat_id, kind.value, utcnow()),
+    )
+
+
+async def _delivered(
+    tx: aiosqlite.Connection,
+    chat_id: int,
+    kind: NotificationKind,
+    item: str,
+    change: str,
+    message_id: int | None,
+) -> None:
+    await tx.execute(
+        "INSERT OR REPLACE INTO deliveries (chat_id, kind, item, change, message_id, delivered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (chat_id, kind.value, item, change, message_id, utcnow()),
+    )
+
+
+def _dump(operators: dict[str, int]) -> str:
+    return json.dumps(operators, sort_keys=True, separators=(",", ":"))

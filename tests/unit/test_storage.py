@@ -1,0 +1,284 @@
+"""Storage: encryption bound to chats, key rotation, migrations, faults, concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage import (
+    AuthKind,
+    CredentialsUnreadableError,
+    Database,
+    DatabaseLockedError,
+    InvalidKeyError,
+    Keyring,
+    NoKeyConfiguredError,
+    NotificationKind,
+    SchemaTooNewError,
+    SeenSender,
+    SeenTask,
+    Storage,
+    StorageFullError,
+    generate_key,
+    parse_keys,
+)
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+PASSWORD = "Tr0ub4dor&3-unique-marker"
+APIKEY = "APIKEY-7f3c9e2a1b-unique-marker"
+
+
+@pytest.fixture
+def key_text() -> str:
+    return generate_key()
+
+
+@pytest.fixture
+async def store(tmp_path: Path, key_text: str) -> Storage:
+    opened = await Storage.open(tmp_path / "bot.sqlite3", Keyring.from_text(key_text))
+    yield opened  # type: ignore[misc]
+    await opened.close()
+
+
+async def save_password(store: Storage, chat_id: int, secret: str = PASSWORD) -> None:
+    await store.credentials.save(
+        chat_id, auth_kind=AuthKind.PASSWORD, secret=secret, login="acme", region="ru", set_by=42
+    )
+
+
+async def test_round_trip_and_repr_hides_the_secret(store: Storage) -> None:
+    await save_password(store, -1001)
+    creds = await store.credentials.get(-1001)
+    assert creds is not None
+    assert creds.secret == PASSWORD
+    assert creds.login == "acme"
+    assert creds.region == "ru"
+    assert creds.set_by == 42
+    assert PASSWORD not in repr(creds)
+    assert PASSWORD not in str(creds)
+    assert await store.credentials.get(5) is None
+
+
+async def test_ciphertext_copied_to_another_chat_fails(store: Storage, tmp_path: Path) -> None:
+    await save_password(store, 1)
+    await save_password(store, 2, "another")
+    async with store.database.transaction() as tx:
+        await tx.execute(
+            "UPDATE credentials SET nonce = (SELECT nonce FROM credentials WHERE chat_id = 1), "
+            "secret = (SELECT secret FROM credentials WHERE chat_id = 1) WHERE chat_id = 2"
+        )
+    with pytest.raises(CredentialsUnreadableError) as caught:
+        await store.credentials.get(2)
+    assert caught.value.chat_id == 2
+    assert "chat 2" in str(caught.value)
+    assert (await store.credentials.get(1)).secret == PASSWORD  # type: ignore[union-attr]
+
+
+async def test_corrupted_ciphertext_and_missing_key_id(store: Storage) -> None:
+    await save_password(store, 7)
+    await save_password(store, 8)
+    async with store.database.transaction() as tx:
+        await tx.execute(
+            "UPDATE credentials SET secret = CAST(X'00' || secret AS BLOB) WHERE chat_id = 7"
+        )
+        await tx.execute("UPDATE credentials SET key_id = 'deadbeefdeadbeef' WHERE chat_id = 8")
+    with pytest.raises(CredentialsUnreadableError, match="corrupted"):
+        await store.credentials.get(7)
+    with pytest.raises(CredentialsUnreadableError, match="deadbeefdeadbeef"):
+        await store.credentials.get(8)
+    found = await store.credentials.many([7, 8])
+    assert all(isinstance(v, CredentialsUnreadableError) for v in found.values())
+
+
+async def test_rotation_with_old_and_new_keys(tmp_path: Path) -> None:
+    old, new = generate_key(), generate_key()
+    path = tmp_path / "rotate.sqlite3"
+    first = await Storage.open(path, Keyring.from_text(old))
+    for chat_id in range(1, 6):
+        await save_password(first, chat_id, f"secret-{chat_id}")
+    await first.close()
+
+    # Newest first: the new key encrypts, the old one still decrypts.
+    both = await Storage.open(path, Keyring.from_text(f"{new},{old}"))
+    assert (await both.credentials.get(3)).secret == "secret-3"  # type: ignore[union-attr]
+    await save_password(both, 6, "secret-6")
+    report = await both.credentials.rotate()
+    assert report.changed == 5
+    assert report.unreadable == ()
+    assert (await both.credentials.rotate()).changed == 0
+    await both.close()
+
+    only_new = await Storage.open(path, Keyring.from_text(new))
+    for chat_id in range(1, 7):
+        assert (await only_new.credentials.get(chat_id)).secret == f"secret-{chat_id}"  # type: ignore[union-attr]
+    await only_new.close()
+    only_old = await Storage.open(path, Keyring.from_text(old))
+    with pytest.raises(CredentialsUnreadableError, match="not configured"):
+        await only_old.credentials.get(1)
+    await only_old.close()
+
+
+def test_key_configuration_errors() -> None:
+    with pytest.raises(NoKeyConfiguredError, match="python -m bot keygen"):
+        Keyring([])
+    with pytest.raises(InvalidKeyError, match="#2"):
+        parse_keys(f"{generate_key()},not-base64!")
+    with pytest.raises(InvalidKeyError, match="16 bytes"):
+        parse_keys("AAAAAAAAAAAAAAAAAAAAAA==")
+    keyring = Keyring.from_text(f"{generate_key()}\n{generate_key()}")
+    assert len(keyring.key_ids) == 2
+    assert "keys=2" in repr(keyring)
+
+
+async def test_secrets_never_reach_file_wal_or_log(
+    tmp_path: Path, key_text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "secret.sqlite3"
+    store = await Storage.open(path, Keyring.from_text(key_text))
+    await save_password(store, 11)
+    await store.credentials.save(
+        12, auth_kind=AuthKind.APIKEY, secret=APIKEY, region="kz", set_by=1
+    )
+    await store.credentials.rotate()
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    raw = b"".join(p.read_bytes() for p in files if p.exists())
+    assert Path(f"{path}-wal").exists()
+    await store.close()
+    raw += path.read_bytes()
+    for secret in (PASSWORD, APIKEY):
+        assert secret.encode() not in raw
+        assert secret.encode("utf-16-le") not in raw
+        assert secret not in caplog.text
+    assert b"acme" in raw  # the login is stored in the clear, and the scan really reads the file
+
+
+async def test_migration_from_empty_file_and_every_earlier_version(tmp_path: Path) -> None:
+    for start in range(SCHEMA_VERSION + 1):
+        path = tmp_path / f"v{start}.sqlite3"
+        old = await Database.open(path, migrate=False)
+        await old.migrate(target=start)
+        assert await old.schema_version() == start
+        if start >= 1:
+            async with old.transaction() as tx:
+                await tx.execute("INSERT INTO chats (chat_id, created_at) VALUES (5, 'x')")
+                await tx.execute(
+                    "INSERT INTO audit_log (chat_id, user_id, action, result, at) "
+                    "VALUES (5, 1, 'block', 'ok', 'x')"
+                )
+        await old.close()
+        upgraded = await Database.open(path)
+        assert await upgraded.schema_version() == SCHEMA_VERSION
+        if start >= 1:
+            assert (await upgraded.fetchone("SELECT action FROM audit_log"))["action"] == "block"
+        tables = {
+            r["name"]
+            for r in await upgraded.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert {"credentials", "watched_senders", "deliveries"} <= tables
+        await upgraded.close()
+    assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        raw.execute("CREATE TABLE future (x)")
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="newer than this program"):
+        await Database.open(path)
+    assert path.read_bytes() == before
+
+
+async def test_locked_database_is_a_clear_error_and_loses_nothing(
+    tmp_path: Path, key_text: str
+) -> None:
+    path = tmp_path / "locked.sqlite3"
+    store = await Storage.open(path, Keyring.from_text(key_text))
+    await save_password(store, 1)
+    # Another process holds the write lock longer than the busy timeout.
+    await store.database._connection.execute("PRAGMA busy_timeout = 100")
+    async with aiosqlite.connect(path) as other:
+        await other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DatabaseLockedError, match="nothing was changed"):
+            await save_password(store, 2)
+        await other.rollback()
+    assert (await store.credentials.get(1)).secret == PASSWORD  # type: ignore[union-attr]
+    await save_password(store, 2)
+    assert await store.credentials.exists(2)
+    await store.close()
+
+
+async def test_full_disk_rolls_back_and_keeps_earlier_data(store: Storage) -> None:
+    await save_password(store, 1)
+    row = await store.database.fetchone("PRAGMA page_count")
+    # SQLite's own size cap produces the same SQLITE_FULL as a full disk.
+    await store.database.fetchone(f"PRAGMA max_page_count = {row[0]}")
+    with pytest.raises(StorageFullError, match="rolled back"):
+        async with store.database.transaction() as tx:
+            for n in range(2000):
+                await tx.execute(
+                    "INSERT INTO audit_log (chat_id, user_id, action, result, at) "
+                    "VALUES (1, 1, ?, 'ok', 'x')",
+                    (f"filler {n} " + "x" * 500,),
+                )
+    assert (await store.credentials.get(1)).secret == PASSWORD  # type: ignore[union-attr]
+    assert await store.audit.recent(1) == []
+
+
+async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
+    async def writer(n: int) -> None:
+        await save_password(store, 1000 + n, f"secret-{n}")
+        await store.settings.set_notify(1000 + n, NotificationKind.DOWNLOADS, True)
+        await store.audit.record(1000 + n, n, "login", "ok", target="acme")
+        await store.watch.record_task(1000 + n, SeenTask(n, f"t{n}", 2), change="done")
+
+    await asyncio.gather(*(writer(n) for n in range(200)))
+    found = await store.credentials.many([1000 + n for n in range(200)])
+    assert {c.secret for c in found.values()} == {f"secret-{n}" for n in range(200)}  # type: ignore[union-attr]
+    assert len(await store.settings.watching(NotificationKind.DOWNLOADS)) == 200
+    rows = await store.database.fetchall("SELECT COUNT(*) FROM audit_log")
+    assert rows[0][0] == 200
+    assert sum([await store.watch.delivery_count(1000 + n) for n in range(200)]) == 200
+
+
+async def test_settings_and_watch_state(store: Storage) -> None:
+    settings = await store.settings.get(9)
+    assert settings.language is None
+    assert not settings.notify_senders
+    await store.settings.set_language(9, "uk")
+    await store.settings.set_notify(9, NotificationKind.SENDERS, True)
+    await store.settings.set_poll_interval(9, 900)
+    settings = await store.settings.get(9)
+    assert (settings.language, settings.notify_senders, settings.poll_interval) == ("uk", True, 900)
+    # Watching requires credentials.
+    assert await store.settings.watching(NotificationKind.SENDERS) == []
+    await save_password(store, 9)
+    assert [s.chat_id for s in await store.settings.watching(NotificationKind.SENDERS)] == [9]
+
+    await store.watch.replace_sender_baseline(9, [SeenSender(1, "Shop", 0, {"mts": 1})])
+    assert await store.watch.baseline_taken(9, NotificationKind.SENDERS)
+    await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {"mts": 2}), change="mts:1>2")
+    assert (await store.watch.seen_senders(9))[1].operators == {"mts": 2}
+    assert await store.watch.was_delivered(9, NotificationKind.SENDERS, "1", "mts:1>2")
+    await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {}), change="deleted", deleted=True)
+    assert await store.watch.seen_senders(9) == {}
+
+
+async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
+    await save_password(store, -100)
+    await store.settings.set_language(-100, "ru")
+    await store.watch.record_task(-100, SeenTask(1, "t", 2), change="done")
+    await store.chats.migrate(-100, -1009999)
+    assert await store.credentials.get(-100) is None
+    moved = await store.credentials.get(-1009999)
+    assert moved is not None
+    assert moved.secret == PASSWORD
+    assert (await store.settings.get(-1009999)).language == "ru"
+    assert 1 in await store.watch.seen_tasks(-1009999)
