@@ -17,8 +17,10 @@ import httpx
 
 from bot.smsc.credentials import Credentials
 from bot.smsc.errors import (
+    SmscApiError,
     SmscBadResponseError,
     SmscConnectionError,
+    SmscError,
     SmscHttpError,
     SmscTimeoutError,
     SmscTransportError,
@@ -32,6 +34,10 @@ log = logging.getLogger("bot.smsc")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 _BINARY_TYPES = ("application/pdf", "application/octet-stream", "text/csv")
+
+
+# Told about every finished call: script, action, outcome ("ok" or the error's name), seconds.
+CallObserver = Callable[[str, str, str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +68,10 @@ class SmscTransport:
         limiter: RateLimiter | None = None,
         max_connections: int = 200,
         http: httpx.AsyncClient | None = None,
+        on_call: CallObserver | None = None,
     ) -> None:
         self.limiter = limiter or RateLimiter()
+        self.on_call = on_call
         self._http = http or httpx.AsyncClient(
             timeout=timeout,
             limits=httpx.Limits(
@@ -123,8 +131,23 @@ class SmscTransport:
         upload: Upload | None,
         max_wait: float | None,
     ) -> Any:
-        async with self.limiter.acquire(credentials.identity, operation.limits(), max_wait):
-            response = await self._post(endpoint, credentials, operation, upload)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            async with self.limiter.acquire(credentials.identity, operation.limits(), max_wait):
+                response = await self._post(endpoint, credentials, operation, upload)
+            return self._decode(operation, response, raw)
+        except SmscError as error:
+            outcome = _outcome(error)
+            raise
+        finally:
+            if self.on_call is not None:
+                self.on_call(
+                    operation.script, operation.action, outcome, time.perf_counter() - started
+                )
+
+    @staticmethod
+    def _decode(operation: Operation, response: httpx.Response, raw: bool) -> Any:
         answer = RawAnswer(_content_type(response), response.content)
         if raw:
             if answer.media_type in _BINARY_TYPES or answer.media_type.startswith("multipart/"):
@@ -144,16 +167,27 @@ class SmscTransport:
         max_wait: float | None = None,
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         """Stream a file answer chunk by chunk; error answers raise before the first chunk."""
-        async with (
-            self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
-            self._open_stream(endpoint, credentials, operation) as response,
-        ):
-            media_type = RawAnswer(_content_type(response), b"").media_type
-            if media_type not in _BINARY_TYPES:
-                body = await response.aread()
-                parse_json_answer(body, operation.script)
-                raise _not_a_file(media_type, operation.script)
-            yield _guarded(response.aiter_bytes(), operation.script)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            async with (
+                self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
+                self._open_stream(endpoint, credentials, operation) as response,
+            ):
+                media_type = RawAnswer(_content_type(response), b"").media_type
+                if media_type not in _BINARY_TYPES:
+                    body = await response.aread()
+                    parse_json_answer(body, operation.script)
+                    raise _not_a_file(media_type, operation.script)
+                yield _guarded(response.aiter_bytes(), operation.script)
+        except SmscError as error:
+            outcome = _outcome(error)
+            raise
+        finally:
+            if self.on_call is not None:
+                self.on_call(
+                    operation.script, operation.action, outcome, time.perf_counter() - started
+                )
 
     async def _post(
         self,
@@ -194,7 +228,6 @@ class SmscTransport:
         send: Callable[[str], Awaitable[httpx.Response]],
     ) -> httpx.Response:
         hosts = _hosts(endpoint)
-        started = time.perf_counter()
         for attempt, base in enumerate(hosts):
             try:
                 response = await send(endpoint.script_url(base, operation.script))
@@ -218,20 +251,17 @@ class SmscTransport:
                 raise SmscTransportError(
                     f"request to {operation.script}.php failed ({type(exc).__name__})"
                 ) from None
-            log.debug(
-                "smsc answer",
-                extra={
-                    "script": operation.script,
-                    "action": operation.action,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
             if response.status_code >= 400:
                 await response.aclose()
                 raise SmscHttpError(response.status_code, operation.script)
             return response
         raise AssertionError("unreachable: an endpoint always has a host")
+
+
+def _outcome(error: SmscError) -> str:
+    if isinstance(error, SmscApiError):
+        return f"error {error.code}"
+    return type(error).__name__
 
 
 def _not_a_file(media_type: str, script: str) -> SmscBadResponseError:

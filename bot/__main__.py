@@ -1,0 +1,111 @@
+"""``python -m bot`` (or ``smsc-bot``): run the bot, or one of its maintenance commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, key_hint, load_settings
+from bot.logs import configure_logging
+from storage import NoKeyConfiguredError, StorageError, generate_key
+
+log = logging.getLogger("bot")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="smsc-bot", description="A Telegram chat-ops bot for SMSC customers."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "demo", "keygen", "rotate-keys", "check"],
+        help="run (default): the bot with long polling; demo: try it on the embedded sandbox; "
+        "keygen: print a new encryption key; rotate-keys: re-encrypt stored credentials "
+        "with the newest key; check: report database, key and SMSC reachability",
+    )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve a webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
+    )
+    return parser.parse_args(argv)
+
+
+def fail(message: str, code: int = 2) -> None:
+    print(f"smsc-bot: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.command == "keygen":
+        print(generate_key())
+        return
+    if args.command == "demo":
+        from bot.demo import main as demo_main
+
+        demo_main()
+        return
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        fail(f"configuration error: {error}")
+        return
+    configure_logging(settings.log_level, settings.log_format, settings.secrets())
+    try:
+        if args.command == "rotate-keys":
+            asyncio.run(rotate_keys(settings))
+        elif args.command == "check":
+            from bot.health import run_check
+
+            raise SystemExit(asyncio.run(run_check(settings)))
+        else:
+            asyncio.run(run(settings, webhook=args.webhook or bool(settings.webhook_url)))
+    except NoKeyConfiguredError as error:
+        fail(
+            f"{error}"
+            if "ENCRYPTION_KEYS_FILE" in str(error)
+            else f"no encryption key configured: {key_hint()}"
+        )
+    except StorageError as error:
+        fail(f"storage error: {error}", 1)
+    except KeyboardInterrupt:
+        pass
+
+
+async def run(settings: Settings, *, webhook: bool) -> None:
+    from bot.app import build_application
+
+    app = await build_application(settings)
+    if webhook:
+        from bot.webhook import run_webhook
+
+        await run_webhook(app)
+    else:
+        await app.run_polling()
+
+
+async def rotate_keys(settings: Settings) -> None:
+    from storage import Storage
+
+    storage = await Storage.open(settings.database_path, settings.keyring())
+    try:
+        report = await storage.credentials.rotate()
+    finally:
+        await storage.close()
+    print(f"re-encrypted {report.changed} chat(s) with the newest key")
+    if report.unreadable:
+        ids = ", ".join(str(chat_id) for chat_id in report.unreadable)
+        fail(
+            f"{len(report.unreadable)} chat(s) could not be decrypted with any configured key "
+            f"and were left as they are: {ids}",
+            1,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Builds everything and wires it together. It assembles; it does not decide."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import Settings
+from bot.logs import current_context
+from bot.middlewares import (
+    AdminOnlyMiddleware,
+    AuditMiddleware,
+    ChatLocaleMiddleware,
+    EventLogMiddleware,
+    SmscClientMiddleware,
+)
+from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.factory import SmscFactory
+from bot.telegram import build_bot
+from bot.ui_commands import set_commands
+from bot.watcher import Notifier, Watcher, start_scheduler
+from handlers import routers
+from handlers.admins import ChatAdmins
+from handlers.memo import Memo
+from storage import Storage
+
+log = logging.getLogger("bot")
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+SHUTDOWN_GRACE = 15.0
+
+
+def record_smsc_call(script: str, action: str, outcome: str, seconds: float) -> None:
+    """Adds each SMSC call to the update's log line, and logs it on its own at DEBUG."""
+    entry = f"{script}.{action or 'call'}:{outcome}:{round(seconds * 1000)}ms"
+    calls = current_context().get("_smsc_calls")
+    if isinstance(calls, list):
+        calls.append(entry)
+    log.debug(
+        "smsc call",
+        extra={
+            "script": script,
+            "action": action,
+            "outcome": outcome,
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )
+
+
+def build_i18n() -> I18n:
+    return I18n(path=LOCALES, default_locale="en", domain="messages")
+
+
+@dataclass
+class Application:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    storage: Storage
+    transport: SmscTransport
+    watcher: Watcher
+    i18n: I18n
+    updates: EventLogMiddleware
+    run_watcher: bool = True
+    scheduler: AsyncIOScheduler | None = field(default=None, init=False)
+
+    async def on_startup(self) -> None:
+        try:
+            await set_commands(self.bot, self.i18n)
+        except Exception:
+            log.exception("could not set the command menu")
+        if self.run_watcher:
+            self.settings.log_interval_warning(log)
+            self.scheduler = start_scheduler(self.watcher)
+        log.info("bot started", extra={"watch_interval": self.settings.watch_interval})
+
+    async def on_shutdown(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        # Polling has stopped, but updates already taken may still be running.
+        if not await self.updates.drained(SHUTDOWN_GRACE):
+            log.warning(
+                "shutting down with updates still running",
+                extra={"in_flight": self.updates.in_flight},
+            )
+        await self.transport.aclose()
+        await self.storage.close()
+        log.info("bot stopped")
+
+    async def run_polling(self) -> None:
+        await self.dispatcher.start_polling(
+            self.bot,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            # Every update is its own task; unbounded, a flood would exhaust the process.
+            tasks_concurrency_limit=self.settings.updates_concurrency,
+        )
+
+
+async def build_application(
+    settings: Settings, *, bot: Bot | None = None, run_watcher: bool = True
+) -> Application:
+    keyring = settings.keyring()
+    storage = await Storage.open(settings.database_path, keyring)
+    transport = SmscTransport(
+        limiter=RateLimiter(window=settings.smsc_rate_window),
+        timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
+        on_call=record_smsc_call,
+    )
+    factory = SmscFactory(
+        transport, forced_base_url=settings.smsc_base_url, max_wait=settings.smsc_max_wait
+    )
+    if bot is None:
+        bot = build_bot(settings.bot_token.get_secret_value(), api_url=settings.telegram_api_url)
+    i18n = build_i18n()
+    admins = ChatAdmins()
+    watcher = Watcher(
+        storage,
+        factory,
+        Notifier(bot, on_migrate=storage.chats.migrate),
+        i18n,
+        interval=settings.watch_interval,
+        concurrency=settings.watch_concurrency,
+        file_limit=settings.telegram_file_limit,
+    )
+
+    dispatcher = Dispatcher(storage=MemoryStorage())
+    dispatcher.workflow_data.update(
+        storage=storage,
+        smsc_factory=factory,
+        memo=Memo(),
+        chat_admins=admins,
+        baselines=watcher.baselines,
+    )
+    updates = EventLogMiddleware()
+    dispatcher.update.outer_middleware(updates)
+    ChatLocaleMiddleware(i18n, storage).setup(dispatcher)
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.middleware(AuditMiddleware(storage))
+        observer.middleware(AdminOnlyMiddleware(admins))
+        observer.middleware(SmscClientMiddleware(storage, factory))
+    dispatcher.include_routers(*routers())
+
+    app = Application(
+        settings, bot, dispatcher, storage, transport, watcher, i18n, updates, run_watcher
+    )
+    dispatcher.startup.register(app.on_startup)
+    dispatcher.shutdown.register(app.on_shutdown)
+    return app

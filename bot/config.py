@@ -1,0 +1,128 @@
+"""Settings from the environment (and a ``.env`` file), checked at start-up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage import Keyring, NoKeyConfiguredError, parse_keys
+from storage.crypto import KEYGEN_COMMAND
+
+MIN_PRODUCTION_INTERVAL = 60
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr
+    telegram_api_url: str | None = None
+    smsc_base_url: str | None = None
+    database_path: Path = Path("data/smsc-bot.sqlite3")
+    encryption_keys: SecretStr | None = None
+    encryption_keys_file: Path | None = None
+    watch_interval: int = Field(default=300, ge=1, le=86_400)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    # Operational knobs; the defaults suit the real provider.
+    smsc_timeout: float = Field(default=20.0, gt=0, le=300)
+    smsc_rate_window: float = Field(default=60.0, gt=0, le=3600)
+    smsc_max_wait: float = Field(default=3.0, ge=0, le=120)
+    telegram_file_limit_mb: int = Field(default=50, ge=1, le=2000)
+    watch_concurrency: int = Field(default=50, ge=1, le=1000)
+    updates_concurrency: int = Field(default=64, ge=1, le=10_000)
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        head, _, tail = token.partition(":")
+        if not head.isdigit() or len(tail) < 10:
+            raise ValueError("must look like 123456789:AA... (as @BotFather gives it)")
+        return value
+
+    @field_validator("telegram_api_url", "smsc_base_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    def keyring(self) -> Keyring:
+        text = ""
+        if self.encryption_keys is not None:
+            text = self.encryption_keys.get_secret_value()
+        elif self.encryption_keys_file is not None:
+            try:
+                text = self.encryption_keys_file.read_text()
+            except OSError as error:
+                raise NoKeyConfiguredError(
+                    f"ENCRYPTION_KEYS_FILE {self.encryption_keys_file} cannot be read "
+                    f"({error.strerror})"
+                ) from None
+        return Keyring(parse_keys(text)) if text.strip() else Keyring([])
+
+    def secrets(self) -> list[str]:
+        """Values the log filter must never let through."""
+        found = [self.bot_token.get_secret_value()]
+        if self.webhook_secret:
+            found.append(self.webhook_secret.get_secret_value())
+        if self.encryption_keys:
+            found += [k.strip() for k in self.encryption_keys.get_secret_value().split(",")]
+        return [s for s in found if len(s) >= 6]
+
+    @property
+    def telegram_file_limit(self) -> int:
+        return self.telegram_file_limit_mb * 1024 * 1024
+
+    def log_interval_warning(self, log: logging.Logger) -> None:
+        if self.watch_interval < MIN_PRODUCTION_INTERVAL:
+            log.warning(
+                "WATCH_INTERVAL below 60 s: for tests and demos only",
+                extra={"watch_interval": self.watch_interval},
+            )
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(describe(error)) from None
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
+    if first["type"] == "missing":
+        return f"{name} is required: set it in the environment or in .env"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{name} is malformed: {message}"
+
+
+def key_hint() -> str:
+    return f"make one with `{KEYGEN_COMMAND}` and put it in ENCRYPTION_KEYS"

@@ -1,0 +1,210 @@
+"""Per-update work done once for every handler: logging, audit, admin checks, the SMSC client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import gettext as _
+
+from bot.accounts import client_for
+from bot.logs import log_context
+from bot.smsc import SmscApiError
+from bot.smsc.factory import SmscFactory
+from handlers.admins import ChatAdmins
+from handlers.audit import AuditNote
+from handlers.replies import respond
+from storage import Storage
+
+log = logging.getLogger("bot.updates")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def describe(update: Update) -> str:
+    """A short name of what the update asks for, for logs and the audit log."""
+    if update.message is not None:
+        text = update.message.text or update.message.caption or ""
+        if text.startswith("/"):
+            return text.split()[0].split("@")[0].lower()
+        return "document" if update.message.document else "message"
+    if update.callback_query is not None:
+        data = update.callback_query.data or ""
+        prefix, _, rest = data.partition(":")
+        action = rest.split(":")[0] if prefix == "cf" else ""
+        return f"button:{prefix}" + (f":{action}" if action else "")
+    return update.event_type
+
+
+class EventLogMiddleware(BaseMiddleware):
+    """One log line per update (chat, user, command, outcome, duration, SMSC calls), and a
+    count of updates in flight so that shutdown can wait for them before closing storage."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def drained(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        calls: list[str] = []
+        started = time.perf_counter()
+        outcome = "ok"
+        self.in_flight += 1
+        self._idle.clear()
+        with log_context(
+            update_id=event.update_id,
+            chat_id=chat.id if chat else None,
+            user_id=user.id if user else None,
+            command=describe(event),
+            _smsc_calls=calls,
+        ):
+            try:
+                result = await handler(event, data)
+                if result is UNHANDLED:
+                    outcome = "unhandled"
+                return result
+            except Exception as error:
+                outcome = _outcome(error)
+                raise
+            finally:
+                log.info(
+                    "update",
+                    extra={
+                        "outcome": outcome,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "smsc_calls": calls,
+                    },
+                )
+                self.in_flight -= 1
+                if not self.in_flight:
+                    self._idle.set()
+
+
+def _outcome(error: BaseException) -> str:
+    if isinstance(error, SmscApiError):
+        return f"smsc error {error.code}"
+    return f"error {type(error).__name__}"
+
+
+class ChatLocaleMiddleware(I18nMiddleware):
+    """The chat's chosen language (/lang), else the user's Telegram language, else English."""
+
+    def __init__(self, i18n: I18n, storage: Storage) -> None:
+        super().__init__(i18n)
+        self.storage = storage
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat: Chat | None = data.get("event_chat")
+        if chat is not None:
+            settings = await self.storage.settings.get(chat.id)
+            if settings.language in self.i18n.available_locales:
+                return settings.language  # type: ignore[return-value]
+        user: User | None = data.get("event_from_user")
+        code = ((user.language_code if user else None) or "").split("-")[0].lower()
+        return code if code in self.i18n.available_locales else self.i18n.default_locale
+
+
+class AuditMiddleware(BaseMiddleware):
+    """Writes who did what in which chat once the handler is done, whatever the outcome."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is None:
+            return await handler(event, data)
+        update: Update | None = data.get("event_update")
+        note = AuditNote(
+            chat_id=chat.id,
+            user_id=user.id if user else None,
+            action=describe(update) if update else type(event).__name__,
+        )
+        data["audit"] = note
+        result = "ok"
+        try:
+            return await handler(event, data)
+        except Exception as error:
+            result = _outcome(error)
+            raise
+        finally:
+            try:
+                await self.storage.audit.record(
+                    note.chat_id, note.user_id, note.action, note.result or result, note.target
+                )
+            except Exception:
+                log.exception("could not write the audit log")
+
+
+class AdminOnlyMiddleware(BaseMiddleware):
+    """Handlers flagged ``admin`` run in groups only for the chat's administrators."""
+
+    def __init__(self, admins: ChatAdmins) -> None:
+        self.admins = admins
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not get_flag(data, "admin"):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        if await self.admins.allowed(bot, data.get("event_chat"), data.get("event_from_user")):
+            return await handler(event, data)
+        note: AuditNote | None = data.get("audit")
+        if note is not None:
+            note.result = "denied: not an administrator"
+        await respond(
+            event,
+            _("Only administrators of this chat can do that."),
+            alert=isinstance(event, CallbackQuery),
+        )
+        return None
+
+
+class SmscClientMiddleware(BaseMiddleware):
+    """Handlers flagged ``smsc`` receive the chat's ready client as ``smsc`` and ``account``.
+
+    Credentials are loaded and decrypted here, per update; handlers never see the database.
+    """
+
+    def __init__(self, storage: Storage, factory: SmscFactory) -> None:
+        self.storage = storage
+        self.factory = factory
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not get_flag(data, "smsc"):
+            return await handler(event, data)
+        chat: Chat | None = data.get("event_chat")
+        stored = await self.storage.credentials.get(chat.id) if chat else None
+        if stored is None:
+            note: AuditNote | None = data.get("audit")
+            if note is not None:
+                note.result = "not logged in"
+            await respond(
+                event,
+                _(
+                    "This chat is not connected to SMSC yet. An administrator can do it with "
+                    "/login."
+                ),
+            )
+            return None
+        data["account"] = stored
+        data["smsc"] = client_for(self.factory, stored)
+        return await handler(event, data)

@@ -1,0 +1,46 @@
+"""Builds per-chat clients on the shared transport."""
+
+from __future__ import annotations
+
+from bot.smsc.client import SmscClient
+from bot.smsc.credentials import Credentials
+from bot.smsc.regions import Endpoint, Region
+from bot.smsc.transport import SmscTransport
+
+
+class SmscFactory:
+    """``forced_base_url`` sends every chat to one address (a mirror, the sandbox, tests)."""
+
+    def __init__(
+        self,
+        transport: SmscTransport,
+        *,
+        forced_base_url: str | None = None,
+        max_wait: float | None = None,
+    ) -> None:
+        self.transport = transport
+        self.forced_base_url = forced_base_url
+        self.max_wait = max_wait
+
+    def endpoint(self, region: str | None, base_url: str | None = None) -> Endpoint:
+        if self.forced_base_url:
+            return Endpoint(self.forced_base_url)
+        if base_url:
+            return Endpoint(base_url)
+        return Endpoint.for_region(Region(region or Region.RU))
+
+    def client(
+        self,
+        credentials: Credentials,
+        *,
+        region: str | None = None,
+        base_url: str | None = None,
+        max_wait: float | None = -1.0,
+    ) -> SmscClient:
+        """``max_wait`` -1 keeps the factory's default; None waits as long as needed."""
+        return SmscClient(
+            self.transport,
+            credentials,
+            self.endpoint(region, base_url),
+            max_wait=self.max_wait if max_wait == -1.0 else max_wait,
+        )

@@ -1,0 +1,75 @@
+"""The Bot: its HTTP session, the Bot API server it talks to, and the retry policy.
+
+aiogram's session retries nothing; this session middleware is the one place where a 429 is
+waited out and a 5xx or network error is retried, for handler replies and notifications alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger("bot.telegram")
+
+MAX_RETRY_AFTER = 120.0
+SERVER_ERROR_RETRIES = 2
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """Waits out 429 answers and retries 5xx and network errors a few times with backoff."""
+
+    def __init__(self, max_wait: float = MAX_RETRY_AFTER, backoff: float = 1.0) -> None:
+        self.max_wait = max_wait
+        self.backoff = backoff
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        waited = 0.0
+        failures = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if waited + error.retry_after > self.max_wait:
+                    raise
+                log.info(
+                    "telegram asked to wait",
+                    extra={"method": method.__api_method__, "retry_after": error.retry_after},
+                )
+                waited += error.retry_after
+                await asyncio.sleep(error.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as error:
+                failures += 1
+                if failures > SERVER_ERROR_RETRIES:
+                    raise
+                log.warning(
+                    "telegram failed; retrying",
+                    extra={"method": method.__api_method__, "error": type(error).__name__},
+                )
+                await asyncio.sleep(self.backoff * 2 ** (failures - 1))
+
+
+def build_bot(
+    token: str, *, api_url: str | None = None, session: Any = None, timeout: float = 60.0
+) -> Bot:
+    if session is None:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(api_url) if api_url else None, timeout=timeout
+        )
+    session.middleware(RetryMiddleware())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -1,0 +1,113 @@
+"""What changed between the last seen state and a fresh answer from SMSC. Pure functions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.smsc import DownloadTask, Sender, TaskStatus
+from storage import SeenSender, SeenTask
+
+FINAL_TASK_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    task: DownloadTask
+    announce: bool
+
+    @property
+    def seen(self) -> SeenTask:
+        return SeenTask(self.task.id, self.task.name, int(self.task.status))
+
+
+def task_updates(seen: dict[int, SeenTask], current: list[DownloadTask]) -> list[TaskUpdate]:
+    """Tasks whose status moved; only a move to done, cancelled or failed is announced."""
+    updates = []
+    for task in sorted(current, key=lambda t: t.id):
+        before = seen.get(task.id)
+        if before is not None and before.status == task.status:
+            continue
+        updates.append(TaskUpdate(task, announce=task.status in FINAL_TASK_STATUSES))
+    return updates
+
+
+class SenderEvent(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMove:
+    """One field that moved: "status" for moderation, else an operator key."""
+
+    field: str
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SenderUpdate:
+    event: SenderEvent
+    state: SeenSender
+    moves: tuple[StatusMove, ...] = field(default=())
+
+    @property
+    def change_key(self) -> str:
+        """Names the new state, so a delivery record tells which change was announced."""
+        if self.event is SenderEvent.DELETED:
+            return "deleted"
+        return json.dumps(
+            [self.state.status, self.state.operators], sort_keys=True, separators=(",", ":")
+        )
+
+
+def seen_sender(sender: Sender) -> SeenSender:
+    return SeenSender(
+        sender.id,
+        sender.name,
+        int(sender.status),
+        {key: int(code) for key, code in sender.operators.items()},
+    )
+
+
+def sender_updates(
+    seen: dict[int, SeenSender], current: list[Sender], *, complete: bool
+) -> list[SenderUpdate]:
+    """Changes of moderation or operator statuses, new names, and (on a complete list) deletions.
+
+    A list narrowed with ``from_date`` omits unchanged names, so absence means deletion only
+    when the list is complete.
+    """
+    updates = []
+    for sender in sorted(current, key=lambda s: s.id):
+        now = seen_sender(sender)
+        before = seen.get(sender.id)
+        if before is None:
+            moves = tuple(StatusMove(k, None, v) for k, v in sorted(now.operators.items()))
+            updates.append(SenderUpdate(SenderEvent.NEW, now, moves))
+            continue
+        moves = _moves(before, now)
+        if moves:
+            updates.append(SenderUpdate(SenderEvent.CHANGED, now, moves))
+    if complete:
+        present = {s.id for s in current}
+        updates += [
+            SenderUpdate(SenderEvent.DELETED, before)
+            for sender_id, before in sorted(seen.items())
+            if sender_id not in present
+        ]
+    return updates
+
+
+def _moves(before: SeenSender, now: SeenSender) -> tuple[StatusMove, ...]:
+    moves = []
+    if before.status != now.status:
+        moves.append(StatusMove("status", before.status, now.status))
+    for key in sorted(set(before.operators) | set(now.operators)):
+        old, new = before.operators.get(key), now.operators.get(key)
+        if old != new:
+            moves.append(StatusMove(key, old, new))
+    return tuple(moves)

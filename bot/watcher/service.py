@@ -1,0 +1,413 @@
+"""The watcher: polls each SMSC login once per interval and tells every chat that watches it.
+
+State moves forward per chat only after Telegram accepted the notification, so a restart
+repeats nothing and misses nothing. Every run is safe to cut anywhere and to run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import FSInputFile
+from aiogram.utils.i18n import I18n
+
+from bot.accounts import client_for
+from bot.smsc import (
+    AuthenticationError,
+    DownloadTask,
+    FileTooLargeError,
+    IpBlockedError,
+    OperationFailedError,
+    Sender,
+    SmscClient,
+    SmscError,
+    TaskStatus,
+)
+from bot.smsc.factory import SmscFactory
+from bot.watcher import messages
+from bot.watcher.changes import (
+    SenderEvent,
+    SenderUpdate,
+    TaskUpdate,
+    seen_sender,
+    sender_updates,
+    task_updates,
+)
+from bot.watcher.notifier import ChatGone, Notifier
+from storage import (
+    ChatSettings,
+    CredentialsUnreadableError,
+    NotificationKind,
+    SeenTask,
+    Storage,
+)
+
+log = logging.getLogger("bot.watcher")
+
+AUTH_FAILURES_BEFORE_PAUSE = 3
+IP_BLOCK_BACKOFF = 15 * 60.0
+FULL_SENDER_POLL_EVERY = 60 * 60.0
+
+
+class Baselines:
+    """What exists when a chat starts watching is recorded, so that only later changes count."""
+
+    def __init__(self, storage: Storage, interval: int) -> None:
+        self._storage = storage
+        self.interval = interval
+
+    async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int:
+        if kind is NotificationKind.DOWNLOADS:
+            tasks = await client.downloads.list()
+            await self._storage.watch.replace_download_baseline(
+                chat_id, [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
+            )
+            return len(tasks)
+        senders = await client.senders.list(all=True, operators=True)
+        await self._storage.watch.replace_sender_baseline(
+            chat_id, [seen_sender(s) for s in senders]
+        )
+        return len(senders)
+
+
+@dataclass
+class _Login:
+    """The chats that share one SMSC login in this sweep."""
+
+    key: tuple[str, str]
+    client: SmscClient
+    chats: list[ChatSettings] = field(default_factory=list)
+
+    def watches(self, kind: NotificationKind) -> bool:
+        return any(chat.notifies(kind) for chat in self.chats)
+
+
+@dataclass
+class SweepReport:
+    logins: int = 0
+    chats: int = 0
+    polls: int = 0
+    notifications: int = 0
+    failures: int = 0
+
+
+class Watcher:
+    def __init__(
+        self,
+        storage: Storage,
+        factory: SmscFactory,
+        notifier: Notifier,
+        i18n: I18n,
+        *,
+        interval: int,
+        concurrency: int = 50,
+        file_limit: int = 50 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.storage = storage
+        self.factory = factory
+        self.notifier = notifier
+        self.i18n = i18n
+        self.interval = interval
+        self.baselines = Baselines(storage, interval)
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._file_limit = file_limit
+        self._clock = clock
+        self._today = today
+        self._polled_at: dict[int, float] = {}
+        self._auth_failures: dict[tuple[str, str], int] = {}
+        self._blocked_until: dict[tuple[str, str], float] = {}
+        self._full_senders_at: dict[tuple[str, str], tuple[float, date]] = {}
+
+    # -- one sweep ----------------------------------------------------------------------------
+
+    async def sweep(self) -> SweepReport:
+        report = SweepReport()
+        logins = await self._due_logins()
+        report.logins = len(logins)
+        report.chats = sum(len(login.chats) for login in logins)
+        results = await asyncio.gather(
+            *(self._watch_login(login, report) for login in logins), return_exceptions=True
+        )
+        for login, result in zip(logins, results, strict=True):
+            if isinstance(result, BaseException):
+                report.failures += 1
+                log.error("watching a login failed", exc_info=result, extra={"login": login.key[1]})
+        return report
+
+    async def _due_logins(self) -> list[_Login]:
+        now = self._clock()
+        watching: dict[int, ChatSettings] = {}
+        for kind in NotificationKind:
+            for settings in await self.storage.settings.watching(kind):
+                watching[settings.chat_id] = settings
+        due = [s for s in watching.values() if not s.watch_paused and self._due(s, now)]
+        stored = await self.storage.credentials.many([s.chat_id for s in due])
+        logins: dict[tuple[str, str], _Login] = {}
+        for settings in due:
+            credentials = stored.get(settings.chat_id)
+            if isinstance(credentials, CredentialsUnreadableError):
+                log.error(
+                    "cannot watch a chat",
+                    extra={"chat_id": settings.chat_id, "error": str(credentials)},
+                )
+                continue
+            if credentials is None:
+                continue
+            client = client_for(self.factory, credentials, max_wait=None)
+            key = (client.endpoint.base_url, client.credentials.identity)
+            login = logins.get(key)
+            if login is None:
+                login = logins[key] = _Login(key, client)
+            login.chats.append(settings)
+        return list(logins.values())
+
+    def _due(self, settings: ChatSettings, now: float) -> bool:
+        last = self._polled_at.get(settings.chat_id)
+        if last is None:
+            return True
+        every = max(settings.poll_interval or 0, self.interval)
+        # Half an interval of slack absorbs the scheduler's jitter.
+        return now - last >= every - self.interval / 2
+
+    async def _watch_login(self, login: _Login, report: SweepReport) -> None:
+        if self._blocked_until.get(login.key, 0.0) > self._clock():
+            return
+        tasks: list[DownloadTask] | None = None
+        senders: list[Sender] | None = None
+        complete = False
+        async with self._concurrency:
+            try:
+                if login.watches(NotificationKind.DOWNLOADS):
+                    report.polls += 1
+                    tasks = await login.client.downloads.list()
+                if login.watches(NotificationKind.SENDERS):
+                    report.polls += 1
+                    senders, complete = await self._poll_senders(login)
+            except AuthenticationError:
+                await self._auth_failed(login)
+                return
+            except IpBlockedError:
+                self._blocked_until[login.key] = self._clock() + IP_BLOCK_BACKOFF
+                log.warning("smsc blocked our IP; backing off", extra={"login": login.key[1]})
+                return
+            except SmscError as error:
+                # A slow or failing login is skipped this time; the others go on.
+                log.warning(
+                    "poll failed", extra={"login": login.key[1], "error": type(error).__name__}
+                )
+                if tasks is None and senders is None:
+                    return
+        self._auth_failures.pop(login.key, None)
+        now = self._clock()
+        with _file_cache() as files:
+            for chat in login.chats:
+                self._polled_at[chat.chat_id] = now
+                try:
+                    report.notifications += await self._tell_chat(
+                        chat, login, tasks, senders, complete, files
+                    )
+                except ChatGone:
+                    await self._stop_watching(chat.chat_id)
+                except TelegramAPIError as error:
+                    # Not recorded: the same notification goes out on the next sweep.
+                    log.warning(
+                        "notification not delivered",
+                        extra={"chat_id": chat.chat_id, "error": type(error).__name__},
+                    )
+
+    async def _poll_senders(self, login: _Login) -> tuple[list[Sender], bool]:
+        full = self._full_senders_at.get(login.key)
+        if full is None or self._clock() - full[0] >= FULL_SENDER_POLL_EVERY:
+            senders = await login.client.senders.list(all=True, operators=True)
+            self._full_senders_at[login.key] = (self._clock(), self._today())
+            return senders, True
+        # Changed since the day before the last full list: dates are whole days in the
+        # provider's time zone, so a day of overlap keeps every change in.
+        since = full[1] - timedelta(days=1)
+        return await login.client.senders.list(all=True, operators=True, changed_since=since), False
+
+    async def _auth_failed(self, login: _Login) -> None:
+        failures = self._auth_failures.get(login.key, 0) + 1
+        self._auth_failures[login.key] = failures
+        log.warning(
+            "smsc rejected a watched login", extra={"login": login.key[1], "failures": failures}
+        )
+        if failures < AUTH_FAILURES_BEFORE_PAUSE:
+            return
+        self._auth_failures.pop(login.key, None)
+        for chat in login.chats:
+            await self.storage.settings.set_paused(chat.chat_id, "credentials rejected")
+            with self._locale(chat), contextlib.suppress(ChatGone, TelegramAPIError):
+                await self.notifier.send_message(chat.chat_id, messages.paused_message())
+
+    async def _stop_watching(self, chat_id: int) -> None:
+        log.info("chat gone; watching stopped", extra={"chat_id": chat_id})
+        for kind in NotificationKind:
+            await self.storage.settings.set_notify(chat_id, kind, False)
+        self._polled_at.pop(chat_id, None)
+
+    # -- one chat -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locale(self, chat: ChatSettings) -> Iterator[None]:
+        language = chat.language if chat.language in self.i18n.available_locales else None
+        with self.i18n.context(), self.i18n.use_locale(language or self.i18n.default_locale):
+            yield
+
+    async def _tell_chat(
+        self,
+        chat: ChatSettings,
+        login: _Login,
+        tasks: list[DownloadTask] | None,
+        senders: list[Sender] | None,
+        complete: bool,
+        files: dict[Any, _Export | None],
+    ) -> int:
+        sent = 0
+        with self._locale(chat):
+            if tasks is not None and chat.notify_downloads:
+                sent += await self._tell_tasks(chat.chat_id, login, tasks, files)
+            if senders is not None and chat.notify_senders:
+                sent += await self._tell_senders(chat.chat_id, senders, complete)
+        return sent
+
+    async def _tell_tasks(
+        self,
+        chat_id: int,
+        login: _Login,
+        tasks: list[DownloadTask],
+        files: dict[Any, _Export | None],
+    ) -> int:
+        if await self.storage.watch.baseline_taken(chat_id, NotificationKind.DOWNLOADS) is None:
+            await self.baselines.take(chat_id, NotificationKind.DOWNLOADS, login.client)
+            return 0
+        sent = 0
+        for update in task_updates(await self.storage.watch.seen_tasks(chat_id), tasks):
+            if not update.announce:
+                await self.storage.watch.record_task(chat_id, update.seen, change=None)
+                continue
+            message_id = await self._announce_task(chat_id, login, update, files)
+            if message_id is None:
+                continue
+            await self.storage.watch.record_task(
+                chat_id, update.seen, change=str(int(update.task.status)), message_id=message_id
+            )
+            sent += 1
+        return sent
+
+    async def _announce_task(
+        self, chat_id: int, login: _Login, update: TaskUpdate, files: dict[Any, _Export | None]
+    ) -> int | None:
+        """The message id of the announcement, or None to try again on the next sweep."""
+        task = update.task
+        text = messages.task_message(task)
+        if task.status is not TaskStatus.DONE:
+            return (await self.notifier.send_message(chat_id, text)).message_id
+        key = (login.key, task.id)
+        if key not in files:
+            files[key] = await self._fetch(login.client, task)
+        export = files[key]
+        if export is None:
+            return None
+        if export.too_large:
+            limit = self._file_limit // (1024 * 1024)
+            text = messages.too_large_message(task, limit)
+            return (await self.notifier.send_message(chat_id, text)).message_id
+        if export.missing:
+            text = messages.no_file_message(task)
+            return (await self.notifier.send_message(chat_id, text)).message_id
+        document: FSInputFile | str = export.file_id or FSInputFile(
+            export.path or "", filename=_csv_name(task)
+        )
+        message = await self.notifier.send_document(chat_id, document, caption=text)
+        if message.document is not None:
+            # Later chats get the same file by id, without another upload.
+            export.file_id = message.document.file_id
+        return message.message_id
+
+    async def _fetch(self, client: SmscClient, task: DownloadTask) -> _Export | None:
+        handle, path = tempfile.mkstemp(prefix="smsc-watch-", suffix=".csv")
+        export = _Export(path=path)
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                await client.downloads.save_file(sink, task_id=task.id, max_bytes=self._file_limit)
+        except FileTooLargeError:
+            export.too_large = True
+        except OperationFailedError:
+            export.missing = True
+        except SmscError as error:
+            export.discard()
+            log.warning(
+                "export not fetched; will retry",
+                extra={"task_id": task.id, "error": type(error).__name__},
+            )
+            return None
+        return export
+
+    async def _tell_senders(self, chat_id: int, senders: list[Sender], complete: bool) -> int:
+        seen = await self.storage.watch.seen_senders(chat_id)
+        if await self.storage.watch.baseline_taken(chat_id, NotificationKind.SENDERS) is None:
+            if complete:
+                await self.storage.watch.replace_sender_baseline(
+                    chat_id, [seen_sender(s) for s in senders]
+                )
+            return 0
+        sent = 0
+        for update in sender_updates(seen, senders, complete=complete):
+            sent += await self._announce_sender(chat_id, update)
+        return sent
+
+    async def _announce_sender(self, chat_id: int, update: SenderUpdate) -> int:
+        message = await self.notifier.send_message(chat_id, messages.sender_message(update))
+        await self.storage.watch.record_sender(
+            chat_id,
+            update.state,
+            change=update.change_key,
+            message_id=message.message_id,
+            deleted=update.event is SenderEvent.DELETED,
+        )
+        return 1
+
+
+def _csv_name(task: DownloadTask) -> str:
+    name = task.file or task.name or f"export_{task.id}"
+    return name if name.lower().endswith(".csv") else f"{name}.csv"
+
+
+@dataclass
+class _Export:
+    """One export fetched during a login's fan-out: a temporary file, then a Telegram file id."""
+
+    path: str | None = None
+    file_id: str | None = None
+    too_large: bool = False
+    missing: bool = False
+
+    def discard(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            self.path = None
+
+
+@contextlib.contextmanager
+def _file_cache() -> Iterator[dict[Any, _Export | None]]:
+    files: dict[Any, _Export | None] = {}
+    try:
+        yield files
+    finally:
+        for export in files.values():
+            if export is not None:
+                export.discard()

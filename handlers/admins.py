@@ -1,0 +1,49 @@
+"""Who may change a chat's credentials and confirm destructive actions: its administrators."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Chat, User
+
+_ADMIN_STATUSES = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
+
+
+class ChatAdmins:
+    """Asks Telegram (getChatMember) and remembers the answer briefly, per chat and user."""
+
+    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._known: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        key = (chat_id, user_id)
+        cached = self._known.get(key)
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+        except TelegramAPIError:
+            # Unknown means no: a failed check never grants rights.
+            return False
+        allowed = member.status in _ADMIN_STATUSES
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[key] = (self._clock() + self._ttl, allowed)
+        return allowed
+
+    async def allowed(self, bot: Bot, chat: Chat | None, user: User | None) -> bool:
+        if chat is None or user is None:
+            return False
+        if chat.type == ChatType.PRIVATE:
+            return True
+        return await self.is_admin(bot, chat.id, user.id)
+
+    def forget(self, chat_id: int) -> None:
+        for key in [k for k in self._known if k[0] == chat_id]:
+            del self._known[key]

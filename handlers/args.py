@@ -1,0 +1,611 @@
+"""The command grammar: turns a command's text into typed arguments, or an ArgumentError.
+
+Every parser here is total: any text gives either a result or an :class:`ArgumentError` that
+says what is wrong and shows the right form. Nothing here talks to SMSC or Telegram.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.smsc import BlockType, Region
+
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+_PHONE = re.compile(r"^\+?\d{7,15}$")
+_EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
+_SUM = re.compile(r"^\d{1,9}(?:[.,]\d{1,2})?$")
+_ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
+_DIGITAL_SENDER = re.compile(r"^\+?\d{10,15}$")
+_LOGIN = re.compile(r"^[\w.@+-]{1,64}$")
+_SUB_CLIENT = re.compile(r"^[\w.@+-]{1,64}$")
+_CODE = re.compile(r"^\d{3,8}$")
+_TASK_NAME = re.compile(r"^[\w.\-]{1,100}$")
+MAX_ID = 2**53
+MAX_NAME = 100
+MAX_COMMENT = 300
+MAX_SEARCH = 60
+
+
+class ArgumentError(ValueError):
+    """A command's arguments are wrong; ``usage`` shows the right form."""
+
+    def __init__(self, problem: str, usage: str) -> None:
+        self.problem = problem
+        self.usage = usage
+        super().__init__(problem)
+
+
+def _words(text: str | None) -> list[str]:
+    return (text or "").split()
+
+
+def phone(raw: str, usage: str) -> str:
+    cleaned = _PHONE_NOISE.sub("", raw)
+    if not _PHONE.match(cleaned):
+        raise ArgumentError(
+            _("“{value}” is not a phone number: use 7 to 15 digits, optionally with +.").format(
+                value=_clip(raw)
+            ),
+            usage,
+        )
+    return cleaned
+
+
+def email(raw: str, usage: str) -> str:
+    if not _EMAIL.match(raw):
+        problem = _("“{value}” is not an e-mail address.").format(value=_clip(raw))
+        raise ArgumentError(problem, usage)
+    return raw
+
+
+def positive_id(raw: str, what: str, usage: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < MAX_ID:
+        raise ArgumentError(
+            _("{what} must be a positive whole number, not “{value}”.").format(
+                what=what, value=_clip(raw)
+            ),
+            usage,
+        )
+    return int(raw)
+
+
+def money(raw: str, usage: str) -> Decimal:
+    if not _SUM.match(raw):
+        raise ArgumentError(
+            _(
+                "“{value}” is not a sum: use a positive number with at most two decimals, "
+                "like 1500 or 99.90."
+            ).format(value=_clip(raw)),
+            usage,
+        )
+    try:
+        amount = Decimal(raw.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern already rules this out
+        raise ArgumentError(_("“{value}” is not a sum.").format(value=_clip(raw)), usage) from None
+    if amount <= 0:
+        raise ArgumentError(_("The sum must be greater than zero."), usage)
+    return amount
+
+
+def _clip(value: str, limit: int = 40) -> str:
+    value = value.replace("\n", " ")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _require(words: list[str], count: int, usage: str) -> None:
+    if len(words) < count:
+        raise ArgumentError(_("Some arguments are missing."), usage)
+
+
+def _free_text(words: list[str], limit: int, what: str, usage: str) -> str | None:
+    text = " ".join(words).strip()
+    if len(text) > limit:
+        raise ArgumentError(
+            _("{what} is too long: at most {limit} characters.").format(what=what, limit=limit),
+            usage,
+        )
+    return text or None
+
+
+# -- account -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoginArgs:
+    region: Region | None
+    login: str | None
+    password: str | None = field(default=None, repr=False)
+    apikey: str | None = field(default=None, repr=False)
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.password or self.apikey)
+
+
+def usage_login() -> str:
+    return _("/login [ru|ua|kz|com] <api-key>  or  /login [ru|ua|kz|com] <login> <password>")
+
+
+def login(text: str | None) -> LoginArgs:
+    words = _words(text)
+    region: Region | None = None
+    if words and words[0].lower() in {r.value for r in Region}:
+        region = Region(words.pop(0).lower())
+    if not words:
+        return LoginArgs(region, None)
+    if len(words) > 2:
+        raise ArgumentError(
+            _("Too many words: give an API key, or a login and a password."), usage_login()
+        )
+    if len(words) == 1:
+        return LoginArgs(region, None, apikey=words[0])
+    user, secret = words
+    if not _LOGIN.match(user):
+        raise ArgumentError(
+            _("“{value}” is not an SMSC login.").format(value=_clip(user)), usage_login()
+        )
+    return LoginArgs(region, user, password=secret)
+
+
+def secret_reply(text: str | None) -> LoginArgs:
+    """The dialog's answer: an API key alone, or a login and a password."""
+    words = _words(text)
+    if not 1 <= len(words) <= 2:
+        raise ArgumentError(
+            _("Send the API key alone, or the login and the password separated by a space."),
+            usage_login(),
+        )
+    if len(words) == 1:
+        return LoginArgs(None, None, apikey=words[0])
+    if not _LOGIN.match(words[0]):
+        raise ArgumentError(
+            _("“{value}” is not an SMSC login.").format(value=_clip(words[0])), usage_login()
+        )
+    return LoginArgs(None, words[0], password=words[1])
+
+
+# -- contacts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddContactArgs:
+    addresses: tuple[str, ...]
+    is_email: bool
+    name: str | None
+    groups: tuple[int, ...]
+
+
+def usage_addcontact() -> str:
+    return _("/addcontact <phone-or-email>[,more] [name…] [grp=<id>[,<id>]]")
+
+
+def addcontact(text: str | None) -> AddContactArgs:
+    usage = usage_addcontact()
+    words = _words(text)
+    _require(words, 1, usage)
+    groups: tuple[int, ...] = ()
+    rest = []
+    for word in words[1:]:
+        if word.lower().startswith("grp="):
+            ids = [part for part in word[4:].split(",") if part]
+            if not ids:
+                raise ArgumentError(_("grp= needs at least one group id."), usage)
+            groups += tuple(positive_id(part, _("A group id"), usage) for part in ids)
+        else:
+            rest.append(word)
+    raw_addresses = [part for part in words[0].split(",") if part]
+    if not raw_addresses:
+        raise ArgumentError(_("Give at least one phone number or e-mail address."), usage)
+    is_email = "@" in raw_addresses[0]
+    if any(("@" in a) != is_email for a in raw_addresses):
+        raise ArgumentError(_("Phone numbers and e-mail addresses go in separate commands."), usage)
+    addresses = tuple(email(a, usage) if is_email else phone(a, usage) for a in raw_addresses)
+    if len(addresses) > 50:
+        raise ArgumentError(_("At most 50 addresses in one command."), usage)
+    name = _free_text(rest, MAX_NAME, _("The name"), usage)
+    return AddContactArgs(addresses, is_email, name, tuple(dict.fromkeys(groups)))
+
+
+def usage_contacts() -> str:
+    return _("/contacts [search text]")
+
+
+def contacts_search(text: str | None) -> str | None:
+    return _free_text(_words(text), MAX_SEARCH, _("The search text"), usage_contacts())
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    value: str
+    is_email: bool
+
+
+def usage_delcontact() -> str:
+    return _("/delcontact <phone>")
+
+
+def address(text: str | None, usage: str) -> Address:
+    words = _words(text)
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one phone number."), usage)
+    if "@" in words[0]:
+        return Address(email(words[0], usage), True)
+    return Address(phone(words[0], usage), False)
+
+
+def delcontact(text: str | None) -> Address:
+    return address(text, usage_delcontact())
+
+
+def usage_addgroup() -> str:
+    return _("/addgroup <name>")
+
+
+def addgroup(text: str | None) -> str:
+    usage = usage_addgroup()
+    name = _free_text(_words(text), MAX_NAME, _("The group name"), usage)
+    if name is None:
+        raise ArgumentError(_("Give the new group a name."), usage)
+    return name
+
+
+def usage_delgroup() -> str:
+    return _("/delgroup <group-id>")
+
+
+def delgroup(text: str | None) -> int:
+    words = _words(text)
+    usage = usage_delgroup()
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one group id."), usage)
+    return positive_id(words[0], _("A group id"), usage)
+
+
+class GroupMove:
+    MOVE = "move"
+    ADD = "add"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True, slots=True)
+class MoveContactArgs:
+    contact: Address
+    group_id: int | None
+    mode: str
+
+
+def usage_movecontact() -> str:
+    return _("/movecontact <phone> [<group-id> | +<group-id> to add | -<group-id> to remove]")
+
+
+def movecontact(text: str | None) -> MoveContactArgs:
+    usage = usage_movecontact()
+    words = _words(text)
+    _require(words, 1, usage)
+    if len(words) > 2:
+        raise ArgumentError(_("Give a phone number and at most one group."), usage)
+    contact = address(words[0], usage)
+    if len(words) == 1:
+        return MoveContactArgs(contact, None, GroupMove.MOVE)
+    raw = words[1]
+    mode = {"+": GroupMove.ADD, "-": GroupMove.REMOVE}.get(raw[:1], GroupMove.MOVE)
+    if mode != GroupMove.MOVE:
+        raw = raw[1:]
+    return MoveContactArgs(contact, positive_id(raw, _("A group id"), usage), mode)
+
+
+# -- blacklist -----------------------------------------------------------------------------
+
+_BLOCK_TYPES = {"all": BlockType.ALL, "mass": BlockType.MASS, "single": BlockType.SINGLE}
+
+
+@dataclass(frozen=True, slots=True)
+class BlockArgs:
+    phone: str
+    block_type: BlockType
+    comment: str | None
+
+
+def usage_block() -> str:
+    return _("/block <phone> [all|mass|single] [comment…]")
+
+
+def block(text: str | None) -> BlockArgs:
+    usage = usage_block()
+    words = _words(text)
+    _require(words, 1, usage)
+    number = phone(words[0], usage)
+    rest = words[1:]
+    block_type = BlockType.ALL
+    if rest and rest[0].lower() in _BLOCK_TYPES:
+        block_type = _BLOCK_TYPES[rest.pop(0).lower()]
+    return BlockArgs(number, block_type, _free_text(rest, MAX_COMMENT, _("The comment"), usage))
+
+
+def usage_unblock() -> str:
+    return _("/unblock <phone>")
+
+
+def unblock(text: str | None) -> str:
+    words = _words(text)
+    usage = usage_unblock()
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one phone number."), usage)
+    return phone(words[0], usage)
+
+
+# -- sender names --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddSenderArgs:
+    name: str
+    comment: str | None
+
+
+def usage_addsender() -> str:
+    return _("/addsender <name> [comment…]")
+
+
+def sender_name(raw: str, usage: str) -> str:
+    if _DIGITAL_SENDER.match(raw):
+        return raw.lstrip("+")
+    if not _ALPHA_SENDER.match(raw):
+        raise ArgumentError(
+            _(
+                "“{value}” cannot be a sender name: use up to 11 Latin letters, digits or "
+                ". - _ ! & ' (with at least one letter), or a phone number of 10 to 15 digits."
+            ).format(value=_clip(raw)),
+            usage,
+        )
+    return raw
+
+
+def addsender(text: str | None) -> AddSenderArgs:
+    usage = usage_addsender()
+    words = _words(text)
+    _require(words, 1, usage)
+    return AddSenderArgs(
+        sender_name(words[0], usage), _free_text(words[1:], MAX_COMMENT, _("The comment"), usage)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SenderRef:
+    name: str | None
+    sender_id: int | None
+
+
+def usage_delsender() -> str:
+    return _("/delsender <name-or-id>")
+
+
+def delsender(text: str | None) -> SenderRef:
+    usage = usage_delsender()
+    words = _words(text)
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one sender name or id."), usage)
+    raw = words[0]
+    # A short number is an id; a phone-length number is a digital sender name.
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
+        return SenderRef(None, positive_id(raw, _("A sender id"), usage))
+    return SenderRef(sender_name(raw, usage), None)
+
+
+def usage_sendcode() -> str:
+    return _("/sendcode <number>")
+
+
+def digital_sender(raw: str, usage: str) -> str:
+    cleaned = _PHONE_NOISE.sub("", raw)
+    if not _DIGITAL_SENDER.match(cleaned):
+        raise ArgumentError(
+            _(
+                "“{value}” is not a digital sender name: use the phone number, 10 to 15 digits."
+            ).format(value=_clip(raw)),
+            usage,
+        )
+    return cleaned.lstrip("+")
+
+
+def sendcode(text: str | None) -> str:
+    usage = usage_sendcode()
+    words = _words(text)
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one number."), usage)
+    return digital_sender(words[0], usage)
+
+
+def usage_checkcode() -> str:
+    return _("/checkcode <number> <code>")
+
+
+def checkcode(text: str | None) -> tuple[str, str]:
+    usage = usage_checkcode()
+    words = _words(text)
+    _require(words, 2, usage)
+    if len(words) > 2:
+        raise ArgumentError(_("Give the number and the code, nothing else."), usage)
+    if not _CODE.match(words[1]):
+        raise ArgumentError(
+            _("“{value}” is not a confirmation code: it has 3 to 8 digits.").format(
+                value=_clip(words[1])
+            ),
+            usage,
+        )
+    return digital_sender(words[0], usage), words[1]
+
+
+# -- invoices and acts ---------------------------------------------------------------------
+
+
+def sub_client(raw: str, usage: str) -> str:
+    if not _SUB_CLIENT.match(raw):
+        raise ArgumentError(
+            _("“{value}” is not a sub-client login.").format(value=_clip(raw)), usage
+        )
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceArgs:
+    sub_client: str
+    amount: Decimal
+    service: str | None
+
+
+def usage_invoice() -> str:
+    return _("/invoice <sub-client-login> <sum> [service…]")
+
+
+def invoice(text: str | None) -> InvoiceArgs:
+    usage = usage_invoice()
+    words = _words(text)
+    _require(words, 2, usage)
+    return InvoiceArgs(
+        sub_client(words[0], usage),
+        money(words[1], usage),
+        _free_text(words[2:], MAX_COMMENT, _("The service"), usage),
+    )
+
+
+def usage_getinvoice() -> str:
+    return _("/getinvoice <sub-client-login> <invoice-id>")
+
+
+def getinvoice(text: str | None) -> tuple[str, int]:
+    usage = usage_getinvoice()
+    words = _words(text)
+    _require(words, 2, usage)
+    if len(words) > 2:
+        raise ArgumentError(_("Give the sub-client and the invoice id, nothing else."), usage)
+    return sub_client(words[0], usage), positive_id(words[1], _("The invoice id"), usage)
+
+
+@dataclass(frozen=True, slots=True)
+class ActArgs:
+    sub_client: str
+    act_id: int | None
+    number: str | None
+
+
+def usage_act() -> str:
+    return _("/act <sub-client-login> <act-id-or-number>")
+
+
+def act(text: str | None) -> ActArgs:
+    usage = usage_act()
+    words = _words(text)
+    _require(words, 2, usage)
+    if len(words) > 2:
+        problem = _("Give the sub-client and the act id or number, nothing else.")
+        raise ArgumentError(problem, usage)
+    client = sub_client(words[0], usage)
+    raw = words[1]
+    if raw.isascii() and raw.isdigit():
+        return ActArgs(client, positive_id(raw, _("The act id"), usage), None)
+    if not _TASK_NAME.match(raw.replace("/", "")):
+        raise ArgumentError(_("“{value}” is not an act number.").format(value=_clip(raw)), usage)
+    return ActArgs(client, None, raw)
+
+
+# -- downloads -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    task_id: int | None
+    name: str | None
+
+
+def usage_download() -> str:
+    return _("/download <task-id-or-name>")
+
+
+def download(text: str | None) -> TaskRef:
+    usage = usage_download()
+    words = _words(text)
+    _require(words, 1, usage)
+    if len(words) > 1:
+        raise ArgumentError(_("Give exactly one task id or name."), usage)
+    raw = words[0]
+    if raw.isascii() and raw.isdigit():
+        return TaskRef(positive_id(raw, _("The task id"), usage), None)
+    if not _TASK_NAME.match(raw):
+        raise ArgumentError(_("“{value}” is not a task name.").format(value=_clip(raw)), usage)
+    return TaskRef(None, raw)
+
+
+# -- notifications -------------------------------------------------------------------------
+
+MIN_CHAT_INTERVAL_MINUTES = 1
+MAX_CHAT_INTERVAL_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class WatchArgs:
+    kind: str | None  # "downloads", "senders", "every" or None to show the status
+    enabled: bool | None = None
+    minutes: int | None = None
+
+
+def usage_watch() -> str:
+    return _(
+        "/watch  ·  /watch downloads on|off  ·  /watch senders on|off  ·  /watch every <minutes>"
+    )
+
+
+def watch(text: str | None) -> WatchArgs:
+    usage = usage_watch()
+    words = [w.lower() for w in _words(text)]
+    if not words:
+        return WatchArgs(None)
+    if len(words) != 2:
+        raise ArgumentError(_("Give what to watch and on or off."), usage)
+    kind, value = words
+    if kind == "every":
+        if (
+            not value.isascii()
+            or not value.isdigit()
+            or not (MIN_CHAT_INTERVAL_MINUTES <= int(value) <= MAX_CHAT_INTERVAL_MINUTES)
+        ):
+            raise ArgumentError(
+                _("The interval is a number of minutes from {low} to {high}.").format(
+                    low=MIN_CHAT_INTERVAL_MINUTES, high=MAX_CHAT_INTERVAL_MINUTES
+                ),
+                usage,
+            )
+        return WatchArgs("every", minutes=int(value))
+    if kind not in {"downloads", "senders"}:
+        raise ArgumentError(
+            _("I can watch “downloads” or “senders”, not “{value}”.").format(value=_clip(kind)),
+            usage,
+        )
+    if value not in {"on", "off"}:
+        raise ArgumentError(_("Say on or off, not “{value}”.").format(value=_clip(value)), usage)
+    return WatchArgs(kind, enabled=value == "on")
+
+
+LANGUAGES = ("en", "ru", "uk")
+
+
+def usage_lang() -> str:
+    return _("/lang [en|ru|uk]")
+
+
+def lang(text: str | None) -> str | None:
+    words = [w.lower() for w in _words(text)]
+    if not words:
+        return None
+    if len(words) > 1 or words[0] not in LANGUAGES:
+        raise ArgumentError(_("Choose en, ru or uk."), usage_lang())
+    return words[0]

@@ -1,0 +1,104 @@
+"""The blacklist: /block, /unblock, /blacklist."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.smsc import SmscClient
+from handlers import args as parse
+from handlers import confirmation, paging
+from handlers.audit import AuditNote
+from handlers.callbacks import Confirm, Page
+from handlers.memo import Memo
+from handlers.replies import edit_or_send
+from handlers.wording import block_type
+
+router = Router(name=__name__)
+
+
+@router.message(Command("block"), flags={"smsc": True})
+async def block(
+    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+) -> None:
+    args = parse.block(command.args)
+    audit.target = args.phone
+    await smsc.phones.block(args.phone, args.block_type, args.comment)
+    await message.answer(
+        _("⛔ {phone} is blacklisted for {kind}.").format(
+            phone=f"<code>{html.escape(args.phone)}</code>", kind=block_type(args.block_type)
+        )
+    )
+
+
+@router.message(Command("unblock"), flags={"smsc": True})
+async def unblock(
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+) -> None:
+    phone = parse.unblock(command.args)
+    audit.target = phone
+    audit.result = "asked for confirmation"
+    await confirmation.ask(
+        message,
+        memo,
+        smsc,
+        action="unblock",
+        question=_("Remove {phone} from the blacklist? Messages to it will be sent again.").format(
+            phone=f"<code>{html.escape(phone)}</code>"
+        ),
+        args={"phone": phone},
+    )
+
+
+@router.callback_query(Confirm.filter(F.action == "unblock"), flags={"smsc": True, "admin": True})
+async def unblock_confirmed(
+    callback: CallbackQuery,
+    callback_data: Confirm,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
+) -> None:
+    pending = await confirmation.claim(callback, callback_data, memo, smsc)
+    if pending is None:
+        audit.result = "not confirmed"
+        return
+    phone = pending.args["phone"]
+    audit.target = phone
+    await smsc.phones.unblock(phone)
+    await confirmation.done(
+        callback, _("✅ {phone} removed from the blacklist.").format(phone=html.escape(phone))
+    )
+
+
+async def _blacklist_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    entries = await smsc.phones.blacklist(prev_id=cursor or None, count=paging.PAGE_SIZE + 1)
+    shown = entries[: paging.PAGE_SIZE]
+    if not shown:
+        return (_("The blacklist is empty.") if cursor == 0 else _("No more entries.")), None
+    lines = [_("<b>Blacklist</b>, newest first:")]
+    for entry in shown:
+        comment = f" — {html.escape(entry.comment)}" if entry.comment else ""
+        lines.append(
+            f"• <code>{html.escape(entry.phone)}</code> · {block_type(entry.type)}{comment}"
+        )
+    more = shown[-1].id if len(entries) > paging.PAGE_SIZE else None
+    return "\n".join(lines), paging.keyboard(
+        "b", next_cursor=more, query_token="", first_page=cursor == 0
+    )
+
+
+@router.message(Command("blacklist"), flags={"smsc": True})
+async def show_blacklist(message: Message, smsc: SmscClient) -> None:
+    text, markup = await _blacklist_page(smsc, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(Page.filter(F.kind == "b"), flags={"smsc": True})
+async def blacklist_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
+    await callback.answer()
+    text, markup = await _blacklist_page(smsc, callback_data.cursor)
+    await edit_or_send(callback, text, markup)

@@ -1,0 +1,35 @@
+"""The commands, in the order /help and the command menu show them."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import lazy_gettext as __
+
+COMMANDS: tuple[tuple[str, object], ...] = (
+    ("help", __("what I can do")),
+    ("login", __("connect this chat to an SMSC account")),
+    ("account", __("account, region and balance")),
+    ("contacts", __("contacts, with search")),
+    ("addcontact", __("add a phone or e-mail contact")),
+    ("delcontact", __("delete a contact")),
+    ("groups", __("contact groups")),
+    ("addgroup", __("create a group")),
+    ("movecontact", __("move a contact between groups")),
+    ("delgroup", __("delete a group")),
+    ("block", __("add a number to the blacklist")),
+    ("unblock", __("remove a number from the blacklist")),
+    ("blacklist", __("the blacklist")),
+    ("senders", __("sender names and operator statuses")),
+    ("addsender", __("register a sender name")),
+    ("delsender", __("delete a sender name")),
+    ("sendcode", __("send a code to confirm a digital sender name")),
+    ("checkcode", __("confirm a digital sender name with its code")),
+    ("invoice", __("create an invoice for a sub-client")),
+    ("getinvoice", __("get a sub-client's invoice")),
+    ("act", __("get a sub-client's act")),
+    ("downloads", __("exports of sent messages")),
+    ("download", __("get an export as a CSV file")),
+    ("watch", __("notifications about exports and sender names")),
+    ("lang", __("change the language")),
+    ("logout", __("disconnect this chat from SMSC")),
+    ("cancel", __("leave the current dialog")),
+)

@@ -1,0 +1,98 @@
+"""Destructive actions ask first; a stale, foreign or repeated press does nothing harmful."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.smsc import SmscClient
+from handlers.callbacks import Confirm
+from handlers.memo import Memo, PendingAction
+
+
+async def ask(
+    message: Message,
+    memo: Memo,
+    smsc: SmscClient,
+    *,
+    action: str,
+    question: str,
+    args: dict[str, Any] | None = None,
+) -> None:
+    assert message.from_user is not None
+    token = memo.put(
+        PendingAction(
+            chat_id=message.chat.id,
+            requested_by=message.from_user.id,
+            action=action,
+            account=smsc.credentials.identity,
+            args=dict(args or {}),
+        )
+    )
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(
+        text=_("Yes, do it"), callback_data=Confirm(action=action, token=token, yes=True)
+    )
+    keyboard.button(text=_("Cancel"), callback_data=Confirm(action=action, token=token, yes=False))
+    hint = ""
+    if message.chat.type != "private":
+        hint = "\n" + _("An administrator of this chat must confirm.")
+    await message.answer(question + hint, reply_markup=keyboard.as_markup())
+
+
+async def claim(
+    callback: CallbackQuery, data: Confirm, memo: Memo, smsc: SmscClient
+) -> PendingAction | None:
+    """The pending action if this press should carry it out; otherwise answer why not."""
+    pending: PendingAction | None = memo.get(data.token)
+    message = callback.message
+    chat_id = message.chat.id if message is not None else None
+    if pending is None or pending.action != data.action:
+        await _close(callback, _("This button has expired. Run the command again."))
+        return None
+    if pending.chat_id != chat_id:
+        await callback.answer(_("This button belongs to another chat."), show_alert=True)
+        return None
+    if pending.account != smsc.credentials.identity:
+        memo.pop(data.token)
+        await _close(
+            callback,
+            _("The chat's SMSC account changed since this was asked. Run the command again."),
+        )
+        return None
+    # Single use: a second press, even a simultaneous one, finds nothing.
+    if memo.pop(data.token) is None:
+        await _close(callback, _("This button has expired. Run the command again."))
+        return None
+    if not data.yes:
+        await _close(callback, _("Cancelled. Nothing was changed."))
+        return None
+    with contextlib.suppress(TelegramBadRequest):
+        await callback.answer()
+    return pending
+
+
+async def _close(callback: CallbackQuery, text: str) -> None:
+    with contextlib.suppress(TelegramBadRequest):
+        await callback.answer()
+    if isinstance(callback.message, Message):
+        try:
+            await callback.message.edit_text(text)
+        except TelegramBadRequest:
+            await callback.message.answer(text)
+
+
+async def done(callback: CallbackQuery, text: str) -> None:
+    """Replace the question with the outcome, so the buttons cannot be pressed again."""
+    if isinstance(callback.message, Message):
+        try:
+            await callback.message.edit_text(text)
+            return
+        except TelegramBadRequest:
+            pass
+        await callback.message.answer(text)

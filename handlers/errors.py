@@ -1,0 +1,144 @@
+"""Errors are handled once, here: each becomes a sentence a person understands."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import secrets
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.smsc import (
+    ClientRateLimitError,
+    SmscApiError,
+    SmscBadResponseError,
+    SmscConnectionError,
+    SmscError,
+    SmscHttpError,
+    SmscTimeoutError,
+    SmscValidationError,
+)
+from handlers.args import ArgumentError
+from storage import CredentialsUnreadableError, StorageError
+
+router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+
+def smsc_error_sentence(error: SmscError) -> str:
+    if isinstance(error, SmscApiError):
+        sentences = {
+            1: _("SMSC did not accept the parameters of this request"),
+            2: _(
+                "SMSC rejected the login, password or API key, or this server's IP is not "
+                "allowed for the account"
+            ),
+            3: _("SMSC found no such record"),
+            4: _(
+                "SMSC has temporarily blocked this server's IP after too many failed "
+                "requests; try again later"
+            ),
+            5: _("SMSC could not carry out the operation"),
+            7: _("SMSC says the phone number format is wrong"),
+            8: _("SMSC cannot deliver a message to this number"),
+            9: _("SMSC refused a repeated request; try again in a minute"),
+            10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
+            11: _("the confirmation code is wrong"),
+        }
+        sentence = sentences.get(error.code, _("SMSC answered with an error"))
+        detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
+        code = _("error {code}").format(code=error.code)
+        return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
+    if isinstance(error, ClientRateLimitError):
+        return _("Too many similar requests to SMSC in a minute; try again in {seconds} s.").format(
+            seconds=error.retry_after
+        )
+    if isinstance(error, SmscTimeoutError):
+        return _("SMSC did not answer in time. Try again in a moment.")
+    if isinstance(error, SmscConnectionError):
+        return _("I cannot reach SMSC right now. Try again later.")
+    if isinstance(error, SmscHttpError):
+        return _("SMSC is having trouble (HTTP {status}). Try again later.").format(
+            status=error.status
+        )
+    if isinstance(error, SmscBadResponseError):
+        return _("SMSC sent an answer I cannot read. Try again later.")
+    if isinstance(error, SmscValidationError):
+        return _("I did not send this to SMSC: {reason}.").format(reason=html.escape(str(error)))
+    return _("The request to SMSC failed. Try again later.")
+
+
+def argument_sentence(error: ArgumentError) -> str:
+    return "{problem}\n{usage_label} <code>{usage}</code>".format(
+        problem=html.escape(error.problem),
+        usage_label=_("Usage:"),
+        usage=html.escape(error.usage),
+    )
+
+
+async def _tell(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    with contextlib.suppress(TelegramAPIError):
+        if update.message is not None:
+            await update.message.answer(text)
+        elif update.callback_query is not None:
+            callback = update.callback_query
+            with contextlib.suppress(TelegramAPIError):
+                await callback.answer()
+            if isinstance(callback.message, Message):
+                await callback.message.answer(text)
+
+
+@router.error(ExceptionTypeFilter(ArgumentError))
+async def bad_arguments(event: ErrorEvent) -> None:
+    assert isinstance(event.exception, ArgumentError)
+    await _tell(event, argument_sentence(event.exception))
+
+
+@router.error(ExceptionTypeFilter(SmscError))
+async def smsc_failed(event: ErrorEvent) -> None:
+    assert isinstance(event.exception, SmscError)
+    await _tell(event, "⚠️ " + smsc_error_sentence(event.exception))
+
+
+@router.error(ExceptionTypeFilter(CredentialsUnreadableError))
+async def credentials_unreadable(event: ErrorEvent) -> None:
+    log.error("stored credentials unreadable", extra={"error": str(event.exception)})
+    await _tell(
+        event,
+        _(
+            "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may have "
+            "changed). An administrator should /login again."
+        ),
+    )
+
+
+@router.error(ExceptionTypeFilter(StorageError))
+async def storage_failed(event: ErrorEvent) -> None:
+    log.error("storage error", extra={"error": str(event.exception)})
+    await _tell(
+        event,
+        _("⚠️ My database is unavailable right now; nothing was changed. Try again in a moment."),
+    )
+
+
+@router.error()
+async def unexpected(event: ErrorEvent) -> None:
+    reference = secrets.token_hex(4)
+    log.error(
+        "unhandled error",
+        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        extra={"reference": reference},
+    )
+    await _tell(
+        event,
+        _(
+            "⚠️ Something went wrong on my side. Nothing more was done. If it happens again, "
+            "give the bot's operator this reference: {reference}"
+        ).format(reference=reference),
+    )

@@ -1,0 +1,32 @@
+"""Last in line: unknown commands, stray text, and buttons nobody is waiting for."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+router = Router(name=__name__)
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, bot: Bot) -> None:
+    # In a group, only a command addressed to this bot by name is ours to answer.
+    if message.chat.type != ChatType.PRIVATE:
+        _command, _at, mention = (message.text or "").split()[0].partition("@")
+        if not mention or mention.lower() != ((await bot.me()).username or "").lower():
+            return
+    await message.answer(_("I do not know this command. /help lists what I can do."))
+
+
+@router.message(F.chat.type == ChatType.PRIVATE)
+async def stray_message(message: Message) -> None:
+    await message.answer(_("I work with commands. /help lists them."))
+
+
+@router.callback_query()
+async def stale_button(callback: CallbackQuery) -> None:
+    await callback.answer(
+        _("This button has expired or belongs to someone else's dialog."), show_alert=True
+    )

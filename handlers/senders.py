@@ -1,0 +1,313 @@
+"""Sender names: /senders, /addsender (a dialog with buttons), /delsender, /sendcode, /checkcode."""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import PurePath
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.smsc import OperatorRegistration, Sender, SenderDocument, SmscClient
+from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
+from handlers import args as parse
+from handlers import confirmation, paging
+from handlers.audit import AuditNote
+from handlers.callbacks import Confirm, OperatorToggle, Page, SenderStep
+from handlers.memo import Memo
+from handlers.replies import edit_or_send
+from handlers.wording import operator_name, operator_status, sender_status
+
+router = Router(name=__name__)
+
+# Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
+# details, which the SMSC cabinet collects better than a chat.
+BUTTON_OPERATORS = (
+    OperatorRegistration.MTS_STEP,
+    OperatorRegistration.MEGA_STEP,
+    OperatorRegistration.BEE_STEP,
+    OperatorRegistration.TELE2_STEP,
+    OperatorRegistration.MOTIV_STEP,
+    OperatorRegistration.SBER_STEP,
+    OperatorRegistration.WINMOB_STEP,
+    OperatorRegistration.VOLNAMOB_STEP,
+    OperatorRegistration.TELE2,
+    OperatorRegistration.MOTIV,
+)
+
+
+class AddSender(StatesGroup):
+    operators = State()
+    document = State()
+
+
+def sender_block(sender: Sender) -> str:
+    head = _("• <b>{name}</b> (id {id}) — {status}").format(
+        name=html.escape(sender.name), id=sender.id, status=sender_status(sender.status)
+    )
+    operators = " · ".join(
+        f"{operator_name(key)}: {operator_status(code)}"
+        for key, code in sorted(sender.operators.items())
+    )
+    return f"{head}\n    {operators}" if operators else head
+
+
+async def _senders_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    senders = await smsc.senders.list(
+        operators=True, prev_id=cursor or None, count=paging.PAGE_SIZE + 1
+    )
+    shown = senders[: paging.PAGE_SIZE]
+    if not shown:
+        text = _("There are no sender names yet. Add one with /addsender <name>.")
+        return (text if cursor == 0 else _("No more sender names.")), None
+    text = "\n".join([_("<b>Sender names</b>, newest first:"), *(sender_block(s) for s in shown)])
+    more = shown[-1].id if len(senders) > paging.PAGE_SIZE else None
+    return text, paging.keyboard("s", next_cursor=more, query_token="", first_page=cursor == 0)
+
+
+@router.message(Command("senders"), flags={"smsc": True})
+async def list_senders(message: Message, smsc: SmscClient, bot: Bot) -> None:
+    async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+        text, markup = await _senders_page(smsc, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(Page.filter(F.kind == "s"), flags={"smsc": True})
+async def senders_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
+    await callback.answer()
+    text, markup = await _senders_page(smsc, callback_data.cursor)
+    await edit_or_send(callback, text, markup)
+
+
+def _operators_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    for operator in BUTTON_OPERATORS:
+        mark = "✅ " if operator.value in chosen else ""
+        keyboard.button(
+            text=mark + operator_name(operator.value) + _paid_suffix(operator),
+            callback_data=OperatorToggle(flag=operator.value),
+        )
+    keyboard.button(text=_("Continue ▶"), callback_data=SenderStep(step="next"))
+    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step="cancel"))
+    keyboard.adjust(2)
+    return keyboard.as_markup()
+
+
+def _paid_suffix(operator: OperatorRegistration) -> str:
+    return "" if operator.value.endswith("_step") else " " + _("(free name tariff)")
+
+
+@router.message(Command("addsender"), flags={"smsc": True})
+async def add_sender(
+    message: Message, command: CommandObject, state: FSMContext, audit: AuditNote
+) -> None:
+    args = parse.addsender(command.args)
+    audit.target = args.name
+    audit.result = "dialog started"
+    await state.set_state(AddSender.operators)
+    await state.update_data(name=args.name, comment=args.comment, operators=[])
+    await message.answer(
+        _(
+            "Registering the sender name <b>{name}</b>. Choose the operators to register it "
+            "with, then press Continue."
+        ).format(name=html.escape(args.name)),
+        reply_markup=_operators_keyboard([]),
+    )
+
+
+@router.callback_query(AddSender.operators, OperatorToggle.filter())
+async def toggle_operator(
+    callback: CallbackQuery, callback_data: OperatorToggle, state: FSMContext
+) -> None:
+    if callback_data.flag not in {op.value for op in BUTTON_OPERATORS}:
+        await callback.answer(_("This button is not valid."), show_alert=True)
+        return
+    chosen: list[str] = list((await state.get_data()).get("operators", []))
+    if callback_data.flag in chosen:
+        chosen.remove(callback_data.flag)
+    else:
+        chosen.append(callback_data.flag)
+    await state.update_data(operators=chosen)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=_operators_keyboard(chosen))
+
+
+@router.callback_query(
+    StateFilter(AddSender.operators, AddSender.document), SenderStep.filter(F.step == "cancel")
+)
+async def cancel_sender(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    await edit_or_send(callback, _("Cancelled. Nothing was sent to SMSC."))
+
+
+@router.callback_query(AddSender.operators, SenderStep.filter(F.step == "next"))
+async def ask_for_document(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(AddSender.document)
+    await callback.answer()
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=_("Submit without a document"), callback_data=SenderStep(step="submit"))
+    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step="cancel"))
+    keyboard.adjust(1)
+    await edit_or_send(
+        callback,
+        _(
+            "Operators may ask for a supporting document (a trademark or domain certificate). "
+            "Send it as a file in reply to this message (jpg, tif, pdf, png, zip or rar, up to "
+            "3 MB), or submit without one."
+        ),
+        keyboard.as_markup(),
+    )
+
+
+@router.callback_query(
+    AddSender.document, SenderStep.filter(F.step == "submit"), flags={"smsc": True}
+)
+async def submit_without_document(
+    callback: CallbackQuery, state: FSMContext, smsc: SmscClient, audit: AuditNote
+) -> None:
+    await callback.answer()
+    text = await _submit(state, smsc, audit, None)
+    await edit_or_send(callback, text)
+
+
+@router.message(AddSender.document, F.document, flags={"smsc": True})
+async def submit_with_document(
+    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
+) -> None:
+    document = message.document
+    assert document is not None
+    filename = document.file_name or "document"
+    extension = PurePath(filename).suffix.lower().lstrip(".")
+    if extension not in DOCUMENT_EXTENSIONS:
+        await message.answer(
+            _(
+                "SMSC accepts jpg, tif, pdf, png, zip or rar. Send another file, "
+                "or submit without one."
+            )
+        )
+        return
+    if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+        await message.answer(
+            _(
+                "The file is larger than 3 MB, the most SMSC accepts. Send a "
+                "smaller one, or submit without one."
+            )
+        )
+        return
+    async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
+        buffer = io.BytesIO()
+        await bot.download(document, destination=buffer)
+        upload = SenderDocument(
+            filename=filename,
+            content=buffer.getvalue(),
+            content_type=document.mime_type or "application/octet-stream",
+        )
+        text = await _submit(state, smsc, audit, upload)
+    await message.answer(text)
+
+
+@router.message(AddSender.document, ~F.text.startswith("/"))
+async def document_expected(message: Message) -> None:
+    await message.answer(
+        _("Send the document as a file, press “Submit without a document”, or /cancel.")
+    )
+
+
+async def _submit(
+    state: FSMContext, smsc: SmscClient, audit: AuditNote, document: SenderDocument | None
+) -> str:
+    data = await state.get_data()
+    name = str(data["name"])
+    audit.target = name
+    operators = [OperatorRegistration(flag) for flag in data.get("operators", [])]
+    # Cleared first: a failure below must not leave a half-finished dialog waiting.
+    await state.clear()
+    sender_id = await smsc.senders.add(
+        name,
+        comment=data.get("comment"),
+        operators=operators,
+        document=document,
+        doc_info=document.filename if document else None,
+    )
+    chosen = ", ".join(operator_name(op.value) for op in operators) or _("none")
+    return _(
+        "✅ Sender name <b>{name}</b> submitted (id {id}). Operators: {operators}. "
+        "I can tell you when its status changes: /watch senders on"
+    ).format(name=html.escape(name), id=sender_id, operators=chosen)
+
+
+@router.message(Command("delsender"), flags={"smsc": True})
+async def delete_sender(
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+) -> None:
+    ref = parse.delsender(command.args)
+    shown = ref.name or _("id {id}").format(id=ref.sender_id)
+    audit.target = ref.name or str(ref.sender_id)
+    audit.result = "asked for confirmation"
+    await confirmation.ask(
+        message,
+        memo,
+        smsc,
+        action="delsender",
+        question=_("Delete the sender name {name}? Operator registrations are lost.").format(
+            name=f"<b>{html.escape(shown)}</b>"
+        ),
+        args={"name": ref.name, "sender_id": ref.sender_id},
+    )
+
+
+@router.callback_query(Confirm.filter(F.action == "delsender"), flags={"smsc": True, "admin": True})
+async def delete_sender_confirmed(
+    callback: CallbackQuery,
+    callback_data: Confirm,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
+) -> None:
+    pending = await confirmation.claim(callback, callback_data, memo, smsc)
+    if pending is None:
+        audit.result = "not confirmed"
+        return
+    name, sender_id = pending.args["name"], pending.args["sender_id"]
+    audit.target = name or str(sender_id)
+    await smsc.senders.delete(name=name, sender_id=sender_id)
+    shown = name or _("id {id}").format(id=sender_id)
+    await confirmation.done(
+        callback, _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
+    )
+
+
+@router.message(Command("sendcode"), flags={"smsc": True})
+async def send_code(
+    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+) -> None:
+    number = parse.sendcode(command.args)
+    audit.target = number
+    await smsc.senders.send_code(number)
+    await message.answer(
+        _(
+            "📨 SMSC sent a confirmation code to {number}. When it arrives: "
+            "<code>/checkcode {number} CODE</code>"
+        ).format(number=html.escape(number))
+    )
+
+
+@router.message(Command("checkcode"), flags={"smsc": True})
+async def check_code(
+    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+) -> None:
+    number, code = parse.checkcode(command.args)
+    audit.target = number
+    await smsc.senders.check_code(number, code)
+    await message.answer(
+        _("✅ The digital sender name {number} is confirmed.").format(number=html.escape(number))
+    )

@@ -1,0 +1,93 @@
+"""Words for the provider's codes: operators, statuses, block types. Shared with the watcher."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.smsc import BlockType, FileStatus, OperatorStatus, SenderStatus, TaskStatus
+
+
+def operator_name(key: str) -> str:
+    names = {
+        "mts": _("MTS"),
+        "mts_step": _("MTS"),
+        "mts_int": _("MTS (international)"),
+        "mega": _("MegaFon"),
+        "mega_step": _("MegaFon"),
+        "mega_int": _("MegaFon (international)"),
+        "bee_step": _("Beeline"),
+        "tele2": _("Tele2"),
+        "tele2_step": _("Tele2"),
+        "motiv": _("Motiv"),
+        "motiv_step": _("Motiv"),
+        "motiv_int": _("Motiv (international)"),
+        "sber_step": _("SberMobile"),
+        "winmob_step": _("Win Mobile"),
+        "volnamob_step": _("Volna Mobile"),
+        "ua_reg": _("Ukraine (national)"),
+        "ua_int": _("Ukraine (international)"),
+        "by_reg": _("Belarus (national)"),
+        "by_int": _("Belarus (international)"),
+    }
+    return names.get(key, key)
+
+
+def operator_status(code: int) -> str:
+    words = {
+        OperatorStatus.AWAITING_REGISTRATION: _("awaiting registration"),
+        OperatorStatus.SENT_FOR_REGISTRATION: _("sent for registration"),
+        OperatorStatus.APPROVED: _("approved"),
+        OperatorStatus.REJECTED: _("rejected"),
+        OperatorStatus.TEMPORARILY_DISABLED: _("temporarily disabled"),
+        OperatorStatus.INSUFFICIENT_FUNDS: _("insufficient funds"),
+        OperatorStatus.DOCUMENTS_REQUIRED: _("documents required"),
+    }
+    return words.get(code, _("status {code}").format(code=int(code)))
+
+
+def sender_status(code: int) -> str:
+    words = {
+        SenderStatus.MODERATION: _("awaiting moderation"),
+        SenderStatus.ALLOWED: _("allowed"),
+        SenderStatus.DISABLED: _("disabled"),
+    }
+    return words.get(code, _("status {code}").format(code=int(code)))
+
+
+def task_status(code: int) -> str:
+    words = {
+        TaskStatus.WAITING: _("waiting"),
+        TaskStatus.RUNNING: _("running"),
+        TaskStatus.DONE: _("done"),
+        TaskStatus.CANCELLED: _("cancelled"),
+        TaskStatus.FAILED: _("failed"),
+    }
+    return words.get(code, _("status {code}").format(code=int(code)))
+
+
+def block_type(kind: BlockType) -> str:
+    words = {
+        BlockType.ALL: _("all messages"),
+        BlockType.MASS: _("mass mailings"),
+        BlockType.SINGLE: _("single messages"),
+    }
+    return words.get(kind, _("type {code}").format(code=int(kind)))
+
+
+def file_status(code: int) -> str:
+    words = {
+        FileStatus.CHECKING: _("being checked"),
+        FileStatus.REJECTED: _("rejected"),
+        FileStatus.ACCEPTED: _("accepted"),
+    }
+    return words.get(code, _("status {code}").format(code=int(code)))
+
+
+def region_name(region: str | None) -> str:
+    names = {
+        "ru": _("Russia (smsc.ru)"),
+        "ua": _("Ukraine (smsc.ua)"),
+        "kz": _("Kazakhstan (smsc.kz)"),
+        "com": _("International (smscentre.com)"),
+    }
+    return names.get(region or "", region or _("custom address"))

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox import SandboxServer
+from tests.e2e.conftest import LOGIN, PASSWORD, new_user
+from tests.e2e.harness import BotProcess
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_start_login_block(
+    bot: BotProcess, telegram: FakeTelegram, sandbox: SandboxServer
+) -> None:
+    user = new_user()
+    reply = await telegram.reply_to(user, user, "/start")
+    assert "/login" in reply.text
+    reply = await telegram.reply_to(user, user, f"/login {LOGIN} {PASSWORD}", contains="Logged in")
+    assert "deleted" in reply.text
+    reply = await telegram.reply_to(user, user, "/block 79161234567 mass spam complaint")
+    assert "79161234567" in reply.text
+    assert sandbox.state.accounts[LOGIN].phones.find_blacklisted("79161234567") is not None
