@@ -20,7 +20,7 @@ def routers() -> list[Router]:
         watch,
     )
 
-    return [
+    ordered = [
         errors.router,
         chat_events.router,
         account.router,
@@ -33,3 +33,18 @@ def routers() -> list[Router]:
         watch.router,
         fallback.router,
     ]
+    for router in ordered:
+        _detach(router)
+    return ordered
+
+
+def _detach(router: Router) -> None:
+    """Free a module-level router from an earlier dispatcher in this process.
+
+    aiogram attaches a router to one parent for life; tests and benchmarks build the
+    application more than once, and the old dispatcher is gone by then.
+    """
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None

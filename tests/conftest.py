@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from bot.sandbox import SandboxServer, SandboxState
 from bot.smsc import Credentials, Endpoint, RateLimiter, SmscClient, SmscTransport
+
+if TYPE_CHECKING:
+    from tests.fakes.telegram import FakeTelegram
+    from tests.integration.bot_harness import Harness
 
 # Short rate windows on both sides keep limiter tests fast; the client's is never shorter.
 RATE_WINDOW = 0.4
@@ -37,3 +43,24 @@ async def transport() -> AsyncIterator[SmscTransport]:
 @pytest.fixture
 def client(transport: SmscTransport, sandbox: SandboxServer) -> SmscClient:
     return SmscClient(transport, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    from tests.fakes.telegram import FakeTelegram
+
+    fake = FakeTelegram("123456789:TEST-fake-token-for-handler-tests-0")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def harness(
+    telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    from tests.integration.bot_harness import close_harness, open_harness
+
+    opened = await open_harness(telegram, sandbox, tmp_path)
+    yield opened
+    await close_harness(opened)

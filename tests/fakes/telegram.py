@@ -119,7 +119,7 @@ class FakeTelegram:
             return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
         return {"id": chat_id, "type": "supergroup", "title": f"Team {abs(chat_id)}"}
 
-    def send(
+    def message_update(
         self,
         chat_id: int,
         user_id: int,
@@ -140,10 +140,9 @@ class FakeTelegram:
             if text.startswith("/"):
                 length = len(text.split()[0])
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._push({"message": message})
-        return message
+        return {"update_id": next(self._update_ids), "message": message}
 
-    def send_document(
+    def document_update(
         self,
         chat_id: int,
         user_id: int,
@@ -164,24 +163,55 @@ class FakeTelegram:
         extra: dict[str, Any] = {"document": document}
         if reply_to is not None:
             extra["reply_to_message"] = reply_to
-        return self.send(chat_id, user_id, None, **extra)
+        return self.message_update(chat_id, user_id, None, **extra)
 
-    def press(self, call: Call, button_text: str, user_id: int, language: str = "en") -> None:
-        """Press an inline button of a message the bot sent (or edited)."""
+    def callback_update(
+        self, call: Call, button_text: str, user_id: int, language: str = "en"
+    ) -> dict[str, Any]:
+        """Pressing an inline button of a message the bot sent (or edited)."""
         button = call.button(button_text)
         message = call.result if isinstance(call.result, dict) else None
         assert message is not None, "the call did not produce a message"
-        self._push(
-            {
-                "callback_query": {
-                    "id": str(next(self._update_ids) * 1000),
-                    "from": self.user(user_id, language),
-                    "chat_instance": "ci",
-                    "message": message,
-                    "data": button["callback_data"],
-                }
-            }
-        )
+        update_id = next(self._update_ids)
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": self.user(user_id, language),
+                "chat_instance": "ci",
+                "message": message,
+                "data": button["callback_data"],
+            },
+        }
+
+    def send(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str | None = None,
+        *,
+        language: str = "en",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        update = self.message_update(chat_id, user_id, text, language=language, **extra)
+        self._push(update)
+        return update["message"]
+
+    def send_document(
+        self,
+        chat_id: int,
+        user_id: int,
+        content: bytes,
+        file_name: str,
+        mime_type: str = "application/pdf",
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        update = self.document_update(chat_id, user_id, content, file_name, mime_type, reply_to)
+        self._push(update)
+        return update["message"]
+
+    def press(self, call: Call, button_text: str, user_id: int, language: str = "en") -> None:
+        self._push(self.callback_update(call, button_text, user_id, language))
 
     def press_data(self, chat_id: int, message_id: int, data: str, user_id: int) -> None:
         message = {
@@ -191,20 +221,21 @@ class FakeTelegram:
             "from": self.bot_user,
             "text": "…",
         }
+        update_id = next(self._update_ids)
         self._push(
             {
+                "update_id": update_id,
                 "callback_query": {
-                    "id": str(next(self._update_ids) * 1000),
+                    "id": str(update_id),
                     "from": self.user(user_id),
                     "chat_instance": "ci",
                     "message": message,
                     "data": data,
-                }
+                },
             }
         )
 
     def _push(self, update: dict[str, Any]) -> None:
-        update["update_id"] = next(self._update_ids)
         self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
 
@@ -318,6 +349,12 @@ class FakeTelegram:
                         files[key] = (value.filename, value.file.read())
                     else:
                         params[key] = value
+                # aiogram sends {"document": "attach://<name>"} with the file under <name>.
+                for key, value in list(params.items()):
+                    if isinstance(value, str) and value.startswith("attach://"):
+                        attached = value.removeprefix("attach://")
+                        if attached in files:
+                            files[key] = files[attached]
         if method == "getUpdates":
             self.polls += 1
             await self._notify()

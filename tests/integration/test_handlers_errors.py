@@ -1,0 +1,183 @@
+"""Every bad argument gets a clear reply and no request; every SMSC error becomes a sentence."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from bot.sandbox import Fault
+from tests.conftest import LOGIN, PASSWORD
+from tests.integration.bot_harness import Harness, sent, text_of
+
+USER = 7201
+
+BAD_ARGUMENTS = [
+    ("/addcontact", "Some arguments are missing"),
+    ("/addcontact 12ab", "is not a phone number"),
+    ("/addcontact 79161234567,a@b.co", "separate commands"),
+    ("/addcontact kate@", "is not an e-mail address"),
+    ("/addcontact 79161234567 Kate grp=x", "A group id must be"),
+    ("/addcontact 79161234567 grp=", "grp= needs"),
+    ("/contacts " + "x" * 61, "too long"),
+    ("/delcontact", "Some arguments are missing"),
+    ("/delcontact 123", "is not a phone number"),
+    ("/delcontact 79161234567 79161234568", "exactly one"),
+    ("/addgroup", "Give the new group a name"),
+    ("/movecontact", "Some arguments are missing"),
+    ("/movecontact 79161234567 abc", "A group id must be"),
+    ("/movecontact 79161234567 +0", "A group id must be"),
+    ("/movecontact 79161234567 1 2", "at most one group"),
+    ("/delgroup", "Some arguments are missing"),
+    ("/delgroup -5", "A group id must be"),
+    ("/block", "Some arguments are missing"),
+    ("/block +7(916)12", "is not a phone number"),
+    ("/block 79161234567 all " + "c" * 301, "too long"),
+    ("/unblock", "Some arguments are missing"),
+    ("/unblock phone", "is not a phone number"),
+    ("/addsender", "Some arguments are missing"),
+    ("/addsender TooLongSenderName", "cannot be a sender name"),
+    ("/addsender Шоп", "cannot be a sender name"),
+    ("/delsender", "Some arguments are missing"),
+    ("/delsender bad/name", "cannot be a sender name"),
+    ("/sendcode", "Some arguments are missing"),
+    ("/sendcode MyShop", "is not a digital sender name"),
+    ("/checkcode 79991234567", "Some arguments are missing"),
+    ("/checkcode 79991234567 12ab", "is not a confirmation code"),
+    ("/invoice client1", "Some arguments are missing"),
+    ("/invoice client1 -5", "is not a sum"),
+    ("/invoice client1 0", "greater than zero"),
+    ("/invoice client1 10.555", "at most two decimals"),
+    ("/invoice client1 1e5", "is not a sum"),
+    ("/invoice bad/login 10", "is not a sub-client login"),
+    ("/getinvoice client1", "Some arguments are missing"),
+    ("/getinvoice client1 x1", "The invoice id must be"),
+    ("/act client1", "Some arguments are missing"),
+    ("/act client1 <script>", "is not an act number"),
+    ("/download", "Some arguments are missing"),
+    ("/download a b", "exactly one"),
+    ("/download ../../etc", "is not a task name"),
+    ("/watch exports on", "I can watch"),
+    ("/watch senders maybe", "Say on or off"),
+    ("/watch every 0", "The interval is a number of minutes"),
+    ("/watch downloads", "Give what to watch"),
+    ("/lang fr", "Choose en, ru or uk"),
+]
+
+
+@pytest.fixture
+async def logged_in(harness: Harness) -> Harness:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    harness.sandbox.requests.clear()
+    return harness
+
+
+@pytest.mark.parametrize(("command", "problem"), BAD_ARGUMENTS)
+async def test_bad_arguments_get_usage_and_make_no_request(
+    logged_in: Harness, command: str, problem: str
+) -> None:
+    calls = await logged_in.say(USER, command)
+    replies = sent(calls)
+    assert len(replies) == 1
+    assert problem in replies[0].text
+    name = command.split()[0]
+    assert "Usage:" in replies[0].text
+    assert f"<code>{name}" in replies[0].text
+    assert logged_in.sandbox.requests == []
+
+
+def test_every_command_with_arguments_has_a_bad_argument_case() -> None:
+    from handlers.commands import COMMANDS
+
+    without_arguments = {
+        "help",
+        "account",
+        "groups",
+        "blacklist",
+        "senders",
+        "downloads",
+        "logout",
+        "cancel",
+        "contacts",
+        "login",
+    }
+    covered = {command.split()[0].lstrip("/") for command, _ in BAD_ARGUMENTS}
+    assert {name for name, _ in COMMANDS} - without_arguments <= covered
+
+
+SENTENCES = {
+    1: "did not accept the parameters",
+    2: "rejected the login, password or API key",
+    3: "found no such record",
+    4: "temporarily blocked this server's IP",
+    5: "could not carry out the operation",
+    7: "phone number format is wrong",
+    8: "cannot deliver a message to this number",
+    9: "refused a repeated request; try again in a minute",
+    10: "SMSC allows a new one in 8 hours",
+    11: "confirmation code is wrong",
+    42: "answered with an error",
+}
+
+
+@pytest.mark.parametrize(("code", "sentence"), sorted(SENTENCES.items()))
+async def test_each_smsc_error_code_becomes_a_sentence_with_the_code(
+    logged_in: Harness, code: int, sentence: str
+) -> None:
+    logged_in.sandbox.set_fault(Fault("error", code=code))
+    calls = await logged_in.say(USER, "/block 79161234567")
+    reply = text_of(calls)
+    assert sentence in reply
+    assert f"(error {code})" in reply
+    assert "Traceback" not in reply
+    audit = await logged_in.app.storage.audit.recent(USER)
+    assert audit[0].action == "/block"
+    assert audit[0].result == f"smsc error {code}"
+
+
+@pytest.mark.parametrize(
+    ("fault", "sentence"),
+    [
+        (Fault("http500"), "SMSC is having trouble (HTTP 500)"),
+        (Fault("garbage"), "an answer I cannot read"),
+        (Fault("slow", delay=3.0), "did not answer in time"),
+    ],
+    ids=["http500", "garbage", "timeout"],
+)
+async def test_transport_faults_become_sentences(
+    logged_in: Harness, fault: Fault, sentence: str
+) -> None:
+    logged_in.sandbox.set_fault(fault)
+    calls = await logged_in.say(USER, "/senders")
+    assert sentence in text_of(calls)
+
+
+async def test_unreachable_smsc(logged_in: Harness) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    logged_in.app.dispatcher.workflow_data[
+        "smsc_factory"
+    ].forced_base_url = f"http://127.0.0.1:{port}"
+    calls = await logged_in.say(USER, "/groups")
+    assert "cannot reach SMSC" in text_of(calls)
+
+
+async def test_rate_limited_by_the_bot_itself(logged_in: Harness) -> None:
+    for _ in range(3):
+        await logged_in.say(USER, "/invoice client1 10")
+    factory = logged_in.app.dispatcher.workflow_data["smsc_factory"]
+    factory.max_wait = 0
+    calls = await logged_in.say(USER, "/invoice client1 10")
+    assert "try again in 1 s" in text_of(calls)
+    assert logged_in.sandbox.error9_count == 0
+
+
+async def test_unknown_command_and_stray_text(harness: Harness) -> None:
+    assert "do not know this command" in text_of(await harness.say(USER, "/frobnicate"))
+    assert "I work with commands" in text_of(await harness.say(USER, "hello"))
+    # In a group, commands for other bots are ignored.
+    assert sent(await harness.say(-100555, "/frobnicate@otherbot", user_id=USER)) == []
+    assert sent(await harness.say(-100555, "/frobnicate", user_id=USER)) == []
+    reply = await harness.say(-100555, "/frobnicate@smsc_test_bot", user_id=USER)
+    assert "do not know this command" in text_of(reply)
