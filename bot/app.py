@@ -138,6 +138,7 @@ async def build_application(
         memo=Memo(),
         chat_admins=admins,
         baselines=watcher.baselines,
+        file_limit=settings.telegram_file_limit,
     )
     updates = EventLogMiddleware()
     dispatcher.update.outer_middleware(updates)

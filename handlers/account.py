@@ -304,6 +304,7 @@ async def finish_login(
         base_url=smsc_factory.forced_base_url,
         set_by=message.from_user.id,
     )
+    await storage.settings.set_paused(target_chat, None)
     who = html.escape(args.login) if args.login else _("an API key")
     where = _("this chat") if target_chat == message.chat.id else _("the group")
     await message.answer(

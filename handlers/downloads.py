@@ -22,7 +22,7 @@ from handlers.wording import task_status
 
 router = Router(name=__name__)
 
-# The Bot API refuses documents over 50 MB from bots.
+# The Bot API refuses documents over 50 MB from bots (2000 MB through a local Bot API server).
 TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024
 SHOWN_TASKS = 20
 
@@ -74,7 +74,12 @@ async def list_downloads(message: Message, smsc: SmscClient) -> None:
 
 @router.message(Command("download"), flags={"smsc": True})
 async def download(
-    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    bot: Bot,
+    audit: AuditNote,
+    file_limit: int = TELEGRAM_FILE_LIMIT,
 ) -> None:
     ref = parse.download(command.args)
     shown = ref.name or str(ref.task_id)
@@ -85,7 +90,7 @@ async def download(
     try:
         async with (
             ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id),
-            fetched_csv(smsc, task_id=ref.task_id, name=ref.name) as path,
+            fetched_csv(smsc, task_id=ref.task_id, name=ref.name, limit=file_limit) as path,
         ):
             filename = csv_filename(ref.name or f"export_{ref.task_id}")
             await message.answer_document(
@@ -96,9 +101,9 @@ async def download(
         audit.result = "too large"
         await message.answer(
             _(
-                "The export {task} is larger than 50 MB, the most Telegram lets a bot send. "
-                "Download it in the SMSC cabinet."
-            ).format(task=html.escape(shown))
+                "The export {task} is larger than {limit} MB, the most Telegram lets this bot "
+                "send. Download it in the SMSC cabinet."
+            ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024))
         )
     except OperationFailedError:
         audit.result = "no file"

@@ -7,6 +7,7 @@ from typing import Protocol
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -64,8 +65,12 @@ async def _switch(
     storage: Storage,
     smsc: SmscClient,
     baselines: Baselines,
+    language: str,
 ) -> str:
     if enabled:
+        # Notifications go out with no user to take a language from: keep the one in use now.
+        if (await storage.settings.get(chat_id)).language is None:
+            await storage.settings.set_language(chat_id, language)
         # The snapshot is taken before answering: every change after the answer is announced,
         # and what was already there is not.
         count = await baselines.take(chat_id, kind, smsc)
@@ -96,6 +101,7 @@ async def watch(
     bot: Bot,
     chat_admins: ChatAdmins,
     audit: AuditNote,
+    i18n: I18n,
 ) -> None:
     args = parse.watch(command.args)
     if args.kind is None:
@@ -123,7 +129,13 @@ async def watch(
     assert args.enabled is not None
     await message.answer(
         await _switch(
-            message.chat.id, NotificationKind(args.kind), args.enabled, storage, smsc, baselines
+            message.chat.id,
+            NotificationKind(args.kind),
+            args.enabled,
+            storage,
+            smsc,
+            baselines,
+            i18n.current_locale,
         )
     )
 
@@ -138,6 +150,7 @@ async def watch_toggled(
     smsc: SmscClient,
     baselines: Baselines,
     audit: AuditNote,
+    i18n: I18n,
 ) -> None:
     message = callback.message
     assert message is not None
@@ -150,6 +163,7 @@ async def watch_toggled(
         storage,
         smsc,
         baselines,
+        i18n.current_locale,
     )
     text, markup = _status(await storage.settings.get(message.chat.id), baselines)
     await edit_or_send(callback, f"{note}\n\n{text}", markup)

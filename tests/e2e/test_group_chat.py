@@ -34,8 +34,9 @@ async def team(bot: BotProcess, telegram: FakeTelegram) -> Team:
     assert "Send the API key" in prompt.text
     since = telegram.mark()
     telegram.send(team.admin, team.admin, f"{LOGIN} {PASSWORD}")
-    notice = await telegram.wait_for("sendMessage", chat_id=team.chat, since=since,
-                                     contains="connected this group")
+    notice = await telegram.wait_for(
+        "sendMessage", chat_id=team.chat, since=since, contains="connected this group"
+    )
     assert PASSWORD not in notice.text
     deleted = telegram.find("deleteMessage", chat_id=team.admin, since=since)
     assert len(deleted) == 1
@@ -45,7 +46,9 @@ async def team(bot: BotProcess, telegram: FakeTelegram) -> Team:
 async def audit_of(bot: BotProcess, chat: int) -> list[tuple[str, str | None, str, int | None]]:
     storage = await Storage.open(Path(bot.env["DATABASE_PATH"]), Keyring.from_text(bot.key))
     try:
-        return [(a.action, a.target, a.result, a.user_id) for a in await storage.audit.recent(chat, 100)]
+        return [
+            (a.action, a.target, a.result, a.user_id) for a in await storage.audit.recent(chat, 100)
+        ]
     finally:
         await storage.close()
 
@@ -78,13 +81,15 @@ async def test_member_commands_work_and_are_audited(
         assert expected in reply.text, command
     document = await telegram.reply_to(chat, member, "/download 1", method="sendDocument")
     assert document.files["document"][1].startswith(b"id;phone")
-    document = await telegram.reply_to(chat, member, "/getinvoice client1 101",
-                                       method="sendDocument")
+    document = await telegram.reply_to(
+        chat, member, "/getinvoice client1 101", method="sendDocument"
+    )
     assert document.files["document"][1].startswith(b"%PDF")
     document = await telegram.reply_to(chat, member, "/act client1 201", method="sendDocument")
     assert document.files["document"][1].startswith(b"%PDF")
-    document = await telegram.reply_to(chat, member, "/invoice client2 99.90",
-                                       method="sendDocument")
+    document = await telegram.reply_to(
+        chat, member, "/invoice client2 99.90", method="sendDocument"
+    )
     assert any(i.user == "client2" for i in account.invoices.values())
 
     audit = await audit_of(bot, chat)
@@ -92,8 +97,10 @@ async def test_member_commands_work_and_are_audited(
     assert ("/block", "79167770001", member) in actions
     assert ("/addcontact", "79167770002", member) in actions
     assert ("/invoice", "client2 99.90", member) in actions
-    assert any(action == "message" and target == LOGIN and user == team.admin
-               for action, target, _, user in audit)
+    assert any(
+        action == "message" and target == LOGIN and user == team.admin
+        for action, target, _, user in audit
+    )
 
 
 async def test_destructive_actions_need_an_admin(
@@ -124,8 +131,7 @@ async def test_destructive_actions_need_an_admin(
         await telegram.wait_for("editMessageText", chat_id=chat, since=since)
         assert check() is None, command
     audit = await audit_of(bot, chat)
-    assert any(result.startswith("denied") and user == team.member
-               for _, _, result, user in audit)
+    assert any(result.startswith("denied") and user == team.member for _, _, result, user in audit)
 
 
 async def test_foreign_and_forged_buttons_do_nothing(
@@ -187,15 +193,23 @@ async def test_addsender_dialog_in_a_group_takes_the_document_as_a_reply(
     telegram.press(toggled, "Continue", team.member)
     prompt = await telegram.wait_for("editMessageText", chat_id=team.chat, since=since)
     since = telegram.mark()
-    telegram.send_document(team.chat, team.member, b"PK\x03\x04zip", "docs.zip",
-                           mime_type="application/zip", reply_to=prompt.result)
+    telegram.send_document(
+        team.chat,
+        team.member,
+        b"PK\x03\x04zip",
+        "docs.zip",
+        mime_type="application/zip",
+        reply_to=prompt.result,
+    )
     await telegram.wait_for("sendMessage", chat_id=team.chat, since=since, contains="submitted")
     [brand] = [s for s in sandbox.state.accounts[LOGIN].senders.values() if s.name == "TeamBrand"]
     assert brand.operators == {"bee_step": 0}
     assert len(brand.files) == 1
 
 
-async def test_code_commands_in_a_group(team: Team, telegram: FakeTelegram, sandbox: SandboxServer) -> None:
+async def test_code_commands_in_a_group(
+    team: Team, telegram: FakeTelegram, sandbox: SandboxServer
+) -> None:
     sandbox.state.add_sender(LOGIN, "79990001122")
     reply = await telegram.reply_to(team.chat, team.member, "/sendcode 79990001122")
     assert "sent a confirmation code" in reply.text
