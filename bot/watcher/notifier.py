@@ -44,6 +44,7 @@ class Notifier:
         group_per_minute: int = 20,
         on_migrate: Migrate | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
         self._gap = 1.0 / per_second
@@ -51,6 +52,7 @@ class Notifier:
         self._group_limit = group_per_minute
         self._on_migrate = on_migrate
         self._clock = clock
+        self._sleep = sleep
         self._next_global = 0.0
         self._next_for_chat: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -102,4 +104,4 @@ class Notifier:
                 self._next_for_chat = {k: v for k, v in self._next_for_chat.items() if v > now}
         delay = at - self._clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)

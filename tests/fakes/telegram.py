@@ -72,6 +72,7 @@ class FakeTelegram:
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.undeletable_chats: set[int] = set()
         self.blocked_chats: set[int] = set()
+        self.migrations: dict[int, int] = {}
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -412,6 +413,13 @@ class FakeTelegram:
     def _answer(self, call: Call) -> tuple[bool, Any]:
         method, params = call.method, call.params
         chat_id = call.chat_id
+        if chat_id in self.migrations and method.startswith("send"):
+            return False, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup",
+                "parameters": {"migrate_to_chat_id": self.migrations[chat_id]},
+            }
         if chat_id is not None and chat_id in self.blocked_chats and method.startswith("send"):
             return False, {
                 "ok": False,

@@ -1,0 +1,339 @@
+"""The watcher against the sandbox and the fake Bot API, one sweep at a time, on a clock the
+test moves: no test waits for a scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.accounts import client_for
+from bot.app import build_i18n
+from bot.sandbox import Fault, SandboxServer
+from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.factory import SmscFactory
+from bot.telegram import build_bot
+from bot.watcher import Notifier, Watcher
+from bot.watcher.service import AUTH_FAILURES_BEFORE_PAUSE, FULL_SENDER_POLL_EVERY
+from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
+from tests.conftest import LOGIN, PASSWORD, RATE_WINDOW
+from tests.fakes.telegram import FakeTelegram
+from tests.integration.bot_harness import TOKEN
+
+INTERVAL = 60
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Rig:
+    storage: Storage
+    factory: SmscFactory
+    telegram: FakeTelegram
+    sandbox: SandboxServer
+    clock: Clock
+    keyring: Keyring
+    transport: SmscTransport
+    bot: object
+
+    def watcher(self, **options: object) -> Watcher:
+        notifier = Notifier(
+            self.bot,
+            chat_gap=0.0,
+            per_second=1000.0,  # type: ignore[arg-type]
+            on_migrate=self.storage.chats.migrate,
+        )
+        return Watcher(
+            self.storage,
+            self.factory,
+            notifier,
+            build_i18n(),
+            interval=INTERVAL,
+            clock=self.clock,
+            **options,
+        )  # type: ignore[arg-type]
+
+    async def watch(
+        self, chat_id: int, *kinds: NotificationKind, login: str = LOGIN, password: str = PASSWORD
+    ) -> None:
+        await self.storage.credentials.save(
+            chat_id,
+            auth_kind=AuthKind.PASSWORD,
+            secret=password,
+            login=login,
+            base_url=self.sandbox.base_url,
+            set_by=1,
+        )
+        stored = await self.storage.credentials.get(chat_id)
+        assert stored is not None
+        client = client_for(self.factory, stored, max_wait=None)
+        for kind in kinds:
+            await self.watcher().baselines.take(chat_id, kind, client)
+            await self.storage.settings.set_notify(chat_id, kind, True)
+
+    def messages(self, chat_id: int, since: int = 0) -> list[str]:
+        return [
+            c.text
+            for c in self.telegram.calls[since:]
+            if c.chat_id == chat_id and c.method in {"sendMessage", "sendDocument"}
+        ]
+
+
+@pytest.fixture
+async def rig(telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Rig]:
+    keyring = Keyring.from_text(generate_key())
+    storage = await Storage.open(tmp_path / "watch.sqlite3", keyring)
+    transport = SmscTransport(limiter=RateLimiter(window=RATE_WINDOW), timeout=httpx.Timeout(1.0))
+    factory = SmscFactory(transport, forced_base_url=sandbox.base_url)
+    bot = build_bot(TOKEN, api_url=telegram.base_url)
+    yield Rig(storage, factory, telegram, sandbox, Clock(), keyring, transport, bot)
+    await bot.session.close()
+    await transport.aclose()
+    await storage.close()
+
+
+async def test_finished_export_is_announced_once_with_its_csv(rig: Rig) -> None:
+    await rig.watch(501, NotificationKind.DOWNLOADS)
+    watcher = rig.watcher()
+    assert (await watcher.sweep()).notifications == 0  # done before watching: not announced
+    rig.sandbox.state.set_task_status(LOGIN, 4, 2, size=5000)
+    rig.clock.now += INTERVAL
+    report = await watcher.sweep()
+    assert report.notifications == 1
+    [document] = rig.telegram.find("sendDocument", chat_id=501)
+    name, content = document.files["document"]
+    assert len(content) == 5000
+    assert content.startswith(b"id;phone;sender")
+    assert "sent_2026_11" in document.text
+    assert "is ready" in document.text
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 0
+
+
+async def test_failed_and_cancelled_exports_are_announced_without_a_file(rig: Rig) -> None:
+    await rig.watch(502, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 3, 4)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 3)
+    watcher = rig.watcher()
+    assert (await watcher.sweep()).notifications == 2
+    texts = rig.messages(502)
+    assert any("failed at SMSC" in t and "sent_2026_10" in t for t in texts)
+    assert any("was cancelled" in t and "sent_2026_11" in t for t in texts)
+    assert rig.telegram.find("sendDocument", chat_id=502) == []
+
+
+async def test_progress_without_an_outcome_is_recorded_silently(rig: Rig) -> None:
+    await rig.watch(503, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 1)
+    watcher = rig.watcher()
+    assert (await watcher.sweep()).notifications == 0
+    assert (await rig.storage.watch.seen_tasks(503))[4].status == 1
+    rig.sandbox.state.add_task(LOGIN, "brand_new_done", 2, size=100)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+
+
+async def test_operator_status_change_names_the_operator_and_both_statuses(rig: Rig) -> None:
+    await rig.watch(504, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    await watcher.sweep()
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+    [text] = rig.messages(504)
+    assert "MyShop" in text
+    assert "MTS: sent for registration → approved" in text
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 0
+
+
+async def test_moderation_new_and_deleted_names(rig: Rig) -> None:
+    await rig.watch(505, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    await watcher.sweep()  # the first poll is a full list
+    rig.sandbox.state.set_sender_status(LOGIN, 2, 1)
+    added = rig.sandbox.state.add_sender(LOGIN, "Fresh", operators={"mega_step": 0})
+    rig.sandbox.state.remove_sender(LOGIN, 3)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # narrowed with from_date: deletions cannot show yet
+    texts = rig.messages(505)
+    assert any("Moderation: awaiting moderation → allowed" in t for t in texts)
+    assert any(
+        "New sender name <b>Fresh</b>" in t and "MegaFon: awaiting registration" in t for t in texts
+    )
+    assert not any("deleted" in t for t in texts)
+    senders_calls = [r for r in rig.sandbox.requests if r.script == "senders"]
+    assert "from_date" in senders_calls[-1].form_keys
+    rig.clock.now += FULL_SENDER_POLL_EVERY
+    await watcher.sweep()
+    texts = rig.messages(505)
+    assert any("The sender name <b>Pizza24</b> was deleted" in t for t in texts)
+    assert sum("Fresh" in t for t in texts) == 1
+    assert added.id in await rig.storage.watch.seen_senders(505)
+
+
+async def test_two_chats_on_one_login_share_one_poll(rig: Rig) -> None:
+    await rig.watch(506, NotificationKind.DOWNLOADS)
+    await rig.watch(-100506, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 2, size=300)
+    rig.sandbox.requests.clear()
+    report = await rig.watcher().sweep()
+    assert report.logins == 1
+    assert report.notifications == 2
+    assert [(r.script, r.action) for r in rig.sandbox.requests] == [
+        ("downloads", "get_list"),
+        ("downloads", "get_file"),
+    ]
+    [private] = rig.telegram.find("sendDocument", chat_id=506)
+    [group] = rig.telegram.find("sendDocument", chat_id=-100506)
+    # One upload; the other chat got the uploaded file by its id.
+    sources = sorted(call.params["document"][:5] for call in (private, group))
+    assert sources == ["attac", "sent-"]
+
+
+async def test_restart_between_change_and_poll_announces_exactly_once(rig: Rig) -> None:
+    await rig.watch(507, NotificationKind.DOWNLOADS, NotificationKind.SENDERS)
+    first = rig.watcher()
+    await first.sweep()
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.sandbox.state.set_operator_status(LOGIN, 1, "bee_step", 3)
+    # The bot goes down and comes back: a new watcher on the same database.
+    restarted = rig.watcher()
+    assert (await restarted.sweep()).notifications == 2
+    again = rig.watcher()
+    assert (await again.sweep()).notifications == 0
+    texts = rig.messages(507)
+    assert sum("failed at SMSC" in t for t in texts) == 1
+    assert sum("Beeline: approved → rejected" in t for t in texts) == 1
+
+
+async def test_429_is_waited_out_and_the_message_delivered(rig: Rig) -> None:
+    await rig.watch(508, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.telegram.fail("sendMessage", 429, retry_after=1)
+    started = time.monotonic()
+    report = await rig.watcher().sweep()
+    assert report.notifications == 1
+    attempts = rig.telegram.find("sendMessage", chat_id=508)
+    assert len(attempts) == 2
+    assert attempts[1].at - attempts[0].at >= 1.0
+    assert time.monotonic() - started >= 1.0
+    assert await rig.storage.watch.was_delivered(508, NotificationKind.DOWNLOADS, "4", "4")
+
+
+async def test_undelivered_notification_is_retried_next_sweep(rig: Rig) -> None:
+    await rig.watch(509, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 3)
+    rig.telegram.fail("sendMessage", 500, times=3)
+    watcher = rig.watcher()
+    assert (await watcher.sweep()).notifications == 0
+    assert (await rig.storage.watch.seen_tasks(509))[4].status == 0
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+
+
+async def test_a_login_timing_out_does_not_delay_another(rig: Rig) -> None:
+    rig.sandbox.state.add_account("slowpoke", "pw")
+    await rig.watch(510, NotificationKind.DOWNLOADS, login="slowpoke", password="pw")
+    await rig.watch(511, NotificationKind.DOWNLOADS)
+    rig.sandbox.set_fault(Fault("slow", delay=3.0), login="slowpoke")
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.sandbox.state.set_task_status("slowpoke", 4, 4)
+    started = time.monotonic()
+    report = await rig.watcher().sweep()
+    [announced] = rig.telegram.find("sendMessage", chat_id=511)
+    # Announced long before the slow login's 1-second timeout ran out.
+    assert announced.at - started < 0.9
+    assert time.monotonic() - started >= 1.0
+    assert report.notifications == 1
+    assert rig.telegram.find("sendMessage", chat_id=510) == []
+    # The slow login's change is not lost: it goes out once SMSC answers again.
+    rig.sandbox.clear_faults()
+    rig.clock.now += INTERVAL
+    assert (await rig.watcher().sweep()).notifications == 1
+
+
+async def test_rejected_credentials_pause_watching_and_tell_once(rig: Rig) -> None:
+    rig.sandbox.state.add_account("expired", "old-password")
+    await rig.watch(512, NotificationKind.DOWNLOADS, login="expired", password="old-password")
+    rig.sandbox.state.accounts["expired"].password = "changed-in-the-cabinet"
+    watcher = rig.watcher()
+    for _ in range(AUTH_FAILURES_BEFORE_PAUSE + 2):
+        await watcher.sweep()
+        rig.clock.now += INTERVAL
+    texts = rig.messages(512)
+    assert len(texts) == 1
+    assert "paused" in texts[0]
+    assert (await rig.storage.settings.get(512)).watch_paused
+    polls = [r for r in rig.sandbox.requests if r.login == "expired" and r.script == "downloads"]
+    assert len(polls) == AUTH_FAILURES_BEFORE_PAUSE + 1  # the baseline, then three failures
+
+
+async def test_chat_that_blocked_the_bot_stops_being_watched(rig: Rig) -> None:
+    await rig.watch(513, NotificationKind.DOWNLOADS)
+    rig.telegram.blocked_chats.add(513)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    await rig.watcher().sweep()
+    settings = await rig.storage.settings.get(513)
+    assert not settings.notify_downloads
+
+
+async def test_export_over_the_limit_gets_a_message_instead(rig: Rig) -> None:
+    await rig.watch(514, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 2, size=4096)
+    await rig.watcher(file_limit=1024).sweep()
+    [text] = rig.messages(514)
+    assert "too large to attach" in text
+    assert "/download 4" in text
+
+
+async def test_per_chat_interval_lengthens_polling(rig: Rig) -> None:
+    await rig.watch(515, NotificationKind.DOWNLOADS)
+    await rig.storage.settings.set_poll_interval(515, 3 * INTERVAL)
+    watcher = rig.watcher()
+    assert (await watcher.sweep()).logins == 1
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).logins == 0
+    rig.clock.now += 2 * INTERVAL
+    assert (await watcher.sweep()).logins == 1
+
+
+async def test_notifications_use_the_chat_language(rig: Rig) -> None:
+    await rig.watch(516, NotificationKind.SENDERS)
+    await rig.storage.settings.set_language(516, "uk")
+    watcher = rig.watcher()
+    await watcher.sweep()
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()
+    [text] = rig.messages(516)
+    assert "МТС: надіслано на реєстрацію → допущено" in text
+
+
+async def test_group_migration_is_followed(rig: Rig) -> None:
+    await rig.watch(-517, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.telegram.migrations[-517] = -1000000000517
+    await rig.watcher().sweep()
+    assert rig.messages(-1000000000517)
+    assert (await rig.storage.credentials.get(-1000000000517)) is not None
+    assert (await rig.storage.credentials.get(-517)) is None
+
+
+async def test_sweeps_in_flight_never_overlap_the_limiter(rig: Rig) -> None:
+    for chat in range(520, 530):
+        await rig.watch(chat, NotificationKind.DOWNLOADS, NotificationKind.SENDERS)
+    rig.sandbox.latency = 0.02
+    await asyncio.gather(rig.watcher().sweep(), rig.watcher().sweep())
+    assert rig.sandbox.error9_count == 0
