@@ -113,6 +113,7 @@ async def test_finished_export_is_announced_once_with_its_csv(rig: Rig) -> None:
     assert report.notifications == 1
     [document] = rig.telegram.find("sendDocument", chat_id=501)
     name, content = document.files["document"]
+    assert name == "sent_2026_11.csv"
     assert len(content) == 5000
     assert content.startswith(b"id;phone;sender")
     assert "sent_2026_11" in document.text
