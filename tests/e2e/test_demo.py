@@ -1,0 +1,88 @@
+"""The README's first command: ``python -m bot demo`` in a terminal, with nothing configured."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+class Terminal:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.seen: list[str] = []
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def expect(self, text: str, timeout: float = 30.0) -> str:
+        assert self.process.stdout is not None
+
+        async def read() -> str:
+            while True:
+                raw = await self.process.stdout.readline()  # type: ignore[union-attr]
+                if not raw:
+                    raise AssertionError(f"the demo ended before {text!r}:\n" + "".join(self.seen))
+                line = raw.decode()
+                self.seen.append(line)
+                if text in line:
+                    return line
+
+        try:
+            return await asyncio.wait_for(read(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no {text!r} in:\n" + "".join(self.seen)) from None
+
+
+async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "SMSC_", "DATABASE_", "ENCRYPTION_", "WATCH_"))
+    }
+    env.update(WATCH_INTERVAL="1", DEMO_DOWNLOADS=str(tmp_path / "files"), PYTHONUNBUFFERED="1")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    terminal = Terminal(process)
+    try:
+        await terminal.expect("Type commands as in Telegram")
+        await terminal.type("/block 79161234567 mass")
+        await terminal.expect("is blacklisted for mass mailings")
+        await terminal.expect("SMSC sandbox")
+        await terminal.type("/unblock 79161234567")
+        await terminal.expect("[1] Yes, do it")
+        await terminal.type("1")
+        await terminal.expect("removed from the blacklist")
+        await terminal.type("/download 2")
+        saved = await terminal.expect("saved to")
+        assert Path(saved.split("saved to ")[1].split(" (")[0]).stat().st_size == 48_000
+        await terminal.type("/watch downloads on")
+        await terminal.expect("known now")
+        await terminal.type(":finish 4")
+        await terminal.expect("is ready")
+        notified = await terminal.expect("saved to")
+        assert "sent_2026_11.csv" in notified
+        await terminal.type(":quit")
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
