@@ -32,7 +32,7 @@ from bot.terminal import DEMO_CHAT_ID, TerminalSession
 from storage import AuthKind, Storage, generate_key
 
 FOOTER = "\n<i>🧪 SMSC sandbox: a demo account, nothing real is sent.</i>"
-TERMINAL_TOKEN = "1:terminal-demo-token"
+TERMINAL_TOKEN = "1:terminal-demo-token"  # noqa: S105 - never reaches Telegram
 DEMO_WATCH_INTERVAL = 15
 
 
