@@ -73,7 +73,8 @@ def _deep_link(username: str | None, chat_id: int) -> str | None:
     return f"https://t.me/{username}?start={DEEP_LINK_PREFIX}{chat_id}" if username else None
 
 
-@router.message(Command("login"), flags={"admin": True})
+# Not flagged "admin": a secret sent to a group by anyone must be deleted before anything else.
+@router.message(Command("login"))
 async def login(
     message: Message,
     command: CommandObject,
@@ -81,12 +82,14 @@ async def login(
     bot: Bot,
     storage: Storage,
     smsc_factory: SmscFactory,
+    chat_admins: ChatAdmins,
     audit: AuditNote,
 ) -> None:
     carries_secret = bool(command.args and command.args.strip())
     if message.chat.type != ChatType.PRIVATE:
-        await _login_in_group(message, bot, carries_secret)
-        audit.result = "moved to private chat"
+        is_admin = await chat_admins.allowed(bot, message.chat, message.from_user)
+        await _login_in_group(message, bot, carries_secret, is_admin)
+        audit.result = "moved to private chat" if is_admin else "denied: not an administrator"
         return
     try:
         args = parse.login(command.args)
@@ -115,16 +118,18 @@ async def login(
     )
 
 
-async def _login_in_group(message: Message, bot: Bot, carries_secret: bool) -> None:
-    me = await bot.me()
-    link = _deep_link(me.username, message.chat.id)
+async def _login_in_group(message: Message, bot: Bot, carries_secret: bool, is_admin: bool) -> None:
     keyboard = InlineKeyboardBuilder()
-    if link:
-        keyboard.button(text=_("Continue in a private chat"), url=link)
-    text = _(
-        "For safety, I take credentials only in a private chat. Press the button, and I "
-        "will set them for this group."
-    )
+    if is_admin:
+        link = _deep_link((await bot.me()).username, message.chat.id)
+        if link:
+            keyboard.button(text=_("Continue in a private chat"), url=link)
+        text = _(
+            "For safety, I take credentials only in a private chat. Press the button, and I "
+            "will set them for this group."
+        )
+    else:
+        text = _("Only administrators of this chat can connect it to SMSC.")
     if carries_secret:
         deleted = await delete_secrets(bot, [message])
         text = (

@@ -16,8 +16,15 @@ _ADMIN_STATUSES = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR}
 class ChatAdmins:
     """Asks Telegram (getChatMember) and remembers the answer briefly, per chat and user."""
 
-    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl: float = 60.0,
+        refused_ttl: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # A refusal is remembered only briefly: someone just promoted should not wait long.
         self._ttl = ttl
+        self._refused_ttl = refused_ttl
         self._clock = clock
         self._known: dict[tuple[int, int], tuple[float, bool]] = {}
 
@@ -34,7 +41,8 @@ class ChatAdmins:
         allowed = member.status in _ADMIN_STATUSES
         if len(self._known) > 10_000:
             self._known.clear()
-        self._known[key] = (self._clock() + self._ttl, allowed)
+        ttl = self._ttl if allowed else self._refused_ttl
+        self._known[key] = (self._clock() + ttl, allowed)
         return allowed
 
     async def allowed(self, bot: Bot, chat: Chat | None, user: User | None) -> bool:

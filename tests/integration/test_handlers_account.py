@@ -139,6 +139,16 @@ async def test_group_login_through_private_deep_link(harness: Harness) -> None:
     assert any(a.action == "message" and a.target == LOGIN for a in audit)
 
 
+async def test_a_members_secret_in_a_group_is_deleted_too(harness: Harness) -> None:
+    calls = await harness.say(GROUP, f"/login {LOGIN} {PASSWORD}", user_id=MEMBER)
+    assert any(c.method == "deleteMessage" and c.chat_id == GROUP for c in calls)
+    reply = sent(calls)[-1]
+    assert "I deleted your message" in reply.text
+    assert "Only administrators" in reply.text
+    assert reply.buttons() == []
+    assert harness.sandbox.requests == []
+
+
 async def test_non_admin_cannot_login_for_a_group(harness: Harness) -> None:
     calls = await harness.say(GROUP, "/login", user_id=MEMBER)
     assert "Only administrators" in text_of(calls)
