@@ -338,3 +338,31 @@ async def test_sweeps_in_flight_never_overlap_the_limiter(rig: Rig) -> None:
     rig.sandbox.latency = 0.02
     await asyncio.gather(rig.watcher().sweep(), rig.watcher().sweep())
     assert rig.sandbox.error9_count == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("slow", delay=3.0),
+        Fault("http500"),
+        Fault("garbage"),
+        Fault("error", code=4),
+        Fault("error", code=9),
+        Fault("reset"),
+    ],
+    ids=["slow", "http500", "garbage", "error4", "error9", "reset"],
+)
+async def test_no_sweep_dies_and_no_notification_is_lost(rig: Rig, fault: Fault) -> None:
+    await rig.watch(530, NotificationKind.DOWNLOADS, NotificationKind.SENDERS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.sandbox.set_fault(fault)
+    watcher = rig.watcher()
+    report = await watcher.sweep()
+    assert report.notifications == 0
+    assert report.failures == 0
+    rig.sandbox.clear_faults()
+    rig.clock.now += 16 * 60  # past the IP-block backoff, for error 4
+    assert (await watcher.sweep()).notifications == 2
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 0
