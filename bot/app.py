@@ -105,13 +105,19 @@ class Application:
 
 
 async def build_application(
-    settings: Settings, *, bot: Bot | None = None, run_watcher: bool = True
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    http: httpx.AsyncClient | None = None,
+    run_watcher: bool = True,
 ) -> Application:
+    """``bot`` and ``http`` replace the Telegram session and SMSC's HTTP client (demo, bench)."""
     keyring = settings.keyring()
     storage = await Storage.open(settings.database_path, keyring)
     transport = SmscTransport(
         limiter=RateLimiter(window=settings.smsc_rate_window),
         timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
+        http=http,
         on_call=record_smsc_call,
     )
     factory = SmscFactory(

@@ -22,7 +22,6 @@ def routers() -> list[Router]:
 
     ordered = [
         errors.router,
-        chat_events.router,
         account.router,
         common.router,
         contacts.router,
@@ -31,6 +30,8 @@ def routers() -> list[Router]:
         invoices.router,
         downloads.router,
         watch.router,
+        # Service messages are never commands: last, so commands do not pay for its filter.
+        chat_events.router,
         fallback.router,
     ]
     for router in ordered:

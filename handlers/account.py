@@ -30,10 +30,12 @@ from handlers.audit import AuditNote
 from handlers.callbacks import Confirm, RegionChoice
 from handlers.errors import smsc_error_sentence
 from handlers.memo import Memo
+from handlers.routing import OwnCommands
 from handlers.wording import region_name
 from storage import AuthKind, ChatCredentials, NotificationKind, Storage
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("login", "logout", "account", "start"))
 log = logging.getLogger(__name__)
 
 DEEP_LINK_PREFIX = "login_"

@@ -16,9 +16,11 @@ from handlers.audit import AuditNote
 from handlers.callbacks import Confirm, Page
 from handlers.memo import Memo
 from handlers.replies import edit_or_send
+from handlers.routing import OwnCommands
 from handlers.wording import block_type
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("block", "unblock", "blacklist"))
 
 
 @router.message(Command("block"), flags={"smsc": True})

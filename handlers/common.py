@@ -15,9 +15,11 @@ from handlers.admins import ChatAdmins
 from handlers.callbacks import LangChoice
 from handlers.commands import COMMANDS
 from handlers.replies import edit_or_send
+from handlers.routing import OwnCommands
 from storage import Storage
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("start", "help", "cancel", "lang"))
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
 

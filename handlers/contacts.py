@@ -19,8 +19,14 @@ from handlers.audit import AuditNote
 from handlers.callbacks import Confirm, GroupChoice, Page
 from handlers.memo import Memo
 from handlers.replies import edit_or_send
+from handlers.routing import OwnCommands
 
 router = Router(name=__name__)
+router.message.filter(
+    OwnCommands(
+        "addcontact", "contacts", "delcontact", "groups", "addgroup", "movecontact", "delgroup"
+    )
+)
 
 
 def _book(smsc: SmscClient, is_email: bool) -> ContactBook:

@@ -18,9 +18,11 @@ from aiogram.utils.i18n import gettext as _
 from bot.smsc import DownloadTask, FileTooLargeError, OperationFailedError, SmscClient, TaskStatus
 from handlers import args as parse
 from handlers.audit import AuditNote
+from handlers.routing import OwnCommands
 from handlers.wording import task_status
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("downloads", "download"))
 
 # The Bot API refuses documents over 50 MB from bots (2000 MB through a local Bot API server).
 TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024

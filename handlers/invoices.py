@@ -13,8 +13,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.smsc import SmscClient
 from handlers import args as parse
 from handlers.audit import AuditNote
+from handlers.routing import OwnCommands
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("invoice", "getinvoice", "act"))
 
 
 @router.message(Command("invoice"), flags={"smsc": True})

@@ -23,9 +23,11 @@ from handlers.audit import AuditNote
 from handlers.callbacks import Confirm, OperatorToggle, Page, SenderStep
 from handlers.memo import Memo
 from handlers.replies import edit_or_send
+from handlers.routing import OwnCommands
 from handlers.wording import operator_name, operator_status, sender_status
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("senders", "addsender", "delsender", "sendcode", "checkcode"))
 
 # Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
 # details, which the SMSC cabinet collects better than a chat.

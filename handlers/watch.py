@@ -17,6 +17,7 @@ from handlers.admins import ChatAdmins
 from handlers.audit import AuditNote
 from handlers.callbacks import WatchToggle
 from handlers.replies import edit_or_send
+from handlers.routing import OwnCommands
 from storage import ChatSettings, NotificationKind, Storage
 
 
@@ -30,6 +31,7 @@ class Baselines(Protocol):
 
 
 router = Router(name=__name__)
+router.message.filter(OwnCommands("watch"))
 
 
 def _status(settings: ChatSettings, baselines: Baselines) -> tuple[str, InlineKeyboardMarkup]:

@@ -51,16 +51,18 @@ class Storage:
     async def open(cls, path: str | Path, keyring: Keyring) -> Storage:
         database = await Database.open(path)
         credentials = CredentialsRepository(database, keyring)
+        settings = SettingsRepository(database)
         return cls(
             database=database,
             credentials=credentials,
-            settings=SettingsRepository(database),
+            settings=settings,
             watch=WatchRepository(database),
             audit=AuditRepository(database),
-            chats=ChatsRepository(database, credentials),
+            chats=ChatsRepository(database, credentials, settings),
         )
 
     async def close(self) -> None:
+        await self.audit.close()
         await self.database.close()
 
 

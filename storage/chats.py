@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.credentials import CredentialsRepository
 from storage.database import Database
+from storage.settings import SettingsRepository
 
 _KEYED_TABLES = (
     "chat_settings",
@@ -16,12 +17,17 @@ _KEYED_TABLES = (
 
 
 class ChatsRepository:
-    def __init__(self, database: Database, credentials: CredentialsRepository) -> None:
+    def __init__(
+        self, database: Database, credentials: CredentialsRepository, settings: SettingsRepository
+    ) -> None:
         self._db = database
         self._credentials = credentials
+        self._settings = settings
 
     async def migrate(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: move everything to the new chat id, in one transaction."""
+        self._settings.forget(old_id, new_id)
+        self._credentials.forget(old_id, new_id)
         async with self._db.transaction() as tx:
             cursor = await tx.execute("SELECT 1 FROM chats WHERE chat_id = ?", (old_id,))
             if await cursor.fetchone() is None:

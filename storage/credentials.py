@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.cache import MISSING, Recent
 from storage.crypto import Keyring, Sealed
 from storage.database import Database, utcnow
 from storage.errors import CredentialsUnreadableError
@@ -21,9 +22,17 @@ class RotationReport:
 
 
 class CredentialsRepository:
+    """Rows are cached as stored, still sealed: each read decrypts, nothing plain stays around.
+
+    Every write goes through this repository and drops the chat's cached row. (A key rotation
+    run by another process leaves rows cached under the old key, which the running bot still
+    holds until it restarts with the new keys.)
+    """
+
     def __init__(self, database: Database, keyring: Keyring) -> None:
         self._db = database
         self._keyring = keyring
+        self._rows: Recent[int, aiosqlite.Row | None] = Recent()
 
     async def save(
         self,
@@ -39,6 +48,7 @@ class CredentialsRepository:
         if region is None and base_url is None:
             raise ValueError("credentials need a region or a base URL")
         sealed = self._keyring.seal(chat_id, secret)
+        self._rows.forget(chat_id)
         async with self._db.transaction() as tx:
             await ensure_chat(tx, chat_id)
             await tx.execute(
@@ -60,17 +70,28 @@ class CredentialsRepository:
 
     async def get(self, chat_id: int) -> ChatCredentials | None:
         """The chat's credentials, decrypted; :class:`CredentialsUnreadableError` names the chat."""
+        row = await self._row(chat_id)
+        return None if row is None else self._open(row)
+
+    async def exists(self, chat_id: int) -> bool:
+        return await self._row(chat_id) is not None
+
+    async def _row(self, chat_id: int) -> aiosqlite.Row | None:
+        cached = self._rows.get(chat_id)
+        if cached is not MISSING:
+            return cached  # type: ignore[return-value]
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
-        return None if row is None else self._open(row)
+        self._rows.put(chat_id, row)
+        return row
 
-    async def exists(self, chat_id: int) -> bool:
-        row = await self._db.fetchone("SELECT 1 FROM credentials WHERE chat_id = ?", (chat_id,))
-        return row is not None
+    def forget(self, *chat_ids: int) -> None:
+        self._rows.forget(*chat_ids)
 
     async def delete(self, chat_id: int) -> bool:
+        self._rows.forget(chat_id)
         async with self._db.transaction() as tx:
             cursor = await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
             return cursor.rowcount > 0
@@ -111,6 +132,7 @@ class CredentialsRepository:
                 unreadable.append(chat_id)
                 continue
             sealed = self._keyring.seal(chat_id, secret)
+            self._rows.forget(chat_id)
             async with self._db.transaction() as tx:
                 cursor = await tx.execute(
                     "UPDATE credentials SET key_id = ?, nonce = ?, secret = ? "
@@ -143,6 +165,7 @@ class CredentialsRepository:
 
     async def reseal_for_chat(self, tx: aiosqlite.Connection, old_id: int, new_id: int) -> None:
         """Move a chat's row to a new chat id; the ciphertext is bound to the id, so re-encrypt."""
+        self._rows.forget(old_id, new_id)
         cursor = await tx.execute(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (old_id,),

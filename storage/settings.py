@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.cache import Recent
 from storage.credentials import ensure_chat
 from storage.database import Database
 from storage.models import ChatSettings, NotificationKind
@@ -12,17 +13,30 @@ _COLUMNS = "chat_id, language, notify_downloads, notify_senders, poll_interval, 
 
 
 class SettingsRepository:
+    """Read on every update (for the chat's language), so kept in memory; every write goes
+    through here and drops the chat's cached copy."""
+
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._cache: Recent[int, ChatSettings] = Recent()
 
     async def get(self, chat_id: int) -> ChatSettings:
+        cached = self._cache.get(chat_id)
+        if isinstance(cached, ChatSettings):
+            return cached
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM chat_settings WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
-        return ChatSettings(chat_id) if row is None else _settings(row)
+        settings = ChatSettings(chat_id) if row is None else _settings(row)
+        self._cache.put(chat_id, settings)
+        return settings
+
+    def forget(self, *chat_ids: int) -> None:
+        self._cache.forget(*chat_ids)
 
     async def _set(self, chat_id: int, column: str, value: object) -> None:
+        self._cache.forget(chat_id)
         async with self._db.transaction() as tx:
             await ensure_chat(tx, chat_id)
             await tx.execute("INSERT OR IGNORE INTO chat_settings (chat_id) VALUES (?)", (chat_id,))

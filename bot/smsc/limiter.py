@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,7 +42,8 @@ class _Login:
     __slots__ = ("changed", "in_flight", "slots", "users", "windows")
 
     def __init__(self, max_concurrent: int) -> None:
-        self.windows: dict[Hashable, _Window] = {}
+        # Ordered by last use, so that windows gone idle are found at the front.
+        self.windows: OrderedDict[Hashable, _Window] = OrderedDict()
         self.slots = asyncio.Semaphore(max_concurrent)
         self.changed = asyncio.Condition()
         self.in_flight = 0
@@ -103,9 +104,10 @@ class RateLimiter:
         finally:
             async with login.changed:
                 stamp = self._clock()
-                for window in windows:
+                for (key, _limit), window in zip(rules, windows, strict=True):
                     window.pending -= 1
                     window.stamps.append(stamp)
+                    login.windows.move_to_end(key)
                 login.changed.notify_all()
             login.users -= 1
             self._forget_idle(identity, login)
@@ -135,6 +137,8 @@ class RateLimiter:
         window = login.windows.get(key)
         if window is None:
             window = login.windows[key] = _Window(limit)
+        else:
+            login.windows.move_to_end(key)
         window.prune(now - self.window)
         return window
 
@@ -151,13 +155,14 @@ class RateLimiter:
         return delay
 
     def _forget_idle(self, identity: str, login: _Login) -> None:
-        # Keep memory flat over thousands of logins: drop windows that no longer hold anything.
-        if len(login.windows) > 64 or not login.in_flight:
-            horizon = self._clock() - self.window
-            for key in [key for key, w in login.windows.items() if not w.pending]:
-                window = login.windows[key]
-                window.prune(horizon)
-                if window.idle:
-                    del login.windows[key]
-        if not login.windows and not login.users:
+        """Drop windows that hold nothing any more, oldest first: memory stays flat over
+        thousands of logins and distinct requests, at a constant cost per request."""
+        horizon = self._clock() - self.window
+        windows = login.windows
+        while windows:
+            window = next(iter(windows.values()))
+            if window.pending or (window.stamps and window.stamps[-1] > horizon):
+                break
+            windows.popitem(last=False)
+        if not windows and not login.users:
             self._logins.pop(identity, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
@@ -225,12 +226,12 @@ class SmscTransport:
         self,
         endpoint: Endpoint,
         operation: Operation,
-        send: Callable[[str], Awaitable[httpx.Response]],
+        send: Callable[[httpx.URL], Awaitable[httpx.Response]],
     ) -> httpx.Response:
         hosts = _hosts(endpoint)
         for attempt, base in enumerate(hosts):
             try:
-                response = await send(endpoint.script_url(base, operation.script))
+                response = await send(_script_url(base, operation.script))
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # Only a request that never reached a host is safe to repeat elsewhere,
                 # writes included.
@@ -282,6 +283,12 @@ async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[b
         raise SmscTransportError(
             f"download from {script}.php failed ({type(exc).__name__})"
         ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _script_url(base: str, script: str) -> httpx.URL:
+    # Parsed once: httpx would parse the same string again on every request.
+    return httpx.URL(Endpoint.script_url(base, script))
 
 
 def _hosts(endpoint: Endpoint) -> tuple[str, ...]:

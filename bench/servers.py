@@ -1,0 +1,55 @@
+"""Loopback servers for benchmarks, run in their own process so their work is not ours:
+a Bot API that answers at once, and an SMSC that answers every script with ``{"id": 1}``.
+
+    python -m bench.servers      prints "telegram=<url> smsc=<url>", serves until stdin closes
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+from aiohttp import web
+
+SMSC_ANSWER = b'{"id": 1}'
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+
+
+async def telegram(request: web.Request) -> web.Response:
+    method = request.match_info["method"]
+    form = await request.post()
+    if method == "getMe":
+        result: object = BOT_USER
+    elif method.startswith(("send", "edit")):
+        chat_id = int(str(form.get("chat_id", "1")))
+        result = {"message_id": 1, "date": int(time.time()), "text": "ok",
+                  "chat": {"id": chat_id, "type": "private"}}
+    else:
+        result = True
+    return web.json_response({"ok": True, "result": result})
+
+
+async def smsc(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(body=SMSC_ANSWER, content_type="application/json")
+
+
+async def serve() -> None:
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", telegram)
+    app.router.add_post("/sys/{script}.php", smsc)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(json.dumps({"telegram": f"http://127.0.0.1:{port}", "smsc": f"http://127.0.0.1:{port}"}),
+          flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

@@ -1,0 +1,40 @@
+"""A small bounded map, least recently used first out, for rows read on every update."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_MISSING = object()
+
+
+class Recent(Generic[K, V]):
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, key: K) -> V | object:
+        """The cached value, or :data:`MISSING` when nothing is cached for ``key``."""
+        value = self._items.get(key, _MISSING)  # type: ignore[arg-type]
+        if value is not _MISSING:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+    def forget(self, *keys: K) -> None:
+        for key in keys:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+MISSING = _MISSING
