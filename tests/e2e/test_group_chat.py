@@ -3,6 +3,8 @@ administrators log in, log out or confirm destructive actions, and every action 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,14 +45,26 @@ async def team(bot: BotProcess, telegram: FakeTelegram) -> Team:
     return team
 
 
-async def audit_of(bot: BotProcess, chat: int) -> list[tuple[str, str | None, str, int | None]]:
+Audit = list[tuple[str, str | None, str, int | None]]
+
+
+async def audit_of(bot: BotProcess, chat: int) -> Audit:
     storage = await Storage.open(Path(bot.env["DATABASE_PATH"]), Keyring.from_text(bot.key))
     try:
-        return [
-            (a.action, a.target, a.result, a.user_id) for a in await storage.audit.recent(chat, 100)
-        ]
+        entries = await storage.audit.recent(chat, 100)
     finally:
         await storage.close()
+    return [(a.action, a.target, a.result, a.user_id) for a in entries]
+
+
+async def audit_when(bot: BotProcess, chat: int, ready: Callable[[Audit], bool]) -> Audit:
+    """The chat's audit log once it shows what the test expects (the bot writes in batches)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        audit = await audit_of(bot, chat)
+        if ready(audit) or asyncio.get_running_loop().time() > deadline:
+            return audit
+        await asyncio.sleep(0.05)
 
 
 async def test_member_commands_work_and_are_audited(
@@ -92,7 +106,7 @@ async def test_member_commands_work_and_are_audited(
     )
     assert any(i.user == "client2" for i in account.invoices.values())
 
-    audit = await audit_of(bot, chat)
+    audit = await audit_when(bot, chat, lambda a: any(e[0] == "/invoice" for e in a))
     actions = [(action, target, user) for action, target, _, user in audit]
     assert ("/block", "79167770001", member) in actions
     assert ("/addcontact", "79167770002", member) in actions
@@ -130,8 +144,13 @@ async def test_destructive_actions_need_an_admin(
         telegram.press(question, "Yes", team.admin)
         await telegram.wait_for("editMessageText", chat_id=chat, since=since)
         assert check() is None, command
-    audit = await audit_of(bot, chat)
-    assert any(result.startswith("denied") and user == team.member for _, _, result, user in audit)
+
+    def denied(audit: Audit) -> bool:
+        return any(
+            result.startswith("denied") and user == team.member for _, _, result, user in audit
+        )
+
+    assert denied(await audit_when(bot, chat, denied))
 
 
 async def test_foreign_and_forged_buttons_do_nothing(
