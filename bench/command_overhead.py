@@ -46,7 +46,9 @@ def update(number: int) -> dict[str, object]:
     return {
         "update_id": number,
         "message": {
-            "message_id": number, "date": int(time.time()), "text": text,
+            "message_id": number,
+            "date": int(time.time()),
+            "text": text,
             "chat": {"id": CHAT, "type": "private", "first_name": "B"},
             "from": {"id": CHAT, "is_bot": False, "first_name": "B", "language_code": "en"},
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
@@ -76,12 +78,22 @@ def bare_dispatcher() -> Dispatcher:
 
 async def ours(workdir: Path, bot: Bot, http: httpx.AsyncClient, smsc_url: str) -> Application:
     settings = Settings(
-        _env_file=None, bot_token=TOKEN, encryption_keys=generate_key(),  # type: ignore[call-arg]
-        database_path=workdir / "bench.sqlite3", smsc_base_url=smsc_url, log_level="ERROR",
+        _env_file=None,
+        bot_token=TOKEN,
+        encryption_keys=generate_key(),  # type: ignore[call-arg]
+        database_path=workdir / "bench.sqlite3",
+        smsc_base_url=smsc_url,
+        log_level="ERROR",
     )
     app = await build_application(settings, bot=bot, http=http, run_watcher=False)
-    await app.storage.credentials.save(CHAT, auth_kind=AuthKind.PASSWORD, secret="pw",
-                                       login="bench", base_url=smsc_url, set_by=CHAT)
+    await app.storage.credentials.save(
+        CHAT,
+        auth_kind=AuthKind.PASSWORD,
+        secret="pw",
+        login="bench",
+        base_url=smsc_url,
+        set_by=CHAT,
+    )
     return app
 
 
@@ -110,8 +122,12 @@ def instant_smsc(request: httpx.Request) -> httpx.Response:
 
 async def with_servers(run: Callable[[dict[str, str]], Awaitable[None]]) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.servers", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bench.servers",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     assert process.stdout is not None
     assert process.stdin is not None
     urls = json.loads(await process.stdout.readline())
@@ -128,8 +144,11 @@ async def main(short: bool) -> None:
 
     async def loopback(urls: dict[str, str]) -> None:
         for label, http, smsc_url in (
-            ("SMSC instant", httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
-             "http://smsc.invalid"),
+            (
+                "SMSC instant",
+                httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
+                "http://smsc.invalid",
+            ),
             ("SMSC over loopback", httpx.AsyncClient(), urls["smsc"]),
         ):
             with tempfile.TemporaryDirectory() as workdir:
@@ -140,26 +159,33 @@ async def main(short: bool) -> None:
                 await bare_bot.session.close()
                 await our_bot.session.close()
             target = " (target: at most 2x)" if label == "SMSC instant" else ""
-            figures.extend([
-                (f"{label}: bare aiogram reply", f"{base * 1e6:.0f} µs per update"),
-                (f"{label}: smsc-bot /block", f"{full * 1e6:.0f} µs per update"),
-                (f"{label}: ratio", f"{full / base:.2f}x{target}"),
-            ])
+            figures.extend(
+                [
+                    (f"{label}: bare aiogram reply", f"{base * 1e6:.0f} µs per update"),
+                    (f"{label}: smsc-bot /block", f"{full * 1e6:.0f} µs per update"),
+                    (f"{label}: ratio", f"{full / base:.2f}x{target}"),
+                ]
+            )
 
     await with_servers(loopback)
 
     with tempfile.TemporaryDirectory() as workdir:
-        app = await ours(Path(workdir), Bot(TOKEN, session=InstantTelegram()),
-                         httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
-                         "http://smsc.invalid")
+        app = await ours(
+            Path(workdir),
+            Bot(TOKEN, session=InstantTelegram()),
+            httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
+            "http://smsc.invalid",
+        )
         bare = (bare_dispatcher(), Bot(TOKEN, session=InstantTelegram()))
         base, full = await compare(bare, app, rounds, count, 10**6)
         await app.on_shutdown()
-    figures.extend([
-        ("in process: bare aiogram reply", f"{base * 1e6:.0f} µs per update"),
-        ("in process: smsc-bot /block", f"{full * 1e6:.0f} µs per update"),
-        ("our own CPU time per command", f"{(full - base) * 1e6:.0f} µs"),
-    ])
+    figures.extend(
+        [
+            ("in process: bare aiogram reply", f"{base * 1e6:.0f} µs per update"),
+            ("in process: smsc-bot /block", f"{full * 1e6:.0f} µs per update"),
+            ("our own CPU time per command", f"{(full - base) * 1e6:.0f} µs"),
+        ]
+    )
     report("Command overhead: /block through the whole stack vs a bare aiogram reply", figures)
 
 

@@ -24,8 +24,12 @@ async def telegram(request: web.Request) -> web.Response:
         result: object = BOT_USER
     elif method.startswith(("send", "edit")):
         chat_id = int(str(form.get("chat_id", "1")))
-        result = {"message_id": 1, "date": int(time.time()), "text": "ok",
-                  "chat": {"id": chat_id, "type": "private"}}
+        result = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": "ok",
+            "chat": {"id": chat_id, "type": "private"},
+        }
     else:
         result = True
     return web.json_response({"ok": True, "result": result})
@@ -45,8 +49,10 @@ async def serve() -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(json.dumps({"telegram": f"http://127.0.0.1:{port}", "smsc": f"http://127.0.0.1:{port}"}),
-          flush=True)
+    print(
+        json.dumps({"telegram": f"http://127.0.0.1:{port}", "smsc": f"http://127.0.0.1:{port}"}),
+        flush=True,
+    )
     await asyncio.to_thread(sys.stdin.read)
     await runner.cleanup()
 

@@ -41,8 +41,12 @@ class InstantTelegram(BaseSession):
             self.sent += 1
             chat_id = getattr(method, "chat_id", 1)
             return method.__returning__.model_validate(  # type: ignore[attr-defined,no-any-return]
-                {"message_id": next(self.ids), "date": int(time.time()),
-                 "chat": {"id": chat_id, "type": "private"}, "text": "ok"},
+                {
+                    "message_id": next(self.ids),
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "text": "ok",
+                },
                 context={"bot": bot},
             )
         return True  # type: ignore[return-value]

@@ -33,7 +33,7 @@ from storage.models import (
     SeenTask,
 )
 from storage.settings import SettingsRepository
-from storage.watch import WatchRepository
+from storage.watch import WatchRepository, WatchSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,7 @@ __all__ = [
     "StorageError",
     "StorageFullError",
     "WatchRepository",
+    "WatchSnapshot",
     "generate_key",
     "parse_keys",
 ]

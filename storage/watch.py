@@ -7,12 +7,25 @@ transaction, so a restart neither repeats an announcement nor skips a change.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import aiosqlite
 
 from storage.credentials import ensure_chat
 from storage.database import Database, utcnow
 from storage.models import NotificationKind, SeenSender, SeenTask
+
+
+@dataclass(slots=True)
+class WatchSnapshot:
+    """What several chats last saw, read in a few queries instead of a few per chat."""
+
+    tasks: dict[int, dict[int, SeenTask]] = field(default_factory=dict)
+    senders: dict[int, dict[int, SeenSender]] = field(default_factory=dict)
+    baselines: set[tuple[int, NotificationKind]] = field(default_factory=set)
+
+    def has_baseline(self, chat_id: int, kind: NotificationKind) -> bool:
+        return (chat_id, kind) in self.baselines
 
 
 class WatchRepository:
@@ -60,6 +73,34 @@ class WatchRepository:
             )
 
     # -- last seen ------------------------------------------------------------------------------
+
+    async def snapshot(self, chat_ids: list[int]) -> WatchSnapshot:
+        found = WatchSnapshot()
+        for start in range(0, len(chat_ids), 500):
+            chunk = chat_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in await self._db.fetchall(
+                f"SELECT chat_id, kind FROM watch_baselines WHERE chat_id IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                found.baselines.add((row["chat_id"], NotificationKind(row["kind"])))
+            for row in await self._db.fetchall(
+                "SELECT chat_id, task_id, name, status FROM watched_downloads "  # noqa: S608
+                f"WHERE chat_id IN ({marks})",
+                chunk,
+            ):
+                found.tasks.setdefault(row["chat_id"], {})[row["task_id"]] = SeenTask(
+                    row["task_id"], row["name"], row["status"]
+                )
+            for row in await self._db.fetchall(
+                "SELECT chat_id, sender_id, name, status, operators "  # noqa: S608
+                f"FROM watched_senders WHERE chat_id IN ({marks})",
+                chunk,
+            ):
+                found.senders.setdefault(row["chat_id"], {})[row["sender_id"]] = SeenSender(
+                    row["sender_id"], row["name"], row["status"], json.loads(row["operators"])
+                )
+        return found
 
     async def seen_tasks(self, chat_id: int) -> dict[int, SeenTask]:
         rows = await self._db.fetchall(

@@ -121,6 +121,7 @@ class SandboxServer:
         self.requests: list[RecordedRequest] = []
         self.record_requests = True
         self.error9_count = 0
+        self.answered = 0
         self._faults: dict[str | None, Fault] = {}
         self._limits: dict[str, _Limits] = defaultdict(_Limits)
         self._runner: web.AppRunner | None = None
@@ -184,7 +185,14 @@ class SandboxServer:
         return app
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "accounts": len(self.state.accounts)})
+        return web.json_response(
+            {
+                "ok": True,
+                "accounts": len(self.state.accounts),
+                "answered": self.answered,
+                "error9": self.error9_count,
+            }
+        )
 
     async def _control_task(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -214,6 +222,7 @@ class SandboxServer:
                 else:
                     params[key] = str(value)
         fmt = _int(params.get("fmt"), 0)
+        self.answered += 1
         action = next((a for a in _ACTIONS.get(script, {}) if params.get(a)), "")
         record = RecordedRequest(
             request.method,

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.credentials import Credentials
 from bot.smsc.errors import (
     SmscApiError,
@@ -73,11 +74,13 @@ class SmscTransport:
     ) -> None:
         self.limiter = limiter or RateLimiter()
         self.on_call = on_call
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._http = http or httpx.AsyncClient(
             timeout=timeout,
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
+            limits=limits,
+            transport=AiohttpTransport(limits),
             headers={"User-Agent": "smsc-bot"},
             follow_redirects=False,
         )

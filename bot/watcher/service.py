@@ -50,6 +50,7 @@ from storage import (
     NotificationKind,
     SeenTask,
     Storage,
+    WatchSnapshot,
 )
 
 log = logging.getLogger("bot.watcher")
@@ -137,8 +138,13 @@ class Watcher:
         logins = await self._due_logins()
         report.logins = len(logins)
         report.chats = sum(len(login.chats) for login in logins)
+        # A few queries for every due chat, rather than a few per chat: at thousands of chats
+        # the per-chat reads would cost more than the polls themselves.
+        seen = await self.storage.watch.snapshot(
+            [chat.chat_id for login in logins for chat in login.chats]
+        )
         results = await asyncio.gather(
-            *(self._watch_login(login, report) for login in logins), return_exceptions=True
+            *(self._watch_login(login, report, seen) for login in logins), return_exceptions=True
         )
         for login, result in zip(logins, results, strict=True):
             if isinstance(result, BaseException):
@@ -181,7 +187,7 @@ class Watcher:
         # Half an interval of slack absorbs the scheduler's jitter.
         return now - last >= every - self.interval / 2
 
-    async def _watch_login(self, login: _Login, report: SweepReport) -> None:
+    async def _watch_login(self, login: _Login, report: SweepReport, seen: WatchSnapshot) -> None:
         if self._blocked_until.get(login.key, 0.0) > self._clock():
             return
         tasks: list[DownloadTask] | None = None
@@ -216,7 +222,7 @@ class Watcher:
                 self._polled_at[chat.chat_id] = now
                 try:
                     report.notifications += await self._tell_chat(
-                        chat, login, tasks, senders, complete, files
+                        chat, login, tasks, senders, complete, files, seen
                     )
                 except ChatGone:
                     await self._stop_watching(chat.chat_id)
@@ -274,13 +280,14 @@ class Watcher:
         senders: list[Sender] | None,
         complete: bool,
         files: dict[Any, _Export | None],
+        seen: WatchSnapshot,
     ) -> int:
         sent = 0
         with self._locale(chat):
             if tasks is not None and chat.notify_downloads:
-                sent += await self._tell_tasks(chat.chat_id, login, tasks, files)
+                sent += await self._tell_tasks(chat.chat_id, login, tasks, files, seen)
             if senders is not None and chat.notify_senders:
-                sent += await self._tell_senders(chat.chat_id, senders, complete)
+                sent += await self._tell_senders(chat.chat_id, senders, complete, seen)
         return sent
 
     async def _tell_tasks(
@@ -289,12 +296,16 @@ class Watcher:
         login: _Login,
         tasks: list[DownloadTask],
         files: dict[Any, _Export | None],
+        seen: WatchSnapshot,
     ) -> int:
-        if await self.storage.watch.baseline_taken(chat_id, NotificationKind.DOWNLOADS) is None:
-            await self.baselines.take(chat_id, NotificationKind.DOWNLOADS, login.client)
+        if not seen.has_baseline(chat_id, NotificationKind.DOWNLOADS):
+            # From the list just fetched: another request would count against the limits.
+            await self.storage.watch.replace_download_baseline(
+                chat_id, [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
+            )
             return 0
         sent = 0
-        for update in task_updates(await self.storage.watch.seen_tasks(chat_id), tasks):
+        for update in task_updates(seen.tasks.get(chat_id, {}), tasks):
             if not update.announce:
                 await self.storage.watch.record_task(chat_id, update.seen, change=None)
                 continue
@@ -356,16 +367,17 @@ class Watcher:
             return None
         return export
 
-    async def _tell_senders(self, chat_id: int, senders: list[Sender], complete: bool) -> int:
-        seen = await self.storage.watch.seen_senders(chat_id)
-        if await self.storage.watch.baseline_taken(chat_id, NotificationKind.SENDERS) is None:
+    async def _tell_senders(
+        self, chat_id: int, senders: list[Sender], complete: bool, seen: WatchSnapshot
+    ) -> int:
+        if not seen.has_baseline(chat_id, NotificationKind.SENDERS):
             if complete:
                 await self.storage.watch.replace_sender_baseline(
                     chat_id, [seen_sender(s) for s in senders]
                 )
             return 0
         sent = 0
-        for update in sender_updates(seen, senders, complete=complete):
+        for update in sender_updates(seen.senders.get(chat_id, {}), senders, complete=complete):
             sent += await self._announce_sender(chat_id, update)
         return sent
 

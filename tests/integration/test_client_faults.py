@@ -146,3 +146,20 @@ async def test_ip_blocked_and_rate_limit_are_distinct(
     sandbox.set_fault(Fault("error", code=9))
     with pytest.raises(RateLimitError):
         await client.phones.groups()
+
+
+async def test_a_write_cut_off_after_sending_is_not_repeated_on_the_backup(
+    transport: SmscTransport, sandbox: SandboxServer
+) -> None:
+    async with SandboxServer(sandbox.state, rate_window=1.0) as backup:
+        sandbox.set_fault(Fault("reset"))
+        client = SmscClient(
+            transport,
+            Credentials(LOGIN, PASSWORD),
+            Endpoint(sandbox.base_url, backups=(backup.base_url,)),
+        )
+        with pytest.raises(SmscTransportError) as caught:
+            await client.phones.block("79160000071")
+        assert not isinstance(caught.value, SmscConnectionError)
+        assert [r.action for r in sandbox.requests] == ["add_black"]
+        assert backup.requests == []

@@ -1,0 +1,161 @@
+"""One watcher sweep over 10,000 watching chats on 2,000 logins, against the sandbox on
+loopback (its own process) with 20 ms added to every answer.
+
+Prints the sweep time against the ideal (polls x latency / concurrency), the error-9 answers the
+sandbox gave (must be 0), and this process's peak RSS.
+
+    python -m bench.watcher_sweep [--short] [--chats N] [--logins N] [--latency S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from aiogram import Bot
+
+from bench.support import InstantTelegram, peak_rss_mb, report
+from bot.app import build_i18n
+from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.factory import SmscFactory
+from bot.watcher import Notifier, Watcher
+from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
+
+INTERVAL = 300
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User and system CPU time of a process (this one when ``pid`` is None)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def main(chats: int, logins: int, latency: float, concurrency: int) -> None:
+    sandbox = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.sandbox",
+        "--port",
+        "0",
+        "--quiet",
+        "--accounts",
+        str(logins),
+        "--latency",
+        str(latency),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert sandbox.stdout is not None
+    url = json.loads(await sandbox.stdout.readline())["url"]
+    try:
+        await run(url, chats, logins, latency, concurrency, sandbox.pid)
+    finally:
+        sandbox.terminate()
+        await sandbox.wait()
+
+
+async def run(
+    url: str, chats: int, logins: int, latency: float, concurrency: int, sandbox_pid: int
+) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        storage = await Storage.open(
+            Path(workdir) / "bench.sqlite3", Keyring.from_text(generate_key())
+        )
+        started = time.perf_counter()
+        for chat in range(1, chats + 1):
+            login = f"user{chat % logins + 1}"
+            await storage.credentials.save(
+                chat, auth_kind=AuthKind.PASSWORD, secret=login, login=login, base_url=url, set_by=1
+            )
+            for kind in NotificationKind:
+                await storage.settings.set_notify(chat, kind, True)
+        setup = time.perf_counter() - started
+
+        transport = SmscTransport(
+            limiter=RateLimiter(window=60.0),
+            timeout=httpx.Timeout(30.0),
+            max_connections=concurrency * 2,
+        )
+        telegram = InstantTelegram()
+        clock = Clock()
+        watcher = Watcher(
+            storage,
+            SmscFactory(transport, forced_base_url=url),
+            Notifier(
+                Bot("42:bench-token-not-real", session=telegram), per_second=1e6, chat_gap=0.0
+            ),
+            build_i18n(),
+            interval=INTERVAL,
+            concurrency=concurrency,
+            clock=clock,
+        )
+        started = time.perf_counter()
+        first = await watcher.sweep()  # records every chat's baseline
+        first_time = time.perf_counter() - started
+        clock.now += INTERVAL
+        started = time.perf_counter()
+        cpu_ours, cpu_sandbox = cpu_seconds(), cpu_seconds(sandbox_pid)
+        steady = await watcher.sweep()
+        steady_time = time.perf_counter() - started
+        cpu_ours, cpu_sandbox = cpu_seconds() - cpu_ours, cpu_seconds(sandbox_pid) - cpu_sandbox
+        await transport.aclose()
+        await storage.close()
+
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(f"{url}/_sandbox/health")).json()
+    ideal = steady.polls * latency / concurrency
+    report(
+        f"Watcher sweep: {chats} chats over {logins} logins, {latency * 1000:.0f} ms latency, "
+        f"{concurrency} logins at a time",
+        [
+            ("setup (storing the chats, not timed)", f"{setup:.1f} s"),
+            ("first sweep (takes every baseline)", f"{first_time:.2f} s, {first.polls} polls"),
+            (
+                "steady sweep",
+                f"{steady_time:.2f} s, {steady.polls} polls, "
+                f"{steady.logins} logins, {steady.chats} chats",
+            ),
+            ("ideal (polls x latency / concurrency)", f"{ideal:.2f} s"),
+            ("steady sweep / ideal", f"{steady_time / ideal:.2f}x"),
+            (
+                "CPU during the steady sweep",
+                f"bot side {cpu_ours:.2f} s, sandbox {cpu_sandbox:.2f} s",
+            ),
+            ("notifications sent", f"{telegram.sent} (nothing changed: must be 0)"),
+            ("error-9 answers from the sandbox", f"{health['error9']} (must be 0)"),
+            ("peak RSS of the bot side", f"{peak_rss_mb():.0f} MB"),
+        ],
+    )
+    if health["error9"] or telegram.sent or first.failures or steady.failures:
+        raise SystemExit("the sweep went wrong: see the figures above")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--short", action="store_true", help="1,000 chats over 200 logins")
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--logins", type=int, default=2_000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--concurrency", type=int, default=50)
+    options = parser.parse_args()
+    if options.short:
+        options.chats, options.logins = 1_000, 200
+    asyncio.run(main(options.chats, options.logins, options.latency, options.concurrency))
