@@ -17,9 +17,17 @@ SMSC_ANSWER = b'{"id": 1}'
 BOT_USER = {"id": 42, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 
 
+POLLS = {"count": 0}
+
+
 async def telegram(request: web.Request) -> web.Response:
     method = request.match_info["method"]
     form = await request.post()
+    if method == "getUpdates":
+        POLLS["count"] += 1
+        # An idle bot: nothing to deliver, after a short long-poll.
+        await asyncio.sleep(min(float(str(form.get("timeout", 0) or 0)), 0.5))
+        return web.json_response({"ok": True, "result": []})
     if method == "getMe":
         result: object = BOT_USER
     elif method.startswith(("send", "edit")):
@@ -40,10 +48,15 @@ async def smsc(request: web.Request) -> web.Response:
     return web.Response(body=SMSC_ANSWER, content_type="application/json")
 
 
+async def stats(request: web.Request) -> web.Response:
+    return web.json_response({"polls": POLLS["count"]})
+
+
 async def serve() -> None:
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", telegram)
     app.router.add_post("/sys/{script}.php", smsc)
+    app.router.add_get("/stats", stats)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
