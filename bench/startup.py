@@ -49,18 +49,36 @@ async def store_chats(path: Path, key: str, chats: int) -> None:
     rows, settings = [], []
     for chat in range(1, chats + 1):
         sealed = keyring.seal(chat, f"password-{chat}")
-        rows.append((chat, "ru", None, f"login{chat % 2000}", AuthKind.PASSWORD.value,
-                     sealed.key_id, sealed.nonce, sealed.ciphertext, chat, utcnow()))
+        rows.append(
+            (
+                chat,
+                "ru",
+                None,
+                f"login{chat % 2000}",
+                AuthKind.PASSWORD.value,
+                sealed.key_id,
+                sealed.nonce,
+                sealed.ciphertext,
+                chat,
+                utcnow(),
+            )
+        )
         settings.append((chat, "ru", chat % 3 == 0, chat % 5 == 0))
     async with storage.database.transaction() as tx:
-        await tx.executemany("INSERT INTO chats (chat_id, created_at) VALUES (?, ?)",
-                             [(chat, utcnow()) for chat in range(1, chats + 1)])
+        await tx.executemany(
+            "INSERT INTO chats (chat_id, created_at) VALUES (?, ?)",
+            [(chat, utcnow()) for chat in range(1, chats + 1)],
+        )
         await tx.executemany(
             "INSERT INTO credentials (chat_id, region, base_url, login, auth_kind, key_id, "
-            "nonce, secret, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "nonce, secret, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         await tx.executemany(
             "INSERT INTO chat_settings (chat_id, language, notify_downloads, notify_senders) "
-            "VALUES (?, ?, ?, ?)", settings)
+            "VALUES (?, ?, ?, ?)",
+            settings,
+        )
     assert await storage.chats.count() == chats
     assert (await storage.credentials.get(chats)).secret == f"password-{chats}"  # type: ignore[union-attr]
     assert len(await storage.settings.watching(NotificationKind.SENDERS)) == chats // 5
@@ -79,8 +97,12 @@ async def measure(command: list[str], env: dict[str, str], stats: str) -> tuple[
         before = (await http.get(stats)).json()["polls"]
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE)
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             while (await http.get(stats)).json()["polls"] == before:
                 if process.returncode is not None:
@@ -97,8 +119,12 @@ async def measure(command: list[str], env: dict[str, str], stats: str) -> tuple[
 
 async def main(chats: int, runs: int) -> None:
     servers = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.servers", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bench.servers",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     assert servers.stdout is not None
     assert servers.stdin is not None
     urls = json.loads(await servers.stdout.readline())
@@ -108,35 +134,54 @@ async def main(chats: int, runs: int) -> None:
             key = generate_key()
             database = Path(workdir) / "bot.sqlite3"
             await store_chats(database, key, chats)
-            env = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": urls["telegram"],
-                   "DATABASE_PATH": str(database), "ENCRYPTION_KEYS": key,
-                   "WATCH_INTERVAL": "3600", "LOG_LEVEL": "WARNING"}
+            env = {
+                **os.environ,
+                "BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_URL": urls["telegram"],
+                "DATABASE_PATH": str(database),
+                "ENCRYPTION_KEYS": key,
+                "WATCH_INTERVAL": "3600",
+                "LOG_LEVEL": "WARNING",
+            }
             # As deployed: bytecode cached (some machines disable it for development).
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             ours, bare = [], []
             for run in range(runs + 1):
                 if run == 0:  # warm-up, not counted: writes the bytecode caches
-                    await measure([sys.executable, "-c", BARE_BOT.format(
-                        token=TOKEN, api=urls["telegram"])], env, stats)
+                    await measure(
+                        [sys.executable, "-c", BARE_BOT.format(token=TOKEN, api=urls["telegram"])],
+                        env,
+                        stats,
+                    )
                     await measure([sys.executable, "-m", "bot"], env, stats)
                     continue
-                bare.append(await measure(
-                    [sys.executable, "-c", BARE_BOT.format(token=TOKEN, api=urls["telegram"])],
-                    env, stats))
+                bare.append(
+                    await measure(
+                        [sys.executable, "-c", BARE_BOT.format(token=TOKEN, api=urls["telegram"])],
+                        env,
+                        stats,
+                    )
+                )
                 ours.append(await measure([sys.executable, "-m", "bot"], env, stats))
     finally:
         servers.stdin.close()
         await servers.wait()
-    start_ours, start_bare = (statistics.median(t for t, _ in ours),
-                              statistics.median(t for t, _ in bare))
-    rss_ours, rss_bare = (statistics.median(r for _, r in ours),
-                          statistics.median(r for _, r in bare))
+    start_ours, start_bare = (
+        statistics.median(t for t, _ in ours),
+        statistics.median(t for t, _ in bare),
+    )
+    rss_ours, rss_bare = (
+        statistics.median(r for _, r in ours),
+        statistics.median(r for _, r in bare),
+    )
     report(
         f"Start-up and idle memory, {chats} chats stored ({runs} runs each, medians)",
         [
             ("bare aiogram bot: start to first poll", f"{start_bare:.2f} s"),
-            ("smsc-bot: start to first poll", f"{start_ours:.2f} s "
-                                              f"({start_ours / start_bare:.2f}x)"),
+            (
+                "smsc-bot: start to first poll",
+                f"{start_ours:.2f} s ({start_ours / start_bare:.2f}x)",
+            ),
             ("bare aiogram bot: idle RSS", f"{rss_bare:.0f} MB"),
             ("smsc-bot: idle RSS", f"{rss_ours:.0f} MB ({rss_ours / rss_bare:.2f}x)"),
         ],

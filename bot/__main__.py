@@ -32,6 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="serve a webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
     )
+    parser.add_argument(
+        "--skip-smsc",
+        action="store_true",
+        help="check: leave out SMSC reachability (for container health checks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "check":
             from bot.health import run_check
 
-            raise SystemExit(asyncio.run(run_check(settings)))
+            raise SystemExit(asyncio.run(run_check(settings, smsc=not args.skip_smsc)))
         else:
             asyncio.run(run(settings, webhook=args.webhook or bool(settings.webhook_url)))
     except NoKeyConfiguredError as error:

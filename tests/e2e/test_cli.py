@@ -141,6 +141,10 @@ async def test_rotate_keys_and_check(tmp_path: Path, sandbox: SandboxServer) -> 
     assert report["credentials"] == {"ok": True, "stored": 3, "unreadable_chats": []}
     assert report["smsc"]["custom"]["ok"] is True
 
+    result = await arun("check", "--skip-smsc", env={**env, "ENCRYPTION_KEYS": new})
+    assert result.returncode == 0
+    assert "smsc" not in json.loads(result.stdout)
+
     result = await arun("check", env={**env, "ENCRYPTION_KEYS": old})
     assert result.returncode == 1
     assert json.loads(result.stdout)["credentials"]["unreadable_chats"] == [1, 2, 3]
