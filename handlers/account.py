@@ -27,9 +27,9 @@ from handlers import args as parse
 from handlers import confirmation
 from handlers.admins import ChatAdmins
 from handlers.audit import AuditNote
-from handlers.callbacks import Confirm, RegionChoice
+from handlers.callbacks import RegionChoice
 from handlers.errors import smsc_error_sentence
-from handlers.memo import Memo
+from handlers.memo import Memo, PendingAction
 from handlers.routing import OwnCommands
 from handlers.wording import region_name
 from storage import AuthKind, ChatCredentials, NotificationKind, Storage
@@ -336,11 +336,12 @@ def _money(amount: Any, currency: str | None) -> str:
 
 
 @router.message(Command("logout"), flags={"admin": True, "smsc": True})
-async def logout(message: Message, memo: Memo, smsc: SmscClient) -> None:
+async def logout(message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote) -> None:
     await confirmation.ask(
         message,
         memo,
         smsc,
+        audit,
         action="logout",
         question=_(
             "Disconnect this chat from SMSC? Its stored credentials will be wiped and "
@@ -349,24 +350,16 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient) -> None:
     )
 
 
-@router.callback_query(Confirm.filter(F.action == "logout"), flags={"admin": True, "smsc": True})
+@confirmation.on_confirmed(router, "logout")
 async def logout_confirmed(
-    callback: CallbackQuery,
-    callback_data: Confirm,
-    memo: Memo,
-    smsc: SmscClient,
-    storage: Storage,
-    audit: AuditNote,
-) -> None:
-    pending = await confirmation.claim(callback, callback_data, memo, smsc)
-    if pending is None:
-        audit.result = "not confirmed"
-        return
+    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
+) -> str:
+    storage: Storage = data["storage"]
     await storage.credentials.delete(pending.chat_id)
     for kind in NotificationKind:
         await storage.settings.set_notify(pending.chat_id, kind, False)
         await storage.watch.forget(pending.chat_id, kind)
-    await confirmation.done(callback, _("Logged out. This chat's SMSC credentials are wiped."))
+    return _("Logged out. This chat's SMSC credentials are wiped.")
 
 
 @router.message(Command("account"), flags={"smsc": True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -13,8 +14,8 @@ from bot.smsc import SmscClient
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.audit import AuditNote
-from handlers.callbacks import Confirm, Page
-from handlers.memo import Memo
+from handlers.callbacks import Page
+from handlers.memo import Memo, PendingAction
 from handlers.replies import edit_or_send
 from handlers.routing import OwnCommands
 from handlers.wording import block_type
@@ -42,38 +43,28 @@ async def unblock(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
     phone = parse.unblock(command.args)
-    audit.target = phone
-    audit.result = "asked for confirmation"
     await confirmation.ask(
         message,
         memo,
         smsc,
+        audit,
         action="unblock",
         question=_("Remove {phone} from the blacklist? Messages to it will be sent again.").format(
             phone=f"<code>{html.escape(phone)}</code>"
         ),
+        target=phone,
         args={"phone": phone},
     )
 
 
-@router.callback_query(Confirm.filter(F.action == "unblock"), flags={"smsc": True, "admin": True})
+@confirmation.on_confirmed(router, "unblock")
 async def unblock_confirmed(
-    callback: CallbackQuery,
-    callback_data: Confirm,
-    smsc: SmscClient,
-    memo: Memo,
-    audit: AuditNote,
-) -> None:
-    pending = await confirmation.claim(callback, callback_data, memo, smsc)
-    if pending is None:
-        audit.result = "not confirmed"
-        return
+    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
+) -> str:
     phone = pending.args["phone"]
     audit.target = phone
     await smsc.phones.unblock(phone)
-    await confirmation.done(
-        callback, _("✅ {phone} removed from the blacklist.").format(phone=html.escape(phone))
-    )
+    return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(phone))
 
 
 async def _blacklist_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.smsc import SmscClient
+from handlers.audit import AuditNote
 from handlers.callbacks import Confirm
 from handlers.memo import Memo, PendingAction
 
@@ -19,12 +22,16 @@ async def ask(
     message: Message,
     memo: Memo,
     smsc: SmscClient,
+    audit: AuditNote,
     *,
     action: str,
     question: str,
+    target: str | None = None,
     args: dict[str, Any] | None = None,
 ) -> None:
     assert message.from_user is not None
+    audit.target = target
+    audit.result = "asked for confirmation"
     token = memo.put(
         PendingAction(
             chat_id=message.chat.id,
@@ -85,6 +92,36 @@ async def _close(callback: CallbackQuery, text: str) -> None:
             await callback.message.edit_text(text)
         except TelegramBadRequest:
             await callback.message.answer(text)
+
+
+# Carries out a confirmed action; returns the sentence that replaces the question.
+Perform = Callable[[PendingAction, SmscClient, AuditNote, dict[str, Any]], Awaitable[str]]
+
+
+def on_confirmed(router: Router, action: str) -> Callable[[Perform], Perform]:
+    """Register what an administrator's "Yes" for ``action`` does, behind every check."""
+
+    def register(perform: Perform) -> Perform:
+        async def confirmed(
+            callback: CallbackQuery,
+            callback_data: Confirm,
+            smsc: SmscClient,
+            memo: Memo,
+            audit: AuditNote,
+            **data: Any,
+        ) -> None:
+            pending = await claim(callback, callback_data, memo, smsc)
+            if pending is None:
+                audit.result = "not confirmed"
+                return
+            await done(callback, await perform(pending, smsc, audit, data))
+
+        router.callback_query.register(
+            confirmed, Confirm.filter(F.action == action), flags={"smsc": True, "admin": True}
+        )
+        return perform
+
+    return register
 
 
 async def done(callback: CallbackQuery, text: str) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -16,8 +17,8 @@ from bot.smsc.contacts import ContactBook
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.audit import AuditNote
-from handlers.callbacks import Confirm, GroupChoice, Page
-from handlers.memo import Memo
+from handlers.callbacks import GroupChoice, Page
+from handlers.memo import Memo, PendingAction
 from handlers.replies import edit_or_send
 from handlers.routing import OwnCommands
 
@@ -111,40 +112,28 @@ async def delete_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
     target = parse.delcontact(command.args)
-    audit.target = target.value
-    audit.result = "asked for confirmation"
     await confirmation.ask(
         message,
         memo,
         smsc,
+        audit,
         action="delcontact",
         question=_("Delete the contact {address}?").format(
             address=f"<code>{html.escape(target.value)}</code>"
         ),
+        target=target.value,
         args={"address": target.value, "is_email": target.is_email},
     )
 
 
-@router.callback_query(
-    Confirm.filter(F.action == "delcontact"), flags={"smsc": True, "admin": True}
-)
+@confirmation.on_confirmed(router, "delcontact")
 async def delete_contact_confirmed(
-    callback: CallbackQuery,
-    callback_data: Confirm,
-    smsc: SmscClient,
-    memo: Memo,
-    audit: AuditNote,
-) -> None:
-    pending = await confirmation.claim(callback, callback_data, memo, smsc)
-    if pending is None:
-        audit.result = "not confirmed"
-        return
+    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
+) -> str:
     address = pending.args["address"]
     audit.target = address
     await _book(smsc, pending.args["is_email"]).delete(address)
-    await confirmation.done(
-        callback, _("🗑 Contact {address} deleted.").format(address=html.escape(address))
-    )
+    return _("🗑 Contact {address} deleted.").format(address=html.escape(address))
 
 
 def _group_line(group: Group) -> str:
@@ -250,9 +239,7 @@ async def delete_group(
 ) -> None:
     group_id = parse.delgroup(command.args)
     audit.target = str(group_id)
-    audit.result = "asked for confirmation"
-    groups = {g.id: g for g in await smsc.phones.groups()}
-    group = groups.get(group_id)
+    group = {g.id: g for g in await smsc.phones.groups()}.get(group_id)
     if group is None:
         await message.answer(_("There is no group with id {id}. See /groups.").format(id=group_id))
         audit.result = "no such group"
@@ -261,28 +248,22 @@ async def delete_group(
         message,
         memo,
         smsc,
+        audit,
         action="delgroup",
         question=_(
             "Delete the group {id} “{name}” ({count} contacts)? The contacts stay, "
             "without this group."
         ).format(id=group.id, name=html.escape(group.name), count=group.count),
+        target=str(group_id),
         args={"group_id": group_id},
     )
 
 
-@router.callback_query(Confirm.filter(F.action == "delgroup"), flags={"smsc": True, "admin": True})
+@confirmation.on_confirmed(router, "delgroup")
 async def delete_group_confirmed(
-    callback: CallbackQuery,
-    callback_data: Confirm,
-    smsc: SmscClient,
-    memo: Memo,
-    audit: AuditNote,
-) -> None:
-    pending = await confirmation.claim(callback, callback_data, memo, smsc)
-    if pending is None:
-        audit.result = "not confirmed"
-        return
+    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
+) -> str:
     group_id = int(pending.args["group_id"])
     audit.target = str(group_id)
     await smsc.phones.delete_group(group_id)
-    await confirmation.done(callback, _("🗑 Group {id} deleted.").format(id=group_id))
+    return _("🗑 Group {id} deleted.").format(id=group_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 from pathlib import PurePath
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -20,8 +21,8 @@ from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.audit import AuditNote
-from handlers.callbacks import Confirm, OperatorToggle, Page, SenderStep
-from handlers.memo import Memo
+from handlers.callbacks import OperatorToggle, Page, SenderStep
+from handlers.memo import Memo, PendingAction
 from handlers.replies import edit_or_send
 from handlers.routing import OwnCommands
 from handlers.wording import operator_name, operator_status, sender_status
@@ -253,39 +254,29 @@ async def delete_sender(
 ) -> None:
     ref = parse.delsender(command.args)
     shown = ref.name or _("id {id}").format(id=ref.sender_id)
-    audit.target = ref.name or str(ref.sender_id)
-    audit.result = "asked for confirmation"
     await confirmation.ask(
         message,
         memo,
         smsc,
+        audit,
         action="delsender",
         question=_("Delete the sender name {name}? Operator registrations are lost.").format(
             name=f"<b>{html.escape(shown)}</b>"
         ),
+        target=ref.name or str(ref.sender_id),
         args={"name": ref.name, "sender_id": ref.sender_id},
     )
 
 
-@router.callback_query(Confirm.filter(F.action == "delsender"), flags={"smsc": True, "admin": True})
+@confirmation.on_confirmed(router, "delsender")
 async def delete_sender_confirmed(
-    callback: CallbackQuery,
-    callback_data: Confirm,
-    smsc: SmscClient,
-    memo: Memo,
-    audit: AuditNote,
-) -> None:
-    pending = await confirmation.claim(callback, callback_data, memo, smsc)
-    if pending is None:
-        audit.result = "not confirmed"
-        return
+    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
+) -> str:
     name, sender_id = pending.args["name"], pending.args["sender_id"]
     audit.target = name or str(sender_id)
     await smsc.senders.delete(name=name, sender_id=sender_id)
     shown = name or _("id {id}").format(id=sender_id)
-    await confirmation.done(
-        callback, _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
-    )
+    return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
 
 
 @router.message(Command("sendcode"), flags={"smsc": True})

@@ -7,8 +7,8 @@ import email.policy
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -135,12 +135,18 @@ class SmscTransport:
         upload: Upload | None,
         max_wait: float | None,
     ) -> Any:
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
+        with self._observed(operation):
             async with self.limiter.acquire(credentials.identity, operation.limits(), max_wait):
                 response = await self._post(endpoint, credentials, operation, upload)
             return self._decode(operation, response, raw)
+
+    @contextmanager
+    def _observed(self, operation: Operation) -> Iterator[None]:
+        """Tell ``on_call`` how the operation ended and how long it took."""
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            yield
         except SmscError as error:
             outcome = _outcome(error)
             raise
@@ -171,9 +177,7 @@ class SmscTransport:
         max_wait: float | None = None,
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         """Stream a file answer chunk by chunk; error answers raise before the first chunk."""
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
+        with self._observed(operation):
             async with (
                 self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
                 self._open_stream(endpoint, credentials, operation) as response,
@@ -184,14 +188,6 @@ class SmscTransport:
                     parse_json_answer(body, operation.script)
                     raise _not_a_file(media_type, operation.script)
                 yield _guarded(response.aiter_bytes(), operation.script)
-        except SmscError as error:
-            outcome = _outcome(error)
-            raise
-        finally:
-            if self.on_call is not None:
-                self.on_call(
-                    operation.script, operation.action, outcome, time.perf_counter() - started
-                )
 
     async def _post(
         self,
