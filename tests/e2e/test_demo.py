@@ -86,3 +86,40 @@ async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> Non
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_demo_with_a_token_runs_in_telegram(tmp_path: Path) -> None:
+    from tests.e2e.harness import TOKEN
+    from tests.fakes.telegram import FakeTelegram
+
+    telegram = FakeTelegram(TOKEN)
+    await telegram.start()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "SMSC_", "DATABASE_", "ENCRYPTION_", "WATCH_"))
+    }
+    env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, PYTHONUNBUFFERED="1")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await telegram.wait_polling()
+        # No /login: any chat starts logged in to the sandbox's account.
+        reply = await telegram.reply_to(9001, 9001, "/blacklist")
+        assert "79990000001" in reply.text
+        assert "SMSC sandbox" in reply.text
+        reply = await telegram.reply_to(-100900, 9002, "/senders")
+        assert "MyShop" in reply.text
+        assert "SMSC sandbox" in reply.text
+    finally:
+        process.terminate()
+        await process.wait()
+        await telegram.stop()

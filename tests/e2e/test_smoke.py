@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.sandbox import SandboxServer
@@ -8,6 +10,17 @@ from tests.e2e.harness import BotProcess
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_command_menu_is_set_per_language(bot: BotProcess, telegram: FakeTelegram) -> None:
+    menus = {
+        c.params.get("language_code"): json.loads(c.params["commands"])
+        for c in telegram.find("setMyCommands")
+    }
+    assert set(menus) == {None, "ru", "uk"}
+    assert {"command": "block", "description": "add a number to the blacklist"} in menus[None]
+    assert {"command": "block", "description": "добавить номер в чёрный список"} in menus["ru"]
+    assert all(len(menu) == len(menus[None]) for menu in menus.values())
 
 
 async def test_start_login_block(

@@ -122,3 +122,27 @@ async def test_mail_contacts_use_mails_php(client: SmscClient, sandbox: SandboxS
     [group] = await client.mails.groups()
     assert group.name == "Newsletter"
     assert any(r.script == "mails" and r.action == "add" for r in sandbox.requests)
+
+
+async def test_every_mails_php_action(client: SmscClient, sandbox: SandboxServer) -> None:
+    book = sandbox.state.accounts[LOGIN].mails
+    group_id = await client.mails.add_group("Partners mail")
+    await client.mails.rename_group(group_id, "Partners")
+    contact_id = await client.mails.add(["p@example.org"], name="P", groups=[10])
+    await client.mails.change("p@example.org", new_address="q@example.org", name="Q")
+    assert book.contacts[contact_id].address == "q@example.org"
+    await client.mails.add_to_group("q@example.org", group_id)
+    await client.mails.remove_from_group("q@example.org", 10)
+    assert book.contacts[contact_id].groups == [group_id]
+    await client.mails.move_to_group("q@example.org", 10)
+    assert book.contacts[contact_id].groups == [10]
+    entry_id = await client.mails.block("spam@example.org", BlockType.SINGLE, "bounced")
+    [entry] = await client.mails.blacklist()
+    assert (entry.id, entry.phone, entry.type) == (entry_id, "spam@example.org", BlockType.SINGLE)
+    await client.mails.unblock("spam@example.org")
+    assert await client.mails.blacklist() == []
+    await client.mails.delete("q@example.org")
+    await client.mails.delete_group(group_id)
+    assert contact_id not in book.contacts
+    assert group_id not in book.groups
+    assert all(r.script == "mails" for r in sandbox.requests)

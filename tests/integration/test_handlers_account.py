@@ -211,3 +211,15 @@ async def test_replies_follow_the_telegram_language(harness: Harness, language: 
     calls = await harness.say(USER, "/help", language=language)
     assert "/login" in text_of(calls)
     assert "Commands" not in text_of(calls)
+
+
+async def test_lang_changes_the_chat_language(harness: Harness) -> None:
+    calls = await harness.say(USER, "/lang")
+    chooser = sent(calls)[-1]
+    assert [b["text"] for b in chooser.buttons()] == ["English", "Русский", "Українська"]
+    calls = await harness.press(chooser, "Українська", user_id=USER)
+    assert "Мова: українська." in text_of(calls)
+    assert "Команди:" in text_of(await harness.say(USER, "/help", language="en"))
+    assert "Язык: русский." in text_of(await harness.say(USER, "/lang ru"))
+    assert "Команды:" in text_of(await harness.say(USER, "/help", language="uk"))
+    assert (await harness.app.storage.settings.get(USER)).language == "ru"
