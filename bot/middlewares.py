@@ -69,11 +69,13 @@ class EventLogMiddleware(BaseMiddleware):
         outcome = "ok"
         self.in_flight += 1
         self._idle.clear()
+        # Named once here; the audit middleware records the same name.
+        data["update_name"] = name = describe(event)
         with log_context(
             update_id=event.update_id,
             chat_id=chat.id if chat else None,
             user_id=user.id if user else None,
-            command=describe(event),
+            command=name,
             _smsc_calls=calls,
         ):
             try:
@@ -133,11 +135,10 @@ class AuditMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if chat is None:
             return await handler(event, data)
-        update: Update | None = data.get("event_update")
         note = AuditNote(
             chat_id=chat.id,
             user_id=user.id if user else None,
-            action=describe(update) if update else type(event).__name__,
+            action=data.get("update_name") or type(event).__name__,
         )
         data["audit"] = note
         result = "ok"

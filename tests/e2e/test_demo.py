@@ -14,6 +14,15 @@ from tests.e2e.harness import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
+def unconfigured_environment() -> dict[str, str]:
+    """This process's environment without any of the bot's settings: a newcomer's shell."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "SMSC_", "DATABASE_", "ENCRYPTION_", "WATCH_"))
+    }
+
+
 class Terminal:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -44,11 +53,7 @@ class Terminal:
 
 
 async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "SMSC_", "DATABASE_", "ENCRYPTION_", "WATCH_"))
-    }
+    env = unconfigured_environment()
     env.update(WATCH_INTERVAL="1", DEMO_DOWNLOADS=str(tmp_path / "files"), PYTHONUNBUFFERED="1")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -94,11 +99,7 @@ async def test_demo_with_a_token_runs_in_telegram(tmp_path: Path) -> None:
 
     telegram = FakeTelegram(TOKEN)
     await telegram.start()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "SMSC_", "DATABASE_", "ENCRYPTION_", "WATCH_"))
-    }
+    env = unconfigured_environment()
     env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, PYTHONUNBUFFERED="1")
     process = await asyncio.create_subprocess_exec(
         sys.executable,

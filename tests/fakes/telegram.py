@@ -215,13 +215,9 @@ class FakeTelegram:
         self._push(self.callback_update(call, button_text, user_id, language))
 
     def press_data(self, chat_id: int, message_id: int, data: str, user_id: int) -> None:
-        message = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": self.chat(chat_id),
-            "from": self.bot_user,
-            "text": "…",
-        }
+        """Press a button with any callback data, as if on the bot's message ``message_id``."""
+        message = self._message(chat_id, text="…")
+        message["message_id"] = message_id
         update_id = next(self._update_ids)
         self._push(
             {
