@@ -18,11 +18,14 @@ from storage.models import NotificationKind, SeenSender, SeenTask
 
 @dataclass(slots=True)
 class WatchSnapshot:
-    """What several chats last saw, read in a few queries instead of a few per chat."""
+    """What several chats last saw, read in a few queries instead of a few per chat; and the
+    baselines a sweep takes, to be written together at its end."""
 
     tasks: dict[int, dict[int, SeenTask]] = field(default_factory=dict)
     senders: dict[int, dict[int, SeenSender]] = field(default_factory=dict)
     baselines: set[tuple[int, NotificationKind]] = field(default_factory=set)
+    new_tasks: dict[int, list[SeenTask]] = field(default_factory=dict)
+    new_senders: dict[int, list[SeenSender]] = field(default_factory=dict)
 
     def has_baseline(self, chat_id: int, kind: NotificationKind) -> bool:
         return (chat_id, kind) in self.baselines
@@ -42,26 +45,48 @@ class WatchRepository:
         return None if row is None else row["taken_at"]
 
     async def replace_download_baseline(self, chat_id: int, tasks: list[SeenTask]) -> None:
+        await self.replace_baselines(downloads={chat_id: tasks})
+
+    async def replace_sender_baseline(self, chat_id: int, senders: list[SeenSender]) -> None:
+        await self.replace_baselines(senders={chat_id: senders})
+
+    async def replace_baselines(
+        self,
+        *,
+        downloads: dict[int, list[SeenTask]] | None = None,
+        senders: dict[int, list[SeenSender]] | None = None,
+    ) -> None:
+        """What several chats see now becomes what they have seen, in one transaction."""
+        downloads, senders = downloads or {}, senders or {}
         async with self._db.transaction() as tx:
-            await ensure_chat(tx, chat_id)
-            await tx.execute("DELETE FROM watched_downloads WHERE chat_id = ?", (chat_id,))
+            for chat_id in downloads.keys() | senders.keys():
+                await ensure_chat(tx, chat_id)
+            await tx.executemany(
+                "DELETE FROM watched_downloads WHERE chat_id = ?", [(c,) for c in downloads]
+            )
             await tx.executemany(
                 "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
                 "VALUES (?, ?, ?, ?)",
-                [(chat_id, t.task_id, t.name, t.status) for t in tasks],
+                [(c, t.task_id, t.name, t.status) for c, tasks in downloads.items() for t in tasks],
             )
-            await _mark_baseline(tx, chat_id, NotificationKind.DOWNLOADS)
-
-    async def replace_sender_baseline(self, chat_id: int, senders: list[SeenSender]) -> None:
-        async with self._db.transaction() as tx:
-            await ensure_chat(tx, chat_id)
-            await tx.execute("DELETE FROM watched_senders WHERE chat_id = ?", (chat_id,))
+            await tx.executemany(
+                "DELETE FROM watched_senders WHERE chat_id = ?", [(c,) for c in senders]
+            )
             await tx.executemany(
                 "INSERT INTO watched_senders (chat_id, sender_id, name, status, operators) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(chat_id, s.sender_id, s.name, s.status, _dump(s.operators)) for s in senders],
+                [
+                    (c, s.sender_id, s.name, s.status, _dump(s.operators))
+                    for c, items in senders.items()
+                    for s in items
+                ],
             )
-            await _mark_baseline(tx, chat_id, NotificationKind.SENDERS)
+            taken = utcnow()
+            await tx.executemany(
+                "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at) VALUES (?, ?, ?)",
+                [(c, NotificationKind.DOWNLOADS.value, taken) for c in downloads]
+                + [(c, NotificationKind.SENDERS.value, taken) for c in senders],
+            )
 
     async def forget(self, chat_id: int, kind: NotificationKind) -> None:
         table = "watched_downloads" if kind is NotificationKind.DOWNLOADS else "watched_senders"
@@ -181,13 +206,6 @@ class WatchRepository:
             "SELECT COUNT(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,)
         )
         return int(row["n"]) if row else 0
-
-
-async def _mark_baseline(tx: aiosqlite.Connection, chat_id: int, kind: NotificationKind) -> None:
-    await tx.execute(
-        "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at) VALUES (?, ?, ?)",
-        (chat_id, kind.value, utcnow()),
-    )
 
 
 async def _delivered(

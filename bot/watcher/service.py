@@ -150,6 +150,11 @@ class Watcher:
             if isinstance(result, BaseException):
                 report.failures += 1
                 log.error("watching a login failed", exc_info=result, extra={"login": login.key[1]})
+        if seen.new_tasks or seen.new_senders:
+            # One transaction for every chat that started watching, not one per chat.
+            await self.storage.watch.replace_baselines(
+                downloads=seen.new_tasks, senders=seen.new_senders
+            )
         return report
 
     async def _due_logins(self) -> list[_Login]:
@@ -300,9 +305,7 @@ class Watcher:
     ) -> int:
         if not seen.has_baseline(chat_id, NotificationKind.DOWNLOADS):
             # From the list just fetched: another request would count against the limits.
-            await self.storage.watch.replace_download_baseline(
-                chat_id, [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
-            )
+            seen.new_tasks[chat_id] = [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
             return 0
         sent = 0
         for update in task_updates(seen.tasks.get(chat_id, {}), tasks):
@@ -372,9 +375,7 @@ class Watcher:
     ) -> int:
         if not seen.has_baseline(chat_id, NotificationKind.SENDERS):
             if complete:
-                await self.storage.watch.replace_sender_baseline(
-                    chat_id, [seen_sender(s) for s in senders]
-                )
+                seen.new_senders[chat_id] = [seen_sender(s) for s in senders]
             return 0
         sent = 0
         for update in sender_updates(seen.senders.get(chat_id, {}), senders, complete=complete):

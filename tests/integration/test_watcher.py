@@ -366,3 +366,22 @@ async def test_no_sweep_dies_and_no_notification_is_lost(rig: Rig, fault: Fault)
     assert (await watcher.sweep()).notifications == 2
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 0
+
+
+async def test_a_chat_without_a_baseline_gets_one_from_the_sweep(rig: Rig) -> None:
+    await rig.watch(540)
+    for chat in (540, 541):
+        if chat == 541:
+            await rig.watch(541)
+        for kind in NotificationKind:
+            await rig.storage.settings.set_notify(chat, kind, True)
+    watcher = rig.watcher()
+    rig.sandbox.requests.clear()
+    assert (await watcher.sweep()).notifications == 0
+    assert [r.action for r in rig.sandbox.requests] == ["get_list", "get"]  # no extra request
+    for chat in (540, 541):
+        assert len(await rig.storage.watch.seen_tasks(chat)) == 6
+        assert len(await rig.storage.watch.seen_senders(chat)) == 4
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 2
