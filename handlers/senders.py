@@ -25,7 +25,7 @@ from handlers.callbacks import OperatorToggle, Page, SenderStep
 from handlers.memo import Memo, PendingAction
 from handlers.replies import edit_or_send
 from handlers.routing import OwnCommands
-from handlers.wording import operator_name, operator_status, sender_status
+from handlers.wording import file_status, operator_name, operator_status, sender_status
 
 router = Router(name=__name__)
 router.message.filter(OwnCommands("senders", "addsender", "delsender", "sendcode", "checkcode"))
@@ -55,16 +55,24 @@ def sender_block(sender: Sender) -> str:
     head = _("• <b>{name}</b> (id {id}) — {status}").format(
         name=html.escape(sender.name), id=sender.id, status=sender_status(sender.status)
     )
+    lines = [head]
     operators = " · ".join(
         f"{operator_name(key)}: {operator_status(code)}"
         for key, code in sorted(sender.operators.items())
     )
-    return f"{head}\n    {operators}" if operators else head
+    if operators:
+        lines.append(f"    {operators}")
+    lines += [
+        f"    📎 {html.escape(document.file or '—')}: {file_status(document.fstatus)}"
+        + (f" ({html.escape(document.fcomment)})" if document.fcomment else "")
+        for document in sender.files
+    ]
+    return "\n".join(lines)
 
 
 async def _senders_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:
     senders = await smsc.senders.list(
-        operators=True, prev_id=cursor or None, count=paging.PAGE_SIZE + 1
+        operators=True, files=True, prev_id=cursor or None, count=paging.PAGE_SIZE + 1
     )
     shown = senders[: paging.PAGE_SIZE]
     if not shown:

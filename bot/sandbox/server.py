@@ -171,9 +171,6 @@ class SandboxServer:
     def peak_in_flight(self, login: str) -> int:
         return self._limits[login].peak_in_flight
 
-    def reset_limits(self) -> None:
-        self._limits.clear()
-
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _build_app(self) -> web.Application:

@@ -22,22 +22,12 @@ class Credentials:
             raise ValueError("an SMSC login needs a password (or use an API key instead)")
 
     @property
-    def uses_apikey(self) -> bool:
-        return bool(self.apikey)
-
-    @property
     def identity(self) -> str:
         """A stable name for rate limiting and logs; an API key is only ever shown hashed."""
         if self.apikey:
             digest = hashlib.sha256(self.apikey.encode()).hexdigest()[:12]
             return f"apikey:{digest}"
         return f"login:{self.login}"
-
-    @property
-    def display_name(self) -> str:
-        if self.apikey:
-            return self.login or "API key"
-        return self.login or ""
 
     def auth_params(self) -> dict[str, str]:
         if self.apikey:

@@ -156,6 +156,7 @@ async def test_sender_names(user: int, telegram: FakeTelegram, sandbox: SandboxS
     assert "MTS: sent for registration" in reply.text
     assert "Beeline: rejected" in reply.text
     assert "awaiting moderation" in reply.text
+    assert "📎 trademark.pdf: being checked" in reply.text
 
     start = await telegram.reply_to(user, user, "/addsender NewBrand our new brand")
     since = telegram.mark()
