@@ -76,7 +76,9 @@ def bare_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def ours(workdir: Path, bot: Bot, http: httpx.AsyncClient, smsc_url: str) -> Application:
+async def ours(
+    workdir: Path, bot: Bot, network: httpx.AsyncBaseTransport | None, smsc_url: str
+) -> Application:
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
@@ -85,7 +87,7 @@ async def ours(workdir: Path, bot: Bot, http: httpx.AsyncClient, smsc_url: str) 
         smsc_base_url=smsc_url,
         log_level="ERROR",
     )
-    app = await build_application(settings, bot=bot, http=http, run_watcher=False)
+    app = await build_application(settings, bot=bot, smsc_network=network, run_watcher=False)
     await app.storage.credentials.save(
         CHAT,
         auth_kind=AuthKind.PASSWORD,
@@ -143,17 +145,13 @@ async def main(short: bool) -> None:
     figures: list[tuple[str, str]] = [("updates per round", f"{count} x {rounds} rounds")]
 
     async def loopback(urls: dict[str, str]) -> None:
-        for label, http, smsc_url in (
-            (
-                "SMSC instant",
-                httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
-                "http://smsc.invalid",
-            ),
-            ("SMSC over loopback", httpx.AsyncClient(), urls["smsc"]),
+        for label, network, smsc_url in (
+            ("SMSC instant", httpx.MockTransport(instant_smsc), "http://smsc.invalid"),
+            ("SMSC over loopback", None, urls["smsc"]),
         ):
             with tempfile.TemporaryDirectory() as workdir:
                 bare_bot, our_bot = http_bot(urls["telegram"]), http_bot(urls["telegram"])
-                app = await ours(Path(workdir), our_bot, http, smsc_url)
+                app = await ours(Path(workdir), our_bot, network, smsc_url)
                 base, full = await compare((bare_dispatcher(), bare_bot), app, rounds, count, 0)
                 await app.on_shutdown()
                 await bare_bot.session.close()
@@ -173,7 +171,7 @@ async def main(short: bool) -> None:
         app = await ours(
             Path(workdir),
             Bot(TOKEN, session=InstantTelegram()),
-            httpx.AsyncClient(transport=httpx.MockTransport(instant_smsc)),
+            httpx.MockTransport(instant_smsc),
             "http://smsc.invalid",
         )
         bare = (bare_dispatcher(), Bot(TOKEN, session=InstantTelegram()))

@@ -108,16 +108,17 @@ async def build_application(
     settings: Settings,
     *,
     bot: Bot | None = None,
-    http: httpx.AsyncClient | None = None,
+    smsc_network: httpx.AsyncBaseTransport | None = None,
     run_watcher: bool = True,
 ) -> Application:
-    """``bot`` and ``http`` replace the Telegram session and SMSC's HTTP client (demo, bench)."""
+    """``bot`` replaces the Telegram session (the demo's terminal, benchmarks); ``smsc_network``
+    only how SMSC's bytes travel (benchmarks answer there at once)."""
     keyring = settings.keyring()
     storage = await Storage.open(settings.database_path, keyring)
     transport = SmscTransport(
         limiter=RateLimiter(window=settings.smsc_rate_window),
         timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
-        http=http,
+        network=smsc_network,
         on_call=record_smsc_call,
     )
     factory = SmscFactory(
