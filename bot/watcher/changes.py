@@ -19,7 +19,11 @@ class TaskUpdate:
 
     @property
     def seen(self) -> SeenTask:
-        return SeenTask(self.task.id, self.task.name, int(self.task.status))
+        return seen_task(self.task)
+
+
+def seen_task(task: DownloadTask) -> SeenTask:
+    return SeenTask(task.id, task.name, int(task.status))
 
 
 def task_updates(seen: dict[int, SeenTask], current: list[DownloadTask]) -> list[TaskUpdate]:

@@ -40,6 +40,7 @@ from bot.watcher.changes import (
     SenderUpdate,
     TaskUpdate,
     seen_sender,
+    seen_task,
     sender_updates,
     task_updates,
 )
@@ -48,7 +49,6 @@ from storage import (
     ChatSettings,
     CredentialsUnreadableError,
     NotificationKind,
-    SeenTask,
     Storage,
     WatchSnapshot,
 )
@@ -71,7 +71,7 @@ class Baselines:
         if kind is NotificationKind.DOWNLOADS:
             tasks = await client.downloads.list()
             await self._storage.watch.replace_download_baseline(
-                chat_id, [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
+                chat_id, [seen_task(t) for t in tasks]
             )
             return len(tasks)
         senders = await client.senders.list(all=True, operators=True)
@@ -305,7 +305,7 @@ class Watcher:
     ) -> int:
         if not seen.has_baseline(chat_id, NotificationKind.DOWNLOADS):
             # From the list just fetched: another request would count against the limits.
-            seen.new_tasks[chat_id] = [SeenTask(t.id, t.name, int(t.status)) for t in tasks]
+            seen.new_tasks[chat_id] = [seen_task(t) for t in tasks]
             return 0
         sent = 0
         for update in task_updates(seen.tasks.get(chat_id, {}), tasks):
