@@ -77,9 +77,15 @@ async def _contacts_page(
         if query
         else _("<b>Contacts</b>:")
     )
-    text = "\n".join([title, *(_contact_line(c) for c in shown)])
-    more = shown[-1].id if len(found) > paging.PAGE_SIZE else None
-    return text, paging.keyboard(
+    lines = [title, *(_contact_line(c) for c in shown)]
+    more = None
+    if len(found) > paging.PAGE_SIZE:
+        # SMSC pages by the internal id, which the documented answer does not promise: without
+        # it there is no next page to ask for, only a narrower search.
+        more = shown[-1].int_id
+        if more is None:
+            lines += ["", _("There are more. Narrow the list: <code>/contacts text</code>.")]
+    return "\n".join(lines), paging.keyboard(
         "c", next_cursor=more, query_token=query_token, first_page=cursor == 0
     )
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from bot.sandbox import SandboxServer, SandboxState
+from bot.sandbox import DIALECTS, Dialect, SandboxServer, SandboxState
 from bot.smsc import Credentials, Endpoint, RateLimiter, SmscClient, SmscTransport
 
 if TYPE_CHECKING:
@@ -26,9 +26,23 @@ def sandbox_state() -> SandboxState:
     return state
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The client is tested against every way the sandbox can word an answer; the pages allow
+    # them all, and the real service is not here to ask.
+    if "dialect" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[
+        -1
+    ].startswith("test_client_"):
+        metafunc.parametrize("dialect", sorted(DIALECTS), indirect=True)
+
+
 @pytest.fixture
-async def sandbox(sandbox_state: SandboxState) -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(sandbox_state, rate_window=RATE_WINDOW) as server:
+def dialect(request: pytest.FixtureRequest) -> Dialect:
+    return DIALECTS[getattr(request, "param", "plain")]
+
+
+@pytest.fixture
+async def sandbox(sandbox_state: SandboxState, dialect: Dialect) -> AsyncIterator[SandboxServer]:
+    async with SandboxServer(sandbox_state, rate_window=RATE_WINDOW, dialect=dialect) as server:
         yield server
 
 

@@ -1,5 +1,6 @@
 """An SMSC sandbox: the documented API in memory, for tests and the demo."""
 
+from bot.sandbox.dialects import DIALECTS, PLAIN, QUIRKS, SPARE, Dialect
 from bot.sandbox.server import Fault, RecordedRequest, SandboxServer
 from bot.sandbox.state import SandboxState
 
@@ -9,6 +10,11 @@ DEFAULT_PASSWORD = "demo"  # noqa: S105 - the sandbox's published demo account
 __all__ = [
     "DEFAULT_LOGIN",
     "DEFAULT_PASSWORD",
+    "DIALECTS",
+    "PLAIN",
+    "QUIRKS",
+    "SPARE",
+    "Dialect",
     "Fault",
     "RecordedRequest",
     "SandboxServer",

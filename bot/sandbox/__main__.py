@@ -1,4 +1,5 @@
-"""``python -m bot.sandbox --port N [--login L --password P] [--apikey K] [--rate-window S]``."""
+"""``python -m bot.sandbox --port N [--login L --password P] [--apikey K] [--rate-window S]
+[--dialect plain|quirks|spare | --quirks]``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import json
 import signal
 
-from bot.sandbox import DEFAULT_LOGIN, DEFAULT_PASSWORD, SandboxServer, SandboxState
+from bot.sandbox import DEFAULT_LOGIN, DEFAULT_PASSWORD, DIALECTS, SandboxServer, SandboxState
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +33,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also create accounts user1..userN (each password is its login), for load tests",
     )
     parser.add_argument(
+        "--dialect",
+        choices=sorted(DIALECTS),
+        default="plain",
+        help="how answers are worded where the pages allow several forms (bot/sandbox/dialects.py)",
+    )
+    parser.add_argument(
+        "--quirks",
+        action="store_const",
+        const="quirks",
+        dest="dialect",
+        help="the same as --dialect quirks: values quoted as in the samples, odd content types",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
         help="print only a JSON line with the URL, and keep no record of requests",
@@ -45,7 +59,12 @@ async def serve(args: argparse.Namespace) -> None:
     for number in range(1, args.accounts + 1):
         state.add_account(f"user{number}", f"user{number}")
     server = SandboxServer(
-        state, host=args.host, port=args.port, rate_window=args.rate_window, latency=args.latency
+        state,
+        host=args.host,
+        port=args.port,
+        rate_window=args.rate_window,
+        latency=args.latency,
+        dialect=DIALECTS[args.dialect],
     )
     server.record_requests = not args.quiet
     url = await server.start()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bot.smsc.errors import NotFoundError, SmscBadResponseError
 
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from bot.smsc.client import SmscClient
 
 M = TypeVar("M", bound=BaseModel)
+
+log = logging.getLogger("bot.smsc")
 
 
 class Resource:
@@ -29,18 +32,43 @@ class Resource:
         except NotFoundError:
             # The provider answers an empty list with error 3.
             return []
-        if isinstance(payload, dict):
-            payload = [payload]
-        if not isinstance(payload, list):
-            raise SmscBadResponseError(f"SMSC sent no list on {self.script}.php {action}")
-        return [model.model_validate(item) for item in payload]
+        return read_list(payload, model, self.script, action)
 
     async def _created_id(self, action: str, params: dict[str, Any]) -> int:
         return created_id(await self._call(action, params), self.script)
 
 
+def read_list(payload: Any, model: type[M], script: str, action: str) -> list[M]:
+    """Every record that reads as ``model``; an unreadable one is logged and skipped, so that
+    one odd record never hides the rest of the list."""
+    if isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list):
+        raise SmscBadResponseError(f"SMSC sent no list on {script}.php {action}")
+    records = []
+    for position, item in enumerate(payload):
+        try:
+            records.append(model.model_validate(item))
+        except ValidationError as error:
+            # Field names and error kinds only: the values may be personal data.
+            problems = sorted(
+                {f"{'.'.join(map(str, e['loc']))}:{e['type']}" for e in error.errors()}
+            )
+            log.warning(
+                "smsc record skipped",
+                extra={
+                    "script": script,
+                    "action": action,
+                    "position": position,
+                    "problems": problems,
+                },
+            )
+    return records
+
+
 def created_id(payload: Any, script: str) -> int:
+    raw = payload.get("id") if isinstance(payload, dict) else None
     try:
-        return int(payload["id"])
-    except (KeyError, TypeError, ValueError):
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
         raise SmscBadResponseError(f"SMSC sent no id for the new record on {script}.php") from None

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.smsc._resource import Resource
-from bot.smsc.errors import SmscBadResponseError, decode_text, raise_for_error
+from bot.smsc.answers import decode_text, is_pdf, raise_for_error
+from bot.smsc.errors import SmscBadResponseError
 from bot.smsc.models import Invoice
 from bot.smsc.transport import RawAnswer, parse_multipart
 
@@ -57,7 +58,8 @@ def _sub_client(user: str | None, user_id: int | None) -> dict[str, Any]:
 
 
 def _pdf(answer: RawAnswer) -> bytes:
-    if answer.media_type != "application/pdf" and not answer.body.startswith(b"%PDF"):
+    # By its bytes: no page names the content type, and labels seen vary.
+    if not is_pdf(answer.body):
         raise SmscBadResponseError("SMSC did not send a PDF on documents.php")
     return answer.body
 
@@ -69,18 +71,17 @@ def _invoice(answer: RawAnswer, script: str) -> Invoice:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        media_type = part.get_content_type()
-        if media_type == "application/json" or (details is None and payload.lstrip()[:1] == b"{"):
+        if is_pdf(payload):
+            pdf = payload
+        elif details is None and payload.lstrip()[:1] == b"{":
             try:
                 details = json.loads(decode_text(payload))
             except ValueError:
                 raise SmscBadResponseError("the invoice answer's JSON part is not JSON") from None
             raise_for_error(details, script)
-        elif media_type == "application/pdf" or payload.startswith(b"%PDF"):
-            pdf = payload
     if details is None or pdf is None:
         raise SmscBadResponseError("the invoice answer lacks its JSON part or its PDF")
     try:
         return Invoice(id=details["id"], sum=details["sum"], pdf=pdf)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         raise SmscBadResponseError("the invoice answer has no id or sum") from None

@@ -6,10 +6,8 @@ so that callers catch classes and never compare strings. Messages never carry a 
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 
 class SmscError(Exception):
@@ -143,40 +141,3 @@ class ClientRateLimitError(SmscError):
 
 class SmscValidationError(SmscError, ValueError):
     """A request was refused before sending because it breaks a documented constraint."""
-
-
-_PLAIN_ERROR = re.compile(r"^\s*ERROR\s*=\s*(\d+)\s*(?:\((.*)\))?", re.DOTALL)
-
-
-def decode_text(body: bytes) -> str:
-    # Every request asks for charset=utf-8, yet answers have been seen labelled windows-1251:
-    # trust what was asked for and fall back only when the bytes are not UTF-8 at all.
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1251", errors="replace")
-
-
-def raise_for_error(payload: Any, script: str) -> None:
-    if isinstance(payload, dict) and ("error_code" in payload or "error" in payload):
-        try:
-            code = int(payload.get("error_code", 0))
-        except (TypeError, ValueError):
-            code = 0
-        raise api_error(code, str(payload.get("error", "")), script)
-
-
-def parse_json_answer(body: bytes, script: str) -> Any:
-    """Decode a fmt=3 answer, raising the matching error class for any error form."""
-    text = decode_text(body)
-    plain = _PLAIN_ERROR.match(text)
-    if plain:
-        raise api_error(int(plain.group(1)), (plain.group(2) or "").strip(), script)
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        raise SmscBadResponseError(
-            f"SMSC sent a body that is not JSON on {script}.php ({len(body)} bytes)"
-        ) from None
-    raise_for_error(payload, script)
-    return payload

@@ -1,7 +1,9 @@
 """Typed answers of the SMSC API.
 
-The provider sends numbers as strings and adds fields over time (a new ``*_status`` per operator,
-for one): every model accepts strings for numbers, empty strings for missing values, and extra keys.
+The fmt=3 samples quote their values (``"status": "status"``) and the provider adds fields over time
+(a new ``*_status`` per operator, for one): every model accepts a number or a numeric string for
+every integer, code and amount, an empty string for a missing value, and extra keys. A code the
+client does not know is kept (``TaskStatus(7)`` is ``UNKNOWN_7``), never a validation error.
 """
 
 from __future__ import annotations
@@ -9,9 +11,44 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+
+def whole_number(value: Any) -> Any:
+    """``7``, ``"7"``, ``" 7 "`` and ``7.0`` are 7; anything else is left for pydantic to refuse."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("+-").isascii() and text.lstrip("+-").isdigit():
+            return int(text)
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _optional_whole_number(value: Any) -> Any:
+    return whole_number(_blank_to_none(value))
+
+
+# Integers and codes as the provider may send them: a number or a numeric string.
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+OptionalWholeNumber = Annotated[int | None, BeforeValidator(_optional_whole_number)]
 
 
 class _OpenIntEnum(IntEnum):
@@ -19,12 +56,17 @@ class _OpenIntEnum(IntEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if isinstance(value, int):
+        value = whole_number(value)
+        if isinstance(value, int) and not isinstance(value, bool):
             member = int.__new__(cls, value)
             member._name_ = f"UNKNOWN_{value}"
             member._value_ = value
             return member
         return None
+
+    @property
+    def known(self) -> bool:
+        return not self.name.startswith("UNKNOWN_")
 
 
 class BlockType(_OpenIntEnum):
@@ -107,20 +149,20 @@ REGISTRATION_DETAILS: dict[OperatorRegistration, tuple[str, ...]] = {
 }
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
 
 class Contact(_Model):
-    """A phone (``phones.php``) or e-mail (``mails.php``) contact; ``address`` holds either."""
+    """A phone (``phones.php``) or e-mail (``mails.php``) contact; ``address`` holds either.
 
-    id: int
+    The list's ``id`` is the id *the customer* assigned (``myid``): a string, usually blank.
+    Paging with ``after_id`` takes the internal ``int_id``, which the documented sample does not
+    show: expected, never required.
+    """
+
+    myid: str | None = None
+    int_id: OptionalWholeNumber = None
     address: str = ""
     name: str = ""
     groups: tuple[int, ...] = ()
@@ -138,11 +180,17 @@ class Contact(_Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        # Popped so that nobody reads the customer's id where the internal one is meant.
+        raw_id = _blank_to_none(data.pop("id", None))
+        if "myid" not in data:
+            data["myid"] = None if raw_id is None else str(raw_id).strip()
         data.setdefault("address", data.get("phone", data.get("mail", "")) or "")
         data.setdefault("other", data.get("phone_other", data.get("mail_other", "")) or "")
         if "groups" not in data:
             data["groups"] = _parse_id_list(data.get("group"))
         for key in (
+            "address",
+            "other",
             "name",
             "first_name",
             "last_name",
@@ -151,23 +199,22 @@ class Contact(_Model):
             "comments",
             "tags",
         ):
-            if data.get(key) is None:
-                data[key] = ""
+            value = data.get(key)
+            data[key] = "" if value is None else str(value)
         return data
 
 
 def _parse_id_list(raw: Any) -> tuple[int, ...]:
-    if raw is None or raw == "":
+    """Group ids as ``3``, ``"1,2"``, ``"1; 2"`` or ``[1, "2"]``; what is not an id is dropped."""
+    if raw is None:
         return ()
-    if isinstance(raw, int):
-        return (raw,)
-    if isinstance(raw, list):
-        return tuple(int(item) for item in raw if str(item).strip())
-    return tuple(int(part) for part in str(raw).replace(";", ",").split(",") if part.strip())
+    items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")
+    ids = [whole_number(item) for item in items]
+    return tuple(item for item in ids if isinstance(item, int) and not isinstance(item, bool))
 
 
 class Group(_Model):
-    id: int
+    id: WholeNumber
     name: str = ""
     number: str | None = None
     count: int = Field(default=0, alias="cnt")
@@ -181,11 +228,11 @@ class Group(_Model):
     @field_validator("count", mode="before")
     @classmethod
     def _count(cls, value: Any) -> Any:
-        return _blank_to_none(value) or 0
+        return _optional_whole_number(value) or 0
 
 
 class BlacklistEntry(_Model):
-    id: int
+    id: WholeNumber
     phone: str = ""
     type: BlockType = BlockType.ALL
     comment: str = ""
@@ -197,25 +244,27 @@ class BlacklistEntry(_Model):
             data = dict(data)
             # mails.php answers with the address under "mail" or "email".
             data.setdefault("phone", data.get("mail", data.get("email", "")) or "")
-            if data.get("comment") is None:
-                data["comment"] = ""
+            data["phone"] = str(data["phone"])
+            data["comment"] = "" if data.get("comment") is None else str(data["comment"])
+            if _blank_to_none(data.get("type")) is None:
+                data.pop("type", None)
         return data
 
 
 class SenderFile(_Model):
     file: str = ""
-    fid: int | None = None
+    fid: OptionalWholeNumber = None
     fstatus: FileStatus = FileStatus.CHECKING
     fcomment: str = ""
 
-    @field_validator("fid", mode="before")
+    @field_validator("file", "fcomment", mode="before")
     @classmethod
-    def _fid(cls, value: Any) -> Any:
-        return _blank_to_none(value)
+    def _text(cls, value: Any) -> Any:
+        return "" if value is None else str(value)
 
 
 class Sender(_Model):
-    id: int
+    id: WholeNumber
     name: str = Field(alias="sender")
     status: SenderStatus = SenderStatus.MODERATION
     operators: dict[str, OperatorStatus] = Field(default_factory=dict)
@@ -231,19 +280,20 @@ class Sender(_Model):
         for key, value in data.items():
             # Any "<operator>_status" key is an operator; the provider adds new ones over time.
             if key.endswith("_status") and key != "status":
-                value = _blank_to_none(value)
-                if value is not None:
-                    operators[key.removesuffix("_status")] = int(value)
+                code = _optional_whole_number(value)
+                if code is not None:
+                    operators[key.removesuffix("_status")] = code
             else:
                 rest[key] = value
         rest["operators"] = operators
-        if rest.get("files") is None:
+        if not isinstance(rest.get("files"), list):
             rest["files"] = ()
+        rest["sender"] = str(rest.get("sender") or "")
         return rest
 
 
 class DownloadTask(_Model):
-    id: int
+    id: WholeNumber
     name: str = ""
     status: TaskStatus = TaskStatus.WAITING
     created: str = ""
@@ -262,7 +312,7 @@ class Balance(_Model):
 
 
 class Invoice(_Model):
-    id: int
+    id: WholeNumber
     sum: Decimal
     pdf: bytes = Field(repr=False)
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot.smsc.aiohttp_transport import AiohttpTransport
+from bot.smsc.answers import HEAD_BYTES, looks_like_answer, parse_json_answer, refuse_non_file
 from bot.smsc.credentials import Credentials
 from bot.smsc.errors import (
     SmscApiError,
@@ -27,7 +28,6 @@ from bot.smsc.errors import (
     SmscHttpError,
     SmscTimeoutError,
     SmscTransportError,
-    parse_json_answer,
 )
 from bot.smsc.limiter import RateLimiter
 from bot.smsc.policy import Operation
@@ -36,7 +36,8 @@ from bot.smsc.regions import Endpoint
 log = logging.getLogger("bot.smsc")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-_BINARY_TYPES = ("application/pdf", "application/octet-stream", "text/csv")
+# An error answer is short; a body that starts like one is read this far to say which it is.
+_MAX_ERROR_BODY = 64 * 1024
 
 
 # Told about every finished call: script, action, outcome ("ok" or the error's name), seconds.
@@ -162,13 +163,15 @@ class SmscTransport:
     @staticmethod
     def _decode(operation: Operation, response: httpx.Response, raw: bool) -> Any:
         answer = RawAnswer(_content_type(response), response.content)
-        if raw:
-            if answer.media_type in _BINARY_TYPES or answer.media_type.startswith("multipart/"):
-                return answer
-            # Anything else on a binary request is an error form, or garbage.
-            parse_json_answer(answer.body, operation.script)
-            raise _not_a_file(answer.media_type, operation.script)
-        return parse_json_answer(answer.body, operation.script)
+        if not raw:
+            return parse_json_answer(answer.body, operation.script)
+        # No page names a file's content type: whatever is not an error answer or a web page
+        # is the file, however it is labelled.
+        if not answer.media_type.startswith("multipart/") and looks_like_answer(
+            answer.body[:HEAD_BYTES]
+        ):
+            refuse_non_file(answer.body, operation.script)
+        return answer
 
     @asynccontextmanager
     async def stream(
@@ -185,12 +188,13 @@ class SmscTransport:
                 self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
                 self._open_stream(endpoint, credentials, operation) as response,
             ):
-                media_type = RawAnswer(_content_type(response), b"").media_type
-                if media_type not in _BINARY_TYPES:
-                    body = await response.aread()
-                    parse_json_answer(body, operation.script)
-                    raise _not_a_file(media_type, operation.script)
-                yield _guarded(response.aiter_bytes(), operation.script)
+                chunks = _guarded(response.aiter_bytes(), operation.script).__aiter__()
+                head = await _read_until(chunks, HEAD_BYTES)
+                if looks_like_answer(head):
+                    refuse_non_file(
+                        head + await _read_until(chunks, _MAX_ERROR_BODY), operation.script
+                    )
+                yield _replayed(head, chunks)
 
     async def _post(
         self,
@@ -277,10 +281,22 @@ class _NoCookies(CookieJar):
         return None
 
 
-def _not_a_file(media_type: str, script: str) -> SmscBadResponseError:
-    return SmscBadResponseError(
-        f"SMSC sent {media_type or 'an untyped body'} where a file was expected on {script}.php"
-    )
+async def _read_until(chunks: AsyncIterator[bytes], size: int) -> bytes:
+    """At least ``size`` bytes from the stream, or all of it if it is shorter."""
+    head = bytearray()
+    while len(head) < size:
+        try:
+            head += await anext(chunks)
+        except StopAsyncIteration:
+            break
+    return bytes(head)
+
+
+async def _replayed(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if head:
+        yield head
+    async for chunk in rest:
+        yield chunk
 
 
 async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[bytes]:
@@ -326,11 +342,20 @@ def _content_type(response: httpx.Response) -> str:
 
 
 def parse_multipart(answer: RawAnswer, script: str) -> list[EmailMessage]:
-    """Split a multipart answer into its parts with the standard MIME parser."""
+    """Split a multipart answer into its parts with the standard MIME parser.
+
+    A body that starts with a boundary line is read as multipart even when its label says
+    otherwise, since no page promises the label.
+    """
+    content_type = answer.content_type
     if not answer.media_type.startswith("multipart/"):
-        raise SmscBadResponseError(f"SMSC did not send a multipart answer on {script}.php")
-    header = f"Content-Type: {answer.content_type}\r\n\r\n".encode()
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(header + answer.body)
+        first_line = answer.body.lstrip().split(b"\r\n", 1)[0].split(b"\n", 1)[0]
+        if not first_line.startswith(b"--") or len(first_line) < 3:
+            raise SmscBadResponseError(f"SMSC did not send a multipart answer on {script}.php")
+        boundary = first_line[2:].strip().decode("latin-1")
+        content_type = f'multipart/mixed; boundary="{boundary}"'
+    header = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(header + answer.body.lstrip())
     if not message.is_multipart():
         raise SmscBadResponseError(f"SMSC sent a malformed multipart answer on {script}.php")
     return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]

@@ -15,12 +15,12 @@ from bot.smsc import (
     Sender,
     TaskStatus,
 )
+from bot.smsc.answers import parse_json_answer
 from bot.smsc.errors import (
     AuthenticationError,
     RateLimitError,
     SmscBadResponseError,
     UnknownApiError,
-    parse_json_answer,
 )
 
 
@@ -43,6 +43,38 @@ def test_contact_groups_and_mail_fields() -> None:
     assert mail.groups == (3,)
     assert mail.other == "d@e.f"
     assert Contact.model_validate({"id": 1, "group": ""}).groups == ()
+
+
+@pytest.mark.parametrize(
+    ("wire", "myid", "int_id"),
+    [
+        ({"id": "", "int_id": "42"}, None, 42),
+        ({"id": "CRM-7", "int_id": 43}, "CRM-7", 43),
+        ({"id": "  "}, None, None),
+        ({"id": 17}, "17", None),
+        ({}, None, None),
+        ({"id": None, "int_id": ""}, None, None),
+    ],
+)
+def test_contact_id_is_the_customers_and_int_id_is_the_providers(
+    wire: dict[str, object], myid: str | None, int_id: int | None
+) -> None:
+    contact = Contact.model_validate({"phone": "79990001122", **wire})
+    assert contact.myid == myid
+    assert contact.int_id == int_id
+    assert not hasattr(contact, "id")
+
+
+def test_unknown_codes_are_kept_not_refused() -> None:
+    task = DownloadTask.model_validate({"id": "8", "status": "7"})
+    assert task.status == 7
+    assert not task.status.known
+    entry = BlacklistEntry.model_validate({"id": "3", "phone": "7999", "type": "5"})
+    assert entry.type == 5
+    assert entry.type.name == "UNKNOWN_5"
+    sender = Sender.model_validate({"id": 1, "sender": "X", "status": "9", "mts_status": "9"})
+    assert sender.status == 9
+    assert sender.operators["mts"] == 9
 
 
 def test_sender_collects_every_operator_status_and_unknown_codes() -> None:
