@@ -1,0 +1,63 @@
+"""The commands that broke on a first day with a real account, against every sandbox dialect."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import LOGIN, PASSWORD
+from tests.integration.bot_harness import Harness, sent, text_of
+
+USER = 7301
+pytestmark = pytest.mark.parametrize("dialect", ["plain", "quirks", "spare"], indirect=True)
+
+
+@pytest.fixture
+async def logged_in(harness: Harness) -> Harness:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    return harness
+
+
+async def test_contacts_show_what_came_and_page_only_when_they_can(logged_in: Harness) -> None:
+    calls = await logged_in.say(USER, "/contacts")
+    [reply] = sent(calls)
+    assert "Ivan Petrov" in reply.text
+    buttons = str(reply.buttons())
+    if logged_in.sandbox.dialect.contact_int_id:
+        assert "Next" in buttons
+        page = await logged_in.press(reply, "Next", user_id=USER)
+        assert "Ivan Petrov" not in text_of(page)
+        assert "Andrey Volkov" in text_of(page)  # the eleventh contact
+    else:
+        assert "Next" not in buttons
+        assert "/contacts text" in reply.text
+
+
+async def test_exports_list_and_file(logged_in: Harness) -> None:
+    [listing] = sent(await logged_in.say(USER, "/downloads"))
+    assert "sent_2026_09" in listing.text
+    assert "done" in listing.text
+    calls = await logged_in.say(USER, "/download 2")
+    [document] = sent(calls, "sendDocument")
+    assert document.files["document"][1].startswith(b"id;phone;")
+
+
+async def test_invoice_pdf_and_a_new_invoice(logged_in: Harness) -> None:
+    [document] = sent(await logged_in.say(USER, "/getinvoice client1 101"), "sendDocument")
+    assert document.files["document"][1].startswith(b"%PDF")
+    [created] = sent(await logged_in.say(USER, "/invoice client2 250"), "sendDocument")
+    assert "250.00" in created.text
+
+
+async def test_senders_and_blacklist(logged_in: Harness) -> None:
+    [senders] = sent(await logged_in.say(USER, "/senders"))
+    assert "MyShop" in senders.text
+    assert "documents required" in senders.text
+    [blacklist] = sent(await logged_in.say(USER, "/blacklist"))
+    assert "79990000002" in blacklist.text
+    assert "mass mailings" in blacklist.text
+
+
+async def test_an_empty_export_list_says_so(logged_in: Harness) -> None:
+    logged_in.sandbox.state.accounts[LOGIN].tasks.clear()
+    [reply] = sent(await logged_in.say(USER, "/downloads"))
+    assert "There are no exports" in reply.text
