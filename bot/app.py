@@ -23,6 +23,7 @@ from bot.middlewares import (
 )
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
+from bot.smsc.limiter import AddressBlock, Stamp
 from bot.telegram import build_bot
 from bot.ui_commands import set_commands
 from bot.watcher import Notifier, Watcher, start_scheduler
@@ -52,6 +53,24 @@ def record_smsc_call(script: str, action: str, outcome: str, seconds: float) -> 
             "duration_ms": round(seconds * 1000, 1),
         },
     )
+
+
+async def restored_limiter(settings: Settings, storage: Storage) -> RateLimiter:
+    """The limiter with the windows and address blocks the last process left in the database:
+    a restart must not let a fourth identical request out within the provider's minute."""
+    limiter = RateLimiter(
+        window=settings.smsc_rate_window,
+        journal=storage.limits,
+        address_backoff=settings.smsc_ip_block_backoff,
+    )
+    stamps, blocks = await storage.limits.recent()
+    live = limiter.restore(
+        [Stamp(s.bucket, s.rule, s.limit, s.at) for s in stamps],
+        [AddressBlock(b.site, b.until, b.backoff) for b in blocks],
+    )
+    if live or blocks:
+        log.info("smsc limits restored", extra={"stamps": live, "blocked_sites": len(blocks)})
+    return limiter
 
 
 def build_i18n() -> I18n:
@@ -114,9 +133,11 @@ async def build_application(
     """``bot`` replaces the Telegram session (the demo's terminal, benchmarks); ``smsc_network``
     only how SMSC's bytes travel (benchmarks answer there at once)."""
     keyring = settings.keyring()
-    storage = await Storage.open(settings.database_path, keyring)
+    storage = await Storage.open(
+        settings.database_path, keyring, rate_window=settings.smsc_rate_window
+    )
     transport = SmscTransport(
-        limiter=RateLimiter(window=settings.smsc_rate_window),
+        limiter=await restored_limiter(settings, storage),
         timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
         network=smsc_network,
         on_call=record_smsc_call,

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     smsc_timeout: float = Field(default=20.0, gt=0, le=300)
     smsc_rate_window: float = Field(default=60.0, gt=0, le=3600)
     smsc_max_wait: float = Field(default=3.0, ge=0, le=120)
+    smsc_ip_block_backoff: float = Field(default=600.0, gt=0, le=86_400)
     telegram_file_limit_mb: int = Field(default=50, ge=1, le=2000)
     watch_concurrency: int = Field(default=50, ge=1, le=1000)
     updates_concurrency: int = Field(default=64, ge=1, le=10_000)

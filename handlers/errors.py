@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import math
 import secrets
 
 from aiogram import Router
@@ -14,6 +15,7 @@ from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.smsc import (
+    AddressBlockedError,
     ClientRateLimitError,
     SmscApiError,
     SmscBadResponseError,
@@ -30,7 +32,18 @@ router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
+def _address_blocked(seconds: int | None) -> str:
+    if seconds is None:
+        return _("SMSC has blocked this server's address for a while; try again later")
+    return _(
+        "SMSC has blocked this server's address for a while; try again in {minutes} min"
+    ).format(minutes=max(1, math.ceil(seconds / 60)))
+
+
 def smsc_error_sentence(error: SmscError) -> str:
+    if isinstance(error, AddressBlockedError):
+        # Nothing was sent: the limiter knows the address is blocked.
+        return _address_blocked(error.retry_after) + "."
     if isinstance(error, SmscApiError):
         sentences = {
             1: _("SMSC did not accept the parameters of this request"),
@@ -39,14 +52,13 @@ def smsc_error_sentence(error: SmscError) -> str:
                 "allowed for the account"
             ),
             3: _("SMSC found no such record"),
-            4: _(
-                "SMSC has temporarily blocked this server's IP after too many failed "
-                "requests; try again later"
-            ),
+            4: _address_blocked(error.retry_after),
             5: _("SMSC could not carry out the operation"),
             7: _("SMSC says the phone number format is wrong"),
             8: _("SMSC cannot deliver a message to this number"),
-            9: _("SMSC refused a repeated request; try again in a minute"),
+            9: _("SMSC refused a repeated request; try again in {seconds} s").format(
+                seconds=error.retry_after or 60
+            ),
             10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
             11: _("the confirmation code is wrong"),
         }

@@ -23,6 +23,7 @@ from storage.errors import (
     StorageError,
     StorageFullError,
 )
+from storage.limits import LimitsRepository, StoredBlock, StoredStamp
 from storage.models import (
     AuditEntry,
     AuthKind,
@@ -46,9 +47,13 @@ class Storage:
     watch: WatchRepository
     audit: AuditRepository
     chats: ChatsRepository
+    limits: LimitsRepository
 
     @classmethod
-    async def open(cls, path: str | Path, keyring: Keyring) -> Storage:
+    async def open(
+        cls, path: str | Path, keyring: Keyring, *, rate_window: float = 60.0
+    ) -> Storage:
+        """``rate_window`` is the SMSC limiter's: the limits journal keeps that much."""
         database = await Database.open(path)
         credentials = CredentialsRepository(database, keyring)
         settings = SettingsRepository(database)
@@ -59,10 +64,12 @@ class Storage:
             watch=WatchRepository(database),
             audit=AuditRepository(database),
             chats=ChatsRepository(database, credentials, settings),
+            limits=LimitsRepository(database, window=rate_window),
         )
 
     async def close(self) -> None:
         await self.audit.close()
+        await self.limits.close()
         await self.database.close()
 
 
@@ -80,6 +87,7 @@ __all__ = [
     "DatabaseLockedError",
     "InvalidKeyError",
     "Keyring",
+    "LimitsRepository",
     "NoKeyConfiguredError",
     "NotificationKind",
     "RotationReport",
@@ -90,6 +98,8 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageFullError",
+    "StoredBlock",
+    "StoredStamp",
     "WatchRepository",
     "WatchSnapshot",
     "generate_key",

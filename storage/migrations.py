@@ -80,6 +80,21 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     ALTER TABLE chat_settings ADD COLUMN watch_paused TEXT;
     """,
+    # 4: the SMSC limiter's last window and the address blocks, kept across restarts.
+    """
+    CREATE TABLE smsc_stamps (
+        bucket TEXT NOT NULL,
+        rule   TEXT NOT NULL,
+        lim    INTEGER NOT NULL,
+        at     REAL NOT NULL
+    );
+    CREATE INDEX smsc_stamps_at ON smsc_stamps(at);
+    CREATE TABLE smsc_address_blocks (
+        site    TEXT PRIMARY KEY,
+        until   REAL NOT NULL,
+        backoff REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ import asyncio
 import codecs
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -101,13 +102,16 @@ class SandboxServer:
         dialect: Dialect = PLAIN,
         ip_block_after: int = IP_BLOCK_AFTER,
         ip_block_for: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` measures the provider's windows and blocks; tests may move it."""
         self.state = state if state is not None else SandboxState()
         self.host = host
         self.port = port
         self.rate_window = rate_window
         self.latency = latency
         self.dialect = dialect
+        self.clock = clock
         self.ip_block_after = ip_block_after
         self.ip_block_for = ip_block_for if ip_block_for is not None else 10 * rate_window
         self.requests: list[RecordedRequest] = []
@@ -167,7 +171,7 @@ class SandboxServer:
 
     def block_address(self, address: str, seconds: float) -> None:
         """Answer error 4 to everything from ``address`` for ``seconds``, as the provider does."""
-        self._addresses[address].blocked_until = time.monotonic() + seconds
+        self._addresses[address].blocked_until = self.clock() + seconds
 
     def unblock_address(self, address: str) -> None:
         self._addresses.pop(address, None)
@@ -239,7 +243,7 @@ class SandboxServer:
             self.requests.append(record)
         address = self._addresses[request.remote or ""]
         try:
-            if address.blocked_until > time.monotonic():
+            if address.blocked_until > self.clock():
                 raise SmscFail(4)
             fault = self._faults.get(params.get("login")) or self._faults.get(None)
             if fault is not None:
@@ -285,7 +289,7 @@ class SandboxServer:
             return encoded(body, content_type, charset)
 
     def _failed(self, address: _Address) -> None:
-        now = time.monotonic()
+        now = self.clock()
         address.failures.append(now)
         while address.failures and address.failures[0] <= now - self.rate_window:
             address.failures.popleft()
@@ -317,7 +321,7 @@ class SandboxServer:
     def _check_limits(
         self, limits: _Limits, script: str, action: str, params: dict[str, str]
     ) -> None:
-        now = time.monotonic()
+        now = self.clock()
         significant = tuple(
             sorted((k, v) for k, v in params.items() if k not in _AUTH_KEYS | _TRANSPORT_KEYS)
         )

@@ -7,6 +7,7 @@ from bot.smsc.client import SmscClient
 from bot.smsc.credentials import Credentials
 from bot.smsc.downloads import FileTooLargeError
 from bot.smsc.errors import (
+    AddressBlockedError,
     AuthenticationError,
     BadParametersError,
     ClientRateLimitError,
@@ -50,6 +51,7 @@ from bot.smsc.regions import Endpoint, Region
 from bot.smsc.transport import SmscTransport
 
 __all__ = [
+    "AddressBlockedError",
     "AuthenticationError",
     "BadParametersError",
     "Balance",

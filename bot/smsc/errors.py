@@ -22,6 +22,8 @@ class SmscApiError(SmscError):
     def __init__(self, text: str, *, code: int | None = None, script: str | None = None) -> None:
         self.text = text
         self.script = script
+        # Seconds until the provider will take this again, where the client can tell (9, 4).
+        self.retry_after: int | None = None
         if code is not None:
             self.code = code  # type: ignore[misc]
         where = f" on {script}.php" if script else ""
@@ -137,6 +139,17 @@ class ClientRateLimitError(SmscError):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
         super().__init__(f"too many similar requests to SMSC; try again in {self.retry_after} s")
+
+
+class AddressBlockedError(SmscError):
+    """SMSC blocked this server's address (error 4) for every login: nothing is sent to that
+    site until the back-off ends, then a single request probes."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"SMSC has blocked this server's address; try again in {self.retry_after} s"
+        )
 
 
 class SmscValidationError(SmscError, ValueError):

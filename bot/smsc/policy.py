@@ -6,8 +6,12 @@ after many failing requests, so the client keeps under them itself.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.smsc.credentials import Credentials
+from bot.smsc.regions import Endpoint
 
 # 15 or more concurrent connections under one login get error 9.
 MAX_CONCURRENT_PER_LOGIN = 14
@@ -42,6 +46,15 @@ _READS = frozenset(
 )
 
 
+def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
+    """The one name of an account for its limits, however a chat wrote its address.
+
+    The same login on ``https://smsc.ru``, ``https://SMSC.ru/`` or the backup host
+    ``www2.smsc.ru`` is one account at the provider, so it has one set of windows here.
+    """
+    return f"{endpoint.site}|{credentials.identity.casefold()}"
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One SMSC call: its script, its action flag, and the parameters without auth."""
@@ -49,20 +62,25 @@ class Operation:
     script: str
     action: str
     params: tuple[tuple[str, str], ...]
+    # A stable name of the exact request, so that its window can be kept across restarts
+    # without storing the parameters (phone numbers, names) themselves.
+    key: str = field(default="", compare=False)
 
     @classmethod
     def build(cls, script: str, action: str, params: Mapping[str, str]) -> Operation:
-        return cls(script, action, tuple(sorted(params.items())))
+        ordered = tuple(sorted(params.items()))
+        digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
+        return cls(script, action, ordered, digest.hexdigest())
 
     @property
     def is_read(self) -> bool:
         """Reads change nothing: identical ones in flight can share one answer."""
         return (self.script, self.action) in _READS
 
-    def limits(self) -> list[tuple[Hashable, int]]:
+    def limits(self) -> list[tuple[str, int]]:
         identical = _IDENTICAL_LIMIT_BY_SCRIPT.get(self.script, IDENTICAL_LIMIT)
-        rules: list[tuple[Hashable, int]] = [(("same", self), identical)]
+        rules = [(f"same:{self.key}", identical)]
         kind_limit = _KIND_LIMITS.get((self.script, self.action))
         if kind_limit is not None:
-            rules.append((("kind", self.script, self.action), kind_limit))
+            rules.append((f"kind:{self.script}:{self.action}", kind_limit))
         return rules

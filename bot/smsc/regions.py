@@ -47,6 +47,23 @@ class Endpoint:
     def hosts(self) -> tuple[str, ...]:
         return (self.base_url, *self.backups)
 
+    @property
+    def site(self) -> str:
+        """The provider's site, however the address was written: ``smsc.ru`` for
+        ``https://smsc.ru``, ``https://SMSC.RU/`` and the backup host ``https://www2.smsc.ru``."""
+        return _site(self.base_url)
+
+
+def _site(url: str) -> str:
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    name, colon, port = host.partition(":")
+    if colon and port in ("80", "443"):
+        host = name
+    head, dot, rest = host.partition(".")
+    if dot and rest and (head == "www" or (head.startswith("www") and head[3:].isdigit())):
+        host = rest
+    return host
+
 
 def _normalise(url: str) -> str:
     url = url.strip().rstrip("/")

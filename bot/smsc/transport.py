@@ -8,7 +8,7 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -30,7 +30,7 @@ from bot.smsc.errors import (
     SmscTransportError,
 )
 from bot.smsc.limiter import RateLimiter
-from bot.smsc.policy import Operation
+from bot.smsc.policy import Operation, bucket
 from bot.smsc.regions import Endpoint
 
 log = logging.getLogger("bot.smsc")
@@ -114,7 +114,7 @@ class SmscTransport:
             return await self._limited(endpoint, credentials, operation, raw, upload, max_wait)
         # Identical reads at the same moment share one request: the provider would count each
         # copy against its limit of three identical requests a minute.
-        key = (endpoint.base_url, credentials.identity, operation, raw)
+        key = (bucket(endpoint, credentials), operation, raw)
         shared = self._in_flight.get(key)
         if shared is None:
             shared = asyncio.ensure_future(
@@ -140,9 +140,21 @@ class SmscTransport:
         max_wait: float | None,
     ) -> Any:
         with self._observed(operation):
-            async with self.limiter.acquire(credentials.identity, operation.limits(), max_wait):
+            async with self._slot(endpoint, credentials, operation, max_wait):
                 response = await self._post(endpoint, credentials, operation, upload)
-            return self._decode(operation, response, raw)
+                # Decoded inside the slot: an error 9 or 4 in the answer teaches the limiter.
+                return self._decode(operation, response, raw)
+
+    def _slot(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        operation: Operation,
+        max_wait: float | None,
+    ) -> AbstractAsyncContextManager[None]:
+        return self.limiter.acquire(
+            bucket(endpoint, credentials), operation.limits(), max_wait, site=endpoint.site
+        )
 
     @contextmanager
     def _observed(self, operation: Operation) -> Iterator[None]:
@@ -185,7 +197,7 @@ class SmscTransport:
         """Stream a file answer chunk by chunk; error answers raise before the first chunk."""
         with self._observed(operation):
             async with (
-                self.limiter.acquire(credentials.identity, operation.limits(), max_wait),
+                self._slot(endpoint, credentials, operation, max_wait),
                 self._open_stream(endpoint, credentials, operation) as response,
             ):
                 chunks = _guarded(response.aiter_bytes(), operation.script).__aiter__()

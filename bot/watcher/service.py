@@ -23,7 +23,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.accounts import client_for
 from bot.smsc import (
+    AddressBlockedError,
     AuthenticationError,
+    ClientRateLimitError,
     DownloadTask,
     FileTooLargeError,
     IpBlockedError,
@@ -34,6 +36,7 @@ from bot.smsc import (
     TaskStatus,
 )
 from bot.smsc.factory import SmscFactory
+from bot.smsc.policy import bucket
 from bot.watcher import messages
 from bot.watcher.changes import (
     SenderEvent,
@@ -56,16 +59,22 @@ from storage import (
 log = logging.getLogger("bot.watcher")
 
 AUTH_FAILURES_BEFORE_PAUSE = 3
-IP_BLOCK_BACKOFF = 15 * 60.0
 FULL_SENDER_POLL_EVERY = 60 * 60.0
 
 
 class Baselines:
-    """What exists when a chat starts watching is recorded, so that only later changes count."""
+    """What exists when a chat starts watching is recorded, so that only later changes count.
 
-    def __init__(self, storage: Storage, interval: int) -> None:
+    ``polled`` is told about the chat: the request just made is its first poll, and the
+    watcher does not repeat it on its next sweep.
+    """
+
+    def __init__(
+        self, storage: Storage, interval: int, polled: Callable[[int], None] | None = None
+    ) -> None:
         self._storage = storage
         self.interval = interval
+        self._polled = polled
 
     async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int:
         if kind is NotificationKind.DOWNLOADS:
@@ -73,19 +82,23 @@ class Baselines:
             await self._storage.watch.replace_download_baseline(
                 chat_id, [seen_task(t) for t in tasks]
             )
-            return len(tasks)
-        senders = await client.senders.list(all=True, operators=True)
-        await self._storage.watch.replace_sender_baseline(
-            chat_id, [seen_sender(s) for s in senders]
-        )
-        return len(senders)
+            count = len(tasks)
+        else:
+            senders = await client.senders.list(all=True, operators=True)
+            await self._storage.watch.replace_sender_baseline(
+                chat_id, [seen_sender(s) for s in senders]
+            )
+            count = len(senders)
+        if self._polled is not None:
+            self._polled(chat_id)
+        return count
 
 
 @dataclass
 class _Login:
-    """The chats that share one SMSC login in this sweep."""
+    """The chats that share one SMSC account in this sweep."""
 
-    key: tuple[str, str]
+    key: str
     client: SmscClient
     chats: list[ChatSettings] = field(default_factory=list)
 
@@ -121,15 +134,16 @@ class Watcher:
         self.notifier = notifier
         self.i18n = i18n
         self.interval = interval
-        self.baselines = Baselines(storage, interval)
+        self.baselines = Baselines(storage, interval, polled=self._baseline_taken)
         self._concurrency = asyncio.Semaphore(concurrency)
         self._file_limit = file_limit
         self._clock = clock
         self._today = today
         self._polled_at: dict[int, float] = {}
-        self._auth_failures: dict[tuple[str, str], int] = {}
-        self._blocked_until: dict[tuple[str, str], float] = {}
-        self._full_senders_at: dict[tuple[str, str], tuple[float, date]] = {}
+        self._auth_failures: dict[str, int] = {}
+        # Accounts that found no free slot in the limiter: polled first in the next sweep.
+        self._starved: set[str] = set()
+        self._full_senders_at: dict[str, tuple[float, date]] = {}
 
     # -- one sweep ----------------------------------------------------------------------------
 
@@ -149,7 +163,7 @@ class Watcher:
         for login, result in zip(logins, results, strict=True):
             if isinstance(result, BaseException):
                 report.failures += 1
-                log.error("watching a login failed", exc_info=result, extra={"login": login.key[1]})
+                log.error("watching a login failed", exc_info=result, extra={"login": login.key})
         if seen.new_tasks or seen.new_senders:
             # One transaction for every chat that started watching, not one per chat.
             await self.storage.watch.replace_baselines(
@@ -176,13 +190,18 @@ class Watcher:
                 continue
             if credentials is None:
                 continue
-            client = client_for(self.factory, credentials, max_wait=None)
-            key = (client.endpoint.base_url, client.credentials.identity)
+            # Never waits for a slot: an account without one is skipped this sweep, so that no
+            # other account's notifications wait on it.
+            client = client_for(self.factory, credentials, max_wait=0)
+            key = bucket(client.endpoint, client.credentials)
             login = logins.get(key)
             if login is None:
                 login = logins[key] = _Login(key, client)
             login.chats.append(settings)
-        return list(logins.values())
+        return sorted(logins.values(), key=lambda login: login.key not in self._starved)
+
+    def _baseline_taken(self, chat_id: int) -> None:
+        self._polled_at[chat_id] = self._clock()
 
     def _due(self, settings: ChatSettings, now: float) -> bool:
         last = self._polled_at.get(settings.chat_id)
@@ -193,8 +212,6 @@ class Watcher:
         return now - last >= every - self.interval / 2
 
     async def _watch_login(self, login: _Login, report: SweepReport, seen: WatchSnapshot) -> None:
-        if self._blocked_until.get(login.key, 0.0) > self._clock():
-            return
         tasks: list[DownloadTask] | None = None
         senders: list[Sender] | None = None
         complete = False
@@ -209,17 +226,27 @@ class Watcher:
             except AuthenticationError:
                 await self._auth_failed(login)
                 return
-            except IpBlockedError:
-                self._blocked_until[login.key] = self._clock() + IP_BLOCK_BACKOFF
-                log.warning("smsc blocked our IP; backing off", extra={"login": login.key[1]})
+            except ClientRateLimitError:
+                self._starved.add(login.key)
+                log.info("poll skipped: no free slot for the account", extra={"login": login.key})
+                if tasks is None and senders is None:
+                    return
+            except (AddressBlockedError, IpBlockedError) as error:
+                # The limiter holds every account on that site back, then probes once.
+                log.warning(
+                    "smsc blocked this server's address; polls wait",
+                    extra={"login": login.key, "retry_after": error.retry_after},
+                )
                 return
             except SmscError as error:
                 # A slow or failing login is skipped this time; the others go on.
                 log.warning(
-                    "poll failed", extra={"login": login.key[1], "error": type(error).__name__}
+                    "poll failed", extra={"login": login.key, "error": type(error).__name__}
                 )
                 if tasks is None and senders is None:
                     return
+            else:
+                self._starved.discard(login.key)
         self._auth_failures.pop(login.key, None)
         now = self._clock()
         with _file_cache() as files:
@@ -253,7 +280,7 @@ class Watcher:
         failures = self._auth_failures.get(login.key, 0) + 1
         self._auth_failures[login.key] = failures
         log.warning(
-            "smsc rejected a watched login", extra={"login": login.key[1], "failures": failures}
+            "smsc rejected a watched login", extra={"login": login.key, "failures": failures}
         )
         if failures < AUTH_FAILURES_BEFORE_PAUSE:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import httpx
@@ -9,10 +10,13 @@ import pytest
 
 from bot.sandbox import Fault, SandboxServer
 from bot.smsc import (
+    AddressBlockedError,
     BadParametersError,
+    ClientRateLimitError,
     Credentials,
     Endpoint,
     IpBlockedError,
+    RateLimiter,
     RateLimitError,
     SmscApiError,
     SmscBadResponseError,
@@ -25,7 +29,8 @@ from bot.smsc import (
     UnknownApiError,
 )
 from bot.smsc import errors as smsc_errors
-from tests.conftest import LOGIN, PASSWORD
+from bot.smsc.policy import bucket
+from tests.conftest import LOGIN, PASSWORD, RATE_WINDOW
 
 DOCUMENTED = {
     1: smsc_errors.BadParametersError,
@@ -137,15 +142,58 @@ async def test_regions_have_the_documented_hosts() -> None:
         Endpoint("smsc.example")
 
 
-async def test_ip_blocked_and_rate_limit_are_distinct(
+async def test_error_4_holds_every_login_on_the_address_back_without_sending(
+    transport: SmscTransport, sandbox: SandboxServer
+) -> None:
+    sandbox.state.add_account("second", "pw2")
+    first = SmscClient(transport, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
+    # The same server written another way, and another login: one address, one block.
+    second = SmscClient(transport, Credentials("second", "pw2"), Endpoint(sandbox.base_url + "/"))
+    sandbox.block_address("127.0.0.1", 30)
+    with pytest.raises(IpBlockedError) as caught:
+        await first.balance()
+    assert caught.value.retry_after == 600
+    sent = len(sandbox.requests)
+    for client in (first, second):
+        with pytest.raises(AddressBlockedError) as held:
+            await client.phones.groups()
+        assert 590 <= held.value.retry_after <= 600
+    assert len(sandbox.requests) == sent
+
+
+async def test_after_the_back_off_one_request_probes_and_lifts_the_block(
+    sandbox: SandboxServer,
+) -> None:
+    limiter = RateLimiter(window=RATE_WINDOW, address_backoff=0.05)
+    async with SmscTransport(limiter=limiter) as transport:
+        client = SmscClient(transport, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
+        sandbox.block_address("127.0.0.1", 30)
+        with pytest.raises(IpBlockedError):
+            await client.balance()
+        await asyncio.sleep(0.06)
+        with pytest.raises(IpBlockedError):
+            await client.balance()  # the probe: still blocked, so the back-off doubles
+        assert 0.05 < limiter.address_blocked_for(Endpoint(sandbox.base_url).site) <= 0.1
+        sandbox.unblock_address("127.0.0.1")
+        await asyncio.sleep(0.11)
+        assert (await client.balance()).balance
+        assert await client.phones.groups()
+
+
+async def test_error_9_is_not_repeated_within_the_window(
     client: SmscClient, sandbox: SandboxServer
 ) -> None:
-    sandbox.set_fault(Fault("error", code=4))
-    with pytest.raises(IpBlockedError):
-        await client.balance()
     sandbox.set_fault(Fault("error", code=9))
-    with pytest.raises(RateLimitError):
+    with pytest.raises(RateLimitError) as caught:
         await client.phones.groups()
+    assert caught.value.retry_after == 1  # the window, RATE_WINDOW, rounded up
+    sandbox.clear_faults()
+    sent = len(sandbox.requests)
+    hurried = SmscClient(client.transport, client.credentials, client.endpoint, max_wait=0)
+    with pytest.raises(ClientRateLimitError):
+        await hurried.phones.groups()
+    assert len(sandbox.requests) == sent
+    assert client.transport.limiter.concurrency(bucket(client.endpoint, client.credentials)) == 7
 
 
 async def test_a_write_cut_off_after_sending_is_not_repeated_on_the_backup(

@@ -43,7 +43,8 @@ FAULTS = {
     "slow": (Fault("slow", delay=TIMEOUT * 4), "did not answer in time"),
     "http500": (Fault("http500"), "HTTP 500"),
     "garbage": (Fault("garbage"), "an answer I cannot read"),
-    "error4": (Fault("error", code=4), "(error 4)"),
+    # The first command meets error 4; the rest are held back without being sent.
+    "error4": (Fault("error", code=4), "SMSC has blocked this server's address for a while"),
     "error9": (Fault("error", code=9), "(error 9)"),
     "refused": (None, "cannot reach SMSC"),
 }

@@ -109,11 +109,11 @@ SENTENCES = {
     1: "did not accept the parameters",
     2: "rejected the login, password or API key",
     3: "found no such record",
-    4: "temporarily blocked this server's IP",
+    4: "blocked this server's address for a while; try again in 10 min",
     5: "could not carry out the operation",
     7: "phone number format is wrong",
     8: "cannot deliver a message to this number",
-    9: "refused a repeated request; try again in a minute",
+    9: "refused a repeated request; try again in 1 s",  # the harness's short rate window
     10: "SMSC allows a new one in 8 hours",
     11: "confirmation code is wrong",
     42: "answered with an error",
@@ -161,6 +161,27 @@ async def test_unreachable_smsc(logged_in: Harness) -> None:
     ].forced_base_url = f"http://127.0.0.1:{port}"
     calls = await logged_in.say(USER, "/groups")
     assert "cannot reach SMSC" in text_of(calls)
+
+
+async def test_after_error_4_no_chat_sends_anything_and_each_is_told_why(
+    logged_in: Harness,
+) -> None:
+    other = USER + 1
+    logged_in.sandbox.state.add_account("other", "pw", apikey="apikey-of-another-account-0001")
+    await logged_in.say(other, "/login apikey-of-another-account-0001")
+    logged_in.sandbox.block_address("127.0.0.1", 60)
+    first = text_of(await logged_in.say(USER, "/blacklist"))
+    assert "(error 4)" in first
+    reached = len(logged_in.sandbox.requests)
+    for chat, user, command in (
+        (USER, USER, "/groups"),
+        (other, other, "/senders"),
+        (USER, USER, "/block 79161234567"),
+        (other, other, "/account"),
+    ):
+        reply = text_of(await logged_in.say(chat, command, user_id=user))
+        assert "SMSC has blocked this server's address for a while; try again in 10 min" in reply
+    assert len(logged_in.sandbox.requests) == reached
 
 
 async def test_rate_limited_by_the_bot_itself(logged_in: Harness) -> None:

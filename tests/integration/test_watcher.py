@@ -4,6 +4,7 @@ test moves: no test waits for a scheduler."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from bot.accounts import client_for
 from bot.app import build_i18n
 from bot.sandbox import Fault, SandboxServer
 from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.factory import SmscFactory
 from bot.telegram import build_bot
 from bot.watcher import Notifier, Watcher
 from bot.watcher.service import AUTH_FAILURES_BEFORE_PAUSE, FULL_SENDER_POLL_EVERY
-from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
+from storage import AuthKind, Keyring, NotificationKind, SeenTask, Storage, generate_key
 from tests.conftest import LOGIN, PASSWORD, RATE_WINDOW
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.bot_harness import TOKEN
@@ -29,8 +31,19 @@ INTERVAL = 60
 
 
 class Clock:
+    """Real time, which a test can move forward at once: waits inside the limiter still end,
+    and a jump of an interval opens every window as real time would."""
+
     def __init__(self) -> None:
-        self.now = 1000.0
+        self._offset = 1000.0 - time.monotonic()
+
+    @property
+    def now(self) -> float:
+        return time.monotonic() + self._offset
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self._offset = value - time.monotonic()
 
     def __call__(self) -> float:
         return self.now
@@ -65,7 +78,12 @@ class Rig:
         )  # type: ignore[arg-type]
 
     async def watch(
-        self, chat_id: int, *kinds: NotificationKind, login: str = LOGIN, password: str = PASSWORD
+        self,
+        chat_id: int,
+        *kinds: NotificationKind,
+        login: str = LOGIN,
+        password: str = PASSWORD,
+        watcher: Watcher | None = None,
     ) -> None:
         await self.storage.credentials.save(
             chat_id,
@@ -79,7 +97,7 @@ class Rig:
         assert stored is not None
         client = client_for(self.factory, stored, max_wait=None)
         for kind in kinds:
-            await self.watcher().baselines.take(chat_id, kind, client)
+            await (watcher or self.watcher()).baselines.take(chat_id, kind, client)
             await self.storage.settings.set_notify(chat_id, kind, True)
 
     def messages(self, chat_id: int, since: int = 0) -> list[str]:
@@ -94,10 +112,16 @@ class Rig:
 async def rig(telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Rig]:
     keyring = Keyring.from_text(generate_key())
     storage = await Storage.open(tmp_path / "watch.sqlite3", keyring)
-    transport = SmscTransport(limiter=RateLimiter(window=RATE_WINDOW), timeout=httpx.Timeout(1.0))
+    # One clock for the watcher, the limiter and the provider: a sweep an interval later finds
+    # every window open again on both sides, as it would in real time.
+    clock = Clock()
+    sandbox.clock = clock
+    transport = SmscTransport(
+        limiter=RateLimiter(window=RATE_WINDOW, clock=clock), timeout=httpx.Timeout(1.0)
+    )
     factory = SmscFactory(transport, forced_base_url=sandbox.base_url)
     bot = build_bot(TOKEN, api_url=telegram.base_url)
-    yield Rig(storage, factory, telegram, sandbox, Clock(), keyring, transport, bot)
+    yield Rig(storage, factory, telegram, sandbox, clock, keyring, transport, bot)
     await bot.session.close()
     await transport.aclose()
     await storage.close()
@@ -385,3 +409,93 @@ async def test_a_chat_without_a_baseline_gets_one_from_the_sweep(rig: Rig) -> No
     rig.sandbox.state.set_task_status(LOGIN, 4, 4)
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 2
+
+
+async def test_a_login_without_a_free_slot_is_skipped_and_polled_first_next_time(
+    rig: Rig,
+) -> None:
+    rig.sandbox.state.add_account("busy", "pw")
+    await rig.watch(550, login="busy", password="pw")
+    # The baseline straight from the provider's state: no request spent on it.
+    tasks = rig.sandbox.state.accounts["busy"].tasks.values()
+    await rig.storage.watch.replace_download_baseline(
+        550, [SeenTask(t.id, t.name, t.status) for t in tasks]
+    )
+    await rig.storage.settings.set_notify(550, NotificationKind.DOWNLOADS, True)
+    await rig.watch(551, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status("busy", 4, 4)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    watcher = rig.watcher(concurrency=1)
+    rig.clock.now += INTERVAL
+    # Someone used all of "busy"'s identical list requests for this minute.
+    stored = await rig.storage.credentials.get(550)
+    assert stored is not None
+    busy = client_for(rig.factory, stored, max_wait=None)
+    for _ in range(3):
+        await busy.downloads.list()
+    rig.sandbox.requests.clear()
+    started = time.monotonic()
+    report = await watcher.sweep()
+    assert time.monotonic() - started < RATE_WINDOW  # nobody waited for "busy"'s window
+    assert report.notifications == 1
+    assert rig.messages(551)
+    assert rig.messages(550) == []
+    assert [r.login for r in rig.sandbox.requests if r.action == "get_list"] == [LOGIN]
+
+    rig.clock.now += INTERVAL
+    rig.sandbox.requests.clear()
+    assert (await watcher.sweep()).notifications == 1
+    assert rig.messages(550)
+    assert next(r.login for r in rig.sandbox.requests if r.action == "get_list") == "busy"
+
+
+async def test_the_first_poll_after_a_baseline_does_not_repeat_its_request(rig: Rig) -> None:
+    watcher = rig.watcher()
+    await rig.watch(552, NotificationKind.DOWNLOADS, watcher=watcher)
+    rig.sandbox.requests.clear()
+    await watcher.sweep()
+    assert rig.sandbox.requests == []
+    rig.sandbox.state.set_task_status(LOGIN, 4, 4)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+
+
+class OddRecords(httpx.AsyncBaseTransport):
+    """The network edge, answering as the real service might: one unreadable export in the
+    list, beside the good ones."""
+
+    def __init__(self) -> None:
+        self._inner = AiohttpTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        body = await response.aread()
+        if b"get_list=1" in request.content:
+            tasks = json.loads(body)
+            tasks.insert(0, {"id": "not-a-number", "name": "odd", "status": "2"})
+            body = json.dumps(tasks).encode()
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_one_unreadable_record_does_not_stop_a_logins_notifications(rig: Rig) -> None:
+    await rig.watch(553, NotificationKind.DOWNLOADS)
+    rig.sandbox.state.set_task_status(LOGIN, 4, 3)
+    async with SmscTransport(
+        limiter=RateLimiter(window=RATE_WINDOW, clock=rig.clock), network=OddRecords()
+    ) as odd:
+        watcher = Watcher(
+            rig.storage,
+            SmscFactory(odd, forced_base_url=rig.sandbox.base_url),
+            Notifier(rig.bot, chat_gap=0.0, per_second=1000.0),  # type: ignore[arg-type]
+            build_i18n(),
+            interval=INTERVAL,
+            clock=rig.clock,
+        )
+        report = await watcher.sweep()
+    assert report.failures == 0
+    assert report.notifications == 1
+    [text] = rig.messages(553)
+    assert "was cancelled" in text

@@ -6,8 +6,18 @@ import asyncio
 
 import pytest
 
-from bot.smsc import ClientRateLimitError, RateLimiter
-from bot.smsc.policy import Operation
+from bot.smsc import (
+    AddressBlockedError,
+    ClientRateLimitError,
+    Credentials,
+    Endpoint,
+    IpBlockedError,
+    RateLimiter,
+    RateLimitError,
+    Region,
+)
+from bot.smsc.limiter import AddressBlock, Stamp
+from bot.smsc.policy import Operation, bucket
 
 
 class Clock:
@@ -118,3 +128,180 @@ async def test_concurrency_cap() -> None:
     await asyncio.gather(*tasks)
     assert peak == 2
     assert limiter.in_flight("login:a") == 0
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.stamps: list[Stamp] = []
+        self.blocks: list[AddressBlock] = []
+
+    def stamped(self, stamp: Stamp) -> None:
+        self.stamps.append(stamp)
+
+    def address(self, block: AddressBlock) -> None:
+        self.blocks.append(block)
+
+
+def refused(text: str = "duplicate request, wait a minute") -> RateLimitError:
+    return RateLimitError(text, script="phones")
+
+
+async def test_error_9_fills_the_window_and_halves_concurrency_for_a_while() -> None:
+    clock = Clock()
+    limiter = RateLimiter(window=60, max_concurrent=14, clock=clock, reduced_for=300)
+    rules = Operation.build("phones", "get", {"get": "1"}).limits()
+    with pytest.raises(RateLimitError) as caught:
+        async with limiter.acquire("smsc.ru|login:a", rules, max_wait=0):
+            raise refused()
+    assert caught.value.retry_after == 60
+    # Our own count said one request; the provider's said too many: its word wins.
+    clock.now += 59
+    with pytest.raises(ClientRateLimitError) as held:
+        async with limiter.acquire("smsc.ru|login:a", rules, max_wait=0):
+            pass
+    assert held.value.retry_after == 1
+    assert limiter.concurrency("smsc.ru|login:a") == 7
+    clock.now += 1
+    async with limiter.acquire("smsc.ru|login:a", rules, max_wait=0):
+        pass
+    clock.now += 300
+    assert limiter.concurrency("smsc.ru|login:a") == 14
+
+
+async def test_the_lowered_cap_holds_requests_back() -> None:
+    limiter = RateLimiter(window=60, max_concurrent=2, reduced_for=300)
+    bucket = "smsc.ru|login:a"
+    with pytest.raises(RateLimitError):
+        async with limiter.acquire(bucket, Operation.build("phones", "get", {}).limits()):
+            raise refused("too many concurrent requests")
+    assert limiter.concurrency(bucket) == 1
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with limiter.acquire(bucket, Operation.build("phones", "get", {"n": "1"}).limits()):
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    with pytest.raises(ClientRateLimitError):
+        async with limiter.acquire(
+            bucket, Operation.build("phones", "get", {"n": "2"}).limits(), max_wait=0
+        ):
+            pass
+    release.set()
+    await holder
+
+
+async def test_error_4_holds_every_account_on_the_site_back_then_one_request_probes() -> None:
+    clock = Clock()
+    journal = Journal()
+    limiter = RateLimiter(window=60, clock=clock, address_backoff=600, journal=journal)
+    rules = Operation.build("balance", "", {}).limits()
+    with pytest.raises(IpBlockedError) as caught:
+        async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
+            raise IpBlockedError("IP temporarily blocked", script="balance")
+    assert caught.value.retry_after == 600
+    for other in ("smsc.ru|login:b", "smsc.ru|apikey:0123"):
+        with pytest.raises(AddressBlockedError) as blocked:
+            async with limiter.acquire(other, rules, site="smsc.ru"):
+                raise AssertionError("nothing may be sent")
+        assert blocked.value.retry_after == 600
+    async with limiter.acquire("smsc.kz|login:a", rules, site="smsc.kz"):
+        pass  # another site is another address block
+    assert journal.blocks[-1].site == "smsc.ru"
+    assert journal.blocks[-1].backoff == 600
+
+    clock.now += 600
+    probe_started = asyncio.Event()
+    finish_probe = asyncio.Event()
+
+    async def probe() -> None:
+        with pytest.raises(IpBlockedError):
+            async with limiter.acquire("smsc.ru|login:b", rules, site="smsc.ru"):
+                probe_started.set()
+                await finish_probe.wait()
+                raise IpBlockedError("IP temporarily blocked", script="balance")
+
+    probing = asyncio.create_task(probe())
+    await probe_started.wait()
+    with pytest.raises(AddressBlockedError):
+        async with limiter.acquire("smsc.ru|login:c", rules, site="smsc.ru"):
+            raise AssertionError("only the probe goes out")
+    finish_probe.set()
+    await probing
+    assert limiter.address_blocked_for("smsc.ru") == 1200  # blocked again: twice as long
+
+    clock.now += 1200
+    async with limiter.acquire("smsc.ru|login:c", rules, site="smsc.ru"):
+        pass  # the probe is answered: the block is lifted for everyone
+    async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
+        pass
+    assert journal.blocks[-1].until == 0
+
+
+async def test_a_probe_without_an_answer_lets_the_next_request_probe() -> None:
+    clock = Clock()
+    limiter = RateLimiter(window=60, clock=clock, address_backoff=10)
+    rules = Operation.build("balance", "", {}).limits()
+    with pytest.raises(IpBlockedError):
+        async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
+            raise IpBlockedError("blocked", script="balance")
+    clock.now += 10
+    with pytest.raises(ConnectionError):
+        async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
+            raise ConnectionError
+    assert limiter.address_blocked_for("smsc.ru") == 0
+    async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
+        pass
+
+
+async def test_windows_and_blocks_survive_a_restart_through_the_journal() -> None:
+    clock, wall = Clock(), Clock()
+    wall.now = 1_800_000_000.0
+    journal = Journal()
+    rules = Operation.build("phones", "get_black", {}).limits()
+    before = RateLimiter(window=60, clock=clock, wall=wall, journal=journal)
+    for _ in range(3):
+        async with before.acquire("smsc.ru|login:a", rules, max_wait=0, site="smsc.ru"):
+            clock.now += 1
+            wall.now += 1
+    assert [s.rule for s in journal.stamps] == [rules[0][0]] * 3
+    # A new process: its monotonic clock starts elsewhere; the wall clock goes on.
+    clock.now, wall.now = 5.0, wall.now + 10
+    after = RateLimiter(window=60, clock=clock, wall=wall)
+    assert after.restore(journal.stamps) == 3
+    with pytest.raises(ClientRateLimitError) as caught:
+        async with after.acquire("smsc.ru|login:a", rules, max_wait=3, site="smsc.ru"):
+            raise AssertionError("a fourth identical request within the minute")
+    assert caught.value.retry_after == 48  # the first answer came 12 s ago
+    blocked = RateLimiter(window=60, clock=clock, wall=wall)
+    blocked.restore([], [AddressBlock("smsc.ru", wall.now + 300, 600)])
+    with pytest.raises(AddressBlockedError) as gate:
+        async with blocked.acquire("smsc.ru|login:z", rules, site="smsc.ru"):
+            pass
+    assert gate.value.retry_after == 300
+
+
+async def test_stamps_older_than_a_window_are_not_restored() -> None:
+    wall = Clock()
+    limiter = RateLimiter(window=60, clock=Clock(), wall=wall)
+    old = Stamp("smsc.ru|login:a", "same:x", 3, wall.now - 61)
+    assert limiter.restore([old, old, old]) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "login"),
+    [
+        ("https://smsc.ru", "demo"),
+        ("https://SMSC.ru/", "Demo"),
+        ("https://www2.smsc.ru", "DEMO"),
+        ("https://smsc.ru:443", "demo"),
+    ],
+)
+def test_one_account_one_bucket_however_its_address_is_written(url: str, login: str) -> None:
+    assert bucket(Endpoint(url), Credentials(login, "pw")) == bucket(
+        Endpoint.for_region(Region.RU), Credentials("demo", "other-pw")
+    )
+    assert bucket(Endpoint(url), Credentials(login, "pw")) != bucket(
+        Endpoint.for_region(Region.KZ), Credentials("demo", "pw")
+    )

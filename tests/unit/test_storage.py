@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -24,6 +25,8 @@ from storage import (
     SeenTask,
     Storage,
     StorageFullError,
+    StoredBlock,
+    StoredStamp,
     generate_key,
     parse_keys,
 )
@@ -282,3 +285,39 @@ async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
     assert moved.secret == PASSWORD
     assert (await store.settings.get(-1009999)).language == "ru"
     assert 1 in await store.watch.seen_tasks(-1009999)
+
+
+async def test_limits_journal_keeps_the_last_window_and_live_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "limits.sqlite3"
+    keyring = Keyring.from_text(generate_key())
+    first = await Storage.open(path, keyring, rate_window=60)
+    now = time.time()
+    for at in (now - 90, now - 30, now - 1):
+        first.limits.stamped(StoredStamp("smsc.ru|login:a", "same:abc", 3, at))
+    first.limits.address(StoredBlock("smsc.ru", now + 300, 600))
+    first.limits.address(StoredBlock("smsc.kz", now + 300, 600))
+    first.limits.address(StoredBlock("smsc.kz", 0, 0))  # lifted
+    await first.close()  # flushes the batch, as a graceful shutdown does
+
+    again = await Storage.open(path, keyring, rate_window=60)
+    stamps, blocks = await again.limits.recent()
+    assert [round(now - s.at) for s in stamps] == [30, 1]
+    assert {s.rule for s in stamps} == {"same:abc"}
+    assert [(b.site, b.backoff) for b in blocks] == [("smsc.ru", 600)]
+    # Stamps past the window are pruned from the file, not only skipped.
+    row = await again.database.fetchone("SELECT COUNT(*) AS n FROM smsc_stamps")
+    assert row is not None
+    assert row["n"] == 2
+    await again.close()
+
+
+async def test_limits_are_written_in_batches(store: Storage) -> None:
+    for n in range(300):
+        store.limits.stamped(StoredStamp("smsc.ru|login:a", f"same:{n}", 3, time.time()))
+    row = await store.database.fetchone("SELECT COUNT(*) AS n FROM smsc_stamps")
+    assert row is not None
+    assert row["n"] == 0  # nothing written yet: one transaction comes a moment later
+    await store.limits.flush()
+    row = await store.database.fetchone("SELECT COUNT(*) AS n FROM smsc_stamps")
+    assert row is not None
+    assert row["n"] == 300

@@ -1,0 +1,52 @@
+"""SMSC's limits hold across a restart of the bot process: the limiter's last window is kept
+in the database, so a deploy or a crash loop never sends a fourth identical request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.sandbox import SandboxServer, SandboxState
+from tests.e2e.conftest import LOGIN, PASSWORD, new_user
+from tests.e2e.harness import BotProcess
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def provider() -> AsyncIterator[SandboxServer]:
+    # The real provider's minute on both sides: a restart takes seconds, well within it.
+    state = SandboxState()
+    state.add_account(LOGIN, PASSWORD)
+    async with SandboxServer(state, rate_window=60) as server:
+        yield server
+
+
+async def test_three_reads_a_restart_and_a_fourth_sends_nothing(
+    tmp_path: Path, telegram: FakeTelegram, provider: SandboxServer
+) -> None:
+    process = BotProcess(tmp_path, telegram, provider.base_url, SMSC_RATE_WINDOW="60")
+    await process.start()
+    chat = new_user()
+    try:
+        await telegram.reply_to(chat, chat, f"/login {LOGIN} {PASSWORD}", contains="Logged in")
+        for _ in range(3):
+            await telegram.reply_to(chat, chat, "/blacklist", contains="Blacklist")
+        assert await process.stop() == 0
+        await process.start()
+        reached = len(provider.reached("phones"))
+        reply = await telegram.reply_to(chat, chat, "/blacklist")
+        assert "try again in" in reply.text
+        seconds = int(reply.text.split("try again in ")[1].split(" s")[0])
+        assert 30 <= seconds <= 60
+        assert len(provider.reached("phones")) == reached
+        assert provider.error9_count == 0
+        # Another request is not held back by the identical ones.
+        await telegram.reply_to(chat, chat, "/groups", contains="Groups")
+    finally:
+        await process.stop()
+    assert "smsc limits restored" in process.log
