@@ -42,7 +42,7 @@ def operator_status(code: int) -> str:
         OperatorStatus.INSUFFICIENT_FUNDS: _("insufficient funds"),
         OperatorStatus.DOCUMENTS_REQUIRED: _("documents required"),
     }
-    return words.get(code, _("status {code}").format(code=int(code)))
+    return words.get(code, _("unknown ({code})").format(code=int(code)))
 
 
 def sender_status(code: int) -> str:
@@ -51,7 +51,7 @@ def sender_status(code: int) -> str:
         SenderStatus.ALLOWED: _("allowed"),
         SenderStatus.DISABLED: _("disabled"),
     }
-    return words.get(code, _("status {code}").format(code=int(code)))
+    return words.get(code, _("unknown ({code})").format(code=int(code)))
 
 
 def task_status(code: int) -> str:
@@ -62,7 +62,7 @@ def task_status(code: int) -> str:
         TaskStatus.CANCELLED: _("cancelled"),
         TaskStatus.FAILED: _("failed"),
     }
-    return words.get(code, _("status {code}").format(code=int(code)))
+    return words.get(code, _("unknown ({code})").format(code=int(code)))
 
 
 def block_type(kind: BlockType) -> str:
@@ -71,7 +71,7 @@ def block_type(kind: BlockType) -> str:
         BlockType.MASS: _("mass mailings"),
         BlockType.SINGLE: _("single messages"),
     }
-    return words.get(kind, _("type {code}").format(code=int(kind)))
+    return words.get(kind, _("unknown ({code})").format(code=int(kind)))
 
 
 def file_status(code: int) -> str:
@@ -80,7 +80,7 @@ def file_status(code: int) -> str:
         FileStatus.REJECTED: _("rejected"),
         FileStatus.ACCEPTED: _("accepted"),
     }
-    return words.get(code, _("status {code}").format(code=int(code)))
+    return words.get(code, _("unknown ({code})").format(code=int(code)))
 
 
 def region_name(region: str | None) -> str:

@@ -61,3 +61,13 @@ async def test_an_empty_export_list_says_so(logged_in: Harness) -> None:
     logged_in.sandbox.state.accounts[LOGIN].tasks.clear()
     [reply] = sent(await logged_in.say(USER, "/downloads"))
     assert "There are no exports" in reply.text
+
+
+async def test_codes_the_bot_does_not_know_are_shown_not_refused(logged_in: Harness) -> None:
+    state = logged_in.sandbox.state
+    state.set_task_status(LOGIN, 4, 7)
+    state.set_operator_status(LOGIN, 2, "brand_new_operator", 9)
+    [listing] = sent(await logged_in.say(USER, "/downloads"))
+    assert "sent_2026_11 — unknown (7)" in listing.text
+    [senders] = sent(await logged_in.say(USER, "/senders"))
+    assert "brand_new_operator: unknown (9)" in senders.text
