@@ -23,6 +23,7 @@ import httpx
 from aiogram import Bot
 
 from bench.support import InstantTelegram, peak_rss_mb, report
+from bot.accounts import ChatAccounts
 from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
@@ -98,7 +99,7 @@ async def run(
         clock = Clock()
         watcher = Watcher(
             storage,
-            SmscFactory(transport, forced_base_url=url),
+            ChatAccounts(storage, SmscFactory(transport, forced_base_url=url)),
             Notifier(
                 Bot("42:bench-token-not-real", session=telegram), per_second=1e6, chat_gap=0.0
             ),

@@ -1,20 +1,209 @@
-"""From a chat's stored credentials to a ready SMSC client."""
+"""One home for a chat's SMSC account: connecting it, disconnecting it, its notifications.
+
+Handlers and the watcher go through :class:`ChatAccounts`; none of them writes a chat's
+credentials, settings or watch state itself. Each operation is one transaction, and the
+:class:`ChatGuard` keeps a watcher's delivery and a ``/logout`` from crossing: once a chat is
+told "Logged out", nothing of the old account reaches it and nothing is written back for it.
+"""
 
 from __future__ import annotations
 
-from bot.smsc import Credentials, SmscClient
-from bot.smsc.factory import SmscFactory
-from storage import AuthKind, ChatCredentials
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from bot.smsc import Balance, Credentials, Region, SmscClient
+from bot.smsc.factory import UNSET, MaxWait, SmscFactory
+from storage import (
+    AuthKind,
+    ChatCredentials,
+    ChatSettings,
+    Migration,
+    NotificationKind,
+    Storage,
+)
 
 
-def client_for(
-    factory: SmscFactory, stored: ChatCredentials, *, max_wait: float | None = -1.0
-) -> SmscClient:
-    """``max_wait`` -1 keeps the factory's default (short, for people waiting in a chat)."""
+class Baselines(Protocol):
+    """Provided by the watcher: records what exists now, so that only later changes count."""
+
+    async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int: ...
+
+    @property
+    def interval(self) -> int: ...
+
+
+class ChatGuard:
+    """A generation per chat, bumped whenever its account changes, and a lock per chat that
+    deliveries and account changes both take.
+
+    The watcher notes a chat's generation when a sweep starts and delivers only while it is
+    unchanged, holding the chat's lock; a logout bumps it and then takes the lock, so it waits
+    for a delivery already under way and every later one sees the change.
+    """
+
+    def __init__(self) -> None:
+        self._generations: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._holders: dict[int, int] = {}
+
+    def generation(self, chat_id: int) -> int:
+        return self._generations.get(chat_id, 0)
+
+    def changed(self, chat_id: int) -> None:
+        self._generations[chat_id] = self.generation(chat_id) + 1
+
+    @asynccontextmanager
+    async def holding(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        self._holders[chat_id] = self._holders.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[chat_id] -= 1
+            if not self._holders[chat_id]:
+                # Unused locks go: the map stays as small as the chats busy right now.
+                del self._holders[chat_id]
+                del self._locks[chat_id]
+
+
+class ChatAccounts:
+    def __init__(
+        self, storage: Storage, factory: SmscFactory, guard: ChatGuard | None = None
+    ) -> None:
+        self._storage = storage
+        self.factory = factory
+        self.guard = guard or ChatGuard()
+        # The watcher's, handed over when it is built (it records through this service too).
+        self._baselines: Baselines | None = None
+
+    @property
+    def baselines(self) -> Baselines:
+        if self._baselines is None:
+            raise RuntimeError("no watcher is attached to the chat accounts")
+        return self._baselines
+
+    @baselines.setter
+    def baselines(self, baselines: Baselines) -> None:
+        self._baselines = baselines
+
+    # -- the account ------------------------------------------------------------------------
+
+    async def stored(self, chat_id: int) -> ChatCredentials | None:
+        """The chat's credentials, decrypted (:class:`storage.CredentialsUnreadableError` if
+        they cannot be)."""
+        return await self._storage.credentials.get(chat_id)
+
+    async def connected(self, chat_id: int) -> bool:
+        """Whether the chat has credentials, readable or not."""
+        return await self._storage.credentials.exists(chat_id)
+
+    def client(self, stored: ChatCredentials, *, max_wait: MaxWait = UNSET) -> SmscClient:
+        """A client for the chat's account; ``max_wait`` left unset keeps the factory's
+        default (short, for people waiting in a chat)."""
+        return self.factory.client(
+            credentials_of(stored),
+            region=stored.region,
+            base_url=stored.base_url,
+            max_wait=max_wait,
+        )
+
+    def region_for(self, asked: Region | None) -> Region | None:
+        """The region a new login is stored with: the one asked for, Russia by default, none
+        when every chat goes to one forced address (a mirror, the sandbox)."""
+        if self.factory.forced_base_url:
+            return None
+        return asked or Region.RU
+
+    def needs_region(self, asked: Region | None) -> bool:
+        return asked is None and not self.factory.forced_base_url
+
+    async def connect(
+        self, chat_id: int, credentials: Credentials, region: Region | None, *, set_by: int
+    ) -> Balance:
+        """Check the credentials with a balance call, then store them for the chat.
+
+        Raises the client's error (nothing stored) when SMSC refuses them.
+        """
+        region = self.region_for(region)
+        client = self.factory.client(
+            credentials, region=region.value if region else None, max_wait=None
+        )
+        balance = await client.balance()
+        async with self.guard.holding(chat_id):
+            self.guard.changed(chat_id)
+            await self._storage.chats.connect(
+                chat_id,
+                auth_kind=AuthKind.APIKEY if credentials.apikey else AuthKind.PASSWORD,
+                secret=credentials.apikey or credentials.password or "",
+                login=credentials.login,
+                region=region.value if region else None,
+                base_url=self.factory.forced_base_url,
+                set_by=set_by,
+            )
+        return balance
+
+    async def disconnect(self, chat_id: int) -> None:
+        """Wipe the chat's credentials and stop its watches. Returns once no delivery for the
+        old account is under way, so that the chat can be told it is done."""
+        # Bumped before waiting: a delivery under way sees it as soon as its send returns.
+        self.guard.changed(chat_id)
+        async with self.guard.holding(chat_id):
+            await self._storage.chats.disconnect(chat_id)
+
+    async def moved_to(self, chat_id: int) -> int:
+        return await self._storage.chats.moved_to(chat_id)
+
+    async def migrate(self, old_id: int, new_id: int) -> Migration:
+        # Not under the chat's lock: the watcher learns of a migration in the middle of a
+        # delivery it holds the lock for, and goes on delivering to the new id.
+        return await self._storage.chats.migrate(old_id, new_id)
+
+    # -- settings and notifications ---------------------------------------------------------
+
+    async def settings(self, chat_id: int) -> ChatSettings:
+        return await self._storage.settings.get(chat_id)
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        await self._storage.settings.set_language(chat_id, language)
+
+    async def set_poll_interval(self, chat_id: int, seconds: int) -> None:
+        await self._storage.settings.set_poll_interval(chat_id, seconds)
+
+    async def watch(
+        self, chat_id: int, kind: NotificationKind, client: SmscClient, *, language: str
+    ) -> int:
+        """Start a notification: what exists now is its baseline; returns how many there are."""
+        # Notifications go out with no user to take a language from: keep the one in use now.
+        if (await self.settings(chat_id)).language is None:
+            await self._storage.settings.set_language(chat_id, language)
+        # The snapshot is taken before answering: every change after the answer is announced,
+        # and what was already there is not.
+        count = await self.baselines.take(chat_id, kind, client)
+        await self._storage.settings.set_paused(chat_id, None)
+        await self._storage.settings.set_notify(chat_id, kind, True)
+        return count
+
+    async def unwatch(self, chat_id: int, kind: NotificationKind) -> None:
+        """Stop one notification; works whether or not the credentials can be read."""
+        await self._storage.settings.set_notify(chat_id, kind, False)
+        await self._storage.watch.forget(chat_id, kind)
+
+    async def stop_watching(self, chat_id: int) -> None:
+        """Every notification off and its state gone: the chat blocked the bot, or vanished."""
+        async with self.guard.holding(chat_id):
+            self.guard.changed(chat_id)
+            await self._storage.chats.stop_watching(chat_id)
+
+    async def pause(self, chat_id: int, reason: str) -> None:
+        await self._storage.settings.set_paused(chat_id, reason)
+
+
+def credentials_of(stored: ChatCredentials) -> Credentials:
     if stored.auth_kind is AuthKind.APIKEY:
-        credentials = Credentials(login=stored.login, apikey=stored.secret)
-    else:
-        credentials = Credentials(login=stored.login, password=stored.secret)
-    return factory.client(
-        credentials, region=stored.region, base_url=stored.base_url, max_wait=max_wait
-    )
+        return Credentials(login=stored.login, apikey=stored.secret)
+    return Credentials(login=stored.login, password=stored.secret)

@@ -12,8 +12,11 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.accounts import ChatAccounts
+from bot.admins import ChatAdmins
 from bot.config import Settings
 from bot.logs import current_context
+from bot.memo import Memo
 from bot.middlewares import (
     AdminOnlyMiddleware,
     AuditMiddleware,
@@ -27,9 +30,7 @@ from bot.smsc.limiter import AddressBlock, Stamp
 from bot.telegram import build_bot
 from bot.ui_commands import set_commands
 from bot.watcher import Notifier, Watcher, start_scheduler
-from handlers import routers
-from handlers.admins import ChatAdmins
-from handlers.memo import Memo
+from handlers import KNOWN_COMMANDS, routers
 from storage import Storage
 
 log = logging.getLogger("bot")
@@ -149,10 +150,11 @@ async def build_application(
         bot = build_bot(settings.bot_token.get_secret_value(), api_url=settings.telegram_api_url)
     i18n = build_i18n()
     admins = ChatAdmins()
+    accounts = ChatAccounts(storage, factory)
     watcher = Watcher(
         storage,
-        factory,
-        Notifier(bot, on_migrate=storage.chats.migrate),
+        accounts,
+        Notifier(bot, on_migrate=accounts.migrate),
         i18n,
         interval=settings.watch_interval,
         concurrency=settings.watch_concurrency,
@@ -161,20 +163,18 @@ async def build_application(
 
     dispatcher = Dispatcher(storage=MemoryStorage())
     dispatcher.workflow_data.update(
-        storage=storage,
-        smsc_factory=factory,
+        accounts=accounts,
         memo=Memo(),
         chat_admins=admins,
-        baselines=watcher.baselines,
         file_limit=settings.telegram_file_limit,
     )
-    updates = EventLogMiddleware()
+    updates = EventLogMiddleware(KNOWN_COMMANDS)
     dispatcher.update.outer_middleware(updates)
-    ChatLocaleMiddleware(i18n, storage).setup(dispatcher)
-    for observer in (dispatcher.message, dispatcher.callback_query):
-        observer.middleware(AuditMiddleware(storage))
+    ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
+    for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
+        observer.middleware(AuditMiddleware(storage.audit))
         observer.middleware(AdminOnlyMiddleware(admins))
-        observer.middleware(SmscClientMiddleware(storage, factory))
+        observer.middleware(SmscClientMiddleware(accounts))
     dispatcher.include_routers(*routers())
 
     app = Application(

@@ -11,31 +11,37 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, Chat, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from bot.accounts import client_for
+from bot.accounts import ChatAccounts
+from bot.admins import ChatAdmins
+from bot.audit import AuditNote
+from bot.command_text import command_of
 from bot.logs import log_context
+from bot.replies import respond
 from bot.smsc import SmscApiError
-from bot.smsc.factory import SmscFactory
-from handlers.admins import ChatAdmins
-from handlers.audit import AuditNote
-from handlers.replies import respond
-from storage import Storage
+from storage import AuditRepository, CredentialsUnreadableError
 
 log = logging.getLogger("bot.updates")
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-def describe(update: Update) -> str:
-    """A short name of what the update asks for, for logs and the audit log."""
-    if update.message is not None:
-        text = update.message.text or update.message.caption or ""
-        if text.startswith("/"):
-            return text.split()[0].split("@")[0].lower()
-        return "document" if update.message.document else "message"
+def describe(update: Update, known: frozenset[str] = frozenset()) -> str:
+    """A short name of what the update asks for, for logs and the audit log.
+
+    Only the bot's own command names are ever written: a word after a slash may be someone's
+    password (a secret typed into the login dialog can start with one).
+    """
+    message = update.message or update.edited_message
+    if message is not None:
+        prefix = "edited " if update.edited_message is not None else ""
+        command = command_of(message.text or message.caption)
+        if command is not None:
+            return prefix + (f"/{command.name}" if command.name in known else "/(unknown)")
+        return prefix + ("document" if message.document else "message")
     if update.callback_query is not None:
         data = update.callback_query.data or ""
         prefix, _, rest = data.partition(":")
@@ -48,7 +54,8 @@ class EventLogMiddleware(BaseMiddleware):
     """One log line per update (chat, user, command, outcome, duration, SMSC calls), and a
     count of updates in flight so that shutdown can wait for them before closing storage."""
 
-    def __init__(self) -> None:
+    def __init__(self, known_commands: frozenset[str] = frozenset()) -> None:
+        self.known_commands = known_commands
         self.in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -70,7 +77,7 @@ class EventLogMiddleware(BaseMiddleware):
         self.in_flight += 1
         self._idle.clear()
         # Named once here; the audit middleware records the same name.
-        data["update_name"] = name = describe(event)
+        data["update_name"] = name = describe(event, self.known_commands)
         with log_context(
             update_id=event.update_id,
             chat_id=chat.id if chat else None,
@@ -109,14 +116,14 @@ def _outcome(error: BaseException) -> str:
 class ChatLocaleMiddleware(I18nMiddleware):
     """The chat's chosen language (/lang), else the user's Telegram language, else English."""
 
-    def __init__(self, i18n: I18n, storage: Storage) -> None:
+    def __init__(self, i18n: I18n, accounts: ChatAccounts) -> None:
         super().__init__(i18n)
-        self.storage = storage
+        self.accounts = accounts
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         chat: Chat | None = data.get("event_chat")
         if chat is not None:
-            settings = await self.storage.settings.get(chat.id)
+            settings = await self.accounts.settings(chat.id)
             if settings.language in self.i18n.available_locales:
                 return settings.language  # type: ignore[return-value]
         user: User | None = data.get("event_from_user")
@@ -127,8 +134,8 @@ class ChatLocaleMiddleware(I18nMiddleware):
 class AuditMiddleware(BaseMiddleware):
     """Writes who did what in which chat once the handler is done, whatever the outcome."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, audit: AuditRepository) -> None:
+        self.audit = audit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
@@ -149,7 +156,7 @@ class AuditMiddleware(BaseMiddleware):
             raise
         finally:
             try:
-                await self.storage.audit.record(
+                await self.audit.record(
                     note.chat_id, note.user_id, note.action, note.result or result, note.target
                 )
             except Exception:
@@ -166,7 +173,10 @@ class AdminOnlyMiddleware(BaseMiddleware):
         if not get_flag(data, "admin"):
             return await handler(event, data)
         bot: Bot = data["bot"]
-        if await self.admins.allowed(bot, data.get("event_chat"), data.get("event_from_user")):
+        sender_chat = event.sender_chat if isinstance(event, Message) else None
+        if await self.admins.allowed(
+            bot, data.get("event_chat"), data.get("event_from_user"), sender_chat=sender_chat
+        ):
             return await handler(event, data)
         note: AuditNote | None = data.get("audit")
         if note is not None:
@@ -183,17 +193,26 @@ class SmscClientMiddleware(BaseMiddleware):
     """Handlers flagged ``smsc`` receive the chat's ready client as ``smsc`` and ``account``.
 
     Credentials are loaded and decrypted here, per update; handlers never see the database.
+    Flagged ``smsc="optional"`` (``/logout``, ``/watch … off``), a handler also runs when the
+    stored credentials cannot be decrypted, with ``smsc`` and ``account`` None: wiping or
+    silencing a chat must not need its secret.
     """
 
-    def __init__(self, storage: Storage, factory: SmscFactory) -> None:
-        self.storage = storage
-        self.factory = factory
+    def __init__(self, accounts: ChatAccounts) -> None:
+        self.accounts = accounts
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not get_flag(data, "smsc"):
+        wanted = get_flag(data, "smsc")
+        if not wanted:
             return await handler(event, data)
         chat: Chat | None = data.get("event_chat")
-        stored = await self.storage.credentials.get(chat.id) if chat else None
+        try:
+            stored = await self.accounts.stored(chat.id) if chat else None
+        except CredentialsUnreadableError:
+            if wanted != "optional":
+                raise
+            data["account"] = data["smsc"] = None
+            return await handler(event, data)
         if stored is None:
             note: AuditNote | None = data.get("audit")
             if note is not None:
@@ -207,5 +226,5 @@ class SmscClientMiddleware(BaseMiddleware):
             )
             return None
         data["account"] = stored
-        data["smsc"] = client_for(self.factory, stored)
+        data["smsc"] = self.accounts.client(stored)
         return await handler(event, data)

@@ -1,7 +1,10 @@
 """/login, /logout, /account: a chat's SMSC credentials.
 
-Secrets never go into FSM data (a Redis storage would keep them in plain text): the dialog keeps
-only the target chat and the region, and the message with the secret is read once and deleted.
+A message that may carry a secret is deleted first, before any check and whatever its form:
+``/login`` in any case, with its words in any order, a secret that starts with a slash, a
+caption, an edit. Secrets never go into FSM data (a Redis storage would keep them in plain
+text), never into a reply, a log line or the audit log: the dialog keeps only the target chat,
+the region and when it started.
 """
 
 from __future__ import annotations
@@ -9,41 +12,54 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import time
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters import CommandObject, CommandStart, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.accounts import ChatAccounts
+from bot.admins import ChatAdmins
+from bot.audit import AuditNote
+from bot.command_text import command_of
+from bot.memo import Memo
 from bot.smsc import AuthenticationError, Credentials, Region, SmscClient, SmscError
-from bot.smsc.factory import SmscFactory
+from bot.wording import region_name
 from handlers import args as parse
 from handlers import confirmation
-from handlers.admins import ChatAdmins
-from handlers.audit import AuditNote
 from handlers.callbacks import RegionChoice
-from handlers.errors import smsc_error_sentence
-from handlers.memo import Memo, PendingAction
-from handlers.routing import OwnCommands
-from handlers.wording import region_name
-from storage import AuthKind, ChatCredentials, NotificationKind, Storage
+from handlers.commands import KNOWN_COMMANDS
+from handlers.confirmation import Confirmed
+from handlers.errors import argument_sentence, smsc_error_sentence
+from handlers.routing import command, own_commands_only
+from storage import ChatCredentials
 
-router = Router(name=__name__)
-router.message.filter(OwnCommands("login", "logout", "account", "start"))
 log = logging.getLogger(__name__)
 
 DEEP_LINK_PREFIX = "login_"
+# A login dialog left open this long is closed: a secret that arrives later is deleted unread.
+DIALOG_TTL = 10 * 60
 
 
 class LoginDialog(StatesGroup):
     region = State()
     secret = State()
+
+
+class NotOurCommand(Filter):
+    """Text that is not one of the bot's commands: in the login dialog, that is the secret,
+    even when it starts with a slash."""
+
+    async def __call__(self, message: Message) -> bool:
+        found = command_of(message.text)
+        return found is None or found.name not in KNOWN_COMMANDS
 
 
 async def delete_secrets(bot: Bot, messages: list[Message]) -> bool:
@@ -76,51 +92,43 @@ def _deep_link(username: str | None, chat_id: int) -> str | None:
 
 
 # Not flagged "admin": a secret sent to a group by anyone must be deleted before anything else.
-@router.message(Command("login"))
 async def login(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     bot: Bot,
-    storage: Storage,
-    smsc_factory: SmscFactory,
+    accounts: ChatAccounts,
     chat_admins: ChatAdmins,
     audit: AuditNote,
 ) -> None:
     carries_secret = bool(command.args and command.args.strip())
+    # First, whatever the form and whoever sent it: a mistyped /login holds the secret too.
+    deleted = await delete_secrets(bot, [message]) if carries_secret else None
     if message.chat.type != ChatType.PRIVATE:
-        is_admin = await chat_admins.allowed(bot, message.chat, message.from_user)
-        await _login_in_group(message, bot, carries_secret, is_admin)
+        is_admin = await chat_admins.allowed(
+            bot, message.chat, message.from_user, sender_chat=message.sender_chat
+        )
+        await _login_in_group(message, bot, deleted, is_admin)
         audit.result = "moved to private chat" if is_admin else "denied: not an administrator"
         return
+    notice = deletion_notice(deleted) + "\n\n" if deleted is not None else ""
     try:
         args = parse.login(command.args)
-    except parse.ArgumentError:
-        # Whatever it was, it may hold a secret.
-        if carries_secret:
-            await message.answer(deletion_notice(await delete_secrets(bot, [message])))
-        raise
+    except parse.ArgumentError as error:
+        audit.result = "bad arguments"
+        await message.answer(notice + argument_sentence(error))
+        return
     if args.has_secret:
+        await state.clear()
         await finish_login(
-            message,
-            bot,
-            storage,
-            smsc_factory,
-            audit,
-            state,
-            target_chat=message.chat.id,
-            region=args.region,
-            args=args,
-            secret_messages=[message],
+            message, bot, accounts, audit, notice, target_chat=message.chat.id, args=args
         )
         return
     await state.clear()
-    await start_dialog(
-        message, state, smsc_factory, target_chat=message.chat.id, region=args.region
-    )
+    await start_dialog(message, state, accounts, target_chat=message.chat.id, region=args.region)
 
 
-async def _login_in_group(message: Message, bot: Bot, carries_secret: bool, is_admin: bool) -> None:
+async def _login_in_group(message: Message, bot: Bot, deleted: bool | None, is_admin: bool) -> None:
     keyboard = InlineKeyboardBuilder()
     if is_admin:
         link = _deep_link((await bot.me()).username, message.chat.id)
@@ -132,8 +140,7 @@ async def _login_in_group(message: Message, bot: Bot, carries_secret: bool, is_a
         )
     else:
         text = _("Only administrators of this chat can connect it to SMSC.")
-    if carries_secret:
-        deleted = await delete_secrets(bot, [message])
+    if deleted is not None:
         text = (
             deletion_notice(deleted)
             + "\n"
@@ -144,16 +151,12 @@ async def _login_in_group(message: Message, bot: Bot, carries_secret: bool, is_a
     await message.answer(text, reply_markup=keyboard.as_markup())
 
 
-@router.message(
-    CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PREFIX)),
-    F.chat.type == ChatType.PRIVATE,
-)
 async def login_for_group(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     bot: Bot,
-    smsc_factory: SmscFactory,
+    accounts: ChatAccounts,
     chat_admins: ChatAdmins,
 ) -> None:
     raw = (command.args or "").removeprefix(DEEP_LINK_PREFIX)
@@ -163,23 +166,28 @@ async def login_for_group(
         await message.answer(_("This link is broken. Ask for a new one with /login in the group."))
         return
     assert message.from_user is not None
-    if not await chat_admins.is_admin(bot, group_id, message.from_user.id):
+    group_id = await accounts.moved_to(group_id)
+    if not await chat_admins.is_admin(bot, group_id, message.from_user.id, fresh=True):
         await message.answer(_("Only administrators of that group can set its SMSC credentials."))
         return
     await state.clear()
-    await start_dialog(message, state, smsc_factory, target_chat=group_id, region=None)
+    await start_dialog(message, state, accounts, target_chat=group_id, region=None)
 
 
 async def start_dialog(
     message: Message,
     state: FSMContext,
-    smsc_factory: SmscFactory,
+    accounts: ChatAccounts,
     *,
     target_chat: int,
     region: Region | None,
 ) -> None:
-    await state.update_data(target_chat=target_chat, region=region.value if region else None)
-    if region is not None or smsc_factory.forced_base_url:
+    await state.update_data(
+        target_chat=target_chat,
+        region=region.value if region else None,
+        started_at=time.time(),
+    )
+    if not accounts.needs_region(region):
         await ask_for_secret(message, state)
         return
     await state.set_state(LoginDialog.region)
@@ -205,7 +213,6 @@ async def ask_for_secret(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(LoginDialog.region, RegionChoice.filter())
 async def region_chosen(
     callback: CallbackQuery, callback_data: RegionChoice, state: FSMContext
 ) -> None:
@@ -219,42 +226,64 @@ async def region_chosen(
         await ask_for_secret(callback.message, state)
 
 
-@router.message(LoginDialog.region)
-async def region_expected(message: Message) -> None:
-    await message.answer(_("Choose the region with the buttons above, or /cancel."))
+async def region_expected(message: Message, bot: Bot) -> None:
+    # People paste the key here instead of pressing a button: treat it as one.
+    deleted = await delete_secrets(bot, [message])
+    await message.answer(
+        deletion_notice(deleted)
+        + "\n\n"
+        + _("Choose the region with the buttons above, or /cancel.")
+    )
 
 
-@router.message(StateFilter(LoginDialog.secret), F.text, ~F.text.startswith("/"))
 async def secret_received(
     message: Message,
     state: FSMContext,
     bot: Bot,
-    storage: Storage,
-    smsc_factory: SmscFactory,
+    accounts: ChatAccounts,
+    chat_admins: ChatAdmins,
     audit: AuditNote,
 ) -> None:
+    notice = deletion_notice(await delete_secrets(bot, [message])) + "\n\n"
     data = await state.get_data()
+    if time.time() - float(data.get("started_at") or 0) > DIALOG_TTL:
+        await state.clear()
+        audit.result = "dialog expired"
+        await message.answer(notice + _("This login dialog has expired. Start again with /login."))
+        return
+    target = await accounts.moved_to(int(data["target_chat"]))
+    assert message.from_user is not None
+    if target != message.chat.id and not await chat_admins.is_admin(
+        bot, target, message.from_user.id, fresh=True
+    ):
+        # Checked again now: rights can be taken away while the dialog was open.
+        await state.clear()
+        audit.chat_id = target
+        audit.result = "denied: not an administrator"
+        await message.answer(
+            notice + _("Only administrators of that group can set its SMSC credentials.")
+        )
+        return
     try:
         args = parse.secret_reply(message.text)
-    except parse.ArgumentError:
-        await message.answer(deletion_notice(await delete_secrets(bot, [message])))
-        raise
-    region = Region(data["region"]) if data.get("region") else None
-    await finish_login(
-        message,
-        bot,
-        storage,
-        smsc_factory,
-        audit,
-        state,
-        target_chat=int(data["target_chat"]),
-        region=region,
-        args=args,
-        secret_messages=[message],
+    except parse.ArgumentError as error:
+        await message.answer(notice + argument_sentence(error))
+        return
+    await state.clear()
+    if args.region is None and data.get("region"):
+        args = parse.LoginArgs(Region(data["region"]), args.login, args.password, args.apikey)
+    await finish_login(message, bot, accounts, audit, notice, target_chat=target, args=args)
+
+
+async def captioned_secret(message: Message, bot: Bot) -> None:
+    deleted = await delete_secrets(bot, [message])
+    await message.answer(
+        deletion_notice(deleted)
+        + "\n\n"
+        + _("Send the API key or the login and password as text, or /cancel.")
     )
 
 
-@router.message(StateFilter(LoginDialog.secret), ~F.text)
 async def secret_expected(message: Message) -> None:
     await message.answer(_("Send the API key or the login and password as text, or /cancel."))
 
@@ -262,33 +291,26 @@ async def secret_expected(message: Message) -> None:
 async def finish_login(
     message: Message,
     bot: Bot,
-    storage: Storage,
-    smsc_factory: SmscFactory,
+    accounts: ChatAccounts,
     audit: AuditNote,
-    state: FSMContext,
+    notice: str,
     *,
     target_chat: int,
-    region: Region | None,
     args: parse.LoginArgs,
-    secret_messages: list[Message],
 ) -> None:
-    """Check the credentials with a balance call, store them, delete the secret, say so."""
-    await state.clear()
-    # Deleted before the check: the secret spends as little time in the chat as possible.
-    notice = deletion_notice(await delete_secrets(bot, secret_messages))
+    """Check the credentials with a balance call and store them; the secret is already gone."""
     assert message.from_user is not None
-    region = region or Region.RU
     credentials = Credentials(login=args.login, password=args.password, apikey=args.apikey)
     audit.chat_id = target_chat
-    audit.target = args.login or "api key"
-    client = smsc_factory.client(credentials, region=region.value, max_wait=None)
     try:
-        balance = await client.balance()
+        balance = await accounts.connect(
+            target_chat, credentials, args.region, set_by=message.from_user.id
+        )
     except AuthenticationError:
+        # The login is not recorded: a rejected one may well be a password in the wrong place.
         audit.result = "rejected"
         await message.answer(
             notice
-            + "\n\n"
             + _(
                 "SMSC rejected these credentials (error 2): wrong login, "
                 "password or API key, or this server's IP is not allowed for "
@@ -298,25 +320,13 @@ async def finish_login(
         return
     except SmscError as error:
         audit.result = f"failed: {type(error).__name__}"
-        await message.answer(
-            notice + "\n\n" + smsc_error_sentence(error) + " " + _("Nothing was saved.")
-        )
+        await message.answer(notice + smsc_error_sentence(error) + " " + _("Nothing was saved."))
         return
-    await storage.credentials.save(
-        target_chat,
-        auth_kind=AuthKind.APIKEY if args.apikey else AuthKind.PASSWORD,
-        secret=args.apikey or args.password or "",
-        login=args.login,
-        region=None if smsc_factory.forced_base_url else region.value,
-        base_url=smsc_factory.forced_base_url,
-        set_by=message.from_user.id,
-    )
-    await storage.settings.set_paused(target_chat, None)
+    audit.target = args.login or "api key"
     who = html.escape(args.login) if args.login else _("an API key")
     where = _("this chat") if target_chat == message.chat.id else _("the group")
     await message.answer(
         notice
-        + "\n\n"
         + _("✅ Logged in to SMSC as {who} for {where}. Balance: {balance}.").format(
             who=who, where=where, balance=_money(balance.balance, balance.currency)
         )
@@ -331,12 +341,27 @@ async def finish_login(
             )
 
 
+async def edited_with_secret(message: Message, bot: Bot) -> None:
+    """An edit that now holds a /login with words, or any edit during the login dialog."""
+    deleted = await delete_secrets(bot, [message])
+    await message.answer(
+        deletion_notice(deleted)
+        + "\n"
+        + _("I do not read edited messages for credentials: send /login again.")
+    )
+
+
+class CarriesLogin(Filter):
+    async def __call__(self, message: Message) -> bool:
+        found = command_of(message.text or message.caption)
+        return found is not None and found.name == "login" and bool(found.args)
+
+
 def _money(amount: Any, currency: str | None) -> str:
     return f"{amount} {currency}" if currency else f"{amount}"
 
 
-@router.message(Command("logout"), flags={"admin": True, "smsc": True})
-async def logout(message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote) -> None:
+async def logout(message: Message, memo: Memo, smsc: SmscClient | None, audit: AuditNote) -> None:
     await confirmation.ask(
         message,
         memo,
@@ -350,19 +375,12 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient, audit: AuditNot
     )
 
 
-@confirmation.on_confirmed(router, "logout")
-async def logout_confirmed(
-    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
-) -> str:
-    storage: Storage = data["storage"]
-    await storage.credentials.delete(pending.chat_id)
-    for kind in NotificationKind:
-        await storage.settings.set_notify(pending.chat_id, kind, False)
-        await storage.watch.forget(pending.chat_id, kind)
+async def logout_confirmed(done: Confirmed) -> str:
+    accounts: ChatAccounts = done.data["accounts"]
+    await accounts.disconnect(done.pending.chat_id)
     return _("Logged out. This chat's SMSC credentials are wiped.")
 
 
-@router.message(Command("account"), flags={"smsc": True})
 async def account(message: Message, smsc: SmscClient, account: ChatCredentials) -> None:
     balance = await smsc.balance()
     who = html.escape(account.login) if account.login else _("API key")
@@ -372,3 +390,37 @@ async def account(message: Message, smsc: SmscClient, account: ChatCredentials) 
             who=who, where=where, balance=_money(balance.balance, balance.currency)
         )
     )
+
+
+def dialog_router() -> Router:
+    """The login dialog's answers, ahead of every command router: in the dialog, a text that
+    is not one of the bot's commands is the secret, whatever it starts with."""
+    router = Router(name=f"{__name__}.dialog")
+    router.callback_query.register(region_chosen, LoginDialog.region, RegionChoice.filter())
+    router.message.register(region_expected, LoginDialog.region, F.text, NotOurCommand())
+    router.message.register(
+        secret_received, StateFilter(LoginDialog.secret), F.text, NotOurCommand()
+    )
+    router.message.register(
+        captioned_secret, StateFilter(LoginDialog.region, LoginDialog.secret), F.caption
+    )
+    router.message.register(secret_expected, StateFilter(LoginDialog.secret), ~F.text)
+    router.edited_message.register(edited_with_secret, CarriesLogin())
+    router.edited_message.register(
+        edited_with_secret, StateFilter(LoginDialog.region, LoginDialog.secret)
+    )
+    return router
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(login, command("login"))
+    router.message.register(
+        login_for_group,
+        CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PREFIX), ignore_case=True),
+        F.chat.type == ChatType.PRIVATE,
+    )
+    router.message.register(logout, command("logout"), flags={"admin": True, "smsc": "optional"})
+    confirmation.on_confirmed(router, "logout", needs_client=False)(logout_confirmed)
+    router.message.register(account, command("account"), flags={"smsc": True})
+    return own_commands_only(router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from aiogram.utils.i18n import gettext as _
 
@@ -20,7 +21,7 @@ _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 _SUM = re.compile(r"^\d{1,9}(?:[.,]\d{1,2})?$")
 _ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
 _DIGITAL_SENDER = re.compile(r"^\+?\d{10,15}$")
-_LOGIN = re.compile(r"^[\w.@+-]{1,64}$")
+_LOGIN = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
 _SUB_CLIENT = re.compile(r"^[\w.@+-]{1,64}$")
 _CODE = re.compile(r"^\d{3,8}$")
 _TASK_NAME = re.compile(r"^[\w.\-]{1,100}$")
@@ -130,11 +131,30 @@ def usage_login() -> str:
     return _("/login [ru|ua|kz|com] <api-key>  or  /login [ru|ua|kz|com] <login> <password>")
 
 
+def _region_word(word: str) -> Region | None:
+    lowered = word.casefold()
+    return Region(lowered) if lowered in {r.value for r in Region} else None
+
+
+def _not_a_login() -> ArgumentError:
+    # Never quotes the word: a login in the wrong place is often the password.
+    return ArgumentError(
+        _(
+            "That is not a login and a password: a login has only letters, digits and "
+            ". _ @ + -. Were they swapped? Send the login first."
+        ),
+        usage_login(),
+    )
+
+
 def login(text: str | None) -> LoginArgs:
+    """``[region] key``, ``[region] login password``; the region may also come last."""
     words = _words(text)
     region: Region | None = None
-    if words and words[0].lower() in {r.value for r in Region}:
-        region = Region(words.pop(0).lower())
+    if words and (region := _region_word(words[0])) is not None:
+        words.pop(0)
+    elif len(words) >= 2 and (region := _region_word(words[-1])) is not None:
+        words.pop()
     if not words:
         return LoginArgs(region, None)
     if len(words) > 2:
@@ -145,9 +165,7 @@ def login(text: str | None) -> LoginArgs:
         return LoginArgs(region, None, apikey=words[0])
     user, secret = words
     if not _LOGIN.match(user):
-        raise ArgumentError(
-            _("“{value}” is not an SMSC login.").format(value=_clip(user)), usage_login()
-        )
+        raise _not_a_login()
     return LoginArgs(region, user, password=secret)
 
 
@@ -162,9 +180,7 @@ def secret_reply(text: str | None) -> LoginArgs:
     if len(words) == 1:
         return LoginArgs(None, None, apikey=words[0])
     if not _LOGIN.match(words[0]):
-        raise ArgumentError(
-            _("“{value}” is not an SMSC login.").format(value=_clip(words[0])), usage_login()
-        )
+        raise _not_a_login()
     return LoginArgs(None, words[0], password=words[1])
 
 
@@ -267,7 +283,7 @@ def delgroup(text: str | None) -> int:
     return positive_id(words[0], _("A group id"), usage)
 
 
-class GroupMove:
+class GroupMove(StrEnum):
     MOVE = "move"
     ADD = "add"
     REMOVE = "remove"
@@ -277,7 +293,7 @@ class GroupMove:
 class MoveContactArgs:
     contact: Address
     group_id: int | None
-    mode: str
+    mode: GroupMove
 
 
 def usage_movecontact() -> str:
@@ -551,9 +567,15 @@ MIN_CHAT_INTERVAL_MINUTES = 1
 MAX_CHAT_INTERVAL_MINUTES = 24 * 60
 
 
+class WatchKind(StrEnum):
+    DOWNLOADS = "downloads"
+    SENDERS = "senders"
+    EVERY = "every"
+
+
 @dataclass(frozen=True, slots=True)
 class WatchArgs:
-    kind: str | None  # "downloads", "senders", "every" or None to show the status
+    kind: WatchKind | None  # None: show the status
     enabled: bool | None = None
     minutes: int | None = None
 
@@ -584,15 +606,15 @@ def watch(text: str | None) -> WatchArgs:
                 ),
                 usage,
             )
-        return WatchArgs("every", minutes=int(value))
-    if kind not in {"downloads", "senders"}:
+        return WatchArgs(WatchKind.EVERY, minutes=int(value))
+    if kind not in {WatchKind.DOWNLOADS, WatchKind.SENDERS}:
         raise ArgumentError(
             _("I can watch “downloads” or “senders”, not “{value}”.").format(value=_clip(kind)),
             usage,
         )
     if value not in {"on", "off"}:
         raise ArgumentError(_("Say on or off, not “{value}”.").format(value=_clip(value)), usage)
-    return WatchArgs(kind, enabled=value == "on")
+    return WatchArgs(WatchKind(kind), enabled=value == "on")
 
 
 LANGUAGES = ("en", "ru", "uk")

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.audit import AuditNote
+from bot.memo import Memo
+from bot.replies import edit_or_send
 from bot.smsc import SmscClient
+from bot.wording import block_type
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.audit import AuditNote
-from handlers.callbacks import Page
-from handlers.memo import Memo, PendingAction
-from handlers.replies import edit_or_send
-from handlers.routing import OwnCommands
-from handlers.wording import block_type
-
-router = Router(name=__name__)
-router.message.filter(OwnCommands("block", "unblock", "blacklist"))
+from handlers.callbacks import Page, PageKind
+from handlers.confirmation import Confirmed
+from handlers.routing import command, own_commands_only
 
 
-@router.message(Command("block"), flags={"smsc": True})
 async def block(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -38,7 +34,6 @@ async def block(
     )
 
 
-@router.message(Command("unblock"), flags={"smsc": True})
 async def unblock(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
@@ -57,10 +52,8 @@ async def unblock(
     )
 
 
-@confirmation.on_confirmed(router, "unblock")
-async def unblock_confirmed(
-    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
-) -> str:
+async def unblock_confirmed(done: Confirmed) -> str:
+    pending, audit, smsc = done.pending, done.audit, done.client
     phone = pending.args["phone"]
     audit.target = phone
     await smsc.phones.unblock(phone)
@@ -80,18 +73,28 @@ async def _blacklist_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKey
         )
     more = shown[-1].id if len(entries) > paging.PAGE_SIZE else None
     return "\n".join(lines), paging.keyboard(
-        "b", next_cursor=more, query_token="", first_page=cursor == 0
+        PageKind.BLACKLIST, next_cursor=more, query_token="", first_page=cursor == 0
     )
 
 
-@router.message(Command("blacklist"), flags={"smsc": True})
 async def show_blacklist(message: Message, smsc: SmscClient) -> None:
     text, markup = await _blacklist_page(smsc, 0)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(Page.filter(F.kind == "b"), flags={"smsc": True})
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
     await callback.answer()
     text, markup = await _blacklist_page(smsc, callback_data.cursor)
     await edit_or_send(callback, text, markup)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(block, command("block"), flags={"smsc": True})
+    router.message.register(unblock, command("unblock"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
+    router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
+    router.callback_query.register(
+        blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": True}
+    )
+    return own_commands_only(router)

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
+
+from handlers.args import GroupMove
+from storage import NotificationKind
+
+
+class PageKind(StrEnum):
+    CONTACTS = "c"
+    BLACKLIST = "b"
+    SENDERS = "s"
+
+
+class SenderStepKind(StrEnum):
+    NEXT = "next"
+    SUBMIT = "submit"
+    CANCEL = "cancel"
 
 
 class Confirm(CallbackData, prefix="cf"):
@@ -12,13 +29,13 @@ class Confirm(CallbackData, prefix="cf"):
 
 
 class Page(CallbackData, prefix="pg"):
-    kind: str  # "c" contacts, "b" blacklist, "s" senders
+    kind: PageKind
     cursor: int
     query: str = ""  # a memo token for a search text, which may not fit in 64 bytes
 
 
 class GroupChoice(CallbackData, prefix="mv"):
-    mode: str
+    mode: GroupMove
     group_id: int
     address: str
 
@@ -36,9 +53,9 @@ class OperatorToggle(CallbackData, prefix="op"):
 
 
 class SenderStep(CallbackData, prefix="as"):
-    step: str  # "next", "submit", "cancel"
+    step: SenderStepKind
 
 
 class WatchToggle(CallbackData, prefix="wt"):
-    kind: str
+    kind: NotificationKind
     enabled: bool

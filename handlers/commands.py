@@ -33,3 +33,6 @@ COMMANDS: tuple[tuple[str, object], ...] = (
     ("logout", __("disconnect this chat from SMSC")),
     ("cancel", __("leave the current dialog")),
 )
+
+# Every command the bot answers to, /start included: the only words after a slash it ever logs.
+KNOWN_COMMANDS = frozenset({"start", *(name for name, _ in COMMANDS)})

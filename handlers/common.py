@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.accounts import ChatAccounts
+from bot.replies import edit_or_send
 from handlers import args as parse
-from handlers.admins import ChatAdmins
 from handlers.callbacks import LangChoice
 from handlers.commands import COMMANDS
-from handlers.replies import edit_or_send
-from handlers.routing import OwnCommands
-from storage import Storage
-
-router = Router(name=__name__)
-router.message.filter(OwnCommands("start", "help", "cancel", "lang"))
+from handlers.routing import command, own_commands_only
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
 
@@ -37,7 +33,6 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-@router.message(CommandStart(deep_link=False))
 async def start(message: Message) -> None:
     await message.answer(
         _(
@@ -49,12 +44,10 @@ async def start(message: Message) -> None:
     )
 
 
-@router.message(Command("help"))
 async def show_help(message: Message) -> None:
     await message.answer(help_text())
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext) -> None:
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."))
@@ -63,46 +56,43 @@ async def cancel(message: Message, state: FSMContext) -> None:
     await message.answer(_("Cancelled."))
 
 
-@router.message(Command("lang"))
-async def choose_language(
-    message: Message,
-    command: CommandObject,
-    storage: Storage,
-    bot: Bot,
-    chat_admins: ChatAdmins,
-    i18n: I18n,
+async def offer_languages(message: Message) -> None:
+    keyboard = InlineKeyboardBuilder()
+    for each, name in LANGUAGE_NAMES.items():
+        keyboard.button(text=name, callback_data=LangChoice(code=each))
+    await message.answer(_("Choose the language:"), reply_markup=keyboard.as_markup())
+
+
+async def set_language(
+    message: Message, command: CommandObject, accounts: ChatAccounts, i18n: I18n
 ) -> None:
     code = parse.lang(command.args)
-    if code is None:
-        keyboard = InlineKeyboardBuilder()
-        for each, name in LANGUAGE_NAMES.items():
-            keyboard.button(text=name, callback_data=LangChoice(code=each))
-        await message.answer(_("Choose the language:"), reply_markup=keyboard.as_markup())
-        return
-    if not await chat_admins.allowed(bot, message.chat, message.from_user):
-        await message.answer(_("Only administrators of this chat can change its language."))
-        return
-    await storage.settings.set_language(message.chat.id, code)
+    assert code is not None  # registered for a command with words only
+    await accounts.set_language(message.chat.id, code)
     with i18n.use_locale(code):
         await message.answer(_("Language: English."))
 
 
-@router.callback_query(LangChoice.filter(F.code.in_(parse.LANGUAGES)))
 async def language_chosen(
-    callback: CallbackQuery,
-    callback_data: LangChoice,
-    storage: Storage,
-    bot: Bot,
-    chat_admins: ChatAdmins,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: LangChoice, accounts: ChatAccounts, i18n: I18n
 ) -> None:
     message = callback.message
-    if message is None or not await chat_admins.allowed(bot, message.chat, callback.from_user):
-        await callback.answer(
-            _("Only administrators of this chat can change its language."), show_alert=True
-        )
-        return
-    await storage.settings.set_language(message.chat.id, callback_data.code)
+    assert message is not None
+    await accounts.set_language(message.chat.id, callback_data.code)
     await callback.answer()
     with i18n.use_locale(callback_data.code):
         await edit_or_send(callback, _("Language: English."))
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart(deep_link=False, ignore_case=True))
+    router.message.register(show_help, command("help"))
+    router.message.register(cancel, command("cancel"))
+    # With a language it changes the chat's (administrators only); without, it offers them.
+    router.message.register(set_language, command("lang", magic=F.args), flags={"admin": True})
+    router.message.register(offer_languages, command("lang"))
+    router.callback_query.register(
+        language_chosen, LangChoice.filter(F.code.in_(parse.LANGUAGES)), flags={"admin": True}
+    )
+    return own_commands_only(router)

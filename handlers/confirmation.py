@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import F, Router
@@ -12,16 +13,21 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.audit import AuditNote
+from bot.memo import Memo, PendingAction
 from bot.smsc import SmscClient
-from handlers.audit import AuditNote
 from handlers.callbacks import Confirm
-from handlers.memo import Memo, PendingAction
+
+
+def account_of(smsc: SmscClient | None) -> str:
+    """The account a confirmation belongs to; "" for a chat whose credentials are unreadable."""
+    return smsc.credentials.identity if smsc is not None else ""
 
 
 async def ask(
     message: Message,
     memo: Memo,
-    smsc: SmscClient,
+    smsc: SmscClient | None,
     audit: AuditNote,
     *,
     action: str,
@@ -37,7 +43,7 @@ async def ask(
             chat_id=message.chat.id,
             requested_by=message.from_user.id,
             action=action,
-            account=smsc.credentials.identity,
+            account=account_of(smsc),
             args=dict(args or {}),
         )
     )
@@ -53,10 +59,10 @@ async def ask(
 
 
 async def claim(
-    callback: CallbackQuery, data: Confirm, memo: Memo, smsc: SmscClient
+    callback: CallbackQuery, data: Confirm, memo: Memo, smsc: SmscClient | None
 ) -> PendingAction | None:
     """The pending action if this press should carry it out; otherwise answer why not."""
-    pending: PendingAction | None = memo.get(data.token)
+    pending = memo.get(data.token, PendingAction)
     message = callback.message
     chat_id = message.chat.id if message is not None else None
     if pending is None or pending.action != data.action:
@@ -65,15 +71,15 @@ async def claim(
     if pending.chat_id != chat_id:
         await callback.answer(_("This button belongs to another chat."), show_alert=True)
         return None
-    if pending.account != smsc.credentials.identity:
-        memo.pop(data.token)
+    if pending.account != account_of(smsc):
+        memo.pop(data.token, PendingAction)
         await _close(
             callback,
             _("The chat's SMSC account changed since this was asked. Run the command again."),
         )
         return None
     # Single use: a second press, even a simultaneous one, finds nothing.
-    if memo.pop(data.token) is None:
+    if memo.pop(data.token, PendingAction) is None:
         await _close(callback, _("This button has expired. Run the command again."))
         return None
     if not data.yes:
@@ -94,18 +100,40 @@ async def _close(callback: CallbackQuery, text: str) -> None:
             await callback.message.answer(text)
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """What a confirmed action gets: the request, the chat's client, the audit note, and the
+    rest of the update's data (the account service, for one)."""
+
+    pending: PendingAction
+    smsc: SmscClient | None
+    audit: AuditNote
+    data: dict[str, Any]
+
+    @property
+    def client(self) -> SmscClient:
+        # Registered with needs_client (the default), the middleware always hands one over.
+        assert self.smsc is not None
+        return self.smsc
+
+
 # Carries out a confirmed action; returns the sentence that replaces the question.
-Perform = Callable[[PendingAction, SmscClient, AuditNote, dict[str, Any]], Awaitable[str]]
+Perform = Callable[[Confirmed], Awaitable[str]]
 
 
-def on_confirmed(router: Router, action: str) -> Callable[[Perform], Perform]:
-    """Register what an administrator's "Yes" for ``action`` does, behind every check."""
+def on_confirmed(
+    router: Router, action: str, *, needs_client: bool = True
+) -> Callable[[Perform], Perform]:
+    """Register what an administrator's "Yes" for ``action`` does, behind every check.
+
+    ``needs_client`` False lets it run for a chat whose credentials cannot be decrypted.
+    """
 
     def register(perform: Perform) -> Perform:
         async def confirmed(
             callback: CallbackQuery,
             callback_data: Confirm,
-            smsc: SmscClient,
+            smsc: SmscClient | None,
             memo: Memo,
             audit: AuditNote,
             **data: Any,
@@ -114,10 +142,12 @@ def on_confirmed(router: Router, action: str) -> Callable[[Perform], Perform]:
             if pending is None:
                 audit.result = "not confirmed"
                 return
-            await done(callback, await perform(pending, smsc, audit, data))
+            await done(callback, await perform(Confirmed(pending, smsc, audit, data)))
 
         router.callback_query.register(
-            confirmed, Confirm.filter(F.action == action), flags={"smsc": True, "admin": True}
+            confirmed,
+            Confirm.filter(F.action == action),
+            flags={"smsc": True if needs_client else "optional", "admin": True},
         )
         return perform
 

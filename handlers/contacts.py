@@ -4,37 +4,29 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.audit import AuditNote
+from bot.memo import Memo
+from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, SmscClient
 from bot.smsc.contacts import ContactBook
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.audit import AuditNote
-from handlers.callbacks import GroupChoice, Page
-from handlers.memo import Memo, PendingAction
-from handlers.replies import edit_or_send
-from handlers.routing import OwnCommands
-
-router = Router(name=__name__)
-router.message.filter(
-    OwnCommands(
-        "addcontact", "contacts", "delcontact", "groups", "addgroup", "movecontact", "delgroup"
-    )
-)
+from handlers.callbacks import GroupChoice, Page, PageKind
+from handlers.confirmation import Confirmed
+from handlers.routing import command, own_commands_only
 
 
 def _book(smsc: SmscClient, is_email: bool) -> ContactBook:
     return smsc.mails if is_email else smsc.phones
 
 
-@router.message(Command("addcontact"), flags={"smsc": True})
 async def add_contact(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -86,11 +78,10 @@ async def _contacts_page(
         if more is None:
             lines += ["", _("There are more. Narrow the list: <code>/contacts text</code>.")]
     return "\n".join(lines), paging.keyboard(
-        "c", next_cursor=more, query_token=query_token, first_page=cursor == 0
+        PageKind.CONTACTS, next_cursor=more, query_token=query_token, first_page=cursor == 0
     )
 
 
-@router.message(Command("contacts"), flags={"smsc": True})
 async def list_contacts(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
 ) -> None:
@@ -99,7 +90,6 @@ async def list_contacts(
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(Page.filter(F.kind == "c"), flags={"smsc": True})
 async def contacts_page(
     callback: CallbackQuery, callback_data: Page, smsc: SmscClient, memo: Memo
 ) -> None:
@@ -113,7 +103,6 @@ async def contacts_page(
     await edit_or_send(callback, text, markup)
 
 
-@router.message(Command("delcontact"), flags={"smsc": True})
 async def delete_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
@@ -132,10 +121,8 @@ async def delete_contact(
     )
 
 
-@confirmation.on_confirmed(router, "delcontact")
-async def delete_contact_confirmed(
-    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
-) -> str:
+async def delete_contact_confirmed(done: Confirmed) -> str:
+    pending, audit, smsc = done.pending, done.audit, done.client
     address = pending.args["address"]
     audit.target = address
     await _book(smsc, pending.args["is_email"]).delete(address)
@@ -149,7 +136,6 @@ def _group_line(group: Group) -> str:
     )
 
 
-@router.message(Command("groups"), flags={"smsc": True})
 async def list_groups(message: Message, smsc: SmscClient) -> None:
     groups = await smsc.phones.groups()
     mail_groups = await smsc.mails.groups()
@@ -162,7 +148,6 @@ async def list_groups(message: Message, smsc: SmscClient) -> None:
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("addgroup"), flags={"smsc": True})
 async def add_group(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -189,7 +174,6 @@ async def _apply_group_change(
     return _("✅ {contact} moved to group {group}.").format(contact=shown, group=group_id)
 
 
-@router.message(Command("movecontact"), flags={"smsc": True})
 async def move_contact(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -224,22 +208,17 @@ async def move_contact(
     )
 
 
-@router.callback_query(GroupChoice.filter(), flags={"smsc": True})
 async def group_chosen(
     callback: CallbackQuery, callback_data: GroupChoice, smsc: SmscClient, audit: AuditNote
 ) -> None:
     contact = parse.address(callback_data.address, parse.usage_movecontact())
     mode = callback_data.mode
-    if mode not in (parse.GroupMove.MOVE, parse.GroupMove.ADD, parse.GroupMove.REMOVE):
-        await callback.answer(_("This button is not valid."), show_alert=True)
-        return
     audit.target = contact.value
     await callback.answer()
     text = await _apply_group_change(smsc, contact, callback_data.group_id, mode)
     await edit_or_send(callback, text)
 
 
-@router.message(Command("delgroup"), flags={"smsc": True})
 async def delete_group(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
@@ -265,11 +244,27 @@ async def delete_group(
     )
 
 
-@confirmation.on_confirmed(router, "delgroup")
-async def delete_group_confirmed(
-    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
-) -> str:
+async def delete_group_confirmed(done: Confirmed) -> str:
+    pending, audit, smsc = done.pending, done.audit, done.client
     group_id = int(pending.args["group_id"])
     audit.target = str(group_id)
     await smsc.phones.delete_group(group_id)
     return _("🗑 Group {id} deleted.").format(id=group_id)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(add_contact, command("addcontact"), flags={"smsc": True})
+    router.message.register(list_contacts, command("contacts"), flags={"smsc": True})
+    router.callback_query.register(
+        contacts_page, Page.filter(F.kind == PageKind.CONTACTS), flags={"smsc": True}
+    )
+    router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
+    router.message.register(list_groups, command("groups"), flags={"smsc": True})
+    router.message.register(add_group, command("addgroup"), flags={"smsc": True})
+    router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
+    router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
+    router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
+    return own_commands_only(router)

@@ -4,52 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import html
-import os
-import tempfile
-from collections.abc import AsyncIterator
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import FSInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot.audit import AuditNote
+from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
 from bot.smsc import DownloadTask, FileTooLargeError, OperationFailedError, SmscClient, TaskStatus
+from bot.wording import task_status
 from handlers import args as parse
-from handlers.audit import AuditNote
-from handlers.routing import OwnCommands
-from handlers.wording import task_status
+from handlers.routing import command, own_commands_only
 
-router = Router(name=__name__)
-router.message.filter(OwnCommands("downloads", "download"))
-
-# The Bot API refuses documents over 50 MB from bots (2000 MB through a local Bot API server).
-TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024
 SHOWN_TASKS = 20
-
-
-@contextlib.asynccontextmanager
-async def fetched_csv(
-    smsc: SmscClient,
-    *,
-    task_id: int | None = None,
-    name: str | None = None,
-    limit: int = TELEGRAM_FILE_LIMIT,
-) -> AsyncIterator[str]:
-    """Stream a task's CSV into a temporary file; yields its path, removes it afterwards."""
-    handle, path = tempfile.mkstemp(prefix="smsc-export-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "wb") as sink:
-            await smsc.downloads.save_file(sink, task_id=task_id, name=name, max_bytes=limit)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
-def csv_filename(name: str) -> str:
-    return name if name.lower().endswith(".csv") else f"{name}.csv"
 
 
 def task_line(task: DownloadTask) -> str:
@@ -61,7 +31,6 @@ def task_line(task: DownloadTask) -> str:
     return line
 
 
-@router.message(Command("downloads"), flags={"smsc": True})
 async def list_downloads(message: Message, smsc: SmscClient) -> None:
     tasks = await smsc.downloads.list()
     if not tasks:
@@ -74,7 +43,6 @@ async def list_downloads(message: Message, smsc: SmscClient) -> None:
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("download"), flags={"smsc": True})
 async def download(
     message: Message,
     command: CommandObject,
@@ -92,7 +60,7 @@ async def download(
     try:
         async with (
             ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id),
-            fetched_csv(smsc, task_id=ref.task_id, name=ref.name, limit=file_limit) as path,
+            fetched_export(smsc, task_id=ref.task_id, name=ref.name, limit=file_limit) as path,
         ):
             filename = csv_filename(ref.name or f"export_{ref.task_id}")
             await message.answer_document(
@@ -117,3 +85,10 @@ async def download(
     finally:
         with contextlib.suppress(TelegramAPIError):
             await progress.delete()
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(list_downloads, command("downloads"), flags={"smsc": True})
+    router.message.register(download, command("download"), flags={"smsc": True})
+    return own_commands_only(router)

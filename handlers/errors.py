@@ -28,7 +28,6 @@ from bot.smsc import (
 from handlers.args import ArgumentError
 from storage import CredentialsUnreadableError, StorageError
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
@@ -106,19 +105,16 @@ async def _tell(event: ErrorEvent, text: str) -> None:
                 await callback.message.answer(text)
 
 
-@router.error(ExceptionTypeFilter(ArgumentError))
 async def bad_arguments(event: ErrorEvent) -> None:
     assert isinstance(event.exception, ArgumentError)
     await _tell(event, argument_sentence(event.exception))
 
 
-@router.error(ExceptionTypeFilter(SmscError))
 async def smsc_failed(event: ErrorEvent) -> None:
     assert isinstance(event.exception, SmscError)
     await _tell(event, "⚠️ " + smsc_error_sentence(event.exception))
 
 
-@router.error(ExceptionTypeFilter(CredentialsUnreadableError))
 async def credentials_unreadable(event: ErrorEvent) -> None:
     log.error("stored credentials unreadable", extra={"error": str(event.exception)})
     await _tell(
@@ -130,7 +126,6 @@ async def credentials_unreadable(event: ErrorEvent) -> None:
     )
 
 
-@router.error(ExceptionTypeFilter(StorageError))
 async def storage_failed(event: ErrorEvent) -> None:
     log.error("storage error", extra={"error": str(event.exception)})
     await _tell(
@@ -139,7 +134,6 @@ async def storage_failed(event: ErrorEvent) -> None:
     )
 
 
-@router.error()
 async def unexpected(event: ErrorEvent) -> None:
     reference = secrets.token_hex(4)
     log.error(
@@ -154,3 +148,13 @@ async def unexpected(event: ErrorEvent) -> None:
             "give the bot's operator this reference: {reference}"
         ).format(reference=reference),
     )
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.error.register(bad_arguments, ExceptionTypeFilter(ArgumentError))
+    router.error.register(smsc_failed, ExceptionTypeFilter(SmscError))
+    router.error.register(credentials_unreadable, ExceptionTypeFilter(CredentialsUnreadableError))
+    router.error.register(storage_failed, ExceptionTypeFilter(StorageError))
+    router.error.register(unexpected)
+    return router

@@ -7,10 +7,7 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name=__name__)
 
-
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, bot: Bot) -> None:
     # In a group, only a command addressed to this bot by name is ours to answer.
     if message.chat.type != ChatType.PRIVATE:
@@ -20,13 +17,19 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await message.answer(_("I do not know this command. /help lists what I can do."))
 
 
-@router.message(F.chat.type == ChatType.PRIVATE)
 async def stray_message(message: Message) -> None:
     await message.answer(_("I work with commands. /help lists them."))
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(
         _("This button has expired or belongs to someone else's dialog."), show_alert=True
     )
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(stray_message, F.chat.type == ChatType.PRIVATE)
+    router.callback_query.register(stale_button)
+    return router

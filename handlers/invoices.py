@@ -5,21 +5,17 @@ from __future__ import annotations
 import html
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot.audit import AuditNote
 from bot.smsc import SmscClient
 from handlers import args as parse
-from handlers.audit import AuditNote
-from handlers.routing import OwnCommands
-
-router = Router(name=__name__)
-router.message.filter(OwnCommands("invoice", "getinvoice", "act"))
+from handlers.routing import command, own_commands_only
 
 
-@router.message(Command("invoice"), flags={"smsc": True})
 async def create_invoice(
     message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
 ) -> None:
@@ -37,7 +33,6 @@ async def create_invoice(
         )
 
 
-@router.message(Command("getinvoice"), flags={"smsc": True})
 async def get_invoice(
     message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
 ) -> None:
@@ -53,7 +48,6 @@ async def get_invoice(
         )
 
 
-@router.message(Command("act"), flags={"smsc": True})
 async def get_act(
     message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
 ) -> None:
@@ -71,3 +65,11 @@ async def get_act(
                 reference=html.escape(reference), client=html.escape(args.sub_client)
             ),
         )
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(create_invoice, command("invoice"), flags={"smsc": True})
+    router.message.register(get_invoice, command("getinvoice"), flags={"smsc": True})
+    router.message.register(get_act, command("act"), flags={"smsc": True})
+    return own_commands_only(router)

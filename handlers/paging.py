@@ -6,8 +6,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import Page
-from handlers.memo import Memo
+from bot.memo import Memo
+from handlers.callbacks import Page, PageKind
 
 PAGE_SIZE = 10
 
@@ -23,14 +23,14 @@ def remember(memo: Memo, query: str | None) -> str:
 def recall(memo: Memo, token: str) -> str | None:
     if not token:
         return None
-    query = memo.get(token)
+    query = memo.get(token, str)
     if query is None:
         raise ExpiredQuery
-    return str(query)
+    return query
 
 
 def keyboard(
-    kind: str, *, next_cursor: int | None, query_token: str, first_page: bool
+    kind: PageKind, *, next_cursor: int | None, query_token: str, first_page: bool
 ) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     if not first_page:

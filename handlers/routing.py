@@ -1,28 +1,50 @@
-"""A router-level filter: a domain router looks at a command only if the command is its own.
+"""How commands are matched: in any case, and each router only for its own commands.
 
-aiogram checks a router's own filters once, before its handlers; without this, every command
-would be parsed again by every handler of every router in front of its own.
+Phone keyboards capitalise (``/Login``): every command is registered through :func:`command`,
+which ignores case. A domain router checks, once, whether a command is one of its own (worked
+out from the ``Command`` filters registered on it, so a name is written once); without that,
+every command would be parsed again by every handler of every router in front of its own.
 """
 
 from __future__ import annotations
 
-from aiogram.filters import Filter
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, Filter
 from aiogram.types import Message
+
+from bot.command_text import command_of
+
+
+def command(*names: str, **options: Any) -> Command:
+    return Command(*names, ignore_case=True, **options)
+
+
+def commands_of(router: Router) -> frozenset[str]:
+    """The command names a router's message handlers answer to."""
+    names: set[str] = set()
+    for handler in router.message.handlers:
+        for item in handler.filters or ():
+            if isinstance(item.callback, Command):
+                names.update(c for c in item.callback.commands if isinstance(c, str))
+    return frozenset(names)
 
 
 class OwnCommands(Filter):
-    def __init__(self, *names: str) -> None:
-        self.names = frozenset(names)
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
 
     async def __call__(self, message: Message) -> bool:
-        text = message.text or message.caption or ""
-        if not text.startswith("/"):
-            return True  # not a command: dialog answers and files are for the handlers to judge
-        return (
-            text[1:].split(maxsplit=1)[0].split("@")[0].lower() in self.names
-            if len(text) > 1
-            else True
-        )
+        found = command_of(message.text or message.caption)
+        # Not a command: dialog answers and files are for the handlers to judge.
+        return found is None or found.name in self.names
 
     def __str__(self) -> str:
         return f"OwnCommands({', '.join(sorted(self.names))})"
+
+
+def own_commands_only(router: Router) -> Router:
+    """Call once its handlers are registered."""
+    router.message.filter(OwnCommands(commands_of(router)))
+    return router

@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 import io
 from pathlib import PurePath
-from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,19 +15,17 @@ from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.audit import AuditNote
+from bot.memo import Memo
+from bot.replies import edit_or_send
 from bot.smsc import OperatorRegistration, Sender, SenderDocument, SmscClient
 from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
+from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.audit import AuditNote
-from handlers.callbacks import OperatorToggle, Page, SenderStep
-from handlers.memo import Memo, PendingAction
-from handlers.replies import edit_or_send
-from handlers.routing import OwnCommands
-from handlers.wording import file_status, operator_name, operator_status, sender_status
-
-router = Router(name=__name__)
-router.message.filter(OwnCommands("senders", "addsender", "delsender", "sendcode", "checkcode"))
+from handlers.callbacks import OperatorToggle, Page, PageKind, SenderStep, SenderStepKind
+from handlers.confirmation import Confirmed
+from handlers.routing import command, own_commands_only
 
 # Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
 # details, which the SMSC cabinet collects better than a chat.
@@ -80,17 +77,17 @@ async def _senders_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeybo
         return (text if cursor == 0 else _("No more sender names.")), None
     text = "\n".join([_("<b>Sender names</b>, newest first:"), *(sender_block(s) for s in shown)])
     more = shown[-1].id if len(senders) > paging.PAGE_SIZE else None
-    return text, paging.keyboard("s", next_cursor=more, query_token="", first_page=cursor == 0)
+    return text, paging.keyboard(
+        PageKind.SENDERS, next_cursor=more, query_token="", first_page=cursor == 0
+    )
 
 
-@router.message(Command("senders"), flags={"smsc": True})
 async def list_senders(message: Message, smsc: SmscClient, bot: Bot) -> None:
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         text, markup = await _senders_page(smsc, 0)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(Page.filter(F.kind == "s"), flags={"smsc": True})
 async def senders_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
     await callback.answer()
     text, markup = await _senders_page(smsc, callback_data.cursor)
@@ -105,8 +102,8 @@ def _operators_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
             text=mark + operator_name(operator.value) + _paid_suffix(operator),
             callback_data=OperatorToggle(flag=operator.value),
         )
-    keyboard.button(text=_("Continue ▶"), callback_data=SenderStep(step="next"))
-    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step="cancel"))
+    keyboard.button(text=_("Continue ▶"), callback_data=SenderStep(step=SenderStepKind.NEXT))
+    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step=SenderStepKind.CANCEL))
     keyboard.adjust(2)
     return keyboard.as_markup()
 
@@ -115,7 +112,6 @@ def _paid_suffix(operator: OperatorRegistration) -> str:
     return "" if operator.value.endswith("_step") else " " + _("(free name tariff)")
 
 
-@router.message(Command("addsender"), flags={"smsc": True})
 async def add_sender(
     message: Message, command: CommandObject, state: FSMContext, audit: AuditNote
 ) -> None:
@@ -133,7 +129,6 @@ async def add_sender(
     )
 
 
-@router.callback_query(AddSender.operators, OperatorToggle.filter())
 async def toggle_operator(
     callback: CallbackQuery, callback_data: OperatorToggle, state: FSMContext
 ) -> None:
@@ -151,22 +146,20 @@ async def toggle_operator(
         await callback.message.edit_reply_markup(reply_markup=_operators_keyboard(chosen))
 
 
-@router.callback_query(
-    StateFilter(AddSender.operators, AddSender.document), SenderStep.filter(F.step == "cancel")
-)
 async def cancel_sender(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
     await edit_or_send(callback, _("Cancelled. Nothing was sent to SMSC."))
 
 
-@router.callback_query(AddSender.operators, SenderStep.filter(F.step == "next"))
 async def ask_for_document(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(AddSender.document)
     await callback.answer()
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=_("Submit without a document"), callback_data=SenderStep(step="submit"))
-    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step="cancel"))
+    keyboard.button(
+        text=_("Submit without a document"), callback_data=SenderStep(step=SenderStepKind.SUBMIT)
+    )
+    keyboard.button(text=_("Cancel"), callback_data=SenderStep(step=SenderStepKind.CANCEL))
     keyboard.adjust(1)
     await edit_or_send(
         callback,
@@ -179,9 +172,6 @@ async def ask_for_document(callback: CallbackQuery, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(
-    AddSender.document, SenderStep.filter(F.step == "submit"), flags={"smsc": True}
-)
 async def submit_without_document(
     callback: CallbackQuery, state: FSMContext, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -190,7 +180,6 @@ async def submit_without_document(
     await edit_or_send(callback, text)
 
 
-@router.message(AddSender.document, F.document, flags={"smsc": True})
 async def submit_with_document(
     message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
 ) -> None:
@@ -226,7 +215,6 @@ async def submit_with_document(
     await message.answer(text)
 
 
-@router.message(AddSender.document, ~F.text.startswith("/"))
 async def document_expected(message: Message) -> None:
     await message.answer(
         _("Send the document as a file, press “Submit without a document”, or /cancel.")
@@ -256,7 +244,6 @@ async def _submit(
     ).format(name=html.escape(name), id=sender_id, operators=chosen)
 
 
-@router.message(Command("delsender"), flags={"smsc": True})
 async def delete_sender(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
@@ -276,10 +263,8 @@ async def delete_sender(
     )
 
 
-@confirmation.on_confirmed(router, "delsender")
-async def delete_sender_confirmed(
-    pending: PendingAction, smsc: SmscClient, audit: AuditNote, data: dict[str, Any]
-) -> str:
+async def delete_sender_confirmed(done: Confirmed) -> str:
+    pending, audit, smsc = done.pending, done.audit, done.client
     name, sender_id = pending.args["name"], pending.args["sender_id"]
     audit.target = name or str(sender_id)
     await smsc.senders.delete(name=name, sender_id=sender_id)
@@ -287,7 +272,6 @@ async def delete_sender_confirmed(
     return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
 
 
-@router.message(Command("sendcode"), flags={"smsc": True})
 async def send_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -302,7 +286,6 @@ async def send_code(
     )
 
 
-@router.message(Command("checkcode"), flags={"smsc": True})
 async def check_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
@@ -312,3 +295,36 @@ async def check_code(
     await message.answer(
         _("✅ The digital sender name {number} is confirmed.").format(number=html.escape(number))
     )
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(list_senders, command("senders"), flags={"smsc": True})
+    router.callback_query.register(
+        senders_page, Page.filter(F.kind == PageKind.SENDERS), flags={"smsc": True}
+    )
+    router.message.register(add_sender, command("addsender"), flags={"smsc": True})
+    router.callback_query.register(toggle_operator, AddSender.operators, OperatorToggle.filter())
+    router.callback_query.register(
+        cancel_sender,
+        StateFilter(AddSender.operators, AddSender.document),
+        SenderStep.filter(F.step == SenderStepKind.CANCEL),
+    )
+    router.callback_query.register(
+        ask_for_document, AddSender.operators, SenderStep.filter(F.step == SenderStepKind.NEXT)
+    )
+    router.callback_query.register(
+        submit_without_document,
+        AddSender.document,
+        SenderStep.filter(F.step == SenderStepKind.SUBMIT),
+        flags={"smsc": True},
+    )
+    router.message.register(
+        submit_with_document, AddSender.document, F.document, flags={"smsc": True}
+    )
+    router.message.register(document_expected, AddSender.document, ~F.text.startswith("/"))
+    router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
+    router.message.register(send_code, command("sendcode"), flags={"smsc": True})
+    router.message.register(check_code, command("checkcode"), flags={"smsc": True})
+    return own_commands_only(router)

@@ -1,44 +1,33 @@
-"""/watch: which notifications a chat gets, and how often its SMSC account is polled."""
+"""/watch: which notifications a chat gets, and how often its SMSC account is polled.
+
+Reading the state is for anyone; changing it is for administrators (the ``admin`` flag), and
+turning a notification off works even when the chat's credentials cannot be decrypted.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import F, Router
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.accounts import ChatAccounts
+from bot.audit import AuditNote
+from bot.replies import edit_or_send
 from bot.smsc import SmscClient
 from handlers import args as parse
-from handlers.admins import ChatAdmins
-from handlers.audit import AuditNote
 from handlers.callbacks import WatchToggle
-from handlers.replies import edit_or_send
-from handlers.routing import OwnCommands
-from storage import ChatSettings, NotificationKind, Storage
+from handlers.routing import command, own_commands_only
+from storage import ChatSettings, NotificationKind
 
 
-class Baselines(Protocol):
-    """Provided by the watcher: records what exists now, so that only later changes count."""
-
-    async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int: ...
-
-    @property
-    def interval(self) -> int: ...
-
-
-router = Router(name=__name__)
-router.message.filter(OwnCommands("watch"))
-
-
-def _status(settings: ChatSettings, baselines: Baselines) -> tuple[str, InlineKeyboardMarkup]:
+def _status(settings: ChatSettings, shortest: int) -> tuple[str, InlineKeyboardMarkup]:
     def state(on: bool) -> str:
         return _("on") if on else _("off")
 
-    interval = max(settings.poll_interval or 0, baselines.interval)
+    interval = max(settings.poll_interval or 0, shortest)
     lines = [
         _("<b>Notifications</b>"),
         _("Exports finished or failed: {state}").format(state=state(settings.notify_downloads)),
@@ -50,11 +39,15 @@ def _status(settings: ChatSettings, baselines: Baselines) -> tuple[str, InlineKe
     keyboard = InlineKeyboardBuilder()
     keyboard.button(
         text=(_("Turn off exports") if settings.notify_downloads else _("Turn on exports")),
-        callback_data=WatchToggle(kind="downloads", enabled=not settings.notify_downloads),
+        callback_data=WatchToggle(
+            kind=NotificationKind.DOWNLOADS, enabled=not settings.notify_downloads
+        ),
     )
     keyboard.button(
         text=(_("Turn off sender names") if settings.notify_senders else _("Turn on sender names")),
-        callback_data=WatchToggle(kind="senders", enabled=not settings.notify_senders),
+        callback_data=WatchToggle(
+            kind=NotificationKind.SENDERS, enabled=not settings.notify_senders
+        ),
     )
     keyboard.adjust(1)
     return "\n".join(lines), keyboard.as_markup()
@@ -64,20 +57,17 @@ async def _switch(
     chat_id: int,
     kind: NotificationKind,
     enabled: bool,
-    storage: Storage,
-    smsc: SmscClient,
-    baselines: Baselines,
+    accounts: ChatAccounts,
+    smsc: SmscClient | None,
     language: str,
 ) -> str:
     if enabled:
-        # Notifications go out with no user to take a language from: keep the one in use now.
-        if (await storage.settings.get(chat_id)).language is None:
-            await storage.settings.set_language(chat_id, language)
-        # The snapshot is taken before answering: every change after the answer is announced,
-        # and what was already there is not.
-        count = await baselines.take(chat_id, kind, smsc)
-        await storage.settings.set_paused(chat_id, None)
-        await storage.settings.set_notify(chat_id, kind, True)
+        if smsc is None:
+            return _(
+                "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may "
+                "have changed). An administrator should /login again."
+            )
+        count = await accounts.watch(chat_id, kind, smsc, language=language)
         if kind is NotificationKind.DOWNLOADS:
             return _(
                 "🔔 I will tell this chat when an export finishes or fails ({count} known now)."
@@ -86,39 +76,32 @@ async def _switch(
             "🔔 I will tell this chat when a sender name's status changes at any operator "
             "({count} names known now)."
         ).format(count=count)
-    await storage.settings.set_notify(chat_id, kind, False)
-    await storage.watch.forget(chat_id, kind)
+    await accounts.unwatch(chat_id, kind)
     if kind is NotificationKind.DOWNLOADS:
         return _("🔕 No more notifications about exports.")
     return _("🔕 No more notifications about sender names.")
 
 
-@router.message(Command("watch"), flags={"smsc": True})
-async def watch(
+async def show_watch(message: Message, accounts: ChatAccounts) -> None:
+    shortest = accounts.baselines.interval
+    text, markup = _status(await accounts.settings(message.chat.id), shortest)
+    await message.answer(text, reply_markup=markup)
+
+
+async def change_watch(
     message: Message,
     command: CommandObject,
-    storage: Storage,
-    smsc: SmscClient,
-    baselines: Baselines,
-    bot: Bot,
-    chat_admins: ChatAdmins,
+    accounts: ChatAccounts,
+    smsc: SmscClient | None,
     audit: AuditNote,
     i18n: I18n,
 ) -> None:
     args = parse.watch(command.args)
-    if args.kind is None:
-        text, markup = _status(await storage.settings.get(message.chat.id), baselines)
-        await message.answer(text, reply_markup=markup)
-        return
-    if not await chat_admins.allowed(bot, message.chat, message.from_user):
-        audit.result = "denied"
-        await message.answer(_("Only administrators of this chat can change its notifications."))
-        return
     audit.target = f"{args.kind} {args.minutes or ('on' if args.enabled else 'off')}"
-    if args.kind == "every":
+    if args.kind is parse.WatchKind.EVERY:
         assert args.minutes is not None
-        await storage.settings.set_poll_interval(message.chat.id, args.minutes * 60)
-        shortest = max(1, round(baselines.interval / 60))
+        await accounts.set_poll_interval(message.chat.id, args.minutes * 60)
+        shortest = max(1, round(accounts.baselines.interval / 60))
         text = _("⏱ This chat's account will be checked every {minutes} min.").format(
             minutes=max(args.minutes, shortest)
         )
@@ -128,29 +111,25 @@ async def watch(
             )
         await message.answer(text)
         return
+    assert args.kind is not None
     assert args.enabled is not None
     await message.answer(
         await _switch(
             message.chat.id,
-            NotificationKind(args.kind),
+            NotificationKind(args.kind.value),
             args.enabled,
-            storage,
+            accounts,
             smsc,
-            baselines,
             i18n.current_locale,
         )
     )
 
 
-@router.callback_query(
-    WatchToggle.filter(F.kind.in_({"downloads", "senders"})), flags={"smsc": True, "admin": True}
-)
 async def watch_toggled(
     callback: CallbackQuery,
     callback_data: WatchToggle,
-    storage: Storage,
-    smsc: SmscClient,
-    baselines: Baselines,
+    accounts: ChatAccounts,
+    smsc: SmscClient | None,
     audit: AuditNote,
     i18n: I18n,
 ) -> None:
@@ -160,12 +139,26 @@ async def watch_toggled(
     await callback.answer()
     note = await _switch(
         message.chat.id,
-        NotificationKind(callback_data.kind),
+        callback_data.kind,
         callback_data.enabled,
-        storage,
+        accounts,
         smsc,
-        baselines,
         i18n.current_locale,
     )
-    text, markup = _status(await storage.settings.get(message.chat.id), baselines)
+    text, markup = _status(await accounts.settings(message.chat.id), accounts.baselines.interval)
     await edit_or_send(callback, f"{note}\n\n{text}", markup)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    # With words it changes something (administrators only); without, it shows the state.
+    router.message.register(
+        change_watch,
+        command("watch", magic=F.args),
+        flags={"smsc": "optional", "admin": True},
+    )
+    router.message.register(show_watch, command("watch"), flags={"smsc": True})
+    router.callback_query.register(
+        watch_toggled, WatchToggle.filter(), flags={"smsc": "optional", "admin": True}
+    )
+    return own_commands_only(router)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.audit import AuditRepository
-from storage.chats import ChatsRepository
+from storage.chats import ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
@@ -88,6 +88,7 @@ __all__ = [
     "InvalidKeyError",
     "Keyring",
     "LimitsRepository",
+    "Migration",
     "NoKeyConfiguredError",
     "NotificationKind",
     "RotationReport",

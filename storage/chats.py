@@ -1,19 +1,31 @@
-"""Operations on a chat as a whole."""
+"""Operations on a chat as a whole, each in one transaction: connecting it to an SMSC account,
+disconnecting it, and following it when a group becomes a supergroup."""
 
 from __future__ import annotations
 
-from storage.credentials import CredentialsRepository
-from storage.database import Database
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.credentials import CredentialsRepository, ensure_chat
+from storage.database import Database, utcnow
+from storage.models import AuthKind
 from storage.settings import SettingsRepository
 
-_KEYED_TABLES = (
-    "chat_settings",
-    "watched_downloads",
-    "watched_senders",
-    "watch_baselines",
-    "deliveries",
-    "audit_log",
-)
+_WATCH_TABLES = {"downloads": "watched_downloads", "senders": "watched_senders"}
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What a group's move to a supergroup did."""
+
+    moved: bool
+    # The group's credentials could not be decrypted, so they could not follow: the new chat
+    # must /login again.
+    credentials_lost: bool = False
+    # The supergroup had been set up already (before Telegram said it was the same chat): its
+    # own, newer credentials and settings were kept.
+    kept_newer: bool = False
 
 
 class ChatsRepository:
@@ -24,28 +36,127 @@ class ChatsRepository:
         self._credentials = credentials
         self._settings = settings
 
-    async def migrate(self, old_id: int, new_id: int) -> None:
-        """A group became a supergroup: move everything to the new chat id, in one transaction."""
+    async def connect(
+        self,
+        chat_id: int,
+        *,
+        auth_kind: AuthKind,
+        secret: str,
+        set_by: int,
+        login: str | None,
+        region: str | None,
+        base_url: str | None,
+    ) -> None:
+        """Store the chat's credentials and resume its paused notifications, together."""
+        self._settings.forget(chat_id)
+        async with self._db.transaction() as tx:
+            await self._credentials.save_in(
+                tx,
+                chat_id,
+                auth_kind=auth_kind,
+                secret=secret,
+                set_by=set_by,
+                login=login,
+                region=region,
+                base_url=base_url,
+            )
+            await tx.execute(
+                "UPDATE chat_settings SET watch_paused = NULL WHERE chat_id = ?", (chat_id,)
+            )
+
+    async def disconnect(self, chat_id: int) -> None:
+        """Wipe the credentials, turn notifications off and forget what the watches saw."""
+        self._settings.forget(chat_id)
+        self._credentials.forget(chat_id)
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
+            await _stop_watching(tx, chat_id)
+
+    async def stop_watching(self, chat_id: int) -> None:
+        """Notifications off and watch state gone (a chat that blocked the bot, say)."""
+        self._settings.forget(chat_id)
+        async with self._db.transaction() as tx:
+            await _stop_watching(tx, chat_id)
+
+    async def moved_to(self, chat_id: int) -> int:
+        """The chat's id now: a group that became a supergroup has a new one."""
+        seen = {chat_id}
+        while True:
+            row = await self._db.fetchone(
+                "SELECT new_id FROM chat_moves WHERE old_id = ?", (chat_id,)
+            )
+            if row is None or row["new_id"] in seen:
+                return chat_id
+            chat_id = row["new_id"]
+            seen.add(chat_id)
+
+    async def migrate(self, old_id: int, new_id: int) -> Migration:
+        """A group became a supergroup: move everything to the new chat id, in one transaction.
+
+        What the supergroup already holds (it can be used before Telegram tells the bot it is
+        the same chat) is newer and is kept; only what it lacks comes from the old group.
+        """
         self._settings.forget(old_id, new_id)
         self._credentials.forget(old_id, new_id)
         async with self._db.transaction() as tx:
-            cursor = await tx.execute("SELECT 1 FROM chats WHERE chat_id = ?", (old_id,))
-            if await cursor.fetchone() is None:
-                return
-            await tx.execute("DELETE FROM chats WHERE chat_id = ?", (new_id,))
             await tx.execute(
-                "INSERT INTO chats (chat_id, created_at) "
-                "SELECT ?, created_at FROM chats WHERE chat_id = ?",
-                (new_id, old_id),
+                "INSERT OR REPLACE INTO chat_moves (old_id, new_id, moved_at) VALUES (?, ?, ?)",
+                (old_id, new_id, utcnow()),
             )
-            await self._credentials.reseal_for_chat(tx, old_id, new_id)
-            for table in _KEYED_TABLES:
-                await tx.execute(
-                    f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - constant
-                    (new_id, old_id),
+            if not await _exists(tx, "chats", old_id):
+                return Migration(moved=False)
+            kept_newer = await _exists(tx, "chats", new_id)
+            await ensure_chat(tx, new_id)
+            lost = False
+            if await _exists(tx, "credentials", new_id):
+                await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (old_id,))
+            else:
+                lost = not await self._credentials.reseal_for_chat(tx, old_id, new_id)
+            await _move_unless_present(tx, "chat_settings", old_id, new_id)
+            for kind, table in _WATCH_TABLES.items():
+                cursor = await tx.execute(
+                    "SELECT 1 FROM watch_baselines WHERE chat_id = ? AND kind = ?", (new_id, kind)
                 )
+                if await cursor.fetchone() is None:
+                    for moving in (table, "watch_baselines"):
+                        extra = " AND kind = ?" if moving == "watch_baselines" else ""
+                        await tx.execute(
+                            f"UPDATE {moving} SET chat_id = ? WHERE chat_id = ?{extra}",  # noqa: S608
+                            (new_id, old_id, kind) if extra else (new_id, old_id),
+                        )
+            await tx.execute(
+                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            )
+            await tx.execute("UPDATE audit_log SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+            # Whatever stayed behind (the old group's settings, when the new chat had its own)
+            # goes with the old chat's row.
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (old_id,))
+        return Migration(moved=True, credentials_lost=lost, kept_newer=kept_newer)
 
     async def count(self) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) AS n FROM chats")
         return int(row["n"]) if row else 0
+
+
+async def _exists(tx: aiosqlite.Connection, table: str, chat_id: int) -> bool:
+    cursor = await tx.execute(f"SELECT 1 FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
+    return await cursor.fetchone() is not None
+
+
+async def _move_unless_present(
+    tx: aiosqlite.Connection, table: str, old_id: int, new_id: int
+) -> None:
+    if not await _exists(tx, table, new_id):
+        await tx.execute(
+            f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - constant
+            (new_id, old_id),
+        )
+
+
+async def _stop_watching(tx: aiosqlite.Connection, chat_id: int) -> None:
+    await tx.execute(
+        "UPDATE chat_settings SET notify_downloads = 0, notify_senders = 0 WHERE chat_id = ?",
+        (chat_id,),
+    )
+    for table in (*_WATCH_TABLES.values(), "watch_baselines"):
+        await tx.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608

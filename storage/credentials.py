@@ -45,28 +45,52 @@ class CredentialsRepository:
         region: str | None = None,
         base_url: str | None = None,
     ) -> None:
+        async with self._db.transaction() as tx:
+            await self.save_in(
+                tx,
+                chat_id,
+                auth_kind=auth_kind,
+                secret=secret,
+                set_by=set_by,
+                login=login,
+                region=region,
+                base_url=base_url,
+            )
+
+    async def save_in(
+        self,
+        tx: aiosqlite.Connection,
+        chat_id: int,
+        *,
+        auth_kind: AuthKind,
+        secret: str,
+        set_by: int,
+        login: str | None = None,
+        region: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        """Store within a transaction the caller holds (see :mod:`storage.chats`)."""
         if region is None and base_url is None:
             raise ValueError("credentials need a region or a base URL")
         sealed = self._keyring.seal(chat_id, secret)
         self._rows.forget(chat_id)
-        async with self._db.transaction() as tx:
-            await ensure_chat(tx, chat_id)
-            await tx.execute(
-                f"INSERT OR REPLACE INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    chat_id,
-                    region,
-                    base_url,
-                    login,
-                    AuthKind(auth_kind).value,
-                    sealed.key_id,
-                    sealed.nonce,
-                    sealed.ciphertext,
-                    set_by,
-                    utcnow(),
-                ),
-            )
+        await ensure_chat(tx, chat_id)
+        await tx.execute(
+            f"INSERT OR REPLACE INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                chat_id,
+                region,
+                base_url,
+                login,
+                AuthKind(auth_kind).value,
+                sealed.key_id,
+                sealed.nonce,
+                sealed.ciphertext,
+                set_by,
+                utcnow(),
+            ),
+        )
 
     async def get(self, chat_id: int) -> ChatCredentials | None:
         """The chat's credentials, decrypted; :class:`CredentialsUnreadableError` names the chat."""
@@ -163,8 +187,12 @@ class CredentialsRepository:
             set_at=row["set_at"],
         )
 
-    async def reseal_for_chat(self, tx: aiosqlite.Connection, old_id: int, new_id: int) -> None:
-        """Move a chat's row to a new chat id; the ciphertext is bound to the id, so re-encrypt."""
+    async def reseal_for_chat(self, tx: aiosqlite.Connection, old_id: int, new_id: int) -> bool:
+        """Move a chat's row to a new chat id; the ciphertext is bound to the id, so re-encrypt.
+
+        False when the row cannot be decrypted: it is dropped, since nothing can ever read it
+        under the new id, and the rest of the chat moves without it.
+        """
         self._rows.forget(old_id, new_id)
         cursor = await tx.execute(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
@@ -172,14 +200,33 @@ class CredentialsRepository:
         )
         row = await cursor.fetchone()
         if row is None:
-            return
-        secret = self._keyring.open(old_id, Sealed(row["key_id"], row["nonce"], row["secret"]))
+            return True
+        try:
+            secret = self._keyring.open(old_id, Sealed(row["key_id"], row["nonce"], row["secret"]))
+        except CredentialsUnreadableError:
+            await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (old_id,))
+            return False
         sealed = self._keyring.seal(new_id, secret)
         await tx.execute(
             "UPDATE credentials SET chat_id = ?, key_id = ?, nonce = ?, secret = ? "
             "WHERE chat_id = ?",
             (new_id, sealed.key_id, sealed.nonce, sealed.ciphertext, old_id),
         )
+        return True
+
+    async def readable(self) -> tuple[int, int]:
+        """How many stored secrets there are, and how many of them the keys decrypt."""
+        rows = await self._db.fetchall("SELECT chat_id, key_id, nonce, secret FROM credentials")
+        readable = 0
+        for row in rows:
+            try:
+                self._keyring.open(
+                    row["chat_id"], Sealed(row["key_id"], row["nonce"], row["secret"])
+                )
+            except CredentialsUnreadableError:
+                continue
+            readable += 1
+        return len(rows), readable
 
 
 async def ensure_chat(tx: aiosqlite.Connection, chat_id: int) -> None:

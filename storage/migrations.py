@@ -95,6 +95,14 @@ MIGRATIONS: tuple[str, ...] = (
         backoff REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 5: where a group that became a supergroup went, for dialogs still aimed at the old id.
+    """
+    CREATE TABLE chat_moves (
+        old_id   INTEGER PRIMARY KEY,
+        new_id   INTEGER NOT NULL,
+        moved_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

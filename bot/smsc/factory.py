@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Literal
+
 from bot.smsc.client import SmscClient
 from bot.smsc.credentials import Credentials
 from bot.smsc.regions import Endpoint, Region
 from bot.smsc.transport import SmscTransport
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+# "Not given": the factory's own default, distinct from None ("wait as long as needed").
+UNSET = _Unset.UNSET
+MaxWait = float | None | Literal[_Unset.UNSET]
 
 
 class SmscFactory:
@@ -35,12 +47,12 @@ class SmscFactory:
         *,
         region: str | None = None,
         base_url: str | None = None,
-        max_wait: float | None = -1.0,
+        max_wait: MaxWait = UNSET,
     ) -> SmscClient:
-        """``max_wait`` -1 keeps the factory's default; None waits as long as needed."""
+        """``max_wait`` unset keeps the factory's default; None waits as long as needed."""
         return SmscClient(
             self.transport,
             credentials,
             self.endpoint(region, base_url),
-            max_wait=self.max_wait if max_wait == -1.0 else max_wait,
+            max_wait=self.max_wait if max_wait is UNSET else max_wait,
         )

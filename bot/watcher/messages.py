@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.smsc import DownloadTask, TaskStatus
 from bot.watcher.changes import SenderEvent, SenderUpdate, StatusMove
-from handlers.wording import operator_name, operator_status, sender_status
+from bot.wording import operator_name, operator_status, sender_status
 
 
 def task_message(task: DownloadTask) -> str:

@@ -23,7 +23,7 @@ from aiogram.types import InputFile, Message
 
 GROUP_WINDOW = 60.0
 
-Migrate = Callable[[int, int], Awaitable[None]]
+Migrate = Callable[[int, int], Awaitable[object]]
 
 
 class ChatGone(Exception):

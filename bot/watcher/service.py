@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,10 +16,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import FSInputFile
+from aiogram.types import FSInputFile, Message
 from aiogram.utils.i18n import I18n
 
-from bot.accounts import client_for
+from bot.accounts import ChatAccounts, ChatGuard
+from bot.exports import csv_filename, discard, fetch_export
 from bot.smsc import (
     AddressBlockedError,
     AuthenticationError,
@@ -35,7 +34,6 @@ from bot.smsc import (
     SmscError,
     TaskStatus,
 )
-from bot.smsc.factory import SmscFactory
 from bot.smsc.policy import bucket
 from bot.watcher import messages
 from bot.watcher.changes import (
@@ -101,6 +99,8 @@ class _Login:
     key: str
     client: SmscClient
     chats: list[ChatSettings] = field(default_factory=list)
+    # Each chat's account generation when the sweep began (see bot.accounts.ChatGuard).
+    generations: dict[int, int] = field(default_factory=dict)
 
     def watches(self, kind: NotificationKind) -> bool:
         return any(chat.notifies(kind) for chat in self.chats)
@@ -119,7 +119,7 @@ class Watcher:
     def __init__(
         self,
         storage: Storage,
-        factory: SmscFactory,
+        accounts: ChatAccounts,
         notifier: Notifier,
         i18n: I18n,
         *,
@@ -130,11 +130,12 @@ class Watcher:
         today: Callable[[], date] = date.today,
     ) -> None:
         self.storage = storage
-        self.factory = factory
+        self.accounts = accounts
         self.notifier = notifier
         self.i18n = i18n
         self.interval = interval
         self.baselines = Baselines(storage, interval, polled=self._baseline_taken)
+        accounts.baselines = self.baselines
         self._concurrency = asyncio.Semaphore(concurrency)
         self._file_limit = file_limit
         self._clock = clock
@@ -169,6 +170,11 @@ class Watcher:
             await self.storage.watch.replace_baselines(
                 downloads=seen.new_tasks, senders=seen.new_senders
             )
+            # A chat that logged out meanwhile gets nothing written back: undone at once.
+            generations = {c: g for login in logins for c, g in login.generations.items()}
+            for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
+                if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
+                    await self.storage.chats.stop_watching(chat_id)
         return report
 
     async def _due_logins(self) -> list[_Login]:
@@ -192,12 +198,13 @@ class Watcher:
                 continue
             # Never waits for a slot: an account without one is skipped this sweep, so that no
             # other account's notifications wait on it.
-            client = client_for(self.factory, credentials, max_wait=0)
+            client = self.accounts.client(credentials, max_wait=0)
             key = bucket(client.endpoint, client.credentials)
             login = logins.get(key)
             if login is None:
                 login = logins[key] = _Login(key, client)
             login.chats.append(settings)
+            login.generations[settings.chat_id] = self.accounts.guard.generation(settings.chat_id)
         return sorted(logins.values(), key=lambda login: login.key not in self._starved)
 
     def _baseline_taken(self, chat_id: int) -> None:
@@ -249,21 +256,27 @@ class Watcher:
                 self._starved.discard(login.key)
         self._auth_failures.pop(login.key, None)
         now = self._clock()
+        guard = self.accounts.guard
         with _file_cache() as files:
             for chat in login.chats:
                 self._polled_at[chat.chat_id] = now
-                try:
-                    report.notifications += await self._tell_chat(
-                        chat, login, tasks, senders, complete, files, seen
-                    )
-                except ChatGone:
+                gone = False
+                async with guard.holding(chat.chat_id):
+                    delivery = _Delivery(guard, chat.chat_id, login.generations[chat.chat_id])
+                    try:
+                        report.notifications += await self._tell_chat(
+                            chat, login, tasks, senders, complete, files, seen, delivery
+                        )
+                    except ChatGone:
+                        gone = True
+                    except TelegramAPIError as error:
+                        # Not recorded: the same notification goes out on the next sweep.
+                        log.warning(
+                            "notification not delivered",
+                            extra={"chat_id": chat.chat_id, "error": type(error).__name__},
+                        )
+                if gone:
                     await self._stop_watching(chat.chat_id)
-                except TelegramAPIError as error:
-                    # Not recorded: the same notification goes out on the next sweep.
-                    log.warning(
-                        "notification not delivered",
-                        extra={"chat_id": chat.chat_id, "error": type(error).__name__},
-                    )
 
     async def _poll_senders(self, login: _Login) -> tuple[list[Sender], bool]:
         full = self._full_senders_at.get(login.key)
@@ -286,14 +299,13 @@ class Watcher:
             return
         self._auth_failures.pop(login.key, None)
         for chat in login.chats:
-            await self.storage.settings.set_paused(chat.chat_id, "credentials rejected")
+            await self.accounts.pause(chat.chat_id, "credentials rejected")
             with self._locale(chat), contextlib.suppress(ChatGone, TelegramAPIError):
                 await self.notifier.send_message(chat.chat_id, messages.paused_message())
 
     async def _stop_watching(self, chat_id: int) -> None:
         log.info("chat gone; watching stopped", extra={"chat_id": chat_id})
-        for kind in NotificationKind:
-            await self.storage.settings.set_notify(chat_id, kind, False)
+        await self.accounts.stop_watching(chat_id)
         self._polled_at.pop(chat_id, None)
 
     # -- one chat -----------------------------------------------------------------------------
@@ -313,13 +325,14 @@ class Watcher:
         complete: bool,
         files: dict[Any, _Export | None],
         seen: WatchSnapshot,
+        delivery: _Delivery,
     ) -> int:
         sent = 0
         with self._locale(chat):
             if tasks is not None and chat.notify_downloads:
-                sent += await self._tell_tasks(chat.chat_id, login, tasks, files, seen)
+                sent += await self._tell_tasks(chat.chat_id, login, tasks, files, seen, delivery)
             if senders is not None and chat.notify_senders:
-                sent += await self._tell_senders(chat.chat_id, senders, complete, seen)
+                sent += await self._tell_senders(chat.chat_id, senders, complete, seen, delivery)
         return sent
 
     async def _tell_tasks(
@@ -329,33 +342,44 @@ class Watcher:
         tasks: list[DownloadTask],
         files: dict[Any, _Export | None],
         seen: WatchSnapshot,
+        delivery: _Delivery,
     ) -> int:
+        if not delivery.current:
+            return 0
         if not seen.has_baseline(chat_id, NotificationKind.DOWNLOADS):
             # From the list just fetched: another request would count against the limits.
             seen.new_tasks[chat_id] = [seen_task(t) for t in tasks]
             return 0
         sent = 0
         for update in task_updates(seen.tasks.get(chat_id, {}), tasks):
+            if not delivery.current:
+                break
             if not update.announce:
                 await self.storage.watch.record_task(chat_id, update.seen, change=None)
                 continue
-            message_id = await self._announce_task(chat_id, login, update, files)
-            if message_id is None:
+            message = await self._announce_task(chat_id, login, update, files)
+            if message is None:
                 continue
+            if not delivery.current:
+                break  # logged out while it was being sent: nothing is written back
+            # Under the chat id that received it: a group may have become a supergroup.
             await self.storage.watch.record_task(
-                chat_id, update.seen, change=str(int(update.task.status)), message_id=message_id
+                message.chat.id,
+                update.seen,
+                change=str(int(update.task.status)),
+                message_id=message.message_id,
             )
             sent += 1
         return sent
 
     async def _announce_task(
         self, chat_id: int, login: _Login, update: TaskUpdate, files: dict[Any, _Export | None]
-    ) -> int | None:
-        """The message id of the announcement, or None to try again on the next sweep."""
+    ) -> Message | None:
+        """The announcement, or None to try again on the next sweep."""
         task = update.task
         text = messages.task_message(task)
         if task.status is not TaskStatus.DONE:
-            return (await self.notifier.send_message(chat_id, text)).message_id
+            return await self.notifier.send_message(chat_id, text)
         key = (login.key, task.id)
         if key not in files:
             files[key] = await self._fetch(login.client, task)
@@ -364,11 +388,11 @@ class Watcher:
             return None
         if export.too_large:
             limit = self._file_limit // (1024 * 1024)
-            text = messages.too_large_message(task, limit)
-            return (await self.notifier.send_message(chat_id, text)).message_id
+            return await self.notifier.send_message(
+                chat_id, messages.too_large_message(task, limit)
+            )
         if export.missing:
-            text = messages.no_file_message(task)
-            return (await self.notifier.send_message(chat_id, text)).message_id
+            return await self.notifier.send_message(chat_id, messages.no_file_message(task))
         document: FSInputFile | str = export.file_id or FSInputFile(
             export.path or "", filename=_csv_name(task)
         )
@@ -376,43 +400,52 @@ class Watcher:
         if message.document is not None:
             # Later chats get the same file by id, without another upload.
             export.file_id = message.document.file_id
-        return message.message_id
+        return message
 
     async def _fetch(self, client: SmscClient, task: DownloadTask) -> _Export | None:
-        handle, path = tempfile.mkstemp(prefix="smsc-watch-", suffix=".csv")
-        export = _Export(path=path)
         try:
-            with os.fdopen(handle, "wb") as sink:
-                await client.downloads.save_file(sink, task_id=task.id, max_bytes=self._file_limit)
+            path = await fetch_export(client, task_id=task.id, limit=self._file_limit)
         except FileTooLargeError:
-            export.too_large = True
+            return _Export(too_large=True)
         except OperationFailedError:
-            export.missing = True
+            return _Export(missing=True)
         except SmscError as error:
-            export.discard()
             log.warning(
                 "export not fetched; will retry",
                 extra={"task_id": task.id, "error": type(error).__name__},
             )
             return None
-        return export
+        return _Export(path=path)
 
     async def _tell_senders(
-        self, chat_id: int, senders: list[Sender], complete: bool, seen: WatchSnapshot
+        self,
+        chat_id: int,
+        senders: list[Sender],
+        complete: bool,
+        seen: WatchSnapshot,
+        delivery: _Delivery,
     ) -> int:
+        if not delivery.current:
+            return 0
         if not seen.has_baseline(chat_id, NotificationKind.SENDERS):
             if complete:
                 seen.new_senders[chat_id] = [seen_sender(s) for s in senders]
             return 0
         sent = 0
         for update in sender_updates(seen.senders.get(chat_id, {}), senders, complete=complete):
-            sent += await self._announce_sender(chat_id, update)
+            if not delivery.current:
+                break
+            sent += await self._announce_sender(chat_id, update, delivery)
         return sent
 
-    async def _announce_sender(self, chat_id: int, update: SenderUpdate) -> int:
+    async def _announce_sender(
+        self, chat_id: int, update: SenderUpdate, delivery: _Delivery
+    ) -> int:
         message = await self.notifier.send_message(chat_id, messages.sender_message(update))
+        if not delivery.current:
+            return 1  # logged out while it was being sent: nothing is written back
         await self.storage.watch.record_sender(
-            chat_id,
+            message.chat.id,
             update.state,
             change=update.change_key,
             message_id=message.message_id,
@@ -422,8 +455,20 @@ class Watcher:
 
 
 def _csv_name(task: DownloadTask) -> str:
-    name = task.file or task.name or f"export_{task.id}"
-    return name if name.lower().endswith(".csv") else f"{name}.csv"
+    return csv_filename(task.file or task.name or f"export_{task.id}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    """One chat's deliveries in a sweep: allowed while its account has not changed."""
+
+    guard: ChatGuard
+    chat_id: int
+    generation: int
+
+    @property
+    def current(self) -> bool:
+        return self.guard.generation(self.chat_id) == self.generation
 
 
 @dataclass
@@ -437,8 +482,7 @@ class _Export:
 
     def discard(self) -> None:
         if self.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
+            discard(self.path)
             self.path = None
 
 

@@ -51,6 +51,16 @@ class Terminal:
         except TimeoutError:
             raise AssertionError(f"no {text!r} in:\n" + "".join(self.seen)) from None
 
+    async def exits(self, timeout: float = 30.0) -> int:
+        assert self.process.stdout is not None
+        try:
+            rest = await asyncio.wait_for(self.process.stdout.read(), timeout)
+            return await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError("the demo did not exit:\n" + "".join(self.seen)) from None
+        finally:
+            self.seen.append(locals().get("rest", b"").decode(errors="replace"))
+
 
 async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> None:
     env = unconfigured_environment()
@@ -86,7 +96,7 @@ async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> Non
         notified = await terminal.expect("saved to")
         assert "sent_2026_11.csv" in notified
         await terminal.type(":quit")
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        assert await terminal.exits() == 0
     finally:
         if process.returncode is None:
             process.kill()

@@ -70,7 +70,7 @@ def closed_port() -> int:
 async def test_every_command_answers_every_smsc_fault(quick: Harness, fault: str) -> None:
     injected, sentence = FAULTS[fault]
     if injected is None:
-        factory = quick.app.dispatcher.workflow_data["smsc_factory"]
+        factory = quick.app.dispatcher.workflow_data["accounts"].factory
         factory.forced_base_url = f"http://127.0.0.1:{closed_port()}"
     else:
         quick.sandbox.set_fault(injected)

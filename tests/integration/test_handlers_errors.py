@@ -157,8 +157,8 @@ async def test_unreachable_smsc(logged_in: Harness) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     logged_in.app.dispatcher.workflow_data[
-        "smsc_factory"
-    ].forced_base_url = f"http://127.0.0.1:{port}"
+        "accounts"
+    ].factory.forced_base_url = f"http://127.0.0.1:{port}"
     calls = await logged_in.say(USER, "/groups")
     assert "cannot reach SMSC" in text_of(calls)
 
@@ -187,7 +187,7 @@ async def test_after_error_4_no_chat_sends_anything_and_each_is_told_why(
 async def test_rate_limited_by_the_bot_itself(logged_in: Harness) -> None:
     for _ in range(3):
         await logged_in.say(USER, "/invoice client1 10")
-    factory = logged_in.app.dispatcher.workflow_data["smsc_factory"]
+    factory = logged_in.app.dispatcher.workflow_data["accounts"].factory
     factory.max_wait = 0
     calls = await logged_in.say(USER, "/invoice client1 10")
     assert "try again in 1 s" in text_of(calls)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.accounts import client_for
+from bot.accounts import ChatAccounts
 from bot.app import build_i18n
 from bot.sandbox import Fault, SandboxServer
 from bot.smsc import RateLimiter, SmscTransport
@@ -59,17 +59,18 @@ class Rig:
     keyring: Keyring
     transport: SmscTransport
     bot: object
+    accounts: ChatAccounts
 
     def watcher(self, **options: object) -> Watcher:
         notifier = Notifier(
             self.bot,
             chat_gap=0.0,
             per_second=1000.0,  # type: ignore[arg-type]
-            on_migrate=self.storage.chats.migrate,
+            on_migrate=self.accounts.migrate,
         )
         return Watcher(
             self.storage,
-            self.factory,
+            self.accounts,
             notifier,
             build_i18n(),
             interval=INTERVAL,
@@ -95,7 +96,7 @@ class Rig:
         )
         stored = await self.storage.credentials.get(chat_id)
         assert stored is not None
-        client = client_for(self.factory, stored, max_wait=None)
+        client = self.accounts.client(stored, max_wait=None)
         for kind in kinds:
             await (watcher or self.watcher()).baselines.take(chat_id, kind, client)
             await self.storage.settings.set_notify(chat_id, kind, True)
@@ -121,7 +122,8 @@ async def rig(telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path) ->
     )
     factory = SmscFactory(transport, forced_base_url=sandbox.base_url)
     bot = build_bot(TOKEN, api_url=telegram.base_url)
-    yield Rig(storage, factory, telegram, sandbox, clock, keyring, transport, bot)
+    accounts = ChatAccounts(storage, factory)
+    yield Rig(storage, factory, telegram, sandbox, clock, keyring, transport, bot, accounts)
     await bot.session.close()
     await transport.aclose()
     await storage.close()
@@ -430,7 +432,7 @@ async def test_a_login_without_a_free_slot_is_skipped_and_polled_first_next_time
     # Someone used all of "busy"'s identical list requests for this minute.
     stored = await rig.storage.credentials.get(550)
     assert stored is not None
-    busy = client_for(rig.factory, stored, max_wait=None)
+    busy = rig.accounts.client(stored, max_wait=None)
     for _ in range(3):
         await busy.downloads.list()
     rig.sandbox.requests.clear()
@@ -488,7 +490,7 @@ async def test_one_unreadable_record_does_not_stop_a_logins_notifications(rig: R
     ) as odd:
         watcher = Watcher(
             rig.storage,
-            SmscFactory(odd, forced_base_url=rig.sandbox.base_url),
+            ChatAccounts(rig.storage, SmscFactory(odd, forced_base_url=rig.sandbox.base_url)),
             Notifier(rig.bot, chat_gap=0.0, per_second=1000.0),  # type: ignore[arg-type]
             build_i18n(),
             interval=INTERVAL,

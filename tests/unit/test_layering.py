@@ -1,4 +1,8 @@
-"""Dependencies point one way: handlers -> bot.smsc, storage; bot assembles them."""
+"""Dependencies point one way: handlers -> bot -> storage; bot.smsc and storage stand alone.
+
+Only the assembly (``bot/app.py``, ``bot/ui_commands.py``) imports ``handlers``; the demo and
+the webhook reach them only through ``bot.app``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ASSEMBLY = {"bot/app.py", "bot/ui_commands.py"}
 
 
 def imported_modules(package: Path) -> set[tuple[str, str]]:
@@ -22,18 +27,37 @@ def imported_modules(package: Path) -> set[tuple[str, str]]:
     return found
 
 
+def offenders(package: str, forbidden: tuple[str, ...], allowed: set[str]) -> list[tuple[str, str]]:
+    return sorted(
+        (module, where)
+        for module, where in imported_modules(ROOT / package)
+        if any(module == f or module.startswith(f + ".") for f in forbidden)
+        and where not in allowed
+    )
+
+
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
         ("storage", ("aiogram", "bot", "handlers")),
-        ("bot/smsc", ("aiogram", "storage", "handlers", "bot.sandbox", "bot.app")),
+        ("bot/smsc", ("aiogram", "storage", "handlers", "bot.sandbox", "bot.app", "bot.watcher")),
+        ("bot/sandbox", ("aiogram", "storage", "handlers", "bot.smsc", "bot.app")),
+        ("bot", ("handlers",)),
     ],
 )
 def test_package_does_not_import(package: str, forbidden: tuple[str, ...]) -> None:
-    offenders = [
-        (module, where)
-        for module, where in imported_modules(ROOT / package)
-        if any(module == f or module.startswith(f + ".") for f in forbidden)
-        and not module.startswith("bot.smsc")
-    ]
-    assert offenders == []
+    assert offenders(package, forbidden, ASSEMBLY) == []
+
+
+def test_handlers_never_take_the_database() -> None:
+    # Handlers get a ready client and the chat's account service from middlewares and workflow
+    # data; only their types come from storage.
+    taking = []
+    for path in (ROOT / "handlers").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = {a.arg for a in (*node.args.args, *node.args.kwonlyargs)}
+                if names & {"storage", "database"}:
+                    taking.append(f"{path.name}:{node.name}")
+    assert not offenders("handlers", ("aiosqlite", "sqlite3"), set())
+    assert taking == []

@@ -10,9 +10,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 DEFAULT_TTL = 15 * 60
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,9 @@ class Memo:
             self._items.popitem(last=False)
         return token
 
-    def get(self, token: str) -> Any | None:
+    def get(self, token: str, kind: type[T]) -> T | None:
+        """The value behind ``token`` if it is a ``kind``: a token taken from one kind of
+        button and forged into another finds nothing."""
         item = self._items.get(token)
         if item is None:
             return None
@@ -54,11 +58,12 @@ class Memo:
         if expires < self._clock():
             del self._items[token]
             return None
-        return value
+        return value if isinstance(value, kind) else None
 
-    def pop(self, token: str) -> Any | None:
-        value = self.get(token)
-        self._items.pop(token, None)
+    def pop(self, token: str, kind: type[T]) -> T | None:
+        value = self.get(token, kind)
+        if value is not None:
+            del self._items[token]
         return value
 
     def _expire(self) -> None:

@@ -1,0 +1,26 @@
+"""What a message's text names as a command, read the way people type on phones.
+
+Any case (``/Login``), any Unicode space after the slash or between words (a no-break space,
+an ideographic one), an ``@BotName`` suffix in any case. Total: any text gives a result or None,
+never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CommandText:
+    name: str  # case-folded, without the slash and the mention
+    mention: str  # case-folded bot username after "@", or ""
+    args: str  # everything after the first word, stripped
+
+
+def command_of(text: str | None) -> CommandText | None:
+    """The command a text starts with, or None when it does not start with one."""
+    if not text or not text.startswith("/"):
+        return None
+    head, *rest = text.split(maxsplit=1)
+    name, _, mention = head[1:].partition("@")
+    return CommandText(name.casefold(), mention.casefold(), rest[0].strip() if rest else "")
