@@ -33,6 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="serve a webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of polling",
     )
     parser.add_argument(
+        "--allow-unreadable",
+        action="store_true",
+        help="start even when the encryption keys open none of the stored credentials",
+    )
+    parser.add_argument(
         "--skip-smsc",
         action="store_true",
         help="check: leave out SMSC reachability (for container health checks)",
@@ -69,7 +74,13 @@ def main(argv: list[str] | None = None) -> None:
 
             raise SystemExit(asyncio.run(run_check(settings, smsc=not args.skip_smsc)))
         else:
-            asyncio.run(run(settings, webhook=args.webhook or bool(settings.webhook_url)))
+            asyncio.run(
+                run(
+                    settings,
+                    webhook=args.webhook or bool(settings.webhook_url),
+                    allow_unreadable=args.allow_unreadable,
+                )
+            )
     except NoKeyConfiguredError as error:
         fail(
             f"{error}"
@@ -82,10 +93,10 @@ def main(argv: list[str] | None = None) -> None:
         pass
 
 
-async def run(settings: Settings, *, webhook: bool) -> None:
+async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = False) -> None:
     from bot.app import build_application
 
-    app = await build_application(settings)
+    app = await build_application(settings, allow_unreadable=allow_unreadable)
     if webhook:
         from bot.webhook import run_webhook
 

@@ -31,7 +31,7 @@ from bot.telegram import build_bot
 from bot.ui_commands import set_commands
 from bot.watcher import Notifier, Watcher, start_scheduler
 from handlers import KNOWN_COMMANDS, routers
-from storage import Storage
+from storage import Storage, WrongKeyError
 
 log = logging.getLogger("bot")
 
@@ -124,12 +124,29 @@ class Application:
         )
 
 
+async def check_keys(storage: Storage, *, allow_unreadable: bool) -> None:
+    """Refuse to start when the keys open none of the stored secrets: that is a wrong
+    ENCRYPTION_KEYS, and running would answer every chat "log in again"."""
+    total, readable = await storage.credentials.readable()
+    if total and not readable and not allow_unreadable:
+        raise WrongKeyError(
+            f"ENCRYPTION_KEYS opens none of the {total} stored credentials: is it the right "
+            "key? (--allow-unreadable starts anyway)"
+        )
+    if readable < total:
+        log.warning(
+            "stored credentials the keys cannot open",
+            extra={"unreadable": total - readable, "stored": total},
+        )
+
+
 async def build_application(
     settings: Settings,
     *,
     bot: Bot | None = None,
     smsc_network: httpx.AsyncBaseTransport | None = None,
     run_watcher: bool = True,
+    allow_unreadable: bool = False,
 ) -> Application:
     """``bot`` replaces the Telegram session (the demo's terminal, benchmarks); ``smsc_network``
     only how SMSC's bytes travel (benchmarks answer there at once)."""
@@ -137,6 +154,11 @@ async def build_application(
     storage = await Storage.open(
         settings.database_path, keyring, rate_window=settings.smsc_rate_window
     )
+    try:
+        await check_keys(storage, allow_unreadable=allow_unreadable)
+    except WrongKeyError:
+        await storage.close()
+        raise
     transport = SmscTransport(
         limiter=await restored_limiter(settings, storage),
         timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),

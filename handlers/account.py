@@ -414,7 +414,8 @@ def dialog_router() -> Router:
 
 def router() -> Router:
     router = Router(name=__name__)
-    router.message.register(login, command("login"))
+    # Whoever it is addressed to: a secret in a chat is deleted, even with another bot's name.
+    router.message.register(login, command("login", ignore_mention=True))
     router.message.register(
         login_for_group,
         CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PREFIX), ignore_case=True),

@@ -7,6 +7,7 @@ says what is wrong and shows the right form. Nothing here talks to SMSC or Teleg
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -16,14 +17,14 @@ from aiogram.utils.i18n import gettext as _
 from bot.smsc import BlockType, Region
 
 _PHONE_NOISE = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+?\d{7,15}$")
+_PHONE = re.compile(r"^\+?[0-9]{7,15}$")
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
-_SUM = re.compile(r"^\d{1,9}(?:[.,]\d{1,2})?$")
+_SUM = re.compile(r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$")
 _ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
-_DIGITAL_SENDER = re.compile(r"^\+?\d{10,15}$")
+_DIGITAL_SENDER = re.compile(r"^\+?[0-9]{10,15}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
 _SUB_CLIENT = re.compile(r"^[\w.@+-]{1,64}$")
-_CODE = re.compile(r"^\d{3,8}$")
+_CODE = re.compile(r"^[0-9]{3,8}$")
 _TASK_NAME = re.compile(r"^[\w.\-]{1,100}$")
 MAX_ID = 2**53
 MAX_NAME = 100
@@ -44,8 +45,17 @@ def _words(text: str | None) -> list[str]:
     return (text or "").split()
 
 
+def ascii_digits(text: str) -> str:
+    """Digits of any script as ASCII: ``７９９９`` (fullwidth) and ``٧٩٩٩`` (Arabic-Indic) are
+    ``7999``, as SMSC expects them; ``＋`` is ``+``. Everything else is left as it was."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded
+    )
+
+
 def phone(raw: str, usage: str) -> str:
-    cleaned = _PHONE_NOISE.sub("", raw)
+    cleaned = _PHONE_NOISE.sub("", ascii_digits(raw))
     if not _PHONE.match(cleaned):
         raise ArgumentError(
             _("“{value}” is not a phone number: use 7 to 15 digits, optionally with +.").format(
@@ -64,6 +74,7 @@ def email(raw: str, usage: str) -> str:
 
 
 def positive_id(raw: str, what: str, usage: str) -> int:
+    raw = ascii_digits(raw)
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < MAX_ID:
         raise ArgumentError(
             _("{what} must be a positive whole number, not “{value}”.").format(
@@ -75,6 +86,7 @@ def positive_id(raw: str, what: str, usage: str) -> int:
 
 
 def money(raw: str, usage: str) -> Decimal:
+    raw = ascii_digits(raw)
     if not _SUM.match(raw):
         raise ArgumentError(
             _(
@@ -421,7 +433,7 @@ def usage_sendcode() -> str:
 
 
 def digital_sender(raw: str, usage: str) -> str:
-    cleaned = _PHONE_NOISE.sub("", raw)
+    cleaned = _PHONE_NOISE.sub("", ascii_digits(raw))
     if not _DIGITAL_SENDER.match(cleaned):
         raise ArgumentError(
             _(
@@ -451,14 +463,15 @@ def checkcode(text: str | None) -> tuple[str, str]:
     _require(words, 2, usage)
     if len(words) > 2:
         raise ArgumentError(_("Give the number and the code, nothing else."), usage)
-    if not _CODE.match(words[1]):
+    code = ascii_digits(words[1])
+    if not _CODE.match(code):
         raise ArgumentError(
             _("“{value}” is not a confirmation code: it has 3 to 8 digits.").format(
                 value=_clip(words[1])
             ),
             usage,
         )
-    return digital_sender(words[0], usage), words[1]
+    return digital_sender(words[0], usage), code
 
 
 # -- invoices and acts ---------------------------------------------------------------------
@@ -588,7 +601,7 @@ def usage_watch() -> str:
 
 def watch(text: str | None) -> WatchArgs:
     usage = usage_watch()
-    words = [w.lower() for w in _words(text)]
+    words = [ascii_digits(w).lower() for w in _words(text)]
     if not words:
         return WatchArgs(None)
     if len(words) != 2:

@@ -7,12 +7,14 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.command_text import command_of
+
 
 async def unknown_command(message: Message, bot: Bot) -> None:
     # In a group, only a command addressed to this bot by name is ours to answer.
     if message.chat.type != ChatType.PRIVATE:
-        _command, _at, mention = (message.text or "").split()[0].partition("@")
-        if not mention or mention.lower() != ((await bot.me()).username or "").lower():
+        found = command_of(message.text)
+        if found is None or found.mention != ((await bot.me()).username or "").casefold():
             return
     await message.answer(_("I do not know this command. /help lists what I can do."))
 

@@ -22,6 +22,7 @@ from storage.errors import (
     SchemaTooNewError,
     StorageError,
     StorageFullError,
+    WrongKeyError,
 )
 from storage.limits import LimitsRepository, StoredBlock, StoredStamp
 from storage.models import (
@@ -103,6 +104,7 @@ __all__ = [
     "StoredStamp",
     "WatchRepository",
     "WatchSnapshot",
+    "WrongKeyError",
     "generate_key",
     "parse_keys",
 ]

@@ -44,3 +44,7 @@ class CredentialsUnreadableError(StorageError):
         self.chat_id = chat_id
         self.reason = reason
         super().__init__(f"stored credentials of chat {chat_id} cannot be decrypted: {reason}")
+
+
+class WrongKeyError(StorageError):
+    """None of the stored secrets opens with the configured keys: almost surely the wrong key."""

@@ -50,9 +50,12 @@ def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
     """The one name of an account for its limits, however a chat wrote its address.
 
     The same login on ``https://smsc.ru``, ``https://SMSC.ru/`` or the backup host
-    ``www2.smsc.ru`` is one account at the provider, so it has one set of windows here.
+    ``www2.smsc.ru`` is one account at the provider, so it has one set of windows here. The
+    login is hashed: buckets are kept in the database, and a word tried as a login may be a
+    password typed in the wrong place.
     """
-    return f"{endpoint.site}|{credentials.identity.casefold()}"
+    who = hashlib.blake2b(credentials.identity.casefold().encode(), digest_size=8).hexdigest()
+    return f"{endpoint.site}|{who}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,13 +37,14 @@ class BotProcess:
             **env,
         }
         self.telegram = telegram
+        self.args: list[str] = []
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.telegram.polls = 0
         log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=self.env, stdout=log, stderr=log
+            sys.executable, "-m", "bot", *self.args, cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
         log.close()
         try:

@@ -13,7 +13,8 @@ import pytest
 
 from bot.sandbox import SandboxServer
 from storage import AuthKind, Keyring, Storage, generate_key
-from tests.e2e.harness import ROOT, TOKEN
+from tests.e2e.harness import ROOT, TOKEN, BotProcess
+from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.e2e]
 
@@ -150,3 +151,51 @@ async def test_rotate_keys_and_check(tmp_path: Path, sandbox: SandboxServer) -> 
     assert json.loads(result.stdout)["credentials"]["unreadable_chats"] == [1, 2, 3]
     for secret in ("pw1", old, new):
         assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_wrong_key_stops_start_up_in_one_line_unless_allowed(
+    tmp_path: Path, sandbox: SandboxServer, telegram: FakeTelegram
+) -> None:
+    right, wrong = generate_key(), generate_key()
+    database = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(database, Keyring.from_text(right))
+    for chat in (11, 12):
+        await storage.credentials.save(
+            chat, auth_kind=AuthKind.APIKEY, secret=f"key-{chat}", region="ru", set_by=1
+        )
+    await storage.close()
+    env = {
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_PATH": str(database),
+        "ENCRYPTION_KEYS": wrong,
+        "SMSC_BASE_URL": sandbox.base_url,
+        "TELEGRAM_API_URL": telegram.base_url,
+    }
+    result = await arun(env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "ENCRYPTION_KEYS opens none of the 2 stored credentials" in line
+    assert "--allow-unreadable" in line
+    assert wrong not in line
+
+    process = BotProcess(tmp_path, telegram, sandbox.base_url, ENCRYPTION_KEYS=wrong)
+    process.args = ["--allow-unreadable"]
+    await process.start()
+    try:
+        telegram.admins[-100011].add(11)
+        # Logging out and silencing notifications need no readable secret.
+        question = await telegram.reply_to(11, 11, "/logout", contains="Disconnect")
+        since = telegram.mark()
+        telegram.press(question, "Yes", 11)
+        await telegram.wait_for("editMessageText", chat_id=11, since=since, contains="Logged out")
+        reply = await telegram.reply_to(12, 12, "/watch senders off")
+        assert "No more notifications about sender names" in reply.text
+        reply = await telegram.reply_to(12, 12, "/senders")
+        assert "cannot read this chat's stored SMSC credentials" in reply.text
+    finally:
+        await process.stop()
+    again = await Storage.open(database, Keyring.from_text(right))
+    assert await again.credentials.exists(11) is False
+    assert await again.credentials.exists(12) is True
+    await again.close()

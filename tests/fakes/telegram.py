@@ -20,6 +20,8 @@ from aiohttp import web
 
 BOT_ID = 990001
 BOT_USERNAME = "smsc_test_bot"
+# Telegram's stand-in sender for messages of anonymous group administrators.
+GROUP_ANONYMOUS_BOT = 1087968824
 
 
 @dataclass
@@ -142,6 +144,22 @@ class FakeTelegram:
                 length = len(text.split()[0])
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return {"update_id": next(self._update_ids), "message": message}
+
+    def edited_update(self, chat_id: int, user_id: int, text: str, **extra: Any) -> dict[str, Any]:
+        """A message edited after it was sent: Telegram sends it again, whole."""
+        update = self.message_update(chat_id, user_id, text, **extra)
+        edited = update.pop("message")
+        edited["edit_date"] = edited["date"] + 5
+        return {"update_id": update["update_id"], "edited_message": edited}
+
+    def anonymous_update(self, group_id: int, text: str) -> dict[str, Any]:
+        """A message from an anonymous administrator: it comes from the group itself."""
+        return self.message_update(
+            group_id,
+            GROUP_ANONYMOUS_BOT,
+            text,
+            sender_chat=self.chat(group_id),
+        )
 
     def document_update(
         self,
