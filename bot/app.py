@@ -102,17 +102,22 @@ class Application:
         log.info("bot started", extra={"watch_interval": self.settings.watch_interval})
 
     async def on_shutdown(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
-        # Polling has stopped, but updates already taken may still be running.
-        if not await self.updates.drained(SHUTDOWN_GRACE):
-            log.warning(
-                "shutting down with updates still running",
-                extra={"in_flight": self.updates.in_flight},
-            )
-        await self.transport.aclose()
-        await self.storage.close()
+        try:
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=False)
+                self.scheduler = None
+            # Cut before the database goes: a sweep writing into a closing database would
+            # leave half a transaction behind.
+            await self.watcher.stop()
+            # Polling has stopped, but updates already taken may still be running.
+            if not await self.updates.drained(SHUTDOWN_GRACE):
+                log.warning(
+                    "shutting down with updates still running",
+                    extra={"in_flight": self.updates.in_flight},
+                )
+            await self.transport.aclose()
+        finally:
+            await self.storage.close()
         log.info("bot stopped")
 
     async def run_polling(self) -> None:
@@ -169,7 +174,11 @@ async def build_application(
         transport, forced_base_url=settings.smsc_base_url, max_wait=settings.smsc_max_wait
     )
     if bot is None:
-        bot = build_bot(settings.bot_token.get_secret_value(), api_url=settings.telegram_api_url)
+        bot = build_bot(
+            settings.bot_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            wait_scale=settings.telegram_wait_scale,
+        )
     i18n = build_i18n()
     admins = ChatAdmins()
     accounts = ChatAccounts(storage, factory)

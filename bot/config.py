@@ -38,12 +38,13 @@ class Settings(BaseSettings):
     telegram_file_limit_mb: int = Field(default=50, ge=1, le=2000)
     watch_concurrency: int = Field(default=50, ge=1, le=1000)
     updates_concurrency: int = Field(default=64, ge=1, le=10_000)
+    # Against a fake Bot API only (tests, benchmarks): every Telegram retry wait times this.
+    telegram_wait_scale: float = Field(default=1.0, gt=0, le=1)
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
-    health_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod

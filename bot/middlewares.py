@@ -125,7 +125,7 @@ class ChatLocaleMiddleware(I18nMiddleware):
         if chat is not None:
             settings = await self.accounts.settings(chat.id)
             if settings.language in self.i18n.available_locales:
-                return settings.language  # type: ignore[return-value]
+                return settings.language
         user: User | None = data.get("event_from_user")
         code = ((user.language_code if user else None) or "").split("-")[0].lower()
         return code if code in self.i18n.available_locales else self.i18n.default_locale

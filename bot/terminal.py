@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
@@ -78,9 +78,9 @@ class TerminalSession(BaseSession):
                 "user": {"id": DEMO_CHAT_ID, "is_bot": False, "first_name": "You"},
                 "is_anonymous": False,
             }
-        returning = method.__returning__  # type: ignore[attr-defined]
+        returning: Any = method.__returning__
         if isinstance(result, dict) and hasattr(returning, "model_validate"):
-            return returning.model_validate(result, context={"bot": bot})  # type: ignore[no-any-return]
+            return cast(TelegramType, returning.model_validate(result, context={"bot": bot}))
         try:
             return returning.model_validate(result, context={"bot": bot})  # type: ignore[no-any-return]
         except Exception:

@@ -33,6 +33,7 @@ def operator_name(key: str) -> str:
 
 
 def operator_status(code: int) -> str:
+    status = OperatorStatus(code)
     words = {
         OperatorStatus.AWAITING_REGISTRATION: _("awaiting registration"),
         OperatorStatus.SENT_FOR_REGISTRATION: _("sent for registration"),
@@ -42,19 +43,21 @@ def operator_status(code: int) -> str:
         OperatorStatus.INSUFFICIENT_FUNDS: _("insufficient funds"),
         OperatorStatus.DOCUMENTS_REQUIRED: _("documents required"),
     }
-    return words.get(code, _("unknown ({code})").format(code=int(code)))
+    return words.get(status, _("unknown ({code})").format(code=int(code)))
 
 
 def sender_status(code: int) -> str:
+    status = SenderStatus(code)
     words = {
         SenderStatus.MODERATION: _("awaiting moderation"),
         SenderStatus.ALLOWED: _("allowed"),
         SenderStatus.DISABLED: _("disabled"),
     }
-    return words.get(code, _("unknown ({code})").format(code=int(code)))
+    return words.get(status, _("unknown ({code})").format(code=int(code)))
 
 
 def task_status(code: int) -> str:
+    status = TaskStatus(code)
     words = {
         TaskStatus.WAITING: _("waiting"),
         TaskStatus.RUNNING: _("running"),
@@ -62,7 +65,7 @@ def task_status(code: int) -> str:
         TaskStatus.CANCELLED: _("cancelled"),
         TaskStatus.FAILED: _("failed"),
     }
-    return words.get(code, _("unknown ({code})").format(code=int(code)))
+    return words.get(status, _("unknown ({code})").format(code=int(code)))
 
 
 def block_type(kind: BlockType) -> str:
@@ -75,12 +78,13 @@ def block_type(kind: BlockType) -> str:
 
 
 def file_status(code: int) -> str:
+    status = FileStatus(code)
     words = {
         FileStatus.CHECKING: _("being checked"),
         FileStatus.REJECTED: _("rejected"),
         FileStatus.ACCEPTED: _("accepted"),
     }
-    return words.get(code, _("unknown ({code})").format(code=int(code)))
+    return words.get(status, _("unknown ({code})").format(code=int(code)))
 
 
 def region_name(region: str | None) -> str:

@@ -114,6 +114,13 @@ def _require(words: list[str], count: int, usage: str) -> None:
         raise ArgumentError(_("Some arguments are missing."), usage)
 
 
+def _exactly(words: list[str], count: int, usage: str, too_many: str) -> None:
+    """``count`` words, no fewer (a usage reply) and no more (``too_many`` says which)."""
+    _require(words, count, usage)
+    if len(words) > count:
+        raise ArgumentError(too_many, usage)
+
+
 def _free_text(words: list[str], limit: int, what: str, usage: str) -> str | None:
     text = " ".join(words).strip()
     if len(text) > limit:
@@ -258,9 +265,7 @@ def usage_delcontact() -> str:
 
 def address(text: str | None, usage: str) -> Address:
     words = _words(text)
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one phone number."), usage)
+    _exactly(words, 1, usage, _("Give exactly one phone number."))
     if "@" in words[0]:
         return Address(email(words[0], usage), True)
     return Address(phone(words[0], usage), False)
@@ -289,9 +294,7 @@ def usage_delgroup() -> str:
 def delgroup(text: str | None) -> int:
     words = _words(text)
     usage = usage_delgroup()
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one group id."), usage)
+    _exactly(words, 1, usage, _("Give exactly one group id."))
     return positive_id(words[0], _("A group id"), usage)
 
 
@@ -363,9 +366,7 @@ def usage_unblock() -> str:
 def unblock(text: str | None) -> str:
     words = _words(text)
     usage = usage_unblock()
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one phone number."), usage)
+    _exactly(words, 1, usage, _("Give exactly one phone number."))
     return phone(words[0], usage)
 
 
@@ -418,9 +419,7 @@ def usage_delsender() -> str:
 def delsender(text: str | None) -> SenderRef:
     usage = usage_delsender()
     words = _words(text)
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one sender name or id."), usage)
+    _exactly(words, 1, usage, _("Give exactly one sender name or id."))
     raw = words[0]
     # A short number is an id; a phone-length number is a digital sender name.
     if raw.isascii() and raw.isdigit() and len(raw) < 10:
@@ -447,9 +446,7 @@ def digital_sender(raw: str, usage: str) -> str:
 def sendcode(text: str | None) -> str:
     usage = usage_sendcode()
     words = _words(text)
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one number."), usage)
+    _exactly(words, 1, usage, _("Give exactly one number."))
     return digital_sender(words[0], usage)
 
 
@@ -460,9 +457,7 @@ def usage_checkcode() -> str:
 def checkcode(text: str | None) -> tuple[str, str]:
     usage = usage_checkcode()
     words = _words(text)
-    _require(words, 2, usage)
-    if len(words) > 2:
-        raise ArgumentError(_("Give the number and the code, nothing else."), usage)
+    _exactly(words, 2, usage, _("Give the number and the code, nothing else."))
     code = ascii_digits(words[1])
     if not _CODE.match(code):
         raise ArgumentError(
@@ -514,9 +509,7 @@ def usage_getinvoice() -> str:
 def getinvoice(text: str | None) -> tuple[str, int]:
     usage = usage_getinvoice()
     words = _words(text)
-    _require(words, 2, usage)
-    if len(words) > 2:
-        raise ArgumentError(_("Give the sub-client and the invoice id, nothing else."), usage)
+    _exactly(words, 2, usage, _("Give the sub-client and the invoice id, nothing else."))
     return sub_client(words[0], usage), positive_id(words[1], _("The invoice id"), usage)
 
 
@@ -534,10 +527,7 @@ def usage_act() -> str:
 def act(text: str | None) -> ActArgs:
     usage = usage_act()
     words = _words(text)
-    _require(words, 2, usage)
-    if len(words) > 2:
-        problem = _("Give the sub-client and the act id or number, nothing else.")
-        raise ArgumentError(problem, usage)
+    _exactly(words, 2, usage, _("Give the sub-client and the act id or number, nothing else."))
     client = sub_client(words[0], usage)
     raw = words[1]
     if raw.isascii() and raw.isdigit():
@@ -563,9 +553,7 @@ def usage_download() -> str:
 def download(text: str | None) -> TaskRef:
     usage = usage_download()
     words = _words(text)
-    _require(words, 1, usage)
-    if len(words) > 1:
-        raise ArgumentError(_("Give exactly one task id or name."), usage)
+    _exactly(words, 1, usage, _("Give exactly one task id or name."))
     raw = words[0]
     if raw.isascii() and raw.isdigit():
         return TaskRef(positive_id(raw, _("The task id"), usage), None)

@@ -134,6 +134,14 @@ async def storage_failed(event: ErrorEvent) -> None:
     )
 
 
+async def telegram_failed(event: ErrorEvent) -> None:
+    # The retries in bot.telegram are spent: telling the chat would fail the same way.
+    log.error(
+        "telegram unavailable; reply not delivered",
+        extra={"error": type(event.exception).__name__},
+    )
+
+
 async def unexpected(event: ErrorEvent) -> None:
     reference = secrets.token_hex(4)
     log.error(
@@ -156,5 +164,6 @@ def router() -> Router:
     router.error.register(smsc_failed, ExceptionTypeFilter(SmscError))
     router.error.register(credentials_unreadable, ExceptionTypeFilter(CredentialsUnreadableError))
     router.error.register(storage_failed, ExceptionTypeFilter(StorageError))
+    router.error.register(telegram_failed, ExceptionTypeFilter(TelegramAPIError))
     router.error.register(unexpected)
     return router

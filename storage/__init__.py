@@ -69,9 +69,13 @@ class Storage:
         )
 
     async def close(self) -> None:
-        await self.audit.close()
-        await self.limits.close()
-        await self.database.close()
+        try:
+            await self.audit.close()
+            await self.limits.close()
+        finally:
+            # Even when the last batch cannot be written: an open connection's thread would
+            # keep the process from exiting.
+            await self.database.close()
 
 
 __all__ = [

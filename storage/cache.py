@@ -18,7 +18,7 @@ class Recent(Generic[K, V]):
 
     def get(self, key: K) -> V | object:
         """The cached value, or :data:`MISSING` when nothing is cached for ``key``."""
-        value = self._items.get(key, _MISSING)  # type: ignore[arg-type]
+        value = self._items.get(key, _MISSING)
         if value is not _MISSING:
             self._items.move_to_end(key)
         return value

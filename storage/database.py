@@ -117,10 +117,10 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction started with BEGIN IMMEDIATE; rolled back whole on any error."""
         async with self._lock, self._guard("writing to the database"):
-            # In WAL a read transaction that later writes fails at once with SQLITE_BUSY;
-            # taking the write lock up front makes it wait for busy_timeout instead.
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
+                # In WAL a read transaction that later writes fails at once with SQLITE_BUSY;
+                # taking the write lock up front makes it wait for busy_timeout instead.
+                await self._connection.execute("BEGIN IMMEDIATE")
                 yield self._connection
                 await self._connection.execute("COMMIT")
             except BaseException:
@@ -128,20 +128,23 @@ class Database:
                 raise
 
     async def _rollback(self) -> None:
-        # SQLite may have rolled back already (a full disk does that): then there is nothing to do.
-        with contextlib.suppress(sqlite3.Error):
-            if self._connection.in_transaction:
-                await self._connection.execute("ROLLBACK")
+        # Always sent, and shielded: a task cancelled while its BEGIN was still queued for the
+        # connection's thread would otherwise leave the connection inside a transaction, and
+        # every later BEGIN would fail. The thread runs statements in order, so this ROLLBACK
+        # comes after that BEGIN. With no transaction open (SQLite rolls back by itself on a
+        # full disk), SQLite refuses it, which is fine.
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            await asyncio.shield(self._connection.execute("ROLLBACK"))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         async with self._lock, self._guard("reading the database"):
             cursor = await self._connection.execute(sql, tuple(params))
-            return await cursor.fetchone()  # type: ignore[return-value]
+            return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock, self._guard("reading the database"):
             cursor = await self._connection.execute(sql, tuple(params))
-            return list(await cursor.fetchall())  # type: ignore[arg-type]
+            return list(await cursor.fetchall())
 
     @asynccontextmanager
     async def _guard(self, doing: str) -> AsyncIterator[None]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tests.integration.bot_harness import Harness
 
 # Short rate windows on both sides keep limiter tests fast; the client's is never shorter.
-RATE_WINDOW = 0.4
+RATE_WINDOW = 0.15
 LOGIN, PASSWORD, APIKEY = "demo", "s3cret-Pa55", "k3y-0123456789abcdef"
 
 

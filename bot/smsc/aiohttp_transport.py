@@ -1,13 +1,18 @@
 """An httpx transport that sends requests with aiohttp.
 
-Why: under the watcher's concurrency, httpcore's connection pool spends about 8 ms of CPU per
-request on pool bookkeeping (it scans every connection and probes every idle socket on each
-request; the upstream fixes are unmerged), against about 0.5 ms here: see bench/watcher_sweep.py.
-aiohttp is already installed with aiogram. The client API stays httpx: one shared
-``httpx.AsyncClient``, its timeouts, its limits.
+Why it is here rather than httpcore (httpx's own transport) or the ``httpx-aiohttp`` package:
 
-Errors are mapped with care: only a request that never reached a socket becomes a connect error,
-the one case where the client tries the region's backup host, writes included.
+- **CPU per request.** Under the watcher's concurrency, httpcore's connection pool spends about
+  8 ms of CPU per request on bookkeeping (it scans every connection and probes every idle socket
+  on each request; the upstream fixes are unmerged), against about 0.5 ms here: see
+  ``bench/watcher_sweep.py``. aiohttp is already installed with aiogram.
+- **Writes are never repeated.** A request cut off after it was sent (the server closed the
+  connection) may have reached SMSC, so it must never be sent again on the backup host.
+  httpx-aiohttp 0.2 maps aiohttp's "server disconnected" to ``httpx.ConnectTimeout``, which the
+  client treats as "never arrived" and would repeat, a second contact created or a second
+  invoice. Here only a request that never reached a socket becomes a connect error.
+
+The client API stays httpx: one shared ``httpx.AsyncClient``, its timeouts, its limits.
 """
 
 from __future__ import annotations

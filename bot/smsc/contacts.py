@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ class ContactBook(Resource):
         search: str | None = None,
         after_id: int | None = None,
         count: int | None = None,
-    ) -> list[Contact]:
+    ) -> builtins.list[Contact]:
         return await self._list(
             "get",
             {
@@ -103,7 +104,7 @@ class ContactBook(Resource):
             Contact,
         )
 
-    async def groups(self) -> list[Group]:
+    async def groups(self) -> builtins.list[Group]:
         return await self._list("get_group", {"type": self._group_type}, Group)
 
     async def add_group(self, name: str, *, number: str | None = None) -> int:
@@ -139,7 +140,7 @@ class ContactBook(Resource):
 
     async def blacklist(
         self, *, prev_id: int | None = None, count: int | None = None
-    ) -> list[BlacklistEntry]:
+    ) -> builtins.list[BlacklistEntry]:
         return await self._list(
             "get_black", {"prev_id": prev_id, "cnt": _page_size(count)}, BlacklistEntry
         )

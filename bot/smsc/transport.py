@@ -350,7 +350,7 @@ def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
 
 
 def _content_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "")
+    return str(response.headers.get("content-type", ""))
 
 
 def parse_multipart(answer: RawAnswer, script: str) -> list[EmailMessage]:

@@ -144,11 +144,23 @@ class Watcher:
         self._auth_failures: dict[str, int] = {}
         # Accounts that found no free slot in the limiter: polled first in the next sweep.
         self._starved: set[str] = set()
+        self._sweeps: set[asyncio.Task[Any]] = set()
         self._full_senders_at: dict[str, tuple[float, date]] = {}
 
     # -- one sweep ----------------------------------------------------------------------------
 
+    async def stop(self) -> None:
+        """Cancel a sweep under way and wait for it: every run is safe to cut anywhere."""
+        running = [task for task in self._sweeps if not task.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     async def sweep(self) -> SweepReport:
+        task = asyncio.current_task()
+        if task is not None:
+            self._sweeps.add(task)
+            task.add_done_callback(self._sweeps.discard)
         report = SweepReport()
         logins = await self._due_logins()
         report.logins = len(logins)
@@ -185,7 +197,7 @@ class Watcher:
                 watching[settings.chat_id] = settings
         due = [s for s in watching.values() if not s.watch_paused and self._due(s, now)]
         stored = await self.storage.credentials.many([s.chat_id for s in due])
-        logins: dict[tuple[str, str], _Login] = {}
+        logins: dict[str, _Login] = {}
         for settings in due:
             credentials = stored.get(settings.chat_id)
             if isinstance(credentials, CredentialsUnreadableError):

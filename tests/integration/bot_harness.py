@@ -31,7 +31,8 @@ def settings_for(
         "encryption_keys": generate_key(),
         "smsc_rate_window": RATE_WINDOW,
         "smsc_max_wait": 3.0,
-        "smsc_timeout": 2.0,
+        "smsc_timeout": 0.5,
+        "telegram_wait_scale": 0.01,
         "watch_interval": 60,
         "log_format": "text",
     }

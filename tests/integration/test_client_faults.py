@@ -104,7 +104,7 @@ async def test_http_500_garbage_and_reset(client: SmscClient, sandbox: SandboxSe
 
 
 async def test_slow_answer_times_out(sandbox: SandboxServer) -> None:
-    sandbox.set_fault(Fault("slow", delay=2.0))
+    sandbox.set_fault(Fault("slow", delay=0.8))
     async with SmscTransport(timeout=httpx.Timeout(0.3)) as quick:
         client = SmscClient(quick, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
         with pytest.raises(SmscTimeoutError):

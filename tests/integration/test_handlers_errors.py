@@ -140,7 +140,7 @@ async def test_each_smsc_error_code_becomes_a_sentence_with_the_code(
     [
         (Fault("http500"), "SMSC is having trouble (HTTP 500)"),
         (Fault("garbage"), "an answer I cannot read"),
-        (Fault("slow", delay=3.0), "did not answer in time"),
+        (Fault("slow", delay=1.0), "did not answer in time"),
     ],
     ids=["http500", "garbage", "timeout"],
 )

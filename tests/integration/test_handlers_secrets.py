@@ -323,7 +323,7 @@ async def test_logout_during_a_poll_gets_nothing_delivered_after_it(harness: Har
     watcher._polled_at.clear()  # due now
     question = sent(await harness.say(USER, "/logout"))[-1]
     # The first notification is held up by Telegram; the logout lands while it waits.
-    telegram.fail("sendMessage", 429, retry_after=1, times=1)
+    telegram.fail("sendMessage", 429, retry_after=50, times=1)  # half a second here
     since = telegram.mark()
     sweep = asyncio.create_task(watcher.sweep())
     await telegram.wait_for("sendMessage", chat_id=USER, since=since)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -321,3 +322,25 @@ async def test_limits_are_written_in_batches(store: Storage) -> None:
     row = await store.database.fetchone("SELECT COUNT(*) AS n FROM smsc_stamps")
     assert row is not None
     assert row["n"] == 300
+
+
+async def test_a_transaction_cut_anywhere_leaves_the_database_usable(store: Storage) -> None:
+    # The watcher's sweep is cancelled on shutdown wherever it is: inside BEGIN, a statement
+    # or COMMIT, each still queued for the connection's thread.
+    for steps in range(6):
+
+        async def write(chat_id: int) -> None:
+            async with store.database.transaction() as tx:
+                await tx.execute(
+                    "INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, 'now')",
+                    (chat_id,),
+                )
+
+        task = asyncio.create_task(write(9000 + steps))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await save_password(store, 9100 + steps)
+        assert (await store.credentials.get(9100 + steps)) is not None
