@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import resource
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +26,27 @@ def sandbox_state() -> SandboxState:
     state = SandboxState()
     state.add_account(LOGIN, PASSWORD, apikey=APIKEY)
     return state
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the bot processes of e2e tests
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+_STARTED: dict[str, float] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _STARTED.update(wall=time.perf_counter(), cpu=_cpu_seconds())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    cpu = _cpu_seconds() - _STARTED["cpu"]
+    wall = time.perf_counter() - _STARTED["wall"]
+    terminalreporter.write_line(
+        f"suite time: wall {wall:.1f} s, CPU {cpu:.1f} s ({wall / max(cpu, 0.001):.2f}x)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
