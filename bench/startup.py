@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bench.support import report
-from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
+from storage import AuthKind, Keyring, Storage, generate_key
 from storage.database import utcnow
 
 TOKEN = "42:bench-token-not-real"
@@ -81,7 +81,7 @@ async def store_chats(path: Path, key: str, chats: int) -> None:
         )
     assert await storage.chats.count() == chats
     assert (await storage.credentials.get(chats)).secret == f"password-{chats}"  # type: ignore[union-attr]
-    assert len(await storage.settings.watching(NotificationKind.SENDERS)) == chats // 5
+    assert len(await storage.settings.watching()) == chats // 5
     await storage.close()
 
 

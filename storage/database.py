@@ -28,8 +28,8 @@ log = logging.getLogger("storage")
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def utcnow(timespec: str = "seconds") -> str:
+    return datetime.now(UTC).isoformat(timespec=timespec)
 
 
 class Database:

@@ -103,6 +103,10 @@ MIGRATIONS: tuple[str, ...] = (
         moved_at TEXT NOT NULL
     );
     """,
+    # 6: the digest of the last answer a chat's watch has fully taken in (see storage.watch).
+    """
+    ALTER TABLE watch_baselines ADD COLUMN digest TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -58,11 +58,12 @@ class SettingsRepository:
     async def set_paused(self, chat_id: int, reason: str | None) -> None:
         await self._set(chat_id, "watch_paused", reason)
 
-    async def watching(self, kind: NotificationKind) -> list[ChatSettings]:
-        column = "notify_downloads" if kind is NotificationKind.DOWNLOADS else "notify_senders"
+    async def watching(self) -> list[ChatSettings]:
+        """Chats with credentials and at least one notification on."""
         rows = await self._db.fetchall(
             f"SELECT s.{_COLUMNS.replace(', ', ', s.')} FROM chat_settings s "  # noqa: S608
-            f"JOIN credentials c ON c.chat_id = s.chat_id WHERE s.{column} = 1",
+            "JOIN credentials c ON c.chat_id = s.chat_id "
+            "WHERE s.notify_downloads = 1 OR s.notify_senders = 1",
         )
         return [_settings(row) for row in rows]
 

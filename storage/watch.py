@@ -2,6 +2,11 @@
 
 State moves forward only together with the record of the delivered notification, in one
 transaction, so a restart neither repeats an announcement nor skips a change.
+
+Each watch also keeps the digest of the last SMSC answer it has taken in completely. An answer
+with the same digest holds no change for that chat, so a sweep compares digests and reads a
+chat's rows only when they differ. Every move of the state clears the digest in the same
+transaction; a digest is set only by the sweep that took the whole answer in.
 """
 
 from __future__ import annotations
@@ -16,19 +21,47 @@ from storage.database import Database, utcnow
 from storage.models import NotificationKind, SeenSender, SeenTask
 
 
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    taken_at: str
+    digest: str | None
+
+
 @dataclass(slots=True)
 class WatchSnapshot:
-    """What several chats last saw, read in a few queries instead of a few per chat; and the
-    baselines a sweep takes, to be written together at its end."""
+    """Which watches of several chats exist and the digest each last took in, read in one
+    query; and what a sweep writes at its end: new baselines, new digests."""
 
-    tasks: dict[int, dict[int, SeenTask]] = field(default_factory=dict)
-    senders: dict[int, dict[int, SeenSender]] = field(default_factory=dict)
-    baselines: set[tuple[int, NotificationKind]] = field(default_factory=set)
+    baselines: dict[tuple[int, NotificationKind], Baseline] = field(default_factory=dict)
     new_tasks: dict[int, list[SeenTask]] = field(default_factory=dict)
     new_senders: dict[int, list[SeenSender]] = field(default_factory=dict)
+    new_digests: dict[tuple[int, NotificationKind], str] = field(default_factory=dict)
+    taken: list[tuple[int, NotificationKind, str, str]] = field(default_factory=list)
 
     def has_baseline(self, chat_id: int, kind: NotificationKind) -> bool:
         return (chat_id, kind) in self.baselines
+
+    def unchanged(self, chat_id: int, kind: NotificationKind, digest: str) -> bool:
+        """The chat has taken in exactly this answer already: there is nothing to tell.
+
+        Digests carry what they certify: ``all|…`` a complete list (the seen state is exactly
+        that list), ``part|…`` a list narrowed by date (its items are seen; absent ones were
+        not checked). A narrowed answer is covered by either; a complete one only by a
+        complete one, since only a complete list shows what was deleted.
+        """
+        baseline = self.baselines.get((chat_id, kind))
+        if baseline is None or baseline.digest is None:
+            return False
+        if baseline.digest == digest:
+            return True
+        form, _, body = digest.partition("|")
+        return form == "part" and baseline.digest == f"all|{body}"
+
+    def took_in(self, chat_id: int, kind: NotificationKind, digest: str) -> None:
+        """The chat has taken in the whole answer: record its digest at the sweep's end."""
+        baseline = self.baselines.get((chat_id, kind))
+        if baseline is not None and baseline.digest != digest:
+            self.taken.append((chat_id, kind, digest, baseline.taken_at))
 
 
 class WatchRepository:
@@ -44,30 +77,39 @@ class WatchRepository:
         )
         return None if row is None else row["taken_at"]
 
-    async def replace_download_baseline(self, chat_id: int, tasks: list[SeenTask]) -> None:
-        await self.replace_baselines(downloads={chat_id: tasks})
+    async def replace_download_baseline(
+        self, chat_id: int, tasks: list[SeenTask], digest: str | None = None
+    ) -> None:
+        digests = {(chat_id, NotificationKind.DOWNLOADS): digest} if digest else None
+        await self.replace_baselines(downloads={chat_id: tasks}, digests=digests)
 
-    async def replace_sender_baseline(self, chat_id: int, senders: list[SeenSender]) -> None:
-        await self.replace_baselines(senders={chat_id: senders})
+    async def replace_sender_baseline(
+        self, chat_id: int, senders: list[SeenSender], digest: str | None = None
+    ) -> None:
+        digests = {(chat_id, NotificationKind.SENDERS): digest} if digest else None
+        await self.replace_baselines(senders={chat_id: senders}, digests=digests)
 
     async def replace_baselines(
         self,
         *,
         downloads: dict[int, list[SeenTask]] | None = None,
         senders: dict[int, list[SeenSender]] | None = None,
+        digests: dict[tuple[int, NotificationKind], str] | None = None,
     ) -> None:
-        """What several chats see now becomes what they have seen, in one transaction."""
-        downloads, senders = downloads or {}, senders or {}
+        """What several chats see now becomes what they have seen, in one transaction;
+        ``digests`` names the answers those baselines were taken from."""
+        downloads, senders, digests = downloads or {}, senders or {}, digests or {}
         async with self._db.transaction() as tx:
             for chat_id in downloads.keys() | senders.keys():
                 await ensure_chat(tx, chat_id)
             await tx.executemany(
                 "DELETE FROM watched_downloads WHERE chat_id = ?", [(c,) for c in downloads]
             )
+            # Generators, not lists: a first sweep writes a row per chat and item at once.
             await tx.executemany(
                 "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
                 "VALUES (?, ?, ?, ?)",
-                [(c, t.task_id, t.name, t.status) for c, tasks in downloads.items() for t in tasks],
+                ((c, t.task_id, t.name, t.status) for c, tasks in downloads.items() for t in tasks),
             )
             await tx.executemany(
                 "DELETE FROM watched_senders WHERE chat_id = ?", [(c,) for c in senders]
@@ -75,17 +117,36 @@ class WatchRepository:
             await tx.executemany(
                 "INSERT INTO watched_senders (chat_id, sender_id, name, status, operators) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [
+                (
                     (c, s.sender_id, s.name, s.status, _dump(s.operators))
                     for c, items in senders.items()
                     for s in items
+                ),
+            )
+            # To the microsecond: a sweep's digest is written only for the baseline it read.
+            taken = utcnow("microseconds")
+            await tx.executemany(
+                "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at, digest) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (c, kind.value, taken, digests.get((c, kind)))
+                    for kind, chats in (
+                        (NotificationKind.DOWNLOADS, downloads),
+                        (NotificationKind.SENDERS, senders),
+                    )
+                    for c in chats
                 ],
             )
-            taken = utcnow()
+
+    async def save_digests(self, taken: list[tuple[int, NotificationKind, str, str]]) -> None:
+        """Record the answers chats took in whole, unless their watch was renewed since."""
+        if not taken:
+            return
+        async with self._db.transaction() as tx:
             await tx.executemany(
-                "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at) VALUES (?, ?, ?)",
-                [(c, NotificationKind.DOWNLOADS.value, taken) for c in downloads]
-                + [(c, NotificationKind.SENDERS.value, taken) for c in senders],
+                "UPDATE watch_baselines SET digest = ? "
+                "WHERE chat_id = ? AND kind = ? AND taken_at = ?",
+                [(digest, chat, kind.value, taken_at) for chat, kind, digest, taken_at in taken],
             )
 
     async def forget(self, chat_id: int, kind: NotificationKind) -> None:
@@ -101,55 +162,59 @@ class WatchRepository:
 
     async def snapshot(self, chat_ids: list[int]) -> WatchSnapshot:
         found = WatchSnapshot()
-        for start in range(0, len(chat_ids), 500):
-            chunk = chat_ids[start : start + 500]
+        for chunk in _chunks(chat_ids):
             marks = ",".join("?" * len(chunk))
             for row in await self._db.fetchall(
-                f"SELECT chat_id, kind FROM watch_baselines WHERE chat_id IN ({marks})",  # noqa: S608
+                "SELECT chat_id, kind, taken_at, digest FROM watch_baselines "  # noqa: S608
+                f"WHERE chat_id IN ({marks})",
                 chunk,
             ):
-                found.baselines.add((row["chat_id"], NotificationKind(row["kind"])))
+                key = (row["chat_id"], NotificationKind(row["kind"]))
+                found.baselines[key] = Baseline(row["taken_at"], row["digest"])
+        return found
+
+    async def seen_tasks_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenTask]]:
+        """What several chats last saw of their exports, in one query per 500 chats."""
+        found: dict[int, dict[int, SeenTask]] = {chat: {} for chat in chat_ids}
+        for chunk in _chunks(chat_ids):
+            marks = ",".join("?" * len(chunk))
             for row in await self._db.fetchall(
                 "SELECT chat_id, task_id, name, status FROM watched_downloads "  # noqa: S608
                 f"WHERE chat_id IN ({marks})",
                 chunk,
             ):
-                found.tasks.setdefault(row["chat_id"], {})[row["task_id"]] = SeenTask(
+                found[row["chat_id"]][row["task_id"]] = SeenTask(
                     row["task_id"], row["name"], row["status"]
                 )
+        return found
+
+    async def seen_senders_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenSender]]:
+        """What several chats last saw of their sender names, in one query per 500 chats."""
+        found: dict[int, dict[int, SeenSender]] = {chat: {} for chat in chat_ids}
+        for chunk in _chunks(chat_ids):
+            marks = ",".join("?" * len(chunk))
             for row in await self._db.fetchall(
                 "SELECT chat_id, sender_id, name, status, operators "  # noqa: S608
                 f"FROM watched_senders WHERE chat_id IN ({marks})",
                 chunk,
             ):
-                found.senders.setdefault(row["chat_id"], {})[row["sender_id"]] = SeenSender(
+                found[row["chat_id"]][row["sender_id"]] = SeenSender(
                     row["sender_id"], row["name"], row["status"], json.loads(row["operators"])
                 )
         return found
 
     async def seen_tasks(self, chat_id: int) -> dict[int, SeenTask]:
-        rows = await self._db.fetchall(
-            "SELECT task_id, name, status FROM watched_downloads WHERE chat_id = ?", (chat_id,)
-        )
-        return {r["task_id"]: SeenTask(r["task_id"], r["name"], r["status"]) for r in rows}
+        return (await self.seen_tasks_of([chat_id]))[chat_id]
 
     async def seen_senders(self, chat_id: int) -> dict[int, SeenSender]:
-        rows = await self._db.fetchall(
-            "SELECT sender_id, name, status, operators FROM watched_senders WHERE chat_id = ?",
-            (chat_id,),
-        )
-        return {
-            r["sender_id"]: SeenSender(
-                r["sender_id"], r["name"], r["status"], json.loads(r["operators"])
-            )
-            for r in rows
-        }
+        return (await self.seen_senders_of([chat_id]))[chat_id]
 
     async def record_task(
         self, chat_id: int, task: SeenTask, *, change: str | None, message_id: int | None = None
     ) -> None:
         """Store what was seen; with ``change``, also that its notification was delivered."""
         async with self._db.transaction() as tx:
+            await _state_moves(tx, chat_id, NotificationKind.DOWNLOADS)
             await tx.execute(
                 "INSERT OR REPLACE INTO watched_downloads (chat_id, task_id, name, status) "
                 "VALUES (?, ?, ?, ?)",
@@ -170,6 +235,7 @@ class WatchRepository:
         deleted: bool = False,
     ) -> None:
         async with self._db.transaction() as tx:
+            await _state_moves(tx, chat_id, NotificationKind.SENDERS)
             if deleted:
                 await tx.execute(
                     "DELETE FROM watched_senders WHERE chat_id = ? AND sender_id = ?",
@@ -206,6 +272,19 @@ class WatchRepository:
             "SELECT COUNT(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,)
         )
         return int(row["n"]) if row else 0
+
+
+def _chunks(chat_ids: list[int], size: int = 500) -> list[list[int]]:
+    # SQLite allows only so many parameters in one statement.
+    return [chat_ids[start : start + size] for start in range(0, len(chat_ids), size)]
+
+
+async def _state_moves(tx: aiosqlite.Connection, chat_id: int, kind: NotificationKind) -> None:
+    """The watch's state changes: the digest of the answer it had taken in no longer holds."""
+    await tx.execute(
+        "UPDATE watch_baselines SET digest = NULL WHERE chat_id = ? AND kind = ?",
+        (chat_id, kind.value),
+    )
 
 
 async def _delivered(

@@ -3,6 +3,7 @@
 Imports nothing from aiogram or from the storage package: it can be used on its own.
 """
 
+from bot.smsc._resource import Listing
 from bot.smsc.client import SmscClient
 from bot.smsc.credentials import Credentials
 from bot.smsc.downloads import FileTooLargeError
@@ -70,6 +71,7 @@ __all__ = [
     "InvalidPhoneError",
     "Invoice",
     "IpBlockedError",
+    "Listing",
     "NotFoundError",
     "OperationFailedError",
     "OperatorRegistration",

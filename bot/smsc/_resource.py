@@ -1,13 +1,17 @@
-"""What every resource shares: a way to call its script through the client."""
+"""What every resource shares: a way to call its script through the client, and lists."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.smsc.answers import parse_json_answer
 from bot.smsc.errors import NotFoundError, SmscBadResponseError
+from bot.smsc.transport import AnswerForm
 
 if TYPE_CHECKING:
     from bot.smsc.client import SmscClient
@@ -27,15 +31,43 @@ class Resource:
         return await self._client.call(self.script, action, params, flag=flag)
 
     async def _list(self, action: str, params: dict[str, Any], model: type[M]) -> list[M]:
+        return (await self._listing(action, params, model)).records()
+
+    async def _listing(self, action: str, params: dict[str, Any], model: type[M]) -> Listing[M]:
         try:
-            payload = await self._call(action, params)
+            body = await self._client.call(self.script, action, params, form=AnswerForm.LISTING)
         except NotFoundError:
             # The provider answers an empty list with error 3.
-            return []
-        return read_list(payload, model, self.script, action)
+            body = b"[]"
+        return Listing(body, model, self.script, action)
 
     async def _created_id(self, action: str, params: dict[str, Any]) -> int:
         return created_id(await self._call(action, params), self.script)
+
+
+@dataclass(eq=False)
+class Listing(Generic[M]):
+    """A list answer kept as the bytes SMSC sent: compared by its digest, parsed on demand.
+
+    A watcher that polls thousands of accounts finds most answers unchanged since the last
+    poll; for those it needs the digest only, never the records.
+    """
+
+    body: bytes
+    model: type[M]
+    script: str
+    action: str
+    _records: list[M] | None = field(default=None, repr=False)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.body, digest_size=16).hexdigest()
+
+    def records(self) -> list[M]:
+        if self._records is None:
+            payload = parse_json_answer(self.body, self.script)
+            self._records = read_list(payload, self.model, self.script, self.action)
+        return self._records
 
 
 def read_list(payload: Any, model: type[M], script: str, action: str) -> list[M]:

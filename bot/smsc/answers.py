@@ -59,6 +59,16 @@ def parse_json_answer(body: bytes, script: str) -> Any:
     return payload
 
 
+def listing_body(body: bytes, script: str) -> bytes:
+    """A list answer's bytes, as they came, once it is clear they are no error answer.
+
+    Kept unparsed: the watcher compares answers by digest and parses only those that changed.
+    """
+    if body.lstrip()[:1] != b"[":
+        parse_json_answer(body, script)  # raises for every error form and for garbage
+    return body
+
+
 def looks_like_answer(head: bytes) -> bool:
     """True when a body that should be a file starts like an error answer or a web page."""
     start = head.lstrip()[:1]

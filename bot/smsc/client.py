@@ -14,7 +14,7 @@ from bot.smsc.models import Balance
 from bot.smsc.policy import Operation
 from bot.smsc.regions import Endpoint
 from bot.smsc.senders import Senders
-from bot.smsc.transport import SmscTransport, Upload, clean_params
+from bot.smsc.transport import AnswerForm, SmscTransport, Upload, clean_params
 
 
 class SmscClient:
@@ -56,14 +56,14 @@ class SmscClient:
         params: dict[str, Any],
         *,
         flag: object = 1,
-        raw: bool = False,
+        form: AnswerForm = AnswerForm.JSON,
         upload: Upload | None = None,
     ) -> Any:
         return await self.transport.call(
             self.endpoint,
             self.credentials,
             _operation(script, action, params, flag),
-            raw=raw,
+            form=form,
             upload=upload,
             max_wait=self.max_wait,
         )

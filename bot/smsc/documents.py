@@ -10,7 +10,7 @@ from bot.smsc._resource import Resource
 from bot.smsc.answers import decode_text, is_pdf, raise_for_error
 from bot.smsc.errors import SmscBadResponseError
 from bot.smsc.models import Invoice
-from bot.smsc.transport import RawAnswer, parse_multipart
+from bot.smsc.transport import AnswerForm, RawAnswer, parse_multipart
 
 
 class Documents(Resource):
@@ -28,14 +28,16 @@ class Documents(Resource):
         if amount <= 0:
             raise ValueError("an invoice sum must be positive")
         params = _sub_client(user, user_id) | {"sum": f"{amount:.2f}", "service": service}
-        answer = await self._client.call(self.script, "add_account", params, raw=True)
+        answer = await self._client.call(self.script, "add_account", params, form=AnswerForm.FILE)
         return _invoice(answer, self.script)
 
     async def get_invoice(
         self, invoice_id: int, *, user: str | None = None, user_id: int | None = None
     ) -> bytes:
         params = _sub_client(user, user_id) | {"id": invoice_id}
-        return _pdf(await self._client.call(self.script, "get_account", params, raw=True))
+        return _pdf(
+            await self._client.call(self.script, "get_account", params, form=AnswerForm.FILE)
+        )
 
     async def get_act(
         self,
@@ -48,7 +50,7 @@ class Documents(Resource):
         if (act_id is None) == (number is None):
             raise ValueError("name an act either by its id or by its number")
         params = _sub_client(user, user_id) | {"id": act_id, "num": number}
-        return _pdf(await self._client.call(self.script, "get_act", params, raw=True))
+        return _pdf(await self._client.call(self.script, "get_act", params, form=AnswerForm.FILE))
 
 
 def _sub_client(user: str | None, user_id: int | None) -> dict[str, Any]:

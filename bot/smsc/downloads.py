@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from bot.smsc._resource import Resource
+from bot.smsc._resource import Listing, Resource
 from bot.smsc.errors import SmscValidationError
 from bot.smsc.models import DownloadTask
 
@@ -22,7 +22,13 @@ class Downloads(Resource):
     async def list(
         self, *, after_id: int | None = None, count: int | None = None
     ) -> list[DownloadTask]:
-        return await self._list("get_list", {"after_id": after_id, "cnt": count}, DownloadTask)
+        return (await self.listing(after_id=after_id, count=count)).records()
+
+    async def listing(
+        self, *, after_id: int | None = None, count: int | None = None
+    ) -> Listing[DownloadTask]:
+        """The list as SMSC sent it: its digest now, its records when asked for."""
+        return await self._listing("get_list", {"after_id": after_id, "cnt": count}, DownloadTask)
 
     async def get_file(self, *, task_id: int | None = None, name: str | None = None) -> bytes:
         buffer = io.BytesIO()

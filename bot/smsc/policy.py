@@ -6,6 +6,7 @@ after many failing requests, so the client keeps under them itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,8 +55,14 @@ def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
     login is hashed: buckets are kept in the database, and a word tried as a login may be a
     password typed in the wrong place.
     """
-    who = hashlib.blake2b(credentials.identity.casefold().encode(), digest_size=8).hexdigest()
-    return f"{endpoint.site}|{who}"
+    return _bucket(endpoint.site, credentials.identity)
+
+
+@functools.lru_cache(maxsize=65536)
+def _bucket(site: str, identity: str) -> str:
+    # Asked for twice per request, for thousands of accounts a sweep: worth remembering.
+    who = hashlib.blake2b(identity.casefold().encode(), digest_size=8).hexdigest()
+    return f"{site}|{who}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -29,10 +29,14 @@ class Endpoint:
 
     base_url: str
     backups: tuple[str, ...] = ()
+    # The provider's site, however the address was written: ``smsc.ru`` for ``https://smsc.ru``,
+    # ``https://SMSC.RU/`` and the backup host ``https://www2.smsc.ru``.
+    site: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", _normalise(self.base_url))
         object.__setattr__(self, "backups", tuple(_normalise(url) for url in self.backups))
+        object.__setattr__(self, "site", _site(self.base_url))
 
     @classmethod
     def for_region(cls, region: Region | str) -> Endpoint:
@@ -46,12 +50,6 @@ class Endpoint:
     @property
     def hosts(self) -> tuple[str, ...]:
         return (self.base_url, *self.backups)
-
-    @property
-    def site(self) -> str:
-        """The provider's site, however the address was written: ``smsc.ru`` for
-        ``https://smsc.ru``, ``https://SMSC.RU/`` and the backup host ``https://www2.smsc.ru``."""
-        return _site(self.base_url)
 
 
 def _site(url: str) -> str:

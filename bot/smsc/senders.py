@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from bot.smsc._resource import Resource, created_id
+from bot.smsc._resource import Listing, Resource, created_id
 from bot.smsc.errors import SmscValidationError
 from bot.smsc.models import (
     REGISTRATION_DETAILS,
@@ -37,9 +37,32 @@ class Senders(Resource):
         files: bool = False,
         user: str | None = None,
     ) -> list[Sender]:
+        listing = await self.listing(
+            all=all,
+            operators=operators,
+            changed_since=changed_since,
+            prev_id=prev_id,
+            count=count,
+            files=files,
+            user=user,
+        )
+        return listing.records()
+
+    async def listing(
+        self,
+        *,
+        all: bool = True,  # noqa: A002 - the provider's own name for it
+        operators: bool = False,
+        changed_since: date | None = None,
+        prev_id: int | None = None,
+        count: int | None = None,
+        files: bool = False,
+        user: str | None = None,
+    ) -> Listing[Sender]:
+        """The list as SMSC sent it: its digest now, its records when asked for."""
         if count is not None and not 1 <= count <= MAX_LIST:
             raise ValueError(f"a page holds 1 to {MAX_LIST} sender names")
-        return await self._list(
+        return await self._listing(
             "get",
             {
                 "all": 1 if all else 0,

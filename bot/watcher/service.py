@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import FSInputFile, Message
 from aiogram.utils.i18n import I18n
+from pydantic import BaseModel
 
 from bot.accounts import ChatAccounts, ChatGuard
 from bot.exports import csv_filename, discard, fetch_export
@@ -28,6 +30,7 @@ from bot.smsc import (
     DownloadTask,
     FileTooLargeError,
     IpBlockedError,
+    Listing,
     OperationFailedError,
     Sender,
     SmscClient,
@@ -50,13 +53,19 @@ from storage import (
     ChatSettings,
     CredentialsUnreadableError,
     NotificationKind,
+    SeenSender,
+    SeenTask,
     Storage,
     WatchSnapshot,
 )
 
 log = logging.getLogger("bot.watcher")
 
+M = TypeVar("M", bound=BaseModel)
+
 AUTH_FAILURES_BEFORE_PAUSE = 3
+# How long a stopping bot lets a sweep finish the notifications it is sending.
+STOP_GRACE = 10.0
 FULL_SENDER_POLL_EVERY = 60 * 60.0
 
 
@@ -76,20 +85,46 @@ class Baselines:
 
     async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int:
         if kind is NotificationKind.DOWNLOADS:
-            tasks = await client.downloads.list()
+            tasks = _Answer(await client.downloads.listing(), complete=True)
             await self._storage.watch.replace_download_baseline(
-                chat_id, [seen_task(t) for t in tasks]
+                chat_id, [seen_task(t) for t in tasks.records], tasks.key
             )
-            count = len(tasks)
+            count = len(tasks.records)
         else:
-            senders = await client.senders.list(all=True, operators=True)
+            senders = _Answer(await client.senders.listing(all=True, operators=True), complete=True)
             await self._storage.watch.replace_sender_baseline(
-                chat_id, [seen_sender(s) for s in senders]
+                chat_id, [seen_sender(s) for s in senders.records], senders.key
             )
-            count = len(senders)
+            count = len(senders.records)
         if self._polled is not None:
             self._polled(chat_id)
         return count
+
+
+@dataclass
+class _Answer(Generic[M]):
+    """One poll's answer. ``key`` names it: its digest and whether it was the complete list or
+    one narrowed by date, so that a narrowed answer never passes for a complete one."""
+
+    listing: Listing[M]
+    complete: bool
+    # Its records in the stored form, made once and shared by every chat that takes the answer
+    # as its baseline: a first sweep over thousands of chats holds one copy per account.
+    _seen: list[Any] | None = field(default=None, repr=False)
+
+    def seen(self, stored: Callable[[M], Any]) -> list[Any]:
+        if self._seen is None:
+            self._seen = [stored(record) for record in self.records]
+        return self._seen
+
+    @property
+    def key(self) -> str:
+        # What the digest certifies: see storage.watch.WatchSnapshot.unchanged.
+        return f"{'all' if self.complete else 'part'}|{self.listing.digest}"
+
+    @property
+    def records(self) -> list[M]:
+        return self.listing.records()
 
 
 @dataclass
@@ -137,6 +172,7 @@ class Watcher:
         self.baselines = Baselines(storage, interval, polled=self._baseline_taken)
         accounts.baselines = self.baselines
         self._concurrency = asyncio.Semaphore(concurrency)
+        self._workers = concurrency
         self._file_limit = file_limit
         self._clock = clock
         self._today = today
@@ -145,16 +181,25 @@ class Watcher:
         # Accounts that found no free slot in the limiter: polled first in the next sweep.
         self._starved: set[str] = set()
         self._sweeps: set[asyncio.Task[Any]] = set()
+        self._stopping = False
         self._full_senders_at: dict[str, tuple[float, date]] = {}
 
     # -- one sweep ----------------------------------------------------------------------------
 
-    async def stop(self) -> None:
-        """Cancel a sweep under way and wait for it: every run is safe to cut anywhere."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Let a sweep under way finish the notifications it is sending, and start no more.
+
+        A notification sent but not yet recorded would go out again after a restart, so the
+        sweep is cancelled only when ``grace`` runs out (any run is safe to cut anywhere).
+        """
+        self._stopping = True
         running = [task for task in self._sweeps if not task.done()]
-        for task in running:
+        if not running:
+            return
+        _done, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
             task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def sweep(self) -> SweepReport:
         task = asyncio.current_task()
@@ -170,34 +215,43 @@ class Watcher:
         seen = await self.storage.watch.snapshot(
             [chat.chat_id for login in logins for chat in login.chats]
         )
-        results = await asyncio.gather(
-            *(self._watch_login(login, report, seen) for login in logins), return_exceptions=True
-        )
-        for login, result in zip(logins, results, strict=True):
-            if isinstance(result, BaseException):
-                report.failures += 1
-                log.error("watching a login failed", exc_info=result, extra={"login": login.key})
+        # A pool of workers rather than a task per login: thousands of waiting tasks cost memory
+        # and scheduling. Twice the poll concurrency, so that logins busy telling their chats
+        # (Telegram paces them) never keep the others from being polled.
+        queue = deque(logins)
+
+        async def worker() -> None:
+            while queue:
+                login = queue.popleft()
+                try:
+                    await self._watch_login(login, report, seen)
+                except Exception as error:
+                    report.failures += 1
+                    log.error("watching a login failed", exc_info=error, extra={"login": login.key})
+
+        await asyncio.gather(*(worker() for _ in range(min(len(logins), 2 * self._workers))))
         if seen.new_tasks or seen.new_senders:
             # One transaction for every chat that started watching, not one per chat.
             await self.storage.watch.replace_baselines(
-                downloads=seen.new_tasks, senders=seen.new_senders
+                downloads=seen.new_tasks, senders=seen.new_senders, digests=seen.new_digests
             )
             # A chat that logged out meanwhile gets nothing written back: undone at once.
             generations = {c: g for login in logins for c, g in login.generations.items()}
             for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
                 if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
                     await self.storage.chats.stop_watching(chat_id)
+        # Likewise one transaction for the answers chats took in whole.
+        await self.storage.watch.save_digests(seen.taken)
         return report
 
     async def _due_logins(self) -> list[_Login]:
         now = self._clock()
-        watching: dict[int, ChatSettings] = {}
-        for kind in NotificationKind:
-            for settings in await self.storage.settings.watching(kind):
-                watching[settings.chat_id] = settings
-        due = [s for s in watching.values() if not s.watch_paused and self._due(s, now)]
+        watching = await self.storage.settings.watching()
+        due = [s for s in watching if not s.watch_paused and self._due(s, now)]
         stored = await self.storage.credentials.many([s.chat_id for s in due])
         logins: dict[str, _Login] = {}
+        # Most chats share an account with others: one client per set of credentials.
+        clients: dict[tuple[object, ...], tuple[str, SmscClient]] = {}
         for settings in due:
             credentials = stored.get(settings.chat_id)
             if isinstance(credentials, CredentialsUnreadableError):
@@ -208,10 +262,20 @@ class Watcher:
                 continue
             if credentials is None:
                 continue
-            # Never waits for a slot: an account without one is skipped this sweep, so that no
-            # other account's notifications wait on it.
-            client = self.accounts.client(credentials, max_wait=0)
-            key = bucket(client.endpoint, client.credentials)
+            same = (
+                credentials.region,
+                credentials.base_url,
+                credentials.auth_kind,
+                credentials.login,
+                credentials.secret,
+            )
+            known = clients.get(same)
+            if known is None:
+                # Never waits for a slot: an account without one is skipped this sweep, so
+                # that no other account's notifications wait on it.
+                client = self.accounts.client(credentials, max_wait=0)
+                known = clients[same] = (bucket(client.endpoint, client.credentials), client)
+            key, client = known
             login = logins.get(key)
             if login is None:
                 login = logins[key] = _Login(key, client)
@@ -231,17 +295,18 @@ class Watcher:
         return now - last >= every - self.interval / 2
 
     async def _watch_login(self, login: _Login, report: SweepReport, seen: WatchSnapshot) -> None:
-        tasks: list[DownloadTask] | None = None
-        senders: list[Sender] | None = None
-        complete = False
+        tasks: _Answer[DownloadTask] | None = None
+        senders: _Answer[Sender] | None = None
         async with self._concurrency:
+            if self._stopping:
+                return
             try:
                 if login.watches(NotificationKind.DOWNLOADS):
                     report.polls += 1
-                    tasks = await login.client.downloads.list()
+                    tasks = _Answer(await login.client.downloads.listing(), complete=True)
                 if login.watches(NotificationKind.SENDERS):
                     report.polls += 1
-                    senders, complete = await self._poll_senders(login)
+                    senders = await self._poll_senders(login)
             except AuthenticationError:
                 await self._auth_failed(login)
                 return
@@ -269,6 +334,9 @@ class Watcher:
         self._auth_failures.pop(login.key, None)
         now = self._clock()
         guard = self.accounts.guard
+        # Rows are read only for chats whose last answer differs: in a steady sweep, none.
+        seen_tasks = await self._compared(login, NotificationKind.DOWNLOADS, tasks, seen)
+        seen_senders = await self._compared(login, NotificationKind.SENDERS, senders, seen)
         with _file_cache() as files:
             for chat in login.chats:
                 self._polled_at[chat.chat_id] = now
@@ -277,7 +345,15 @@ class Watcher:
                     delivery = _Delivery(guard, chat.chat_id, login.generations[chat.chat_id])
                     try:
                         report.notifications += await self._tell_chat(
-                            chat, login, tasks, senders, complete, files, seen, delivery
+                            chat,
+                            login,
+                            files,
+                            seen,
+                            delivery,
+                            tasks,
+                            senders,
+                            seen_tasks,
+                            seen_senders,
                         )
                     except ChatGone:
                         gone = True
@@ -290,16 +366,40 @@ class Watcher:
                 if gone:
                     await self._stop_watching(chat.chat_id)
 
-    async def _poll_senders(self, login: _Login) -> tuple[list[Sender], bool]:
+    async def _poll_senders(self, login: _Login) -> _Answer[Sender]:
         full = self._full_senders_at.get(login.key)
         if full is None or self._clock() - full[0] >= FULL_SENDER_POLL_EVERY:
-            senders = await login.client.senders.list(all=True, operators=True)
+            listing = await login.client.senders.listing(all=True, operators=True)
             self._full_senders_at[login.key] = (self._clock(), self._today())
-            return senders, True
+            return _Answer(listing, complete=True)
         # Changed since the day before the last full list: dates are whole days in the
         # provider's time zone, so a day of overlap keeps every change in.
         since = full[1] - timedelta(days=1)
-        return await login.client.senders.list(all=True, operators=True, changed_since=since), False
+        listing = await login.client.senders.listing(all=True, operators=True, changed_since=since)
+        return _Answer(listing, complete=False)
+
+    async def _compared(
+        self,
+        login: _Login,
+        kind: NotificationKind,
+        answer: _Answer[Any] | None,
+        seen: WatchSnapshot,
+    ) -> dict[int, Any]:
+        """What the chats whose last answer differs from this one have seen."""
+        if answer is None:
+            return {}
+        chats = [
+            chat.chat_id
+            for chat in login.chats
+            if chat.notifies(kind)
+            and seen.has_baseline(chat.chat_id, kind)
+            and not seen.unchanged(chat.chat_id, kind, answer.key)
+        ]
+        if not chats:
+            return {}
+        if kind is NotificationKind.DOWNLOADS:
+            return await self.storage.watch.seen_tasks_of(chats)
+        return await self.storage.watch.seen_senders_of(chats)
 
     async def _auth_failed(self, login: _Login) -> None:
         failures = self._auth_failures.get(login.key, 0) + 1
@@ -332,48 +432,60 @@ class Watcher:
         self,
         chat: ChatSettings,
         login: _Login,
-        tasks: list[DownloadTask] | None,
-        senders: list[Sender] | None,
-        complete: bool,
         files: dict[Any, _Export | None],
         seen: WatchSnapshot,
         delivery: _Delivery,
+        tasks: _Answer[DownloadTask] | None,
+        senders: _Answer[Sender] | None,
+        seen_tasks: dict[int, dict[int, SeenTask]],
+        seen_senders: dict[int, dict[int, SeenSender]],
     ) -> int:
         sent = 0
         with self._locale(chat):
             if tasks is not None and chat.notify_downloads:
-                sent += await self._tell_tasks(chat.chat_id, login, tasks, files, seen, delivery)
+                sent += await self._tell_tasks(
+                    chat.chat_id, login, tasks, seen_tasks, files, seen, delivery
+                )
             if senders is not None and chat.notify_senders:
-                sent += await self._tell_senders(chat.chat_id, senders, complete, seen, delivery)
+                sent += await self._tell_senders(
+                    chat.chat_id, senders, seen_senders, seen, delivery
+                )
         return sent
 
     async def _tell_tasks(
         self,
         chat_id: int,
         login: _Login,
-        tasks: list[DownloadTask],
+        tasks: _Answer[DownloadTask],
+        seen_tasks: dict[int, dict[int, SeenTask]],
         files: dict[Any, _Export | None],
         seen: WatchSnapshot,
         delivery: _Delivery,
     ) -> int:
+        kind = NotificationKind.DOWNLOADS
         if not delivery.current:
             return 0
-        if not seen.has_baseline(chat_id, NotificationKind.DOWNLOADS):
+        if not seen.has_baseline(chat_id, kind):
             # From the list just fetched: another request would count against the limits.
-            seen.new_tasks[chat_id] = [seen_task(t) for t in tasks]
+            seen.new_tasks[chat_id] = tasks.seen(seen_task)
+            seen.new_digests[(chat_id, kind)] = tasks.key
             return 0
-        sent = 0
-        for update in task_updates(seen.tasks.get(chat_id, {}), tasks):
-            if not delivery.current:
+        if seen.unchanged(chat_id, kind, tasks.key):
+            return 0
+        sent, whole = 0, True
+        for update in task_updates(seen_tasks.get(chat_id, {}), tasks.records):
+            if self._stopping or not delivery.current:
+                whole = False
                 break
             if not update.announce:
                 await self.storage.watch.record_task(chat_id, update.seen, change=None)
                 continue
             message = await self._announce_task(chat_id, login, update, files)
             if message is None:
+                whole = False
                 continue
             if not delivery.current:
-                break  # logged out while it was being sent: nothing is written back
+                return sent  # logged out while it was being sent: nothing is written back
             # Under the chat id that received it: a group may have become a supergroup.
             await self.storage.watch.record_task(
                 message.chat.id,
@@ -382,6 +494,8 @@ class Watcher:
                 message_id=message.message_id,
             )
             sent += 1
+        if whole:
+            seen.took_in(chat_id, kind, tasks.key)
         return sent
 
     async def _announce_task(
@@ -432,22 +546,32 @@ class Watcher:
     async def _tell_senders(
         self,
         chat_id: int,
-        senders: list[Sender],
-        complete: bool,
+        senders: _Answer[Sender],
+        seen_senders: dict[int, dict[int, SeenSender]],
         seen: WatchSnapshot,
         delivery: _Delivery,
     ) -> int:
+        kind = NotificationKind.SENDERS
         if not delivery.current:
             return 0
-        if not seen.has_baseline(chat_id, NotificationKind.SENDERS):
-            if complete:
-                seen.new_senders[chat_id] = [seen_sender(s) for s in senders]
+        if not seen.has_baseline(chat_id, kind):
+            if senders.complete:
+                seen.new_senders[chat_id] = senders.seen(seen_sender)
+                seen.new_digests[(chat_id, kind)] = senders.key
             return 0
-        sent = 0
-        for update in sender_updates(seen.senders.get(chat_id, {}), senders, complete=complete):
-            if not delivery.current:
+        if seen.unchanged(chat_id, kind, senders.key):
+            return 0
+        sent, whole = 0, True
+        updates = sender_updates(
+            seen_senders.get(chat_id, {}), senders.records, complete=senders.complete
+        )
+        for update in updates:
+            if self._stopping or not delivery.current:
+                whole = False
                 break
             sent += await self._announce_sender(chat_id, update, delivery)
+        if whole and delivery.current:
+            seen.took_in(chat_id, kind, senders.key)
         return sent
 
     async def _announce_sender(

@@ -246,7 +246,7 @@ async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
     await asyncio.gather(*(writer(n) for n in range(200)))
     found = await store.credentials.many([1000 + n for n in range(200)])
     assert {c.secret for c in found.values()} == {f"secret-{n}" for n in range(200)}  # type: ignore[union-attr]
-    assert len(await store.settings.watching(NotificationKind.DOWNLOADS)) == 200
+    assert len(await store.settings.watching()) == 200
     rows = await store.database.fetchall("SELECT COUNT(*) FROM audit_log")
     assert rows[0][0] == 200
     assert sum([await store.watch.delivery_count(1000 + n) for n in range(200)]) == 200
@@ -262,9 +262,9 @@ async def test_settings_and_watch_state(store: Storage) -> None:
     settings = await store.settings.get(9)
     assert (settings.language, settings.notify_senders, settings.poll_interval) == ("uk", True, 900)
     # Watching requires credentials.
-    assert await store.settings.watching(NotificationKind.SENDERS) == []
+    assert await store.settings.watching() == []
     await save_password(store, 9)
-    assert [s.chat_id for s in await store.settings.watching(NotificationKind.SENDERS)] == [9]
+    assert [s.chat_id for s in await store.settings.watching()] == [9]
 
     await store.watch.replace_sender_baseline(9, [SeenSender(1, "Shop", 0, {"mts": 1})])
     assert await store.watch.baseline_taken(9, NotificationKind.SENDERS)
@@ -344,3 +344,27 @@ async def test_a_transaction_cut_anywhere_leaves_the_database_usable(store: Stor
             await task
         await save_password(store, 9100 + steps)
         assert (await store.credentials.get(9100 + steps)) is not None
+
+
+async def test_a_watch_digest_holds_until_the_state_moves(store: Storage) -> None:
+    await save_password(store, 12)
+    await store.watch.replace_sender_baseline(12, [SeenSender(1, "Shop", 0, {})], "all|abc")
+    seen = await store.watch.snapshot([12])
+    assert seen.unchanged(12, NotificationKind.SENDERS, "all|abc")
+    # A narrowed answer with the same bytes is covered by the complete one, not the reverse.
+    assert seen.unchanged(12, NotificationKind.SENDERS, "part|abc")
+    await store.watch.replace_sender_baseline(12, [SeenSender(1, "Shop", 0, {})], "part|abc")
+    seen = await store.watch.snapshot([12])
+    assert not seen.unchanged(12, NotificationKind.SENDERS, "all|abc")
+    seen.took_in(12, NotificationKind.SENDERS, "all|def")
+    await store.watch.save_digests(seen.taken)
+    assert (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
+    # Any move of the state clears the digest, in the same transaction.
+    await store.watch.record_sender(12, SeenSender(1, "Shop", 1, {}), change="status")
+    assert not (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
+    # A digest from a sweep that began before the watch was renewed is not written.
+    stale = await store.watch.snapshot([12])
+    stale.took_in(12, NotificationKind.SENDERS, "all|old")
+    await store.watch.replace_sender_baseline(12, [], "all|new")
+    await store.watch.save_digests(stale.taken)
+    assert (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|new")
