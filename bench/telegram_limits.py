@@ -32,6 +32,7 @@ class Limits:
         self.delivered: dict[int, int] = defaultdict(int)
         self.documents = 0
         self.refused = 0
+        self.refused_by: dict[str, int] = defaultdict(int)
         self.first: float | None = None
         self.last: float | None = None
 
@@ -39,19 +40,21 @@ class Limits:
         """Seconds to wait, or None when this message may go now."""
         while self.recent and self.recent[0] <= now - 1.0:
             self.recent.popleft()
-        waits = []
+        waits = {}
         if len(self.recent) >= PER_BOT_PER_SECOND:
-            waits.append(self.recent[0] + 1.0 - now)
+            waits["bot"] = self.recent[0] + 1.0 - now
         last = self.last_in_chat.get(chat_id)
         if last is not None and now - last < PER_CHAT_GAP:
-            waits.append(last + PER_CHAT_GAP - now)
+            waits["chat"] = last + PER_CHAT_GAP - now
         if chat_id < 0:
             sends = self.group_sends[chat_id]
             while sends and sends[0] <= now - 60.0:
                 sends.popleft()
             if len(sends) >= PER_GROUP_PER_MINUTE:
-                waits.append(sends[0] + 60.0 - now)
-        return max(1, math.ceil(max(waits))) if waits else None
+                waits["group"] = sends[0] + 60.0 - now
+        for reason in waits:
+            self.refused_by[reason] += 1
+        return max(1, math.ceil(max(waits.values()))) if waits else None
 
     def accept(self, chat_id: int, now: float) -> None:
         self.recent.append(now)
@@ -102,6 +105,7 @@ async def stats(request: web.Request) -> web.Response:
             "delivered": {str(k): v for k, v in LIMITS.delivered.items()},
             "documents": LIMITS.documents,
             "refused": LIMITS.refused,
+            "refused_by": LIMITS.refused_by,
             "seconds": (LIMITS.last or 0) - (LIMITS.first or 0),
         }
     )

@@ -23,6 +23,7 @@ from aiogram.enums import ParseMode
 from aiogram.methods import EditMessageText, SendDocument, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update
+from aiogram.utils.i18n import gettext as _
 
 from bot.app import Application, build_application
 from bot.config import ConfigError, load_settings
@@ -31,7 +32,16 @@ from bot.sandbox import DEFAULT_LOGIN, DEFAULT_PASSWORD, SandboxServer, SandboxS
 from bot.terminal import DEMO_CHAT_ID, TerminalSession
 from storage import AuthKind, Storage, generate_key
 
-FOOTER = "\n<i>🧪 SMSC sandbox: a demo account, nothing real is sent.</i>"
+
+def footer() -> str:
+    """The sandbox notice, in the chat's language where there is one to take."""
+    try:
+        text = _("🧪 SMSC sandbox: a demo account, nothing real is sent.")
+    except LookupError:  # outside any update or notification: no language is current
+        text = "🧪 SMSC sandbox: a demo account, nothing real is sent."
+    return f"\n<i>{text}</i>"
+
+
 TERMINAL_TOKEN = "1:terminal-demo-token"  # noqa: S105 - never reaches Telegram
 DEMO_WATCH_INTERVAL = 15
 
@@ -46,21 +56,24 @@ class SandboxFooter(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if isinstance(method, (SendMessage, EditMessageText)) and isinstance(method.text, str):
-            if len(method.text) + len(FOOTER) <= 4096:
-                method.text += FOOTER
+            notice = footer()
+            if len(method.text) + len(notice) <= 4096:
+                method.text += notice
         elif isinstance(method, SendDocument):
-            caption = method.caption or ""
-            if len(caption) + len(FOOTER) <= 1024:
-                method.caption = caption + FOOTER
+            caption, notice = method.caption or "", footer()
+            if len(caption) + len(notice) <= 1024:
+                method.caption = caption + notice
         return await make_request(bot, method)
 
 
 class SandboxLogin(BaseMiddleware):
-    """A chat that talks to the demo starts logged in to the sandbox's account."""
+    """A chat that talks to the demo starts logged in to the sandbox's account, once: after
+    /logout it stays logged out, so that /logout and /login can be tried too."""
 
     def __init__(self, storage: Storage, base_url: str) -> None:
         self.storage = storage
         self.base_url = base_url
+        self.greeted: set[int] = set()
 
     async def __call__(
         self,
@@ -69,7 +82,10 @@ class SandboxLogin(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         chat: Chat | None = data.get("event_chat")
-        if chat is not None and not await self.storage.credentials.exists(chat.id):
+        if chat is not None and chat.id not in self.greeted:
+            self.greeted.add(chat.id)
+            if await self.storage.credentials.exists(chat.id):
+                return await handler(event, data)
             await self.storage.credentials.save(
                 chat.id,
                 auth_kind=AuthKind.PASSWORD,

@@ -1,4 +1,5 @@
-"""Short-lived values behind short tokens: confirmations waiting for a press, search texts.
+"""Short-lived values behind short tokens: confirmations waiting for a press, search texts,
+an account's group names for a minute.
 
 Kept in memory on purpose: a restart expires them, and an expired button does nothing.
 """
@@ -47,6 +48,14 @@ class Memo:
         while len(self._items) > self._max:
             self._items.popitem(last=False)
         return token
+
+    def keep(self, key: str, value: Any, ttl: float) -> None:
+        """Remember ``value`` under a key of the caller's choosing, for ``ttl`` seconds."""
+        self._items.pop(key, None)
+        self._items[key] = (self._clock() + ttl, value)
+
+    def forget(self, key: str) -> None:
+        self._items.pop(key, None)
 
     def get(self, token: str, kind: type[T]) -> T | None:
         """The value behind ``token`` if it is a ``kind``: a token taken from one kind of

@@ -384,7 +384,9 @@ async def logout_confirmed(done: Confirmed) -> str:
 async def account(message: Message, smsc: SmscClient, account: ChatCredentials) -> None:
     balance = await smsc.balance()
     who = html.escape(account.login) if account.login else _("API key")
-    where = region_name(account.region) if account.region else html.escape(account.base_url or "")
+    region = account.region or smsc.endpoint.region
+    # The site's name, never its URL: a mirror or the sandbox shows as its host.
+    where = region_name(region) if region else html.escape(smsc.endpoint.site)
     await message.answer(
         _("<b>SMSC account</b>\nLogin: {who}\nSite: {where}\nBalance: {balance}").format(
             who=who, where=where, balance=_money(balance.balance, balance.currency)

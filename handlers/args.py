@@ -7,17 +7,17 @@ says what is wrong and shows the right form. Nothing here talks to SMSC or Teleg
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.phones import ascii_digits, phone_number
 from bot.smsc import BlockType, Region
 
 _PHONE_NOISE = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+?[0-9]{7,15}$")
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 _SUM = re.compile(r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$")
 _ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
@@ -26,6 +26,7 @@ _LOGIN = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
 _SUB_CLIENT = re.compile(r"^[\w.@+-]{1,64}$")
 _CODE = re.compile(r"^[0-9]{3,8}$")
 _TASK_NAME = re.compile(r"^[\w.\-]{1,100}$")
+_SITE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,62}\.[A-Za-z]{2,63}$")
 MAX_ID = 2**53
 MAX_NAME = 100
 MAX_COMMENT = 300
@@ -45,25 +46,18 @@ def _words(text: str | None) -> list[str]:
     return (text or "").split()
 
 
-def ascii_digits(text: str) -> str:
-    """Digits of any script as ASCII: ``７９９９`` (fullwidth) and ``٧٩٩٩`` (Arabic-Indic) are
-    ``7999``, as SMSC expects them; ``＋`` is ``+``. Everything else is left as it was."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(
-        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded
-    )
-
-
-def phone(raw: str, usage: str) -> str:
-    cleaned = _PHONE_NOISE.sub("", ascii_digits(raw))
-    if not _PHONE.match(cleaned):
+def phone(raw: str, usage: str, region: str | None = None) -> str:
+    """International digits (``79990007766``); national forms read for the chat's region."""
+    number = phone_number(raw, region)
+    if number is None:
         raise ArgumentError(
-            _("“{value}” is not a phone number: use 7 to 15 digits, optionally with +.").format(
-                value=_clip(raw)
-            ),
+            _(
+                "“{value}” is not a phone number: use 7 to 15 digits, with the country code or "
+                "in the national form (8 999 000-77-66)."
+            ).format(value=_clip(raw)),
             usage,
         )
-    return cleaned
+    return number
 
 
 def email(raw: str, usage: str) -> str:
@@ -218,7 +212,7 @@ def usage_addcontact() -> str:
     return _("/addcontact <phone-or-email>[,more] [name…] [grp=<id>[,<id>]]")
 
 
-def addcontact(text: str | None) -> AddContactArgs:
+def addcontact(text: str | None, region: str | None = None) -> AddContactArgs:
     usage = usage_addcontact()
     words = _words(text)
     _require(words, 1, usage)
@@ -238,7 +232,9 @@ def addcontact(text: str | None) -> AddContactArgs:
     is_email = "@" in raw_addresses[0]
     if any(("@" in a) != is_email for a in raw_addresses):
         raise ArgumentError(_("Phone numbers and e-mail addresses go in separate commands."), usage)
-    addresses = tuple(email(a, usage) if is_email else phone(a, usage) for a in raw_addresses)
+    addresses = tuple(
+        email(a, usage) if is_email else phone(a, usage, region) for a in raw_addresses
+    )
     if len(addresses) > 50:
         raise ArgumentError(_("At most 50 addresses in one command."), usage)
     name = _free_text(rest, MAX_NAME, _("The name"), usage)
@@ -246,11 +242,37 @@ def addcontact(text: str | None) -> AddContactArgs:
 
 
 def usage_contacts() -> str:
-    return _("/contacts [search text]")
+    return _("/contacts [grp=<group-id>] [search text]  ·  /contacts @text for e-mail contacts")
 
 
-def contacts_search(text: str | None) -> str | None:
-    return _free_text(_words(text), MAX_SEARCH, _("The search text"), usage_contacts())
+@dataclass(frozen=True, slots=True)
+class ContactsQuery:
+    text: str | None
+    group: int | None
+    is_email: bool
+
+    @property
+    def by_name(self) -> bool:
+        """Letters and no digits: a person's name, looked for among first and last names."""
+        return bool(self.text) and not any(ch.isdigit() for ch in self.text or "")
+
+
+def contacts(text: str | None) -> ContactsQuery:
+    usage = usage_contacts()
+    group: int | None = None
+    rest = []
+    for word in _words(text):
+        if word.lower().startswith("grp="):
+            if group is not None:
+                raise ArgumentError(_("Give one group."), usage)
+            group = positive_id(word[4:], _("A group id"), usage)
+        else:
+            rest.append(word)
+    search = _free_text(rest, MAX_SEARCH, _("The search text"), usage)
+    is_email = bool(search and search.startswith("@"))
+    if is_email:
+        search = (search or "").lstrip("@") or None
+    return ContactsQuery(search, group, is_email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,16 +285,118 @@ def usage_delcontact() -> str:
     return _("/delcontact <phone>")
 
 
-def address(text: str | None, usage: str) -> Address:
+def one_address(raw: str, usage: str, region: str | None = None) -> Address:
+    if "@" in raw:
+        return Address(email(raw, usage), True)
+    return Address(phone(raw, usage, region), False)
+
+
+def address(text: str | None, usage: str, region: str | None = None) -> Address:
     words = _words(text)
-    _exactly(words, 1, usage, _("Give exactly one phone number."))
-    if "@" in words[0]:
-        return Address(email(words[0], usage), True)
-    return Address(phone(words[0], usage), False)
+    _exactly(words, 1, usage, _("Give exactly one phone number or e-mail address."))
+    return one_address(words[0], usage, region)
 
 
-def delcontact(text: str | None) -> Address:
-    return address(text, usage_delcontact())
+def delcontact(text: str | None, region: str | None = None) -> Address:
+    return address(text, usage_delcontact(), region)
+
+
+# /editcontact's fields: the word before "=" and the SMSC parameter it sets.
+CONTACT_FIELDS = {
+    "name": "name",
+    "first": "first_name",
+    "last": "last_name",
+    "middle": "middle_name",
+    "birthday": "birthday",
+    "comment": "comment",
+    "tags": "tags",
+    "other": "other",
+    "grp": "groups",
+    "new": "new_address",
+}
+_BIRTHDAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.(19|20)[0-9]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class EditContactArgs:
+    contact: Address
+    changes: dict[str, Any]
+
+
+def usage_editcontact() -> str:
+    return _(
+        "/editcontact <phone-or-email> name=… first=… last=… middle=… birthday=dd.mm.yyyy "
+        "comment=… tags=… other=… grp=<id>,<id> new=<phone>"
+    )
+
+
+def contact_changes(
+    text: str | None, is_email: bool, usage: str, region: str | None
+) -> dict[str, Any]:
+    """``name=Kate Ray comment=met at expo``: a value runs to the next ``field=``."""
+    changes: dict[str, Any] = {}
+    current: str | None = None
+    for word in _words(text):
+        key, equals, value = word.partition("=")
+        if equals and key.lower() in CONTACT_FIELDS:
+            current = CONTACT_FIELDS[key.lower()]
+            if current in changes:
+                raise ArgumentError(_("{name}= is given twice.").format(name=key.lower()), usage)
+            changes[current] = value
+        elif current is None:
+            raise ArgumentError(
+                _("Say what to change, as field=value: “{value}” is not one.").format(
+                    value=_clip(word)
+                ),
+                usage,
+            )
+        else:
+            changes[current] = f"{changes[current]} {word}".strip()
+    if not changes:
+        raise ArgumentError(_("Say what to change, as field=value."), usage)
+    for key, value in list(changes.items()):
+        if key == "groups":
+            ids = [part for part in value.split(",") if part]
+            changes[key] = tuple(positive_id(part, _("A group id"), usage) for part in ids)
+        elif key == "new_address":
+            changes[key] = email(value, usage) if is_email else phone(value, usage, region)
+        elif key == "birthday" and value and not _BIRTHDAY.match(ascii_digits(value)):
+            raise ArgumentError(
+                _("“{value}” is not a birthday: use dd.mm.yyyy.").format(value=_clip(value)),
+                usage,
+            )
+        elif key == "birthday":
+            changes[key] = ascii_digits(value)
+        elif len(value) > MAX_COMMENT:
+            raise ArgumentError(
+                _("{what} is too long: at most {limit} characters.").format(
+                    what=key, limit=MAX_COMMENT
+                ),
+                usage,
+            )
+    return changes
+
+
+def editcontact(text: str | None, region: str | None = None) -> EditContactArgs:
+    usage = usage_editcontact()
+    head, _space, rest = (text or "").strip().partition(" ")
+    if not head:
+        raise ArgumentError(_("Some arguments are missing."), usage)
+    contact = one_address(head, usage, region)
+    return EditContactArgs(contact, contact_changes(rest, contact.is_email, usage, region))
+
+
+def usage_renamegroup() -> str:
+    return _("/renamegroup <group-id> <new name>")
+
+
+def renamegroup(text: str | None) -> tuple[int, str]:
+    usage = usage_renamegroup()
+    words = _words(text)
+    _require(words, 2, usage)
+    name = _free_text(words[1:], MAX_NAME, _("The group name"), usage)
+    assert name is not None
+    return positive_id(words[0], _("A group id"), usage), name
 
 
 def usage_addgroup() -> str:
@@ -315,13 +439,13 @@ def usage_movecontact() -> str:
     return _("/movecontact <phone> [<group-id> | +<group-id> to add | -<group-id> to remove]")
 
 
-def movecontact(text: str | None) -> MoveContactArgs:
+def movecontact(text: str | None, region: str | None = None) -> MoveContactArgs:
     usage = usage_movecontact()
     words = _words(text)
     _require(words, 1, usage)
     if len(words) > 2:
         raise ArgumentError(_("Give a phone number and at most one group."), usage)
-    contact = address(words[0], usage)
+    contact = address(words[0], usage, region)
     if len(words) == 1:
         return MoveContactArgs(contact, None, GroupMove.MOVE)
     raw = words[1]
@@ -338,49 +462,94 @@ _BLOCK_TYPES = {"all": BlockType.ALL, "mass": BlockType.MASS, "single": BlockTyp
 
 @dataclass(frozen=True, slots=True)
 class BlockArgs:
-    phone: str
+    address: Address
     block_type: BlockType
     comment: str | None
 
 
 def usage_block() -> str:
-    return _("/block <phone> [all|mass|single] [comment…]")
+    return _("/block <phone-or-email> [all|mass|single] [comment…]")
 
 
-def block(text: str | None) -> BlockArgs:
+def block(text: str | None, region: str | None = None) -> BlockArgs:
     usage = usage_block()
     words = _words(text)
     _require(words, 1, usage)
-    number = phone(words[0], usage)
+    target = one_address(words[0], usage, region)
     rest = words[1:]
     block_type = BlockType.ALL
     if rest and rest[0].lower() in _BLOCK_TYPES:
         block_type = _BLOCK_TYPES[rest.pop(0).lower()]
-    return BlockArgs(number, block_type, _free_text(rest, MAX_COMMENT, _("The comment"), usage))
+    return BlockArgs(target, block_type, _free_text(rest, MAX_COMMENT, _("The comment"), usage))
 
 
 def usage_unblock() -> str:
-    return _("/unblock <phone>")
+    return _("/unblock <phone-or-email>")
 
 
-def unblock(text: str | None) -> str:
-    words = _words(text)
-    usage = usage_unblock()
-    _exactly(words, 1, usage, _("Give exactly one phone number."))
-    return phone(words[0], usage)
+def unblock(text: str | None, region: str | None = None) -> Address:
+    return address(text, usage_unblock(), region)
+
+
+def usage_blacklist() -> str:
+    return _("/blacklist  ·  /blacklist mail for e-mail addresses")
+
+
+def blacklist(text: str | None) -> bool:
+    """True for the e-mail blacklist."""
+    words = [w.lower() for w in _words(text)]
+    if not words:
+        return False
+    if words in (["mail"], ["email"], ["e-mail"], ["mails"]):
+        return True
+    raise ArgumentError(_("Say mail for the e-mail blacklist, or nothing."), usage_blacklist())
 
 
 # -- sender names --------------------------------------------------------------------------
+# Every sender command takes user=<sub-client> anywhere: resellers manage their sub-clients'
+# names with it (senders.php "user").
+
+
+def _options(words: list[str], names: tuple[str, ...], usage: str) -> dict[str, str]:
+    """Take ``name=value`` words out of ``words``; a name given twice is refused."""
+    found: dict[str, str] = {}
+    for word in list(words):
+        key, equals, value = word.partition("=")
+        if equals and key.lower() in names:
+            if key.lower() in found:
+                raise ArgumentError(_("{name}= is given twice.").format(name=key.lower()), usage)
+            found[key.lower()] = value
+            words.remove(word)
+    return found
+
+
+def _user(options: dict[str, str], usage: str) -> str | None:
+    return sub_client(options["user"], usage) if "user" in options else None
+
+
+def usage_senders() -> str:
+    return _("/senders [user=<sub-client>]")
+
+
+def senders(text: str | None) -> str | None:
+    usage = usage_senders()
+    words = _words(text)
+    user = _user(_options(words, ("user",), usage), usage)
+    if words:
+        raise ArgumentError(_("Only user=<sub-client> can follow /senders."), usage)
+    return user
 
 
 @dataclass(frozen=True, slots=True)
 class AddSenderArgs:
     name: str
     comment: str | None
+    user: str | None = None
+    is_email: bool = False
 
 
 def usage_addsender() -> str:
-    return _("/addsender <name> [comment…]")
+    return _("/addsender <name-or-email> [comment…] [user=<sub-client>]")
 
 
 def sender_name(raw: str, usage: str) -> str:
@@ -400,35 +569,76 @@ def sender_name(raw: str, usage: str) -> str:
 def addsender(text: str | None) -> AddSenderArgs:
     usage = usage_addsender()
     words = _words(text)
+    user = _user(_options(words, ("user",), usage), usage)
     _require(words, 1, usage)
-    return AddSenderArgs(
-        sender_name(words[0], usage), _free_text(words[1:], MAX_COMMENT, _("The comment"), usage)
-    )
+    comment = _free_text(words[1:], MAX_COMMENT, _("The comment"), usage)
+    if "@" in words[0]:
+        # An e-mail sender address (senders.php mail=1); its comment names the owner.
+        return AddSenderArgs(email(words[0], usage), comment, user, is_email=True)
+    return AddSenderArgs(sender_name(words[0], usage), comment, user)
 
 
 @dataclass(frozen=True, slots=True)
 class SenderRef:
     name: str | None
     sender_id: int | None
+    user: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.name or f"id {self.sender_id}"
 
 
 def usage_delsender() -> str:
-    return _("/delsender <name-or-id>")
+    return _("/delsender <name-or-id> [user=<sub-client>]")
+
+
+def _sender_ref(raw: str, user: str | None, usage: str) -> SenderRef:
+    # A short number is an id; a phone-length number is a digital sender name.
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
+        return SenderRef(None, positive_id(raw, _("A sender id"), usage), user)
+    if "@" in raw:
+        return SenderRef(email(raw, usage), None, user)
+    return SenderRef(sender_name(raw, usage), None, user)
 
 
 def delsender(text: str | None) -> SenderRef:
     usage = usage_delsender()
     words = _words(text)
+    user = _user(_options(words, ("user",), usage), usage)
     _exactly(words, 1, usage, _("Give exactly one sender name or id."))
-    raw = words[0]
-    # A short number is an id; a phone-length number is a digital sender name.
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return SenderRef(None, positive_id(raw, _("A sender id"), usage))
-    return SenderRef(sender_name(raw, usage), None)
+    return _sender_ref(words[0], user, usage)
+
+
+@dataclass(frozen=True, slots=True)
+class EditSenderArgs:
+    sender: SenderRef
+    comment: str | None
+
+
+def usage_editsender() -> str:
+    return _("/editsender <name-or-id> [new comment…] [user=<sub-client>]")
+
+
+def editsender(text: str | None) -> EditSenderArgs:
+    usage = usage_editsender()
+    words = _words(text)
+    user = _user(_options(words, ("user",), usage), usage)
+    _require(words, 1, usage)
+    ref = _sender_ref(words[0], user, usage)
+    return EditSenderArgs(ref, _free_text(words[1:], MAX_COMMENT, _("The comment"), usage))
+
+
+@dataclass(frozen=True, slots=True)
+class SendCodeArgs:
+    number: str
+    site: str | None
+    site_name: str | None
+    user: str | None
 
 
 def usage_sendcode() -> str:
-    return _("/sendcode <number>")
+    return _("/sendcode <number> [site=<sender-name>] [site_name=<site>] [user=<sub-client>]")
 
 
 def digital_sender(raw: str, usage: str) -> str:
@@ -443,20 +653,29 @@ def digital_sender(raw: str, usage: str) -> str:
     return cleaned.lstrip("+")
 
 
-def sendcode(text: str | None) -> str:
+def sendcode(text: str | None) -> SendCodeArgs:
     usage = usage_sendcode()
     words = _words(text)
+    options = _options(words, ("site", "site_name", "user"), usage)
     _exactly(words, 1, usage, _("Give exactly one number."))
-    return digital_sender(words[0], usage)
+    # site: an approved sender name the code comes from; site_name: a site named in the text.
+    site = sender_name(options["site"], usage) if "site" in options else None
+    site_name = options.get("site_name")
+    if site_name is not None and not _SITE.match(site_name):
+        raise ArgumentError(
+            _("“{value}” is not a site name.").format(value=_clip(site_name)), usage
+        )
+    return SendCodeArgs(digital_sender(words[0], usage), site, site_name, _user(options, usage))
 
 
 def usage_checkcode() -> str:
-    return _("/checkcode <number> <code>")
+    return _("/checkcode <number> <code> [user=<sub-client>]")
 
 
-def checkcode(text: str | None) -> tuple[str, str]:
+def checkcode(text: str | None) -> tuple[str, str, str | None]:
     usage = usage_checkcode()
     words = _words(text)
+    user = _user(_options(words, ("user",), usage), usage)
     _exactly(words, 2, usage, _("Give the number and the code, nothing else."))
     code = ascii_digits(words[1])
     if not _CODE.match(code):
@@ -466,7 +685,7 @@ def checkcode(text: str | None) -> tuple[str, str]:
             ),
             usage,
         )
-    return digital_sender(words[0], usage), code
+    return digital_sender(words[0], usage), code, user
 
 
 # -- invoices and acts ---------------------------------------------------------------------

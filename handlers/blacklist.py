@@ -1,4 +1,8 @@
-"""The blacklist: /block, /unblock, /blacklist."""
+"""The blacklist of numbers and of e-mail addresses: /block, /unblock, /blacklist [mail].
+
+An address with ``@`` goes to ``mails.php``, a number to ``phones.php``; the two share the
+protocol (``add_black``, ``del_black``, ``get_black``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import html
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import SmscClient
+from bot.smsc import BlacklistEntry, SmscClient
+from bot.smsc.contacts import ContactBook
 from bot.wording import block_type
 from handlers import args as parse
 from handlers import confirmation, paging
@@ -21,15 +26,24 @@ from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
 
 
+def book_for(smsc: SmscClient, is_email: bool) -> ContactBook:
+    return smsc.mails if is_email else smsc.phones
+
+
+def code(value: str) -> str:
+    return f"<code>{html.escape(value)}</code>"
+
+
 async def block(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    args = parse.block(command.args)
-    audit.target = args.phone
-    await smsc.phones.block(args.phone, args.block_type, args.comment)
+    args = parse.block(command.args, smsc.endpoint.region)
+    target = args.address
+    audit.target = target.value
+    await book_for(smsc, target.is_email).block(target.value, args.block_type, args.comment)
     await message.answer(
         _("⛔ {phone} is blacklisted for {kind}.").format(
-            phone=f"<code>{html.escape(args.phone)}</code>", kind=block_type(args.block_type)
+            phone=code(target.value), kind=block_type(args.block_type)
         )
     )
 
@@ -37,7 +51,7 @@ async def block(
 async def unblock(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    phone = parse.unblock(command.args)
+    target = parse.unblock(command.args, smsc.endpoint.region)
     await confirmation.ask(
         message,
         memo,
@@ -45,46 +59,50 @@ async def unblock(
         audit,
         action="unblock",
         question=_("Remove {phone} from the blacklist? Messages to it will be sent again.").format(
-            phone=f"<code>{html.escape(phone)}</code>"
+            phone=code(target.value)
         ),
-        target=phone,
-        args={"phone": phone},
+        target=target.value,
+        args={"address": target.value, "is_email": target.is_email},
     )
 
 
 async def unblock_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    phone = pending.args["phone"]
-    audit.target = phone
-    await smsc.phones.unblock(phone)
-    return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(phone))
+    address = done.pending.args["address"]
+    done.audit.target = address
+    await book_for(done.client, bool(done.pending.args.get("is_email"))).unblock(address)
+    return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
 
 
-async def _blacklist_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    entries = await smsc.phones.blacklist(prev_id=cursor or None, count=paging.PAGE_SIZE + 1)
-    shown = entries[: paging.PAGE_SIZE]
-    if not shown:
-        return (_("The blacklist is empty.") if cursor == 0 else _("No more entries.")), None
-    lines = [_("<b>Blacklist</b>, newest first:")]
-    for entry in shown:
-        comment = f" — {html.escape(entry.comment)}" if entry.comment else ""
-        lines.append(
-            f"• <code>{html.escape(entry.phone)}</code> · {block_type(entry.type)}{comment}"
-        )
-    more = shown[-1].id if len(entries) > paging.PAGE_SIZE else None
-    return "\n".join(lines), paging.keyboard(
-        PageKind.BLACKLIST, next_cursor=more, query_token="", first_page=cursor == 0
+def entry_line(entry: BlacklistEntry) -> str:
+    comment = f" — {html.escape(entry.comment)}" if entry.comment else ""
+    return f"• {code(entry.phone)} · {block_type(entry.type)}{comment}"
+
+
+async def show_blacklist(
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
+) -> None:
+    is_email = parse.blacklist(command.args)
+    entries = await book_for(smsc, is_email).blacklist(count=paging.FETCHED)
+    if not entries:
+        await message.answer(_("The blacklist is empty."))
+        return
+    title = (
+        _("<b>E-mail blacklist</b>, newest first")
+        if is_email
+        else _("<b>Blacklist</b>, newest first")
     )
-
-
-async def show_blacklist(message: Message, smsc: SmscClient) -> None:
-    text, markup = await _blacklist_page(smsc, 0)
+    listed = paging.Listed(PageKind.BLACKLIST, entries, title, len(entries) < paging.FETCHED)
+    text, markup = paging.page(listed, paging.remember(memo, listed), 0, entry_line)
     await message.answer(text, reply_markup=markup)
 
 
-async def blacklist_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
+async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data.token)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /blacklist again."), show_alert=True)
+        return
     await callback.answer()
-    text, markup = await _blacklist_page(smsc, callback_data.cursor)
+    text, markup = paging.page(listed, callback_data.token, callback_data.start, entry_line)
     await edit_or_send(callback, text, markup)
 
 
@@ -94,7 +112,5 @@ def router() -> Router:
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
-    router.callback_query.register(
-        blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": True}
-    )
+    router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
     return own_commands_only(router)

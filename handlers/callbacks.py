@@ -14,6 +14,7 @@ class PageKind(StrEnum):
     CONTACTS = "c"
     BLACKLIST = "b"
     SENDERS = "s"
+    DOWNLOADS = "d"
 
 
 class SenderStepKind(StrEnum):
@@ -30,8 +31,8 @@ class Confirm(CallbackData, prefix="cf"):
 
 class Page(CallbackData, prefix="pg"):
     kind: PageKind
-    cursor: int
-    query: str = ""  # a memo token for a search text, which may not fit in 64 bytes
+    token: str  # the memo token of the fetched list (see handlers.paging)
+    start: int
 
 
 class GroupChoice(CallbackData, prefix="mv"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -33,14 +33,25 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+# The actions people use most, as keys under the message field: a tap sends the command.
+QUICK_ACTIONS = (("contacts", "blacklist"), ("senders", "downloads"), ("account", "help"))
+
+
 async def start(message: Message) -> None:
+    keys = ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=f"/{name}") for name in row] for row in QUICK_ACTIONS],
+        resize_keyboard=True,
+        input_field_placeholder=_("A command, or a phone number"),
+    )
     await message.answer(
-        _(
-            "Hello! I manage an SMSC account from Telegram: contacts, the blacklist, sender "
-            "names, invoices and exports, and I tell you when something changes."
-        )
-        + "\n\n"
-        + help_text()
+        "\n".join(
+            [
+                _("Hello! I manage an SMSC account from Telegram."),
+                _("Send a phone number to see and change what SMSC knows of it."),
+                _("/login connects this chat; /help lists everything."),
+            ]
+        ),
+        reply_markup=keys,
     )
 
 

@@ -108,6 +108,7 @@ class Confirmed:
     pending: PendingAction
     smsc: SmscClient | None
     audit: AuditNote
+    memo: Memo
     data: dict[str, Any]
 
     @property
@@ -142,7 +143,7 @@ def on_confirmed(
             if pending is None:
                 audit.result = "not confirmed"
                 return
-            await done(callback, await perform(Confirmed(pending, smsc, audit, data)))
+            await done(callback, await perform(Confirmed(pending, smsc, audit, memo, data)))
 
         router.callback_query.register(
             confirmed,

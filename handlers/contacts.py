@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -16,97 +18,199 @@ from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, SmscClient
 from bot.smsc.contacts import ContactBook
+from bot.smsc.policy import bucket
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.callbacks import GroupChoice, Page, PageKind
 from handlers.confirmation import Confirmed
+from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
+
+# How long an account's group names are remembered between lists.
+GROUPS_TTL = 60.0
 
 
 def _book(smsc: SmscClient, is_email: bool) -> ContactBook:
     return smsc.mails if is_email else smsc.phones
 
 
+async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int, Group]:
+    """The account's groups, remembered for a minute: every list names its contacts' groups,
+    and paging must not spend SMSC's three identical requests a minute on them."""
+    key = f"groups|{bucket(smsc.endpoint, smsc.credentials)}|{book.script}"
+    known = memo.get(key, dict)
+    if known is None:
+        known = {group.id: group for group in await book.groups()}
+        memo.keep(key, known, GROUPS_TTL)
+    return known
+
+
+def groups_changed(smsc: SmscClient, memo: Memo) -> None:
+    for script in ("phones", "mails"):
+        memo.forget(f"groups|{bucket(smsc.endpoint, smsc.credentials)}|{script}")
+
+
+def group_list(ids: Iterable[int], groups: dict[int, Group]) -> str:
+    return ", ".join(html.escape(groups[g].name) if g in groups else str(g) for g in ids)
+
+
 async def add_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    args = parse.addcontact(command.args)
+    args = parse.addcontact(command.args, smsc.endpoint.region)
     audit.target = ",".join(args.addresses)
     book = _book(smsc, args.is_email)
     contact_id = await book.add(args.addresses, name=args.name, groups=args.groups)
-    groups = ", ".join(str(g) for g in args.groups)
     text = _("✅ Contact {addresses} added (id {id}).").format(
         addresses=html.escape(", ".join(args.addresses)), id=contact_id
     )
-    if groups:
-        text += " " + _("Groups: {groups}.").format(groups=groups)
+    if args.groups:
+        names = group_list(args.groups, await groups_of(smsc, book, memo))
+        text += " " + _("Groups: {groups}.").format(groups=names)
     await message.answer(text)
 
 
-def _contact_line(contact: Contact) -> str:
+def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
     name = html.escape(
         contact.name or " ".join(filter(None, (contact.first_name, contact.last_name))) or "—"
     )
-    groups = ", ".join(str(g) for g in contact.groups)
     line = f"• {name} — <code>{html.escape(contact.address)}</code>"
-    if groups:
-        line += " · " + _("groups {ids}").format(ids=groups)
+    if contact.groups:
+        line += " · " + group_list(contact.groups, groups)
     return line
 
 
-async def _contacts_page(
-    smsc: SmscClient, query: str | None, cursor: int, query_token: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    book = _book(smsc, bool(query and "@" in query))
-    search = query.lstrip("@") if query and query.strip("@") else None
-    found = await book.list(search=search, after_id=cursor or None, count=paging.PAGE_SIZE + 1)
-    shown = found[: paging.PAGE_SIZE]
-    if not shown:
-        text = _("No contacts found.") if cursor == 0 else _("No more contacts.")
-        return text, None
-    title = (
-        _("<b>Contacts</b> matching “{query}”:").format(query=html.escape(query))
-        if query
-        else _("<b>Contacts</b>:")
+async def _fetch_contacts(
+    smsc: SmscClient, memo: Memo, query: parse.ContactsQuery, after: int | None = None
+) -> paging.Listed:
+    book = _book(smsc, query.is_email)
+    groups = await groups_of(smsc, book, memo)
+    found: list[Contact] = []
+    if query.text and query.by_name:
+        # Names are searched first among first, last and middle names (fio), then, if that
+        # finds nothing, among the contacts' own names and numbers (search).
+        found = await book.list(fio=query.text, group=query.group, after_id=after, count=FETCHED)
+    if not found:
+        found = await book.list(search=query.text, group=query.group, after_id=after, count=FETCHED)
+    complete = len(found) < FETCHED
+    if query.text:
+        title = _("<b>Contacts</b> matching “{query}”").format(query=html.escape(query.text))
+    elif query.group is not None:
+        group = groups.get(query.group)
+        title = _("<b>Contacts</b> in {group}").format(
+            group=html.escape(group.name) if group else query.group
+        )
+    else:
+        title = _("<b>Contacts</b>")
+    # SMSC pages by the internal id, which the documented answer does not promise: without it
+    # there is no next batch to ask for, only a narrower search.
+    beyond = found[-1].int_id if found and not complete else None
+    return paging.Listed(
+        PageKind.CONTACTS,
+        found,
+        title,
+        complete,
+        {"groups": groups, "query": query, "beyond": beyond, "offset": 0},
     )
-    lines = [title, *(_contact_line(c) for c in shown)]
-    more = None
-    if len(found) > paging.PAGE_SIZE:
-        # SMSC pages by the internal id, which the documented answer does not promise: without
-        # it there is no next page to ask for, only a narrower search.
-        more = shown[-1].int_id
-        if more is None:
-            lines += ["", _("There are more. Narrow the list: <code>/contacts text</code>.")]
-    return "\n".join(lines), paging.keyboard(
-        PageKind.CONTACTS, next_cursor=more, query_token=query_token, first_page=cursor == 0
-    )
+
+
+def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, Any]:
+    groups: dict[int, Group] = listed.extra["groups"]
+    return paging.page(listed, token, start, lambda c: _contact_line(c, groups))
 
 
 async def list_contacts(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
 ) -> None:
-    query = parse.contacts_search(command.args)
-    text, markup = await _contacts_page(smsc, query, 0, paging.remember(memo, query))
+    query = parse.contacts(command.args)
+    listed = await _fetch_contacts(smsc, memo, query)
+    if not listed.records:
+        await message.answer(_("No contacts found."))
+        return
+    text, markup = _contacts_text(listed, paging.remember(memo, listed), 0)
     await message.answer(text, reply_markup=markup)
 
 
 async def contacts_page(
     callback: CallbackQuery, callback_data: Page, smsc: SmscClient, memo: Memo
 ) -> None:
-    try:
-        query = paging.recall(memo, callback_data.query)
-    except paging.ExpiredQuery:
+    listed = paging.recall(memo, callback_data.token)
+    if listed is None:
         await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
         return
     await callback.answer()
-    text, markup = await _contacts_page(smsc, query, callback_data.cursor, callback_data.query)
+    token, start = callback_data.token, callback_data.start
+    beyond = listed.extra.get("beyond")
+    if start >= len(listed.records) and beyond is not None:
+        # Past what was fetched: the next batch, from SMSC, after the last internal id.
+        offset = int(listed.extra.get("offset") or 0) + len(listed.records)
+        listed = await _fetch_contacts(smsc, memo, listed.extra["query"], after=beyond)
+        listed.extra["offset"] = offset
+        if not listed.records:
+            await edit_or_send(callback, _("No more contacts."))
+            return
+        token, start = paging.remember(memo, listed), 0
+    text, markup = _contacts_text(listed, token, start)
     await edit_or_send(callback, text, markup)
+
+
+async def apply_changes(
+    smsc: SmscClient, memo: Memo, contact: parse.Address, changes: dict[str, Any]
+) -> str:
+    """Change a contact as ``changes`` says; the sentence that reports it."""
+    await _book(smsc, contact.is_email).change(contact.value, **changes)
+    now = changes.get("new_address") or contact.value
+    said = []
+    for key, value in changes.items():
+        if key == "groups":
+            groups = await groups_of(smsc, _book(smsc, contact.is_email), memo)
+            value = group_list(value, groups) or "—"
+        elif key == "new_address":
+            continue
+        said.append(f"{field_name(key)}: {html.escape(str(value)) or '—'}")
+    text = _("✏️ Contact {address} changed.").format(address=f"<code>{html.escape(now)}</code>")
+    return "\n".join([text, *said])
+
+
+def field_name(key: str) -> str:
+    names = {
+        "name": _("name"),
+        "first_name": _("first name"),
+        "last_name": _("last name"),
+        "middle_name": _("middle name"),
+        "birthday": _("birthday"),
+        "comment": _("comment"),
+        "tags": _("tags"),
+        "other": _("other numbers"),
+        "groups": _("groups"),
+    }
+    return names.get(key, key)
+
+
+async def edit_contact(
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+) -> None:
+    args = parse.editcontact(command.args, smsc.endpoint.region)
+    audit.target = args.contact.value
+    await message.answer(await apply_changes(smsc, memo, args.contact, args.changes))
+
+
+async def rename_group(
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+) -> None:
+    group_id, name = parse.renamegroup(command.args)
+    audit.target = str(group_id)
+    await smsc.phones.rename_group(group_id, name)
+    groups_changed(smsc, memo)
+    await message.answer(
+        _("✅ Group {id} is now “{name}”.").format(id=group_id, name=html.escape(name))
+    )
 
 
 async def delete_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    target = parse.delcontact(command.args)
+    target = parse.delcontact(command.args, smsc.endpoint.region)
     await confirmation.ask(
         message,
         memo,
@@ -149,11 +253,12 @@ async def list_groups(message: Message, smsc: SmscClient) -> None:
 
 
 async def add_group(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
     name = parse.addgroup(command.args)
     audit.target = name
     group_id = await smsc.phones.add_group(name)
+    groups_changed(smsc, memo)
     await message.answer(
         _("✅ Group “{name}” created with id {id}.").format(name=html.escape(name), id=group_id)
     )
@@ -177,7 +282,7 @@ async def _apply_group_change(
 async def move_contact(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    args = parse.movecontact(command.args)
+    args = parse.movecontact(command.args, smsc.endpoint.region)
     audit.target = args.contact.value
     if args.group_id is not None:
         await message.answer(
@@ -249,6 +354,7 @@ async def delete_group_confirmed(done: Confirmed) -> str:
     group_id = int(pending.args["group_id"])
     audit.target = str(group_id)
     await smsc.phones.delete_group(group_id)
+    groups_changed(smsc, done.memo)
     return _("🗑 Group {id} deleted.").format(id=group_id)
 
 
@@ -266,5 +372,7 @@ def router() -> Router:
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
     router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
+    router.message.register(edit_contact, command("editcontact"), flags={"smsc": True})
+    router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
     return own_commands_only(router)

@@ -5,21 +5,23 @@ from __future__ import annotations
 import contextlib
 import html
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject
-from aiogram.types import FSInputFile, Message
+from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
 from bot.audit import AuditNote
 from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
+from bot.memo import Memo
+from bot.replies import edit_or_send
 from bot.smsc import DownloadTask, FileTooLargeError, OperationFailedError, SmscClient, TaskStatus
 from bot.wording import task_status
 from handlers import args as parse
+from handlers import paging
+from handlers.callbacks import Page, PageKind
 from handlers.routing import command, own_commands_only
-
-SHOWN_TASKS = 20
 
 
 def task_line(task: DownloadTask) -> str:
@@ -31,16 +33,42 @@ def task_line(task: DownloadTask) -> str:
     return line
 
 
-async def list_downloads(message: Message, smsc: SmscClient) -> None:
-    tasks = await smsc.downloads.list()
+# Exports are listed oldest first, a thousand at a time: this many batches at most.
+MOST_BATCHES = 5
+
+
+async def all_tasks(smsc: SmscClient) -> tuple[list[DownloadTask], bool]:
+    """Every export, newest first, and whether that is all of them."""
+    tasks: list[DownloadTask] = []
+    for _batch in range(MOST_BATCHES):
+        after = max((t.id for t in tasks), default=None)
+        batch = await smsc.downloads.list(after_id=after, count=paging.FETCHED)
+        tasks += batch
+        if len(batch) < paging.FETCHED:
+            return sorted(tasks, key=lambda t: t.id, reverse=True), True
+    return sorted(tasks, key=lambda t: t.id, reverse=True), False
+
+
+async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None:
+    tasks, complete = await all_tasks(smsc)
     if not tasks:
         await message.answer(_("There are no exports. Create one in the SMSC cabinet."))
         return
-    newest = sorted(tasks, key=lambda t: t.id, reverse=True)[:SHOWN_TASKS]
-    lines = [_("<b>Exports</b>, newest first:"), *(task_line(t) for t in newest)]
-    if any(t.status is TaskStatus.DONE for t in newest):
-        lines += ["", _("Get a finished one with <code>/download ID</code>.")]
-    await message.answer("\n".join(lines))
+    listed = paging.Listed(PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete)
+    text, markup = paging.page(listed, paging.remember(memo, listed), 0, task_line)
+    if any(t.status is TaskStatus.DONE for t in tasks):
+        text += "\n\n" + _("Get a finished one with <code>/download ID</code>.")
+    await message.answer(text, reply_markup=markup)
+
+
+async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data.token)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /downloads again."), show_alert=True)
+        return
+    await callback.answer()
+    text, markup = paging.page(listed, callback_data.token, callback_data.start, task_line)
+    await edit_or_send(callback, text, markup)
 
 
 async def download(
@@ -90,5 +118,6 @@ async def download(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_downloads, command("downloads"), flags={"smsc": True})
+    router.callback_query.register(downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS))
     router.message.register(download, command("download"), flags={"smsc": True})
     return own_commands_only(router)

@@ -48,6 +48,10 @@ class AddSender(StatesGroup):
     document = State()
 
 
+class EditSender(StatesGroup):
+    document = State()
+
+
 def sender_block(sender: Sender) -> str:
     head = _("• <b>{name}</b> (id {id}) — {status}").format(
         name=html.escape(sender.name), id=sender.id, status=sender_status(sender.status)
@@ -67,30 +71,32 @@ def sender_block(sender: Sender) -> str:
     return "\n".join(lines)
 
 
-async def _senders_page(smsc: SmscClient, cursor: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    senders = await smsc.senders.list(
-        operators=True, files=True, prev_id=cursor or None, count=paging.PAGE_SIZE + 1
-    )
-    shown = senders[: paging.PAGE_SIZE]
-    if not shown:
-        text = _("There are no sender names yet. Add one with /addsender <name>.")
-        return (text if cursor == 0 else _("No more sender names.")), None
-    text = "\n".join([_("<b>Sender names</b>, newest first:"), *(sender_block(s) for s in shown)])
-    more = shown[-1].id if len(senders) > paging.PAGE_SIZE else None
-    return text, paging.keyboard(
-        PageKind.SENDERS, next_cursor=more, query_token="", first_page=cursor == 0
-    )
-
-
-async def list_senders(message: Message, smsc: SmscClient, bot: Bot) -> None:
+async def list_senders(
+    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, memo: Memo
+) -> None:
+    user = parse.senders(command.args)
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-        text, markup = await _senders_page(smsc, 0)
+        senders = await smsc.senders.list(
+            operators=True, files=True, count=paging.FETCHED, user=user
+        )
+    if not senders:
+        await message.answer(_("There are no sender names yet. Add one with /addsender <name>."))
+        return
+    title = _("<b>Sender names</b>, newest first")
+    if user:
+        title = _("<b>Sender names</b> of {client}, newest first").format(client=html.escape(user))
+    listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED)
+    text, markup = paging.page(listed, paging.remember(memo, listed), 0, sender_block)
     await message.answer(text, reply_markup=markup)
 
 
-async def senders_page(callback: CallbackQuery, callback_data: Page, smsc: SmscClient) -> None:
+async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data.token)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
+        return
     await callback.answer()
-    text, markup = await _senders_page(smsc, callback_data.cursor)
+    text, markup = paging.page(listed, callback_data.token, callback_data.start, sender_block)
     await edit_or_send(callback, text, markup)
 
 
@@ -113,13 +119,26 @@ def _paid_suffix(operator: OperatorRegistration) -> str:
 
 
 async def add_sender(
-    message: Message, command: CommandObject, state: FSMContext, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    smsc: SmscClient,
+    audit: AuditNote,
 ) -> None:
     args = parse.addsender(command.args)
     audit.target = args.name
+    if args.is_email:
+        # An e-mail sender address needs no operator: it is added at once.
+        sender_id = await smsc.senders.add_mail(args.name, owner=args.comment, user=args.user)
+        await message.answer(
+            _("✅ E-mail sender address {address} added (id {id}).").format(
+                address=html.escape(args.name), id=sender_id
+            )
+        )
+        return
     audit.result = "dialog started"
     await state.set_state(AddSender.operators)
-    await state.update_data(name=args.name, comment=args.comment, operators=[])
+    await state.update_data(name=args.name, comment=args.comment, operators=[], user=args.user)
     await message.answer(
         _(
             "Registering the sender name <b>{name}</b>. Choose the operators to register it "
@@ -180,39 +199,93 @@ async def submit_without_document(
     await edit_or_send(callback, text)
 
 
-async def submit_with_document(
-    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
-) -> None:
+async def _received_document(message: Message, bot: Bot) -> SenderDocument | None:
+    """The document a message carries, checked as SMSC will; None (and why) if refused."""
     document = message.document
     assert document is not None
     filename = document.file_name or "document"
     extension = PurePath(filename).suffix.lower().lstrip(".")
     if extension not in DOCUMENT_EXTENSIONS:
         await message.answer(
-            _(
-                "SMSC accepts jpg, tif, pdf, png, zip or rar. Send another file, "
-                "or submit without one."
-            )
+            _("SMSC accepts jpg, tif, pdf, png, zip or rar. Send another file, or /cancel.")
         )
-        return
+        return None
     if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
         await message.answer(
-            _(
-                "The file is larger than 3 MB, the most SMSC accepts. Send a "
-                "smaller one, or submit without one."
-            )
+            _("The file is larger than 3 MB, the most SMSC accepts. Send a smaller one.")
         )
-        return
+        return None
     async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
         buffer = io.BytesIO()
         await bot.download(document, destination=buffer)
-        upload = SenderDocument(
-            filename=filename,
-            content=buffer.getvalue(),
-            content_type=document.mime_type or "application/octet-stream",
+    return SenderDocument(
+        filename=filename,
+        content=buffer.getvalue(),
+        content_type=document.mime_type or "application/octet-stream",
+    )
+
+
+async def submit_with_document(
+    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
+) -> None:
+    upload = await _received_document(message, bot)
+    if upload is None:
+        return
+    await message.answer(await _submit(state, smsc, audit, upload))
+
+
+async def edit_sender(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    smsc: SmscClient,
+    audit: AuditNote,
+) -> None:
+    args = parse.editsender(command.args)
+    ref = args.sender
+    audit.target = ref.shown
+    if args.comment is not None:
+        await smsc.senders.change(
+            name=ref.name, sender_id=ref.sender_id, comment=args.comment, user=ref.user
         )
-        text = await _submit(state, smsc, audit, upload)
-    await message.answer(text)
+    await state.set_state(EditSender.document)
+    await state.update_data(name=ref.name, sender_id=ref.sender_id, user=ref.user)
+    done = (
+        _("✅ The comment of {name} is changed.").format(name=f"<b>{html.escape(ref.shown)}</b>")
+        if args.comment is not None
+        else ""
+    )
+    await message.answer(
+        (done + "\n" if done else "")
+        + _(
+            "To give the operators a new supporting document for {name}, send it as a file in "
+            "reply to this message (jpg, tif, pdf, png, zip or rar, up to 3 MB); /cancel if not."
+        ).format(name=f"<b>{html.escape(ref.shown)}</b>")
+    )
+
+
+async def edit_with_document(
+    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
+) -> None:
+    upload = await _received_document(message, bot)
+    if upload is None:
+        return
+    data = await state.get_data()
+    await state.clear()
+    shown = data.get("name") or f"id {data.get('sender_id')}"
+    audit.target = shown
+    await smsc.senders.change(
+        name=data.get("name"),
+        sender_id=data.get("sender_id"),
+        document=upload,
+        doc_info=upload.filename,
+        user=data.get("user"),
+    )
+    await message.answer(
+        _("📎 The document {file} is attached to {name}; the operators will check it.").format(
+            file=html.escape(upload.filename), name=f"<b>{html.escape(shown)}</b>"
+        )
+    )
 
 
 async def document_expected(message: Message) -> None:
@@ -236,6 +309,7 @@ async def _submit(
         operators=operators,
         document=document,
         doc_info=document.filename if document else None,
+        user=data.get("user"),
     )
     chosen = ", ".join(operator_name(op.value) for op in operators) or _("none")
     return _(
@@ -249,6 +323,8 @@ async def delete_sender(
 ) -> None:
     ref = parse.delsender(command.args)
     shown = ref.name or _("id {id}").format(id=ref.sender_id)
+    if ref.user:
+        shown = _("{name} of {client}").format(name=shown, client=ref.user)
     await confirmation.ask(
         message,
         memo,
@@ -259,7 +335,7 @@ async def delete_sender(
             name=f"<b>{html.escape(shown)}</b>"
         ),
         target=ref.name or str(ref.sender_id),
-        args={"name": ref.name, "sender_id": ref.sender_id},
+        args={"name": ref.name, "sender_id": ref.sender_id, "user": ref.user},
     )
 
 
@@ -267,7 +343,7 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
     pending, audit, smsc = done.pending, done.audit, done.client
     name, sender_id = pending.args["name"], pending.args["sender_id"]
     audit.target = name or str(sender_id)
-    await smsc.senders.delete(name=name, sender_id=sender_id)
+    await smsc.senders.delete(name=name, sender_id=sender_id, user=pending.args.get("user"))
     shown = name or _("id {id}").format(id=sender_id)
     return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
 
@@ -275,9 +351,10 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
 async def send_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    number = parse.sendcode(command.args)
+    args = parse.sendcode(command.args)
+    number = args.number
     audit.target = number
-    await smsc.senders.send_code(number)
+    await smsc.senders.send_code(number, site=args.site, site_name=args.site_name, user=args.user)
     await message.answer(
         _(
             "📨 SMSC sent a confirmation code to {number}. When it arrives: "
@@ -289,9 +366,9 @@ async def send_code(
 async def check_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    number, code = parse.checkcode(command.args)
+    number, code, user = parse.checkcode(command.args)
     audit.target = number
-    await smsc.senders.check_code(number, code)
+    await smsc.senders.check_code(number, code, user=user)
     await message.answer(
         _("✅ The digital sender name {number} is confirmed.").format(number=html.escape(number))
     )
@@ -300,9 +377,7 @@ async def check_code(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
-    router.callback_query.register(
-        senders_page, Page.filter(F.kind == PageKind.SENDERS), flags={"smsc": True}
-    )
+    router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
     router.message.register(add_sender, command("addsender"), flags={"smsc": True})
     router.callback_query.register(toggle_operator, AddSender.operators, OperatorToggle.filter())
     router.callback_query.register(
@@ -323,6 +398,11 @@ def router() -> Router:
         submit_with_document, AddSender.document, F.document, flags={"smsc": True}
     )
     router.message.register(document_expected, AddSender.document, ~F.text.startswith("/"))
+    router.message.register(edit_sender, command("editsender"), flags={"smsc": True})
+    router.message.register(
+        edit_with_document, EditSender.document, F.document, flags={"smsc": True}
+    )
+    router.message.register(document_expected, EditSender.document, ~F.text.startswith("/"))
     router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})

@@ -14,6 +14,7 @@ from bot.sandbox.state import UNDELIVERABLE_PREFIX, SbCode, SbFile, SbSender
 
 _ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
 _DIGITAL_SENDER = re.compile(r"^\d{10,15}$")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_DOCUMENT = 3 * 1024 * 1024
 
 _OPERATOR_FLAGS = (
@@ -52,14 +53,33 @@ def _sender_row(sender: SbSender, operators: bool, files: bool) -> dict[str, Any
     return row
 
 
-async def list_senders(call: Call) -> web.Response:
-    if call.text("user"):
+def _names(call: Call) -> dict[int, SbSender]:
+    """The account's sender names, or a sub-client's (``user``) for a reseller."""
+    user = call.text("user")
+    if not user:
+        return call.account.senders
+    if call.account.sub_client(login=user, user_id=None) is None:
         raise SmscFail(3, "sub-client not found")
+    return call.account.client_senders.setdefault(user, {})
+
+
+def _named(call: Call, name: str | None, sender_id: int | None) -> SbSender | None:
+    return next(
+        (
+            s
+            for s in _names(call).values()
+            if (sender_id is not None and s.id == sender_id) or (name and s.name == name)
+        ),
+        None,
+    )
+
+
+async def list_senders(call: Call) -> web.Response:
     everything = call.flag("all")
     before = call.int_param("prev_id")
     count = call.count(15000)
     since_raw = call.text("from_date")
-    senders = [s for s in call.account.senders.values() if everything or s.status == 1]
+    senders = [s for s in _names(call).values() if everything or s.status == 1]
     if since_raw:
         try:
             since = datetime.strptime(since_raw, "%d.%m.%Y").date()
@@ -93,9 +113,19 @@ def _attach(call: Call, sender: SbSender) -> None:
 
 async def add_sender(call: Call) -> web.Response:
     name = call.text("sender", required=True)
+    if call.flag("mail"):
+        # An e-mail sender address: "name" is the comment kept with it.
+        if not _EMAIL.match(name):
+            raise SmscFail(1, "invalid e-mail address")
+        if _named(call, name, None):
+            raise SmscFail(5, "sender address already exists")
+        sender = SbSender(call.account.new_id(), name, 0, {}, call.text("name"))
+        sender.changed = call.state.clock().date()
+        _names(call)[sender.id] = sender
+        return call.answer({"id": sender.id}, "sender")
     if not (_ALPHA_SENDER.match(name) or _DIGITAL_SENDER.match(name)):
         raise SmscFail(1, "invalid sender name")
-    if call.account.sender(name=name):
+    if _named(call, name, None):
         raise SmscFail(5, "sender name already exists")
     operators = {flag: 0 for flag in _OPERATOR_FLAGS if call.flag(flag)}
     for flag in operators:
@@ -110,12 +140,12 @@ async def add_sender(call: Call) -> web.Response:
         changed=call.state.clock().date(),
     )
     _attach(call, sender)
-    call.account.senders[sender.id] = sender
+    _names(call)[sender.id] = sender
     return call.answer({"id": sender.id}, "sender")
 
 
 def _find_sender(call: Call) -> SbSender:
-    sender = call.account.sender(name=call.text("sender") or None, sender_id=call.int_param("id"))
+    sender = _named(call, call.text("sender") or None, call.int_param("id"))
     if sender is None:
         if not call.text("sender") and call.int_param("id") is None:
             raise SmscFail(1)
@@ -132,7 +162,7 @@ async def change_sender(call: Call) -> web.Response:
 
 
 async def delete_sender(call: Call) -> web.Response:
-    del call.account.senders[_find_sender(call).id]
+    del _names(call)[_find_sender(call).id]
     return call.ok()
 
 

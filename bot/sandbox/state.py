@@ -129,6 +129,8 @@ class Account:
     senders: dict[int, SbSender] = field(default_factory=dict)
     tasks: dict[int, SbTask] = field(default_factory=dict)
     sub_clients: dict[int, str] = field(default_factory=dict)
+    # A reseller's sub-clients' sender names, by the sub-client's login.
+    client_senders: dict[str, dict[int, SbSender]] = field(default_factory=dict)
     invoices: dict[int, SbInvoice] = field(default_factory=dict)
     acts: dict[int, SbAct] = field(default_factory=dict)
     codes: dict[str, SbCode] = field(default_factory=dict)

@@ -65,16 +65,27 @@ class ContactBook(Resource):
         groups: Iterable[int] | None = None,
         comment: str | None = None,
         tags: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        middle_name: str | None = None,
+        birthday: str | None = None,
+        other: str | None = None,
     ) -> None:
+        """Only what is given changes; an empty string clears a field."""
         await self._call(
             "chg",
             {
                 self._field: address,
                 f"new_{self._field}": new_address,
                 "name": name,
-                "grp": None if groups is None else list(groups),
+                "grp": None if groups is None else list(groups) or "",
                 "cmt": comment,
                 "tags": tags,
+                "fnm": first_name,
+                "lnm": last_name,
+                "mnm": middle_name,
+                "bd": birthday,
+                "pho": other,
             },
         )
 

@@ -23,6 +23,9 @@ _HOSTS: dict[Region, tuple[str, tuple[str, ...]]] = {
 }
 
 
+_REGION_OF_SITE = {base.split("://", 1)[1]: region for region, (base, _) in _HOSTS.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """A base URL to call and the backup hosts to try when it cannot be reached."""
@@ -50,6 +53,11 @@ class Endpoint:
     @property
     def hosts(self) -> tuple[str, ...]:
         return (self.base_url, *self.backups)
+
+    @property
+    def region(self) -> Region | None:
+        """The provider's region this address belongs to; None for a custom mirror."""
+        return _REGION_OF_SITE.get(self.site)
 
 
 def _site(url: str) -> str:

@@ -85,6 +85,7 @@ class Senders(Resource):
         details: Mapping[str, str] | None = None,
         document: SenderDocument | None = None,
         doc_info: str | None = None,
+        user: str | None = None,
     ) -> int:
         chosen = [OperatorRegistration(op) for op in operators]
         details = dict(details or {})
@@ -95,10 +96,24 @@ class Senders(Resource):
                 raise SmscValidationError(
                     f"registration {operator.value} needs: {', '.join(missing)}"
                 )
-        params: dict[str, Any] = {"sender": name, "cmt": comment, "doc_info": doc_info}
+        params: dict[str, Any] = {
+            "sender": name,
+            "cmt": comment,
+            "doc_info": doc_info,
+            "user": user,
+        }
         params.update({operator.value: True for operator in chosen})
         params.update(details)
         payload = await self._client.call(self.script, "add", params, upload=_upload(document))
+        return created_id(payload, self.script)
+
+    async def add_mail(
+        self, address: str, *, owner: str | None = None, user: str | None = None
+    ) -> int:
+        """An e-mail sender address (``mail=1``); ``owner`` is the comment SMSC keeps with it."""
+        payload = await self._call(
+            "add", {"sender": address, "mail": True, "name": owner, "user": user}
+        )
         return created_id(payload, self.script)
 
     async def change(
@@ -109,20 +124,30 @@ class Senders(Resource):
         comment: str | None = None,
         document: SenderDocument | None = None,
         doc_info: str | None = None,
+        user: str | None = None,
     ) -> None:
-        params = _target(name, sender_id) | {"cmt": comment, "doc_info": doc_info}
+        params = _target(name, sender_id) | {"cmt": comment, "doc_info": doc_info, "user": user}
         await self._client.call(self.script, "chg", params, upload=_upload(document))
 
-    async def delete(self, *, name: str | None = None, sender_id: int | None = None) -> None:
-        await self._call("del", _target(name, sender_id))
+    async def delete(
+        self, *, name: str | None = None, sender_id: int | None = None, user: str | None = None
+    ) -> None:
+        await self._call("del", _target(name, sender_id) | {"user": user})
 
     async def send_code(
-        self, name: str, *, site: str | None = None, site_name: str | None = None
+        self,
+        name: str,
+        *,
+        site: str | None = None,
+        site_name: str | None = None,
+        user: str | None = None,
     ) -> None:
-        await self._call("send_code", {"sender": name, "site": site, "site_name": site_name})
+        await self._call(
+            "send_code", {"sender": name, "site": site, "site_name": site_name, "user": user}
+        )
 
-    async def check_code(self, name: str, code: str) -> None:
-        await self._call("check_code", {"sender": name, "code": code})
+    async def check_code(self, name: str, code: str, *, user: str | None = None) -> None:
+        await self._call("check_code", {"sender": name, "code": code, "user": user})
 
 
 def _target(name: str | None, sender_id: int | None) -> dict[str, Any]:

@@ -130,6 +130,19 @@ async def test_demo_with_a_token_runs_in_telegram(tmp_path: Path) -> None:
         reply = await telegram.reply_to(-100900, 9002, "/senders")
         assert "MyShop" in reply.text
         assert "SMSC sandbox" in reply.text
+        # The demo logs a chat in once: /logout and /login can be tried too.
+        question = await telegram.reply_to(9001, 9001, "/logout", contains="Disconnect")
+        since = telegram.mark()
+        telegram.press(question, "Yes", 9001)
+        await telegram.wait_for("editMessageText", chat_id=9001, since=since, contains="Logged out")
+        reply = await telegram.reply_to(9001, 9001, "/blacklist")
+        assert "not connected to SMSC" in reply.text
+        reply = await telegram.reply_to(9001, 9001, "/login demo demo", contains="Logged in")
+        # The sandbox notice speaks the chat's language like every other text.
+        await telegram.reply_to(9001, 9001, "/lang ru")
+        reply = await telegram.reply_to(9001, 9001, "/account")
+        assert "Песочница SMSC" in reply.text
+        assert "SMSC sandbox" not in reply.text
     finally:
         process.terminate()
         await process.wait()

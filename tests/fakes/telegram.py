@@ -444,7 +444,8 @@ class FakeTelegram:
             return True, self.bot_user
         if method == "sendMessage":
             content: dict[str, Any] = {"text": params.get("text", "")}
-            if params.get("reply_markup"):
+            # As Telegram: a message carries only an inline keyboard; reply keys stay client-side.
+            if params.get("reply_markup") and "inline_keyboard" in (call.markup or {}):
                 content["reply_markup"] = call.markup
             return True, self._message(int(params["chat_id"]), **content)
         if method == "sendDocument":

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bot.sandbox.state import SbContact
+from handlers.callbacks import Page, PageKind
 from tests.conftest import LOGIN, PASSWORD
+from tests.fakes.telegram import Call
 from tests.integration.bot_harness import Harness, sent, text_of
 
 USER = 7301
@@ -17,19 +22,41 @@ async def logged_in(harness: Harness) -> Harness:
     return harness
 
 
-async def test_contacts_show_what_came_and_page_only_when_they_can(logged_in: Harness) -> None:
+async def test_contacts_page_in_every_dialect_and_say_how_many(logged_in: Harness) -> None:
     calls = await logged_in.say(USER, "/contacts")
     [reply] = sent(calls)
     assert "Ivan Petrov" in reply.text
-    buttons = str(reply.buttons())
+    assert "1–10 of 22" in reply.text
+    page = await logged_in.press(reply, "Next", user_id=USER)
+    assert "Ivan Petrov" not in text_of(page)
+    assert "Andrey Volkov" in text_of(page)  # the eleventh contact
+    assert "11–20 of 22" in text_of(page)
+
+
+async def test_past_a_thousand_contacts_only_the_internal_id_pages_on(
+    logged_in: Harness,
+) -> None:
+    book = logged_in.sandbox.state.accounts[LOGIN].phones
+    for n in range(1000):
+        book.contacts[10_000 + n] = SbContact(10_000 + n, f"7916{n:07d}", f"Bulk {n}")
+    [reply] = sent(await logged_in.say(USER, "/contacts"))
+    assert "1–10 of more than 1000" in reply.text
+    token = reply.button("Next")["callback_data"].split(":")[2]
+    last = await logged_in.feed(page_press(logged_in, reply, token, 990))
+    assert "991–1000 of more than 1000" in text_of(last)
+    [edited] = [c for c in last if c.method == "editMessageText"]
     if logged_in.sandbox.dialect.contact_int_id:
-        assert "Next" in buttons
-        page = await logged_in.press(reply, "Next", user_id=USER)
-        assert "Ivan Petrov" not in text_of(page)
-        assert "Andrey Volkov" in text_of(page)  # the eleventh contact
+        beyond = await logged_in.press(edited, "Next", user_id=USER)
+        assert "1001–1010" in text_of(beyond)
     else:
-        assert "Next" not in buttons
-        assert "/contacts text" in reply.text
+        assert "Next" not in str(edited.buttons())
+        assert "narrow the list" in edited.text
+
+
+def page_press(harness: Harness, reply: Call, token: str, start: int) -> dict[str, Any]:
+    update = harness.telegram.callback_update(reply, "Next", USER)
+    update["callback_query"]["data"] = Page(kind=PageKind.CONTACTS, token=token, start=start).pack()
+    return update
 
 
 async def test_exports_list_and_file(logged_in: Harness) -> None:

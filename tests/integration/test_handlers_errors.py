@@ -62,6 +62,23 @@ BAD_ARGUMENTS = [
     ("/watch every 0", "The interval is a number of minutes"),
     ("/watch downloads", "Give what to watch"),
     ("/lang fr", "Choose en, ru or uk"),
+    ("/editcontact", "Some arguments are missing"),
+    ("/editcontact 79161234567", "Say what to change"),
+    ("/editcontact 79161234567 nick=Kate", "is not one"),
+    ("/editcontact 79161234567 birthday=31.13.1990", "is not a birthday"),
+    ("/editcontact 12ab name=Kate", "is not a phone number"),
+    ("/editcontact 79161234567 new=12ab", "is not a phone number"),
+    ("/editcontact 79161234567 grp=x", "A group id must be"),
+    ("/renamegroup", "Some arguments are missing"),
+    ("/renamegroup x Partners", "A group id must be"),
+    ("/editsender", "Some arguments are missing"),
+    ("/editsender bad/name new comment", "cannot be a sender name"),
+    ("/blacklist phones", "Say mail"),
+    ("/senders everything", "Only user="),
+    ("/sendcode 79991234567 site_name=not_a_site", "is not a site name"),
+    ("/addsender Shop user=bad/login", "is not a sub-client login"),
+    ("/contacts grp=x", "A group id must be"),
+    ("/block kate@", "is not an e-mail address"),
 ]
 
 

@@ -17,7 +17,7 @@ PARSERS: dict[str, Callable[[str | None], Any]] = {
     "login": parse.login,
     "secret_reply": parse.secret_reply,
     "addcontact": parse.addcontact,
-    "contacts": parse.contacts_search,
+    "contacts": parse.contacts,
     "delcontact": parse.delcontact,
     "addgroup": parse.addgroup,
     "delgroup": parse.delgroup,
@@ -34,6 +34,11 @@ PARSERS: dict[str, Callable[[str | None], Any]] = {
     "download": parse.download,
     "watch": parse.watch,
     "lang": parse.lang,
+    "blacklist": parse.blacklist,
+    "senders": parse.senders,
+    "editsender": parse.editsender,
+    "editcontact": parse.editcontact,
+    "renamegroup": parse.renamegroup,
 }
 
 # Words that mean something to some parser, mixed with anything at all.
@@ -68,6 +73,14 @@ MEANINGFUL = st.sampled_from(
         "A-201",
         "Shop",
         "7999123456789",
+        "8 (999) 000-77-66",
+        "user=client1",
+        "site=Shop",
+        "site_name=shop.example",
+        "name=Kate",
+        "birthday=01.02.1990",
+        "new=79161234568",
+        "mail",
     ]
 )
 WORDS = st.one_of(MEANINGFUL, st.text(min_size=1, max_size=20))
@@ -96,8 +109,13 @@ def test_accepted_phones_are_digits(text: str) -> None:
             result = parse.block(text)
         except parse.ArgumentError:
             return
-    assert result.phone.lstrip("+").isdigit()
-    assert 7 <= len(result.phone.lstrip("+")) <= 15
+    if result.address.is_email:
+        assert "@" in result.address.value
+        return
+    # International digits, no "+", whatever form was typed.
+    assert result.address.value.isascii()
+    assert result.address.value.isdigit()
+    assert 7 <= len(result.address.value) <= 15
 
 
 @settings(max_examples=300, deadline=None)
