@@ -11,6 +11,7 @@ from aiogram import Router
 from handlers import (
     account,
     blacklist,
+    card,
     chat_events,
     common,
     contacts,
@@ -39,6 +40,8 @@ def routers() -> list[Router]:
         invoices.router(),
         downloads.router(),
         watch.router(),
+        # A message that is just a number, a contact card, a forward: after every command.
+        card.router(),
         # Service messages are never commands: last, so commands do not pay for its filter.
         chat_events.router(),
         fallback.router(),

@@ -314,6 +314,7 @@ CONTACT_FIELDS = {
     "grp": "groups",
     "new": "new_address",
 }
+_NUMBER_PART = re.compile(r"^[\d()\-.]+$")
 _BIRTHDAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.(19|20)[0-9]{2}$")
 
 
@@ -379,11 +380,17 @@ def contact_changes(
 
 def editcontact(text: str | None, region: str | None = None) -> EditContactArgs:
     usage = usage_editcontact()
-    head, _space, rest = (text or "").strip().partition(" ")
-    if not head:
+    words = _words(text)
+    if not words:
         raise ArgumentError(_("Some arguments are missing."), usage)
-    contact = one_address(head, usage, region)
-    return EditContactArgs(contact, contact_changes(rest, contact.is_email, usage, region))
+    # The number may be typed with spaces (8 999 000-77-66): the words that are only digits
+    # and separators after the first belong to it.
+    fields = 1
+    while fields < len(words) and _NUMBER_PART.match(words[fields]):
+        fields += 1
+    contact = one_address(" ".join(words[:fields]), usage, region)
+    changes = contact_changes(" ".join(words[fields:]), contact.is_email, usage, region)
+    return EditContactArgs(contact, changes)
 
 
 def usage_renamegroup() -> str:

@@ -54,7 +54,7 @@ async def test_contacts_lifecycle(
         user, user, "/addcontact +7(916)555-00-01,79165550002 Kate Ray grp=1,3"
     )
     assert "added" in reply.text
-    contact = book.find_contact("+79165550001")
+    contact = book.find_contact("79165550001")  # international digits, whatever was typed
     assert contact is not None
     assert contact.name == "Kate Ray"
     assert contact.groups == [1, 3]
@@ -269,3 +269,31 @@ async def test_logout(bot: BotProcess, telegram: FakeTelegram) -> None:
     await telegram.wait_for("editMessageText", chat_id=chat, since=since, contains="Logged out")
     reply = await telegram.reply_to(chat, chat, "/senders")
     assert "not connected to SMSC" in reply.text
+
+
+async def test_a_number_a_contact_card_and_a_forward_each_get_a_card(
+    user: int, telegram: FakeTelegram, sandbox: SandboxServer
+) -> None:
+    card = await telegram.reply_to(user, user, "+7 (999) 000-00-03", contains="📇")
+    assert "<code>79990000003</code>" in card.text
+    assert "single messages" in card.text
+    since = telegram.mark()
+    telegram.press(card, "Block all", user)
+    edited = await telegram.wait_for("editMessageText", chat_id=user, since=since, contains="📇")
+    assert "all messages" in edited.text
+    assert account(sandbox).phones.find_blacklisted("79990000003").type == 0  # type: ignore[union-attr]
+
+    since = telegram.mark()
+    telegram.send(user, user, None, contact={"phone_number": "+79991000000", "first_name": "Ivan"})
+    shared = await telegram.wait_for("sendMessage", chat_id=user, since=since, contains="📇")
+    assert "Ivan Petrov" in shared.text
+
+    since = telegram.mark()
+    origin = {"type": "hidden_user", "sender_user_name": "A client", "date": 1}
+    telegram.send(user, user, "Please remove me: 8 916 555-44-33", forward_origin=origin)
+    forwarded = await telegram.wait_for("sendMessage", chat_id=user, since=since, contains="📇")
+    assert "<code>79165554433</code>" in forwarded.text
+    since = telegram.mark()
+    telegram.press(forwarded, "Block for mass mailings", user)
+    await telegram.wait_for("editMessageText", chat_id=user, since=since, contains="mass mailings")
+    assert account(sandbox).phones.find_blacklisted("79165554433") is not None

@@ -18,8 +18,10 @@ async def test_command_menu_is_set_per_language(bot: BotProcess, telegram: FakeT
         for c in telegram.find("setMyCommands")
     }
     assert set(menus) == {None, "ru", "uk"}
-    assert {"command": "block", "description": "add a number to the blacklist"} in menus[None]
-    assert {"command": "block", "description": "добавить номер в чёрный список"} in menus["ru"]
+    block = "add a number or an e-mail address to the blacklist"
+    assert {"command": "block", "description": block} in menus[None]
+    block = "добавить номер или e-mail в чёрный список"
+    assert {"command": "block", "description": block} in menus["ru"]
     assert all(len(menu) == len(menus[None]) for menu in menus.values())
 
 

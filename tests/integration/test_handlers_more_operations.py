@@ -1,0 +1,164 @@
+"""The documented operations that had no command, and what a phone user notices."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import LOGIN, PASSWORD
+from tests.integration.bot_harness import Harness, sent, text_of
+
+USER = 7601
+
+
+@pytest.fixture
+async def logged_in(harness: Harness) -> Harness:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    return harness
+
+
+def account(harness: Harness):  # type: ignore[no-untyped-def]
+    return harness.sandbox.state.accounts[LOGIN]
+
+
+async def test_email_blacklist(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "/block spam@example.com mass no newsletters"))
+    assert "spam@example.com" in reply
+    entry = account(logged_in).mails.find_blacklisted("spam@example.com")
+    assert (entry.type, entry.comment) == (1, "no newsletters")
+    listed = text_of(await logged_in.say(USER, "/blacklist mail"))
+    assert "E-mail blacklist" in listed
+    assert "spam@example.com" in listed
+    assert "spam@example.com" not in text_of(await logged_in.say(USER, "/blacklist"))
+    [question] = sent(await logged_in.say(USER, "/unblock spam@example.com"))
+    await logged_in.press(question, "Yes", user_id=USER)
+    assert account(logged_in).mails.find_blacklisted("spam@example.com") is None
+
+
+async def test_editcontact_changes_every_documented_field(logged_in: Harness) -> None:
+    reply = text_of(
+        await logged_in.say(
+            USER,
+            "/editcontact 8 999 100-11-11 name=Olga S. first=Olga last=Smirnova-Ivanova "
+            "middle=Petrovna birthday=02.03.1991 comment=prefers e-mail tags=vip other=79990000099 "
+            "grp=2,3 new=79990001111",
+        )
+    )
+    assert "changed" in reply
+    assert "Staff, VIP" in reply
+    book = account(logged_in).phones
+    assert book.find_contact("79991001111") is None
+    contact = book.find_contact("79990001111")
+    assert contact is not None
+    assert (contact.name, contact.first_name, contact.last_name, contact.middle_name) == (
+        "Olga S.",
+        "Olga",
+        "Smirnova-Ivanova",
+        "Petrovna",
+    )
+    assert (contact.birthday, contact.comment, contact.tags, contact.other) == (
+        "02.03.1991",
+        "prefers e-mail",
+        "vip",
+        "79990000099",
+    )
+    assert contact.groups == [2, 3]
+
+
+async def test_renamegroup_and_lists_name_groups(logged_in: Harness) -> None:
+    assert "Key customers" in text_of(await logged_in.say(USER, "/renamegroup 1 Key customers"))
+    assert account(logged_in).phones.groups[1].name == "Key customers"
+    listing = text_of(await logged_in.say(USER, "/contacts Olga"))
+    assert "Key customers" in listing
+    added = text_of(await logged_in.say(USER, "/addcontact 79165550077 Kim grp=3"))
+    assert "Groups: VIP" in added
+
+
+async def test_contacts_by_group_and_by_name(logged_in: Harness) -> None:
+    staff = text_of(await logged_in.say(USER, "/contacts grp=2"))
+    assert "in Staff" in staff
+    assert "of 5" in staff  # every fifth sample contact is staff
+    assert "Olga" not in staff
+    by_first_name = text_of(await logged_in.say(USER, "/contacts Olga"))
+    assert "Olga Smirnova" in by_first_name
+    by_number = text_of(await logged_in.say(USER, "/contacts 7999100"))
+    assert "79991000000" in by_number
+
+
+async def test_long_lists_say_how_many(logged_in: Harness) -> None:
+    [reply] = sent(await logged_in.say(USER, "/contacts"))
+    assert "1–10 of 22" in reply.text
+    assert "1–5 of 5" in text_of(await logged_in.say(USER, "/blacklist"))
+    assert "1–4 of 4" in text_of(await logged_in.say(USER, "/senders"))
+
+
+async def test_downloads_page_past_the_first_screen(logged_in: Harness) -> None:
+    for n in range(15):
+        logged_in.sandbox.state.add_task(LOGIN, f"extra_{n}", 2, size=10)
+    [reply] = sent(await logged_in.say(USER, "/downloads"))
+    assert "1–10 of 21" in reply.text
+    assert "extra_14" in reply.text  # newest first
+    page = await logged_in.press(reply, "Next", user_id=USER)
+    assert "11–20 of 21" in text_of(page)
+    assert "extra_4" in text_of(page)
+
+
+async def test_sender_commands_for_a_sub_client(logged_in: Harness) -> None:
+    clients = account(logged_in).client_senders
+    [dialog] = sent(await logged_in.say(USER, "/addsender Client1Shop for the shop user=client1"))
+    calls = await logged_in.press(dialog, "Continue", user_id=USER)
+    [step] = [c for c in calls if c.method == "editMessageText"]
+    await logged_in.press(step, "Submit without", user_id=USER)
+    [(sender_id, sender)] = clients["client1"].items()
+    assert (sender.name, sender.comment) == ("Client1Shop", "for the shop")
+    assert "Client1Shop" not in {s.name for s in account(logged_in).senders.values()}
+    assert "Client1Shop" in text_of(await logged_in.say(USER, "/senders user=client1"))
+    await logged_in.say(USER, "/editsender Client1Shop new comment user=client1")
+    assert sender.comment == "new comment"
+    [question] = sent(await logged_in.say(USER, f"/delsender {sender_id} user=client1"))
+    await logged_in.press(question, "Yes", user_id=USER)
+    assert clients["client1"] == {}
+    # SMSC answers an unknown sub-client as it answers an empty list.
+    assert "no sender names" in text_of(await logged_in.say(USER, "/senders user=client9"))
+
+
+async def test_email_sender_address(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "/addsender news@shop.example Shop news desk"))
+    assert "E-mail sender address news@shop.example added" in reply
+    added = next(s for s in account(logged_in).senders.values() if s.name == "news@shop.example")
+    assert added.comment == "Shop news desk"
+
+
+async def test_editsender_comment_and_a_new_document(logged_in: Harness) -> None:
+    myshop = account(logged_in).senders[2]
+    calls = await logged_in.say(USER, "/editsender MyShop online shop, now with delivery")
+    assert "comment of <b>MyShop</b> is changed" in text_of(calls)
+    assert myshop.comment == "online shop, now with delivery"
+    [prompt] = sent(calls)
+    calls = await logged_in.upload(
+        USER, USER, b"%PDF-1.4 cert", "certificate.pdf", reply_to=prompt.result
+    )
+    assert "certificate.pdf" in text_of(calls)
+    assert "certificate.pdf" in [f.file for f in myshop.files]
+
+
+async def test_sendcode_passes_site_and_site_name(logged_in: Harness) -> None:
+    await logged_in.say(USER, "/sendcode 79991234567 site=SMSC site_name=shop.example")
+    [request] = [r for r in logged_in.sandbox.requests if r.action == "send_code"]
+    assert (request.params["site"], request.params["site_name"]) == ("SMSC", "shop.example")
+
+
+async def test_start_is_short_with_quick_keys_and_help_has_everything(logged_in: Harness) -> None:
+    [start] = sent(await logged_in.say(USER, "/start"))
+    assert len(start.text.splitlines()) == 3
+    keys = [k["text"] for row in start.markup["keyboard"] for k in row]  # type: ignore[index]
+    assert keys == ["/contacts", "/blacklist", "/senders", "/downloads", "/account", "/help"]
+    for language in ("en", "ru", "uk"):
+        help_text = text_of(await logged_in.say(USER, "/help", language=language))
+        for command in ("/editcontact", "/renamegroup", "/editsender", "/blacklist"):
+            assert command in help_text
+
+
+async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "/account"))
+    assert "http://" not in reply
+    assert "127.0.0.1" in reply
