@@ -49,7 +49,9 @@ def phone_number(text: str, region: str | None = None) -> str | None:
     return raw if _INTERNATIONAL.match(raw) else None
 
 
-def looks_like_phone(text: str) -> bool:
-    """A message that is nothing but a phone number, in any common form."""
+def looks_like_phone(text: str, region: str | None = None) -> bool:
+    """A message that is nothing but a phone number, in any common form of any region."""
     stripped = text.strip()
-    return 7 <= len(stripped) <= 32 and phone_number(stripped) is not None
+    if not 7 <= len(stripped) <= 32:
+        return False
+    return any(phone_number(stripped, each) is not None for each in (region, "ru", "ua"))

@@ -226,14 +226,14 @@ async def region_chosen(
         await ask_for_secret(callback.message, state)
 
 
+async def delete_and_say(message: Message, bot: Bot, then: str, gap: str = "\n\n") -> None:
+    """Delete a message that may hold a secret, say whether it went, and what to do next."""
+    await message.answer(deletion_notice(await delete_secrets(bot, [message])) + gap + then)
+
+
 async def region_expected(message: Message, bot: Bot) -> None:
     # People paste the key here instead of pressing a button: treat it as one.
-    deleted = await delete_secrets(bot, [message])
-    await message.answer(
-        deletion_notice(deleted)
-        + "\n\n"
-        + _("Choose the region with the buttons above, or /cancel.")
-    )
+    await delete_and_say(message, bot, _("Choose the region with the buttons above, or /cancel."))
 
 
 async def secret_received(
@@ -276,11 +276,8 @@ async def secret_received(
 
 
 async def captioned_secret(message: Message, bot: Bot) -> None:
-    deleted = await delete_secrets(bot, [message])
-    await message.answer(
-        deletion_notice(deleted)
-        + "\n\n"
-        + _("Send the API key or the login and password as text, or /cancel.")
+    await delete_and_say(
+        message, bot, _("Send the API key or the login and password as text, or /cancel.")
     )
 
 
@@ -343,11 +340,8 @@ async def finish_login(
 
 async def edited_with_secret(message: Message, bot: Bot) -> None:
     """An edit that now holds a /login with words, or any edit during the login dialog."""
-    deleted = await delete_secrets(bot, [message])
-    await message.answer(
-        deletion_notice(deleted)
-        + "\n"
-        + _("I do not read edited messages for credentials: send /login again.")
+    await delete_and_say(
+        message, bot, _("I do not read edited messages for credentials: send /login again."), "\n"
     )
 
 

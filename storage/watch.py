@@ -176,32 +176,32 @@ class WatchRepository:
     async def seen_tasks_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenTask]]:
         """What several chats last saw of their exports, in one query per 500 chats."""
         found: dict[int, dict[int, SeenTask]] = {chat: {} for chat in chat_ids}
-        for chunk in _chunks(chat_ids):
-            marks = ",".join("?" * len(chunk))
-            for row in await self._db.fetchall(
-                "SELECT chat_id, task_id, name, status FROM watched_downloads "  # noqa: S608
-                f"WHERE chat_id IN ({marks})",
-                chunk,
-            ):
-                found[row["chat_id"]][row["task_id"]] = SeenTask(
-                    row["task_id"], row["name"], row["status"]
-                )
+        for row in await self._rows_of("watched_downloads", "task_id, name, status", chat_ids):
+            found[row["chat_id"]][row["task_id"]] = SeenTask(
+                row["task_id"], row["name"], row["status"]
+            )
         return found
 
     async def seen_senders_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenSender]]:
         """What several chats last saw of their sender names, in one query per 500 chats."""
         found: dict[int, dict[int, SeenSender]] = {chat: {} for chat in chat_ids}
+        columns = "sender_id, name, status, operators"
+        for row in await self._rows_of("watched_senders", columns, chat_ids):
+            found[row["chat_id"]][row["sender_id"]] = SeenSender(
+                row["sender_id"], row["name"], row["status"], json.loads(row["operators"])
+            )
+        return found
+
+    async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[aiosqlite.Row]:
+        rows: list[aiosqlite.Row] = []
         for chunk in _chunks(chat_ids):
             marks = ",".join("?" * len(chunk))
-            for row in await self._db.fetchall(
-                "SELECT chat_id, sender_id, name, status, operators "  # noqa: S608
-                f"FROM watched_senders WHERE chat_id IN ({marks})",
+            rows += await self._db.fetchall(
+                f"SELECT chat_id, {columns} FROM {table} "  # noqa: S608 - constants
+                f"WHERE chat_id IN ({marks})",
                 chunk,
-            ):
-                found[row["chat_id"]][row["sender_id"]] = SeenSender(
-                    row["sender_id"], row["name"], row["status"], json.loads(row["operators"])
-                )
-        return found
+            )
+        return rows
 
     async def seen_tasks(self, chat_id: int) -> dict[int, SeenTask]:
         return (await self.seen_tasks_of([chat_id]))[chat_id]

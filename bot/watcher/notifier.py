@@ -9,6 +9,7 @@ followed to its new id.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -53,10 +54,15 @@ class Notifier:
         self._on_migrate = on_migrate
         self._clock = clock
         self._sleep = sleep
+        # The schedule: what has been promised to waiters.
         self._next_global = 0.0
         self._next_for_chat: dict[int, float] = {}
-        self._group_sends: dict[int, deque[float]] = {}
-        self._lock = asyncio.Lock()
+        self._planned_for_group: dict[int, deque[float]] = {}
+        # What actually left: the schedule alone keeps to the cap unless the loop stalled.
+        self._per_second_cap = max(1, math.ceil(per_second))
+        self._sent: deque[float] = deque()
+        self._sent_to_chat: dict[int, float] = {}
+        self._sent_to_group: dict[int, deque[float]] = {}
 
     async def send_message(self, chat_id: int, text: str) -> Message:
         return await self._deliver(chat_id, lambda target: self.bot.send_message(target, text))
@@ -87,21 +93,59 @@ class Notifier:
         raise ChatGone(chat_id)
 
     async def _pace(self, chat_id: int) -> None:
-        """Reserve the earliest moment allowed for this chat and overall, then wait for it."""
-        async with self._lock:
-            now = self._clock()
-            at = max(now, self._next_global, self._next_for_chat.get(chat_id, 0.0))
-            if chat_id < 0:
-                sends = self._group_sends.setdefault(chat_id, deque())
-                while sends and sends[0] <= at - GROUP_WINDOW:
-                    sends.popleft()
-                if len(sends) >= self._group_limit:
-                    at = max(at, sends[0] + GROUP_WINDOW)
-                sends.append(at)
-            self._next_global = at + self._gap
-            self._next_for_chat[chat_id] = at + self._chat_gap
-            if len(self._next_for_chat) > 50_000:
-                self._next_for_chat = {k: v for k, v in self._next_for_chat.items() if v > now}
-        delay = at - self._clock()
-        if delay > 0:
-            await self._sleep(delay)
+        """Wait for the earliest moment allowed for this chat and overall.
+
+        A slot is reserved on the schedule (so waiters are served in order and wake once), then
+        checked against what actually left: an event loop that stalled wakes every reserved
+        sender at once, and the schedule alone would let that backlog out together with the
+        next second's messages, past Telegram's limit. A sender that finds the last second (or
+        its chat's last second, or its group's last minute) already full goes to the back."""
+        while True:
+            delay = self._reserve(chat_id)
+            if delay > 0:
+                await self._sleep(delay)
+            if self._leave_now(chat_id):
+                return
+
+    def _reserve(self, chat_id: int) -> float:
+        now = self._clock()
+        at = max(now, self._next_global, self._next_for_chat.get(chat_id, 0.0))
+        if chat_id < 0:
+            planned = self._planned_for_group.setdefault(chat_id, deque())
+            while planned and planned[0] <= at - GROUP_WINDOW:
+                planned.popleft()
+            if len(planned) >= self._group_limit:
+                at = max(at, planned[0] + GROUP_WINDOW)
+            planned.append(at)
+        self._next_global = at + self._gap
+        self._next_for_chat[chat_id] = at + self._chat_gap
+        if len(self._next_for_chat) > 50_000:
+            self._next_for_chat = {k: v for k, v in self._next_for_chat.items() if v > now}
+        return at - now
+
+    def _leave_now(self, chat_id: int) -> bool:
+        """Record a send at the actual moment, unless one of the limits would be broken by it."""
+        now = self._clock()
+        sent = self._sent
+        while sent and sent[0] <= now - 1.0 + 1e-9:
+            sent.popleft()
+        if len(sent) >= self._per_second_cap:
+            return False
+        last = self._sent_to_chat.get(chat_id)
+        if last is not None and now - last < self._chat_gap:
+            return False
+        group = None
+        if chat_id < 0:
+            group = self._sent_to_group.setdefault(chat_id, deque())
+            while group and group[0] <= now - GROUP_WINDOW:
+                group.popleft()
+            if len(group) >= self._group_limit:
+                return False
+            group.append(now)
+        sent.append(now)
+        self._sent_to_chat[chat_id] = now
+        if len(self._sent_to_chat) > 50_000:
+            self._sent_to_chat = {
+                k: v for k, v in self._sent_to_chat.items() if now - v < self._chat_gap
+            }
+        return True

@@ -3,6 +3,8 @@ about 30 a second overall."""
 
 from __future__ import annotations
 
+import asyncio
+from itertools import pairwise
 from typing import Any
 
 from bot.watcher import Notifier
@@ -65,3 +67,33 @@ async def test_overall_rate_spreads_many_chats() -> None:
     times = sorted(at for _, at in bot.sent)
     assert times[-1] >= 2.9
     assert all(sum(1 for t in times if start <= t < start + 1 - 1e-6) <= 30 for start in times)
+
+
+class StallingClock(Clock):
+    """Concurrent senders sleep until their moment, except that the loop was busy from
+    ``stall_from`` to ``stall_until``: everyone due then wakes at its end, together."""
+
+    def __init__(self, stall_from: float, stall_until: float) -> None:
+        super().__init__()
+        self.stall_from, self.stall_until = stall_from, stall_until
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        wake = self.now + seconds
+        if self.stall_from <= wake < self.stall_until:
+            wake = self.stall_until
+        await asyncio.sleep(0)
+        self.now = max(self.now, wake)
+
+
+async def test_a_stalled_loop_does_not_let_its_backlog_out_at_once() -> None:
+    clock = StallingClock(stall_from=1.0, stall_until=1.5)
+    notifier, bot = make(clock, per_second=28.0)
+    await asyncio.gather(*(notifier.send_message(1 + n % 40, "hi") for n in range(120)))
+    times = sorted(at for _, at in bot.sent)
+    assert len(times) == 120
+    assert max(sum(1 for t in times if start <= t < start + 1 - 1e-6) for start in times) <= 28
+    for chat in range(1, 41):
+        mine = [at for to, at in bot.sent if to == chat]
+        assert len(mine) == 3
+        assert all(later - earlier >= 1.0 for earlier, later in pairwise(mine))
