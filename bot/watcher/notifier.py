@@ -99,13 +99,12 @@ class Notifier:
         checked against what actually left: an event loop that stalled wakes every reserved
         sender at once, and the schedule alone would let that backlog out together with the
         next second's messages, past Telegram's limit. A sender that finds the last second (or
-        its chat's last second, or its group's last minute) already full goes to the back."""
-        while True:
-            delay = self._reserve(chat_id)
-            if delay > 0:
-                await self._sleep(delay)
-            if self._leave_now(chat_id):
-                return
+        its chat's last second, or its group's last minute) already full waits until it is not."""
+        delay = self._reserve(chat_id)
+        if delay > 0:
+            await self._sleep(delay)
+        while (delay := self._leave_after(chat_id)) > 0:
+            await self._sleep(delay)
 
     def _reserve(self, chat_id: int) -> float:
         now = self._clock()
@@ -123,24 +122,28 @@ class Notifier:
             self._next_for_chat = {k: v for k, v in self._next_for_chat.items() if v > now}
         return at - now
 
-    def _leave_now(self, chat_id: int) -> bool:
-        """Record a send at the actual moment, unless one of the limits would be broken by it."""
+    def _leave_after(self, chat_id: int) -> float:
+        """0 and the send is recorded at this moment; otherwise how long until it may be."""
         now = self._clock()
         sent = self._sent
         while sent and sent[0] <= now - 1.0 + 1e-9:
             sent.popleft()
+        wait = 0.0
         if len(sent) >= self._per_second_cap:
-            return False
+            wait = sent[0] + 1.0 - now
         last = self._sent_to_chat.get(chat_id)
         if last is not None and now - last < self._chat_gap:
-            return False
+            wait = max(wait, last + self._chat_gap - now)
         group = None
         if chat_id < 0:
             group = self._sent_to_group.setdefault(chat_id, deque())
-            while group and group[0] <= now - GROUP_WINDOW:
+            while group and group[0] <= now - GROUP_WINDOW + 1e-9:
                 group.popleft()
             if len(group) >= self._group_limit:
-                return False
+                wait = max(wait, group[0] + GROUP_WINDOW - now)
+        if wait > 0:
+            return wait + 1e-6
+        if group is not None:
             group.append(now)
         sent.append(now)
         self._sent_to_chat[chat_id] = now
@@ -148,4 +151,4 @@ class Notifier:
             self._sent_to_chat = {
                 k: v for k, v in self._sent_to_chat.items() if now - v < self._chat_gap
             }
-        return True
+        return 0.0
