@@ -36,11 +36,15 @@ class ChatGone(Exception):
 
 
 class Notifier:
+    """``per_second`` is the pace the schedule keeps; ``ceiling`` is Telegram's limit, which
+    what is actually in flight or left within the last second never exceeds."""
+
     def __init__(
         self,
         bot: Bot,
         *,
         per_second: float = 28.0,
+        ceiling: int = 30,
         chat_gap: float = 1.0,
         group_per_minute: int = 20,
         on_migrate: Migrate | None = None,
@@ -58,11 +62,17 @@ class Notifier:
         self._next_global = 0.0
         self._next_for_chat: dict[int, float] = {}
         self._planned_for_group: dict[int, deque[float]] = {}
-        # What actually left: the schedule alone keeps to the cap unless the loop stalled.
-        self._per_second_cap = max(1, math.ceil(per_second))
-        self._sent: deque[float] = deque()
-        self._sent_to_chat: dict[int, float] = {}
-        self._sent_to_group: dict[int, deque[float]] = {}
+        # What actually went out, counted until a second after its answer came back. Telegram
+        # counts a message when it arrives, at some moment between our start and its answer:
+        # counting it over that whole span is the only count that cannot undercount, whatever
+        # the upload's length or the loop's stalls.
+        self._ceiling = max(1, ceiling)
+        self._poll = max(self._gap, 0.005)
+        self._in_flight = 0
+        self._ended: deque[float] = deque()
+        self._chat_last: dict[int, float] = {}  # math.inf while in flight
+        self._group_in_flight: dict[int, int] = {}
+        self._group_ended: dict[int, deque[float]] = {}
 
     async def send_message(self, chat_id: int, text: str) -> Message:
         return await self._deliver(chat_id, lambda target: self.bot.send_message(target, text))
@@ -77,9 +87,10 @@ class Notifier:
     async def _deliver(self, chat_id: int, send: Callable[[int], Awaitable[Message]]) -> Message:
         target = chat_id
         for _ in range(3):
-            await self._pace(target)
+            sending = target
+            await self._pace(sending)  # counts the send as in flight: no await before ``try``
             try:
-                return await send(target)
+                return await send(sending)
             except TelegramMigrateToChat as moved:
                 if self._on_migrate is not None:
                     await self._on_migrate(target, moved.migrate_to_chat_id)
@@ -90,13 +101,15 @@ class Notifier:
                 if "chat not found" in error.message.lower():
                     raise ChatGone(chat_id) from None
                 raise
+            finally:
+                self._ended_now(sending)
         raise ChatGone(chat_id)
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for the earliest moment allowed for this chat and overall.
 
         A slot is reserved on the schedule (so waiters are served in order and wake once), then
-        checked against what actually left: an event loop that stalled wakes every reserved
+        checked against what actually went out: an event loop that stalled wakes every reserved
         sender at once, and the schedule alone would let that backlog out together with the
         next second's messages, past Telegram's limit. A sender that finds the last second (or
         its chat's last second, or its group's last minute) already full waits until it is not."""
@@ -120,35 +133,52 @@ class Notifier:
         self._next_for_chat[chat_id] = at + self._chat_gap
         if len(self._next_for_chat) > 50_000:
             self._next_for_chat = {k: v for k, v in self._next_for_chat.items() if v > now}
+            self._planned_for_group = {
+                k: v for k, v in self._planned_for_group.items() if v and v[-1] > now - GROUP_WINDOW
+            }
         return at - now
 
     def _leave_after(self, chat_id: int) -> float:
-        """0 and the send is recorded at this moment; otherwise how long until it may be."""
+        """0 and the send is counted from this moment; otherwise how long until it may go.
+        While every counted send is still in flight, the moment is unknown: look again soon."""
         now = self._clock()
-        sent = self._sent
-        while sent and sent[0] <= now - 1.0 + 1e-9:
-            sent.popleft()
+        ended = self._ended
+        while ended and ended[0] <= now - 1.0 + 1e-9:
+            ended.popleft()
         wait = 0.0
-        if len(sent) >= self._per_second_cap:
-            wait = sent[0] + 1.0 - now
-        last = self._sent_to_chat.get(chat_id)
-        if last is not None and now - last < self._chat_gap:
-            wait = max(wait, last + self._chat_gap - now)
-        group = None
+        if self._in_flight + len(ended) >= self._ceiling:
+            wait = ended[0] + 1.0 - now if ended else self._poll
+        last = self._chat_last.get(chat_id)
+        if self._chat_gap > 0 and last is not None and now - last < self._chat_gap:
+            wait = max(wait, self._poll if last == math.inf else last + self._chat_gap - now)
         if chat_id < 0:
-            group = self._sent_to_group.setdefault(chat_id, deque())
+            group = self._group_ended.get(chat_id)
             while group and group[0] <= now - GROUP_WINDOW + 1e-9:
                 group.popleft()
-            if len(group) >= self._group_limit:
-                wait = max(wait, group[0] + GROUP_WINDOW - now)
+            in_flight = self._group_in_flight.get(chat_id, 0)
+            if in_flight + len(group or ()) >= self._group_limit:
+                wait = max(wait, group[0] + GROUP_WINDOW - now if group else self._poll)
         if wait > 0:
             return wait + 1e-6
-        if group is not None:
-            group.append(now)
-        sent.append(now)
-        self._sent_to_chat[chat_id] = now
-        if len(self._sent_to_chat) > 50_000:
-            self._sent_to_chat = {
-                k: v for k, v in self._sent_to_chat.items() if now - v < self._chat_gap
-            }
+        self._in_flight += 1
+        self._chat_last[chat_id] = math.inf
+        if chat_id < 0:
+            self._group_in_flight[chat_id] = self._group_in_flight.get(chat_id, 0) + 1
         return 0.0
+
+    def _ended_now(self, chat_id: int) -> None:
+        now = self._clock()
+        self._in_flight -= 1
+        self._ended.append(now)
+        self._chat_last[chat_id] = now
+        if chat_id < 0:
+            self._group_in_flight[chat_id] -= 1
+            self._group_ended.setdefault(chat_id, deque()).append(now)
+        if len(self._chat_last) > 50_000:
+            self._chat_last = {
+                k: v for k, v in self._chat_last.items() if now - v < max(self._chat_gap, 0.0)
+            }
+            self._group_ended = {
+                k: v for k, v in self._group_ended.items() if v and v[-1] > now - GROUP_WINDOW
+            }
+            self._group_in_flight = {k: v for k, v in self._group_in_flight.items() if v}
