@@ -33,6 +33,7 @@ from aiogram.filters import Command
 from aiogram.types import Message, Update
 
 from bench.support import InstantTelegram, report
+from bot import heap
 from bot.app import Application, build_application
 from bot.config import Settings
 from storage import AuthKind, generate_key
@@ -88,6 +89,7 @@ async def ours(
         log_level="ERROR",
     )
     app = await build_application(settings, bot=bot, smsc_network=network, run_watcher=False)
+    heap.settle()  # as the bot process does once it has started
     await app.storage.credentials.save(
         CHAT,
         auth_kind=AuthKind.PASSWORD,

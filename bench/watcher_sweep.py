@@ -23,6 +23,7 @@ import httpx
 from aiogram import Bot
 
 from bench.support import InstantTelegram, peak_rss_mb, report
+from bot import heap
 from bot.accounts import ChatAccounts
 from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
@@ -108,6 +109,7 @@ async def run(
             concurrency=concurrency,
             clock=clock,
         )
+        heap.settle()  # as the bot does once it has started
         started = time.perf_counter()
         first = await watcher.sweep()  # records every chat's baseline
         first_time = time.perf_counter() - started

@@ -94,9 +94,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = False) -> None:
+    from bot import heap
     from bot.app import build_application
 
     app = await build_application(settings, allow_unreadable=allow_unreadable)
+    heap.settle()
     if webhook:
         from bot.webhook import run_webhook
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -43,12 +44,29 @@ log = logging.getLogger("bot.smsc")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 _HEADERS = {"User-Agent": "smsc-bot"}
+# What httpx would add for a form; the direct path writes them itself.
+_FORM_HEADERS = {**_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 # An error answer is short; a body that starts like one is read this far to say which it is.
 _MAX_ERROR_BODY = 64 * 1024
 
 
 # Told about every finished call: script, action, outcome ("ok" or the error's name), seconds.
 CallObserver = Callable[[str, str, str, float], None]
+
+
+class Received(Protocol):
+    """What the client reads of an answer: an httpx.Response, or one read whole directly."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> bytes: ...
+    async def aclose(self) -> None: ...
+
+
+R = TypeVar("R", bound=Received)
 
 
 class AnswerForm(StrEnum):
@@ -188,7 +206,7 @@ class SmscTransport:
                 )
 
     @staticmethod
-    def _decode(operation: Operation, response: httpx.Response, form: AnswerForm) -> Any:
+    def _decode(operation: Operation, response: Received, form: AnswerForm) -> Any:
         answer = RawAnswer(_content_type(response), response.content)
         if form is AnswerForm.JSON:
             return parse_json_answer(answer.body, operation.script)
@@ -231,13 +249,22 @@ class SmscTransport:
         credentials: Credentials,
         operation: Operation,
         upload: Upload | None,
-    ) -> httpx.Response:
+    ) -> Received:
         files = None
         if upload is not None:
             files = {upload.field: (upload.filename, upload.content, upload.content_type)}
         data = _form(credentials, operation)
+        network = self._network
+        if files is None and isinstance(network, AiohttpTransport):
+            body = urlencode(data).encode("ascii")
+            timeout = self._extensions["timeout"]
 
-        async def send(url: httpx.URL) -> httpx.Response:
+            def direct(url: httpx.URL) -> Awaitable[Received]:
+                return network.post_form(str(url), body, _FORM_HEADERS, timeout)
+
+            return await self._send_with_fallback(endpoint, operation, direct)
+
+        async def send(url: httpx.URL) -> Received:
             response = await self._send(url, data, files)
             try:
                 await response.aread()
@@ -274,8 +301,8 @@ class SmscTransport:
         self,
         endpoint: Endpoint,
         operation: Operation,
-        send: Callable[[httpx.URL], Awaitable[httpx.Response]],
-    ) -> httpx.Response:
+        send: Callable[[httpx.URL], Awaitable[R]],
+    ) -> R:
         hosts = _hosts(endpoint)
         for attempt, base in enumerate(hosts):
             try:
@@ -369,7 +396,7 @@ def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
     return form
 
 
-def _content_type(response: httpx.Response) -> str:
+def _content_type(response: Received) -> str:
     return str(response.headers.get("content-type", ""))
 
 
