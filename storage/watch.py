@@ -27,6 +27,9 @@ class Baseline:
     digest: str | None
 
 
+_KINDS = {kind.value: kind for kind in NotificationKind}
+
+
 @dataclass(slots=True)
 class WatchSnapshot:
     """Which watches of several chats exist and the digest each last took in, read in one
@@ -162,15 +165,20 @@ class WatchRepository:
 
     async def snapshot(self, chat_ids: list[int]) -> WatchSnapshot:
         found = WatchSnapshot()
+        # Chats of one account took in the same answers, mostly in the same sweep: one copy
+        # of each digest and time rather than one per chat.
+        same: dict[str, str] = {}
         for chunk in _chunks(chat_ids):
             marks = ",".join("?" * len(chunk))
-            for row in await self._db.fetchall(
+            for chat_id, kind, taken_at, digest in await self._db.fetchall(
                 "SELECT chat_id, kind, taken_at, digest FROM watch_baselines "  # noqa: S608
                 f"WHERE chat_id IN ({marks})",
                 chunk,
             ):
-                key = (row["chat_id"], NotificationKind(row["kind"]))
-                found.baselines[key] = Baseline(row["taken_at"], row["digest"])
+                taken_at = same.setdefault(taken_at, taken_at)
+                if digest is not None:
+                    digest = same.setdefault(digest, digest)
+                found.baselines[(chat_id, _KINDS[kind])] = Baseline(taken_at, digest)
         return found
 
     async def seen_tasks_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenTask]]:

@@ -50,6 +50,7 @@ from bot.watcher.changes import (
 )
 from bot.watcher.notifier import ChatGone, Notifier
 from storage import (
+    ChatCredentials,
     ChatSettings,
     CredentialsUnreadableError,
     NotificationKind,
@@ -67,6 +68,8 @@ AUTH_FAILURES_BEFORE_PAUSE = 3
 # How long a stopping bot lets a sweep finish the notifications it is sending.
 STOP_GRACE = 10.0
 FULL_SENDER_POLL_EVERY = 60 * 60.0
+# Logins whose chats' watch state is in memory at once during a sweep.
+SWEEP_PART = 250
 
 
 class Baselines:
@@ -142,6 +145,18 @@ class _Login:
 
 
 @dataclass
+class _Part:
+    """Logins whose chats' state is read and written together."""
+
+    logins: list[_Login]
+    seen: asyncio.Future[WatchSnapshot] | None = None
+    left: int = 0
+
+    def __post_init__(self) -> None:
+        self.left = len(self.logins)
+
+
+@dataclass
 class SweepReport:
     logins: int = 0
     chats: int = 0
@@ -161,6 +176,7 @@ class Watcher:
         interval: int,
         concurrency: int = 50,
         file_limit: int = 50 * 1024 * 1024,
+        part_size: int = SWEEP_PART,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
     ) -> None:
@@ -174,6 +190,7 @@ class Watcher:
         self._concurrency = asyncio.Semaphore(concurrency)
         self._workers = concurrency
         self._file_limit = file_limit
+        self._part_size = part_size
         self._clock = clock
         self._today = today
         self._polled_at: dict[int, float] = {}
@@ -210,78 +227,110 @@ class Watcher:
         logins = await self._due_logins()
         report.logins = len(logins)
         report.chats = sum(len(login.chats) for login in logins)
-        # A few queries for every due chat, rather than a few per chat: at thousands of chats
-        # the per-chat reads would cost more than the polls themselves.
-        seen = await self.storage.watch.snapshot(
-            [chat.chat_id for login in logins for chat in login.chats]
-        )
+        # What the chats have seen is read, and what they now see written, a part at a time:
+        # a few queries per part rather than a few per chat (at thousands of chats per-chat
+        # reads would cost more than the polls), and memory bounded by a part, not the sweep.
+        size = self._part_size
+        parts = [_Part(logins[at : at + size]) for at in range(0, len(logins), size)]
         # A pool of workers rather than a task per login: thousands of waiting tasks cost memory
         # and scheduling. Twice the poll concurrency, so that logins busy telling their chats
-        # (Telegram paces them) never keep the others from being polled.
-        queue = deque(logins)
+        # (Telegram paces them) never keep the others from being polled. Workers go on into
+        # the next part while the last logins of one finish: no pause at its edge.
+        queue = deque((part, login) for part in parts for login in part.logins)
 
         async def worker() -> None:
             while queue:
-                login = queue.popleft()
+                part, login = queue.popleft()
                 try:
-                    await self._watch_login(login, report, seen)
+                    await self._watch_login(login, report, await self._seen(part))
                 except Exception as error:
                     report.failures += 1
                     log.error("watching a login failed", exc_info=error, extra={"login": login.key})
+                part.left -= 1
+                if part.left == 0:
+                    await self._part_done(part, report)
 
         await asyncio.gather(*(worker() for _ in range(min(len(logins), 2 * self._workers))))
-        if seen.new_tasks or seen.new_senders:
-            # One transaction for every chat that started watching, not one per chat.
-            await self.storage.watch.replace_baselines(
-                downloads=seen.new_tasks, senders=seen.new_senders, digests=seen.new_digests
-            )
-            # A chat that logged out meanwhile gets nothing written back: undone at once.
-            generations = {c: g for login in logins for c, g in login.generations.items()}
-            for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
-                if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
-                    await self.storage.chats.stop_watching(chat_id)
-        # Likewise one transaction for the answers chats took in whole.
-        await self.storage.watch.save_digests(seen.taken)
         return report
+
+    async def _seen(self, part: _Part) -> WatchSnapshot:
+        if part.seen is None:
+            chats = [chat.chat_id for login in part.logins for chat in login.chats]
+            part.seen = asyncio.ensure_future(self.storage.watch.snapshot(chats))
+        # Shielded: one worker stopped while waiting must not cancel the read for the others.
+        return await asyncio.shield(part.seen)
+
+    async def _part_done(self, part: _Part, report: SweepReport) -> None:
+        """Write what the part's chats now see: their new baselines and the answers they took
+        in, one transaction each. A failure here is retried by the next sweep, which finds
+        the same chats without a baseline or with the old digest."""
+        try:
+            seen = await self._seen(part)
+            if seen.new_tasks or seen.new_senders:
+                await self.storage.watch.replace_baselines(
+                    downloads=seen.new_tasks, senders=seen.new_senders, digests=seen.new_digests
+                )
+                # A chat that logged out meanwhile gets nothing written back: undone at once.
+                generations = {c: g for login in part.logins for c, g in login.generations.items()}
+                for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
+                    if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
+                        await self.storage.chats.stop_watching(chat_id)
+            await self.storage.watch.save_digests(seen.taken)
+        except Exception as error:
+            report.failures += 1
+            log.error("recording a sweep's results failed", exc_info=error)
+        finally:
+            part.seen, part.logins = None, []
 
     async def _due_logins(self) -> list[_Login]:
         now = self._clock()
         watching = await self.storage.settings.watching()
         due = [s for s in watching if not s.watch_paused and self._due(s, now)]
-        stored = await self.storage.credentials.many([s.chat_id for s in due])
         logins: dict[str, _Login] = {}
         # Most chats share an account with others: one client per set of credentials.
         clients: dict[tuple[object, ...], tuple[str, SmscClient]] = {}
-        for settings in due:
-            credentials = stored.get(settings.chat_id)
-            if isinstance(credentials, CredentialsUnreadableError):
-                log.error(
-                    "cannot watch a chat",
-                    extra={"chat_id": settings.chat_id, "error": str(credentials)},
-                )
-                continue
-            if credentials is None:
-                continue
-            same = (
-                credentials.region,
-                credentials.base_url,
-                credentials.auth_kind,
-                credentials.login,
-                credentials.secret,
-            )
-            known = clients.get(same)
-            if known is None:
-                # Never waits for a slot: an account without one is skipped this sweep, so
-                # that no other account's notifications wait on it.
-                client = self.accounts.client(credentials, max_wait=0)
-                known = clients[same] = (bucket(client.endpoint, client.credentials), client)
-            key, client = known
-            login = logins.get(key)
-            if login is None:
-                login = logins[key] = _Login(key, client)
-            login.chats.append(settings)
-            login.generations[settings.chat_id] = self.accounts.guard.generation(settings.chat_id)
+        # Decrypted a thousand at a time: only the clients outlive their batch.
+        for at in range(0, len(due), 1000):
+            batch = due[at : at + 1000]
+            stored = await self.storage.credentials.many([s.chat_id for s in batch])
+            for settings in batch:
+                self._add_chat(logins, clients, settings, stored.get(settings.chat_id))
         return sorted(logins.values(), key=lambda login: login.key not in self._starved)
+
+    def _add_chat(
+        self,
+        logins: dict[str, _Login],
+        clients: dict[tuple[object, ...], tuple[str, SmscClient]],
+        settings: ChatSettings,
+        credentials: ChatCredentials | CredentialsUnreadableError | None,
+    ) -> None:
+        if isinstance(credentials, CredentialsUnreadableError):
+            log.error(
+                "cannot watch a chat",
+                extra={"chat_id": settings.chat_id, "error": str(credentials)},
+            )
+            return
+        if credentials is None:
+            return
+        same = (
+            credentials.region,
+            credentials.base_url,
+            credentials.auth_kind,
+            credentials.login,
+            credentials.secret,
+        )
+        known = clients.get(same)
+        if known is None:
+            # Never waits for a slot: an account without one is skipped this sweep, so
+            # that no other account's notifications wait on it.
+            client = self.accounts.client(credentials, max_wait=0)
+            known = clients[same] = (bucket(client.endpoint, client.credentials), client)
+        key, client = known
+        login = logins.get(key)
+        if login is None:
+            login = logins[key] = _Login(key, client)
+        login.chats.append(settings)
+        login.generations[settings.chat_id] = self.accounts.guard.generation(settings.chat_id)
 
     def _baseline_taken(self, chat_id: int) -> None:
         self._polled_at[chat_id] = self._clock()
@@ -344,7 +393,7 @@ class Watcher:
                 async with guard.holding(chat.chat_id):
                     delivery = _Delivery(guard, chat.chat_id, login.generations[chat.chat_id])
                     try:
-                        report.notifications += await self._tell_chat(
+                        sent = await self._tell_chat(
                             chat,
                             login,
                             files,
@@ -355,6 +404,9 @@ class Watcher:
                             seen_tasks,
                             seen_senders,
                         )
+                        # Added after the await: ``report.notifications += await …`` would
+                        # read the count before it and lose what other logins added meanwhile.
+                        report.notifications += sent
                     except ChatGone:
                         gone = True
                     except TelegramAPIError as error:

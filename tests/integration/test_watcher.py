@@ -414,6 +414,38 @@ async def test_a_chat_without_a_baseline_gets_one_from_the_sweep(rig: Rig) -> No
     assert (await watcher.sweep()).notifications == 2
 
 
+async def test_a_sweep_in_parts_takes_every_baseline_and_tells_every_change(rig: Rig) -> None:
+    """Chats are read and written a part at a time; five logins in parts of two, polled
+    concurrently (the report counts what every one of them sent)."""
+    logins = [f"part{n}" for n in range(5)]
+    for n, login in enumerate(logins):
+        rig.sandbox.state.add_account(login, "pw")
+        for chat in (600 + 2 * n, 601 + 2 * n):
+            await rig.storage.credentials.save(
+                chat,
+                auth_kind=AuthKind.PASSWORD,
+                secret="pw",
+                login=login,
+                base_url=rig.sandbox.base_url,
+                set_by=1,
+            )
+            await rig.storage.settings.set_notify(chat, NotificationKind.DOWNLOADS, True)
+    watcher = rig.watcher(part_size=2)
+    first = await watcher.sweep()
+    assert (first.logins, first.chats, first.notifications, first.failures) == (5, 10, 0, 0)
+    tasks = {login: rig.sandbox.state.add_task(login, f"export of {login}") for login in logins}
+    for login, task in tasks.items():
+        rig.sandbox.state.set_task_status(login, task.id, 4)
+    rig.clock.now += INTERVAL
+    second = await watcher.sweep()
+    assert (second.notifications, second.failures) == (10, 0)
+    for n in range(5):
+        for chat in (600 + 2 * n, 601 + 2 * n):
+            assert len(rig.messages(chat)) == 1
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 0  # every part recorded what it told
+
+
 async def test_a_login_without_a_free_slot_is_skipped_and_polled_first_next_time(
     rig: Rig,
 ) -> None:
