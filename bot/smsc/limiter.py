@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -79,12 +79,18 @@ class LimiterJournal(Protocol):
 @dataclass(slots=True)
 class _Window:
     limit: int
-    stamps: deque[float] = field(default_factory=deque)
+    # A list, not a deque: a window holds a few stamps (its limit is 1 to 10), and an empty
+    # deque costs ten times an empty list, at thousands of accounts swept at once.
+    stamps: list[float] = field(default_factory=list)
     pending: int = 0
 
     def prune(self, horizon: float) -> None:
-        while self.stamps and self.stamps[0] <= horizon:
-            self.stamps.popleft()
+        stamps = self.stamps
+        old = 0
+        while old < len(stamps) and stamps[old] <= horizon:
+            old += 1
+        if old:
+            del stamps[:old]
 
     @property
     def used(self) -> int:
@@ -92,16 +98,26 @@ class _Window:
 
 
 class _Login:
-    __slots__ = ("active", "cap", "cap_until", "changed", "users", "windows")
+    __slots__ = ("active", "cap", "cap_until", "changed", "users", "waiting", "windows")
 
     def __init__(self, max_concurrent: int) -> None:
         # Ordered by last use, so that windows gone idle are found at the front.
         self.windows: OrderedDict[str, _Window] = OrderedDict()
-        self.changed = asyncio.Condition()
+        # Only while someone waits: most requests find a slot at once, and a condition per
+        # account (a kilobyte with its queue) adds up over thousands swept together.
+        self.changed: asyncio.Condition | None = None
+        self.waiting = 0
         self.active = 0  # holding a concurrency slot: reserved or in flight
         self.users = 0
         self.cap = max_concurrent
         self.cap_until = 0.0
+
+
+def _held(login: _Login, windows: list[_Window]) -> list[_Window]:
+    for window in windows:
+        window.pending += 1
+    login.active += 1
+    return windows
 
 
 @dataclass(slots=True)
@@ -222,14 +238,15 @@ class RateLimiter:
             answered = False
             raise
         finally:
-            async with login.changed:
-                stamp = self._clock()
-                for (key, _limit), window in zip(rules, windows, strict=True):
-                    window.pending -= 1
-                    window.stamps.append(stamp)
-                    login.windows.move_to_end(key)
-                login.active -= 1
-                login.changed.notify_all()
+            stamp = self._clock()
+            for (key, _limit), window in zip(rules, windows, strict=True):
+                window.pending -= 1
+                window.stamps.append(stamp)
+                login.windows.move_to_end(key)
+            login.active -= 1
+            if (changed := login.changed) is not None:
+                async with changed:
+                    changed.notify_all()
             self._journal_stamps(bucket, rules, stamp)
             login.users -= 1
             self._forget_idle(bucket, login)
@@ -243,17 +260,37 @@ class RateLimiter:
         return login
 
     async def _reserve(self, login: _Login, rules: Rules, max_wait: float | None) -> list[_Window]:
+        if not login.waiting:  # nobody queued ahead: take a free slot without the condition
+            windows = self._take(login, rules, self._clock())
+            if windows is not None:
+                return windows
+        if login.changed is None:
+            login.changed = asyncio.Condition()
+        login.waiting += 1
+        try:
+            return await self._wait_for_slot(login, login.changed, rules, max_wait)
+        finally:
+            login.waiting -= 1
+            if not login.waiting:
+                login.changed = None
+
+    def _take(self, login: _Login, rules: Rules, now: float) -> list[_Window] | None:
+        windows = [self._window(login, key, limit, now) for key, limit in rules]
+        if self._delay(windows, now) == 0 and login.active < self._cap(login, now):
+            return _held(login, windows)
+        return None
+
+    async def _wait_for_slot(
+        self, login: _Login, changed: asyncio.Condition, rules: Rules, max_wait: float | None
+    ) -> list[_Window]:
         deadline = None if max_wait is None else self._clock() + max_wait
-        async with login.changed:
+        async with changed:
             while True:
                 now = self._clock()
                 windows = [self._window(login, key, limit, now) for key, limit in rules]
                 delay = self._delay(windows, now)
                 if delay == 0 and login.active < self._cap(login, now):
-                    for window in windows:
-                        window.pending += 1
-                    login.active += 1
-                    return windows
+                    return _held(login, windows)
                 if delay == 0:
                     # Only the concurrency cap holds it: a slot frees when any request ends.
                     estimate, timeout = 1.0, None
@@ -269,7 +306,7 @@ class RateLimiter:
                         raise ClientRateLimitError(estimate)
                     timeout = deadline - now if timeout is None else min(timeout, deadline - now)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(login.changed.wait(), timeout=timeout)
+                    await asyncio.wait_for(changed.wait(), timeout=timeout)
 
     def _cap(self, login: _Login, now: float) -> int:
         if login.cap_until and login.cap_until <= now:

@@ -130,6 +130,39 @@ async def test_concurrency_cap() -> None:
     assert limiter.in_flight("login:a") == 0
 
 
+async def test_with_requests_waiting_a_newcomer_queues_behind_them() -> None:
+    """Free slots are taken at once only while nobody waits; waiters are served in order,
+    and after the last one the account takes free slots at once again."""
+    limiter = RateLimiter(window=60, max_concurrent=1)
+    release = [asyncio.Event() for _ in range(4)]
+    order: list[int] = []
+
+    async def one(n: int) -> None:
+        rules = Operation.build("phones", "get", {"n": str(n)}).limits()
+        async with limiter.acquire("login:a", rules):
+            order.append(n)
+            await release[n].wait()
+
+    first = asyncio.create_task(one(0))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(one(n)) for n in (1, 2)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    release[0].set()
+    await first
+    late = asyncio.create_task(one(3))  # arrives while 1 holds the slot and 2 still waits
+    for n in (1, 2, 3):
+        for _ in range(5):
+            await asyncio.sleep(0)
+        release[n].set()
+    await asyncio.gather(*waiting, late)
+    assert order == [0, 1, 2, 3]
+    assert limiter.in_flight("login:a") == 0
+    rules = Operation.build("phones", "get", {"n": "again"}).limits()
+    async with limiter.acquire("login:a", rules, max_wait=0):
+        assert limiter.in_flight("login:a") == 1
+
+
 class Journal:
     def __init__(self) -> None:
         self.stamps: list[Stamp] = []
