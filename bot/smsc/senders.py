@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from bot.smsc._resource import Listing, Resource, created_id
 from bot.smsc.errors import SmscValidationError
@@ -23,30 +23,24 @@ DOCUMENT_EXTENSIONS = frozenset({"jpg", "jpeg", "tif", "tiff", "pdf", "png", "zi
 MAX_LIST = 15000
 
 
+class SenderQuery(TypedDict, total=False):
+    """The options of a senders list, as :meth:`Senders.listing` takes them."""
+
+    all: bool
+    operators: bool
+    changed_since: date | None
+    prev_id: int | None
+    count: int | None
+    files: bool
+    user: str | None
+
+
 class Senders(Resource):
     script = "senders"
 
-    async def list(
-        self,
-        *,
-        all: bool = True,  # noqa: A002 - the provider's own name for it
-        operators: bool = False,
-        changed_since: date | None = None,
-        prev_id: int | None = None,
-        count: int | None = None,
-        files: bool = False,
-        user: str | None = None,
-    ) -> list[Sender]:
-        listing = await self.listing(
-            all=all,
-            operators=operators,
-            changed_since=changed_since,
-            prev_id=prev_id,
-            count=count,
-            files=files,
-            user=user,
-        )
-        return listing.records()
+    async def list(self, **query: Unpack[SenderQuery]) -> list[Sender]:
+        """The records of :meth:`listing`, which names the options."""
+        return (await self.listing(**query)).records()
 
     async def listing(
         self,
