@@ -7,14 +7,13 @@ a Bot API that answers at once, and an SMSC that answers every script with ``{"i
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 import time
 
 from aiohttp import web
 
+from bench.serving import BOT_USER, serve_until_stdin_closes
+
 SMSC_ANSWER = b'{"id": 1}'
-BOT_USER = {"id": 42, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 
 
 POLLS = {"count": 0}
@@ -57,17 +56,7 @@ async def serve() -> None:
     app.router.add_post("/bot{token}/{method}", telegram)
     app.router.add_post("/sys/{script}.php", smsc)
     app.router.add_get("/stats", stats)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(
-        json.dumps({"telegram": f"http://127.0.0.1:{port}", "smsc": f"http://127.0.0.1:{port}"}),
-        flush=True,
-    )
-    await asyncio.to_thread(sys.stdin.read)
-    await runner.cleanup()
+    await serve_until_stdin_closes(app, ["telegram", "smsc"])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
-BOT_USER = {"id": 42, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+from bench.serving import BOT_USER
 
 
 class InstantTelegram(BaseSession):

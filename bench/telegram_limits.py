@@ -10,18 +10,17 @@ accepted, per chat, so that a benchmark can count what was lost or sent twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
-import sys
 import time
 from collections import defaultdict, deque
 
 from aiohttp import web
 
+from bench.serving import BOT_USER, serve_until_stdin_closes
+
 PER_BOT_PER_SECOND = 30
 PER_CHAT_GAP = 1.0
 PER_GROUP_PER_MINUTE = 20
-BOT_USER = {"id": 42, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 
 
 class Limits:
@@ -115,14 +114,7 @@ async def serve() -> None:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/bot{token}/{method}", api)
     app.router.add_get("/stats", stats)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(json.dumps({"url": f"http://127.0.0.1:{port}"}), flush=True)
-    await asyncio.to_thread(sys.stdin.read)
-    await runner.cleanup()
+    await serve_until_stdin_closes(app, ["url"])
 
 
 if __name__ == "__main__":
