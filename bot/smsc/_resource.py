@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class Listing(Generic[M]):
     action: str
     _records: list[M] | None = field(default=None, repr=False)
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         return hashlib.blake2b(self.body, digest_size=16).hexdigest()
 

@@ -36,11 +36,30 @@ class SmscClient:
         self.credentials = credentials
         self.endpoint = endpoint
         self.max_wait = max_wait
-        self.phones = ContactBook(self, "phones", "phone", group_type=0)
-        self.mails = ContactBook(self, "mails", "mail", group_type=1)
-        self.senders = Senders(self)
-        self.documents = Documents(self)
-        self.downloads = Downloads(self)
+
+    # Made on each use, not kept: a resource refers to its client, so a client that kept its
+    # resources would be a reference cycle, which only the garbage collector frees (the
+    # watcher makes two thousand clients a sweep; they piled up between collections).
+
+    @property
+    def phones(self) -> ContactBook:
+        return ContactBook(self, "phones", "phone", group_type=0)
+
+    @property
+    def mails(self) -> ContactBook:
+        return ContactBook(self, "mails", "mail", group_type=1)
+
+    @property
+    def senders(self) -> Senders:
+        return Senders(self)
+
+    @property
+    def documents(self) -> Documents:
+        return Documents(self)
+
+    @property
+    def downloads(self) -> Downloads:
+        return Downloads(self)
 
     def __repr__(self) -> str:
         return f"SmscClient({self.credentials!r}, {self.endpoint.base_url!r})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import deque
@@ -120,7 +121,7 @@ class _Answer(Generic[M]):
             self._seen = [stored(record) for record in self.records]
         return self._seen
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         # What the digest certifies: see storage.watch.WatchSnapshot.unchanged.
         return f"{'all' if self.complete else 'part'}|{self.listing.digest}"
@@ -389,6 +390,8 @@ class Watcher:
         with _file_cache() as files:
             for chat in login.chats:
                 self._polled_at[chat.chat_id] = now
+                if _quiet(chat, seen, tasks, senders):
+                    continue  # most chats in most sweeps: no lock, no locale, nothing to write
                 gone = False
                 async with guard.holding(chat.chat_id):
                     delivery = _Delivery(guard, chat.chat_id, login.generations[chat.chat_id])
@@ -640,6 +643,22 @@ class Watcher:
             deleted=update.event is SenderEvent.DELETED,
         )
         return 1
+
+
+def _quiet(
+    chat: ChatSettings,
+    seen: WatchSnapshot,
+    tasks: _Answer[DownloadTask] | None,
+    senders: _Answer[Sender] | None,
+) -> bool:
+    """The chat has taken in every answer it watches already: nothing to tell or record."""
+    for kind, answer, wanted in (
+        (NotificationKind.DOWNLOADS, tasks, chat.notify_downloads),
+        (NotificationKind.SENDERS, senders, chat.notify_senders),
+    ):
+        if answer is not None and wanted and not seen.unchanged(chat.chat_id, kind, answer.key):
+            return False
+    return True
 
 
 def _csv_name(task: DownloadTask) -> str:

@@ -4,6 +4,7 @@ test moves: no test waits for a scheduler."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from collections.abc import AsyncIterator
@@ -534,3 +535,27 @@ async def test_one_unreadable_record_does_not_stop_a_logins_notifications(rig: R
     assert report.notifications == 1
     [text] = rig.messages(553)
     assert "was cancelled" in text
+
+
+async def test_a_quiet_sweep_leaves_nothing_for_the_garbage_collector(rig: Rig) -> None:
+    # Each sweep makes a client per login; a reference cycle among them (a client keeping
+    # resources that point back at it) left thousands a sweep for the collector, and the
+    # memory of a 10,000-chat bot grew between collections.
+    for chat_id in (801, 802):
+        await rig.watch(chat_id, NotificationKind.DOWNLOADS, NotificationKind.SENDERS)
+    rig.sandbox.state.add_account("second", "pw2")
+    await rig.watch(803, NotificationKind.DOWNLOADS, login="second", password="pw2")
+    watcher = rig.watcher()
+    await watcher.sweep()
+    rig.clock.now += INTERVAL
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        report = await watcher.sweep()
+        gc.collect()
+        left = sorted({type(thing).__qualname__ for thing in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert (report.logins, report.polls, report.failures) == (2, 3, 0)
+    assert left == []
