@@ -21,6 +21,7 @@ unwinding those objects was a fifth of a poll's CPU.
 from __future__ import annotations
 
 import asyncio
+import functools
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ import aiohttp
 import httpx
 
 _CHUNK = 64 * 1024
+# Headers aiohttp would add of its own: the request carries exactly what httpx would send.
+_SKIP_AUTO_HEADERS = ("User-Agent", "Content-Type", "Accept-Encoding", "Accept")
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -47,7 +50,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
             # httpx decodes Content-Encoding itself; aiohttp must hand over the raw bytes.
             self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+                connector=connector,
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # Once for the session rather than per request, where aiohttp rebuilds the set.
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
             )
         return self._session
 
@@ -64,7 +71,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ],
                 timeout=_timeout(request.extensions.get("timeout", {})),
                 allow_redirects=False,
-                skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding", "Accept"),
             )
         except Exception as error:
             raise _mapped(error, request) from error
@@ -92,7 +98,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=headers,
                 timeout=_timeout(timeout),
                 allow_redirects=False,
-                skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding", "Accept"),
             ) as response:
                 content = await response.read()
                 encoding = response.headers.get("Content-Encoding", "").strip().lower()
@@ -151,12 +156,15 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _timeout(config: Mapping[str, Any]) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        total=None,
-        connect=config.get("pool"),
-        sock_connect=config.get("connect"),
-        sock_read=config.get("read"),
-    )
+    return _client_timeout(config.get("pool"), config.get("connect"), config.get("read"))
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # The same few timeouts on every request: one frozen object each.
+    return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect, sock_read=read)
 
 
 def _mapped(error: Exception, request: httpx.Request | None) -> Exception:

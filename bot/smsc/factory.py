@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import Literal
 
@@ -35,11 +36,7 @@ class SmscFactory:
         self.max_wait = max_wait
 
     def endpoint(self, region: str | None, base_url: str | None = None) -> Endpoint:
-        if self.forced_base_url:
-            return Endpoint(self.forced_base_url)
-        if base_url:
-            return Endpoint(base_url)
-        return Endpoint.for_region(Region(region or Region.RU))
+        return _endpoint(self.forced_base_url or base_url or None, region)
 
     def client(
         self,
@@ -56,3 +53,12 @@ class SmscFactory:
             self.endpoint(region, base_url),
             max_wait=self.max_wait if max_wait is UNSET else max_wait,
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _endpoint(base_url: str | None, region: str | None) -> Endpoint:
+    # Endpoints are immutable, and nearly every chat names one of a few: one object each
+    # rather than one per client (the watcher builds a client per login each sweep).
+    if base_url:
+        return Endpoint(base_url)
+    return Endpoint.for_region(Region(region or Region.RU))

@@ -58,6 +58,13 @@ def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
     return _bucket(endpoint.site, credentials.identity)
 
 
+@functools.lru_cache(maxsize=256)
+def _operation_key(script: str, action: str, ordered: tuple[tuple[str, str], ...]) -> str:
+    # The watcher asks the same few things of every account: most keys are made once.
+    digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
+    return digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=65536)
 def _bucket(site: str, identity: str) -> str:
     # Asked for twice per request, for thousands of accounts a sweep: worth remembering.
@@ -79,18 +86,23 @@ class Operation:
     @classmethod
     def build(cls, script: str, action: str, params: Mapping[str, str]) -> Operation:
         ordered = tuple(sorted(params.items()))
-        digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
-        return cls(script, action, ordered, digest.hexdigest())
+        return cls(script, action, ordered, _operation_key(script, action, ordered))
 
     @property
     def is_read(self) -> bool:
         """Reads change nothing: identical ones in flight can share one answer."""
         return (self.script, self.action) in _READS
 
-    def limits(self) -> list[tuple[str, int]]:
-        identical = _IDENTICAL_LIMIT_BY_SCRIPT.get(self.script, IDENTICAL_LIMIT)
-        rules = [(f"same:{self.key}", identical)]
-        kind_limit = _KIND_LIMITS.get((self.script, self.action))
-        if kind_limit is not None:
-            rules.append((f"kind:{self.script}:{self.action}", kind_limit))
-        return rules
+    def limits(self) -> tuple[tuple[str, int], ...]:
+        return _limits(self.script, self.action, self.key)
+
+
+@functools.lru_cache(maxsize=256)
+def _limits(script: str, action: str, key: str) -> tuple[tuple[str, int], ...]:
+    # One tuple per kind of request: the thousands of accounts a sweep asks the same thing
+    # share its window names rather than each holding copies.
+    rules = [(f"same:{key}", _IDENTICAL_LIMIT_BY_SCRIPT.get(script, IDENTICAL_LIMIT))]
+    kind_limit = _KIND_LIMITS.get((script, action))
+    if kind_limit is not None:
+        rules.append((f"kind:{script}:{action}", kind_limit))
+    return tuple(rules)

@@ -259,12 +259,12 @@ class SmscTransport:
             body = urlencode(data).encode("ascii")
             timeout = self._extensions["timeout"]
 
-            def direct(url: httpx.URL) -> Awaitable[Received]:
-                return network.post_form(str(url), body, _FORM_HEADERS, timeout)
+            def direct(url: str) -> Awaitable[Received]:
+                return network.post_form(url, body, _FORM_HEADERS, timeout)
 
             return await self._send_with_fallback(endpoint, operation, direct)
 
-        async def send(url: httpx.URL) -> Received:
+        async def send(url: str) -> Received:
             response = await self._send(url, data, files)
             try:
                 await response.aread()
@@ -275,7 +275,7 @@ class SmscTransport:
         return await self._send_with_fallback(endpoint, operation, send)
 
     async def _send(
-        self, url: httpx.URL, data: dict[str, str], files: dict[str, Any] | None = None
+        self, url: str, data: dict[str, str], files: dict[str, Any] | None = None
     ) -> httpx.Response:
         request = httpx.Request(
             "POST", url, data=data, files=files, headers=_HEADERS, extensions=self._extensions
@@ -301,7 +301,7 @@ class SmscTransport:
         self,
         endpoint: Endpoint,
         operation: Operation,
-        send: Callable[[httpx.URL], Awaitable[R]],
+        send: Callable[[str], Awaitable[R]],
     ) -> R:
         hosts = _hosts(endpoint)
         for attempt, base in enumerate(hosts):
@@ -373,9 +373,9 @@ async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[b
 
 
 @functools.lru_cache(maxsize=4096)
-def _script_url(base: str, script: str) -> httpx.URL:
-    # Parsed once: httpx would parse the same string again on every request.
-    return httpx.URL(Endpoint.script_url(base, script))
+def _script_url(base: str, script: str) -> str:
+    # Checked and normalised once by httpx, not on every request.
+    return str(httpx.URL(Endpoint.script_url(base, script)))
 
 
 def _hosts(endpoint: Endpoint) -> tuple[str, ...]:

@@ -138,8 +138,9 @@ class _Login:
     key: str
     client: SmscClient
     chats: list[ChatSettings] = field(default_factory=list)
-    # Each chat's account generation when the sweep began (see bot.accounts.ChatGuard).
-    generations: dict[int, int] = field(default_factory=dict)
+    # Each chat's account generation when the sweep began (see bot.accounts.ChatGuard), in
+    # the order of ``chats``: a list, not a dict, at thousands of logins a sweep.
+    generations: list[int] = field(default_factory=list)
 
     def watches(self, kind: NotificationKind) -> bool:
         return any(chat.notifies(kind) for chat in self.chats)
@@ -243,7 +244,7 @@ class Watcher:
             while queue:
                 part, login = queue.popleft()
                 try:
-                    await self._watch_login(login, report, await self._seen(part))
+                    await self._watch_login(login, report, part)
                 except Exception as error:
                     report.failures += 1
                     log.error("watching a login failed", exc_info=error, extra={"login": login.key})
@@ -254,12 +255,15 @@ class Watcher:
         await asyncio.gather(*(worker() for _ in range(min(len(logins), 2 * self._workers))))
         return report
 
-    async def _seen(self, part: _Part) -> WatchSnapshot:
+    def _reading(self, part: _Part) -> asyncio.Future[WatchSnapshot]:
         if part.seen is None:
             chats = [chat.chat_id for login in part.logins for chat in login.chats]
             part.seen = asyncio.ensure_future(self.storage.watch.snapshot(chats))
+        return part.seen
+
+    async def _seen(self, part: _Part) -> WatchSnapshot:
         # Shielded: one worker stopped while waiting must not cancel the read for the others.
-        return await asyncio.shield(part.seen)
+        return await asyncio.shield(self._reading(part))
 
     async def _part_done(self, part: _Part, report: SweepReport) -> None:
         """Write what the part's chats now see: their new baselines and the answers they took
@@ -272,7 +276,11 @@ class Watcher:
                     downloads=seen.new_tasks, senders=seen.new_senders, digests=seen.new_digests
                 )
                 # A chat that logged out meanwhile gets nothing written back: undone at once.
-                generations = {c: g for login in part.logins for c, g in login.generations.items()}
+                generations = {
+                    chat.chat_id: generation
+                    for login in part.logins
+                    for chat, generation in zip(login.chats, login.generations, strict=True)
+                }
                 for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
                     if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
                         await self.storage.chats.stop_watching(chat_id)
@@ -331,7 +339,7 @@ class Watcher:
         if login is None:
             login = logins[key] = _Login(key, client)
         login.chats.append(settings)
-        login.generations[settings.chat_id] = self.accounts.guard.generation(settings.chat_id)
+        login.generations.append(self.accounts.guard.generation(settings.chat_id))
 
     def _baseline_taken(self, chat_id: int) -> None:
         self._polled_at[chat_id] = self._clock()
@@ -344,7 +352,10 @@ class Watcher:
         # Half an interval of slack absorbs the scheduler's jitter.
         return now - last >= every - self.interval / 2
 
-    async def _watch_login(self, login: _Login, report: SweepReport, seen: WatchSnapshot) -> None:
+    async def _watch_login(self, login: _Login, report: SweepReport, part: _Part) -> None:
+        # What the part's chats have seen is read while the first of its logins are polled,
+        # not before: workers reaching a new part would otherwise all wait for the read.
+        self._reading(part)
         tasks: _Answer[DownloadTask] | None = None
         senders: _Answer[Sender] | None = None
         async with self._concurrency:
@@ -382,19 +393,20 @@ class Watcher:
             else:
                 self._starved.discard(login.key)
         self._auth_failures.pop(login.key, None)
+        seen = await self._seen(part)
         now = self._clock()
         guard = self.accounts.guard
         # Rows are read only for chats whose last answer differs: in a steady sweep, none.
         seen_tasks = await self._compared(login, NotificationKind.DOWNLOADS, tasks, seen)
         seen_senders = await self._compared(login, NotificationKind.SENDERS, senders, seen)
         with _file_cache() as files:
-            for chat in login.chats:
+            for chat, generation in zip(login.chats, login.generations, strict=True):
                 self._polled_at[chat.chat_id] = now
                 if _quiet(chat, seen, tasks, senders):
                     continue  # most chats in most sweeps: no lock, no locale, nothing to write
                 gone = False
                 async with guard.holding(chat.chat_id):
-                    delivery = _Delivery(guard, chat.chat_id, login.generations[chat.chat_id])
+                    delivery = _Delivery(guard, chat.chat_id, generation)
                     try:
                         sent = await self._tell_chat(
                             chat,
