@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiosqlite
@@ -125,19 +126,31 @@ class CredentialsRepository:
     ) -> dict[int, ChatCredentials | CredentialsUnreadableError]:
         """Credentials of several chats; one unreadable row does not hide the others."""
         found: dict[int, ChatCredentials | CredentialsUnreadableError] = {}
-        for start in range(0, len(chat_ids), 500):
-            chunk = chat_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                f"SELECT {_COLUMNS} FROM credentials WHERE chat_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
+        async for rows in self._rows_of(chat_ids):
             for row in rows:
                 try:
                     found[row["chat_id"]] = self._open(row)
                 except CredentialsUnreadableError as error:
                     found[row["chat_id"]] = error
         return found
+
+    async def versions(self, chat_ids: list[int]) -> AsyncIterator[tuple[int, int]]:
+        """Each stored chat's id and a fingerprint of its row, read without decrypting it:
+        any write to the row (a new login, a key rotation, a move) changes the fingerprint.
+        Valid within this process."""
+        async for rows in self._rows_of(chat_ids):
+            for row in rows:
+                yield row[0], hash(tuple(row))
+
+    async def _rows_of(self, chat_ids: list[int]) -> AsyncIterator[list[aiosqlite.Row]]:
+        # A few hundred rows at a time: ten thousand at once would be megabytes of rows.
+        for start in range(0, len(chat_ids), 500):
+            chunk = chat_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            yield await self._db.fetchall(
+                f"SELECT {_COLUMNS} FROM credentials WHERE chat_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
 
     async def rotate(self) -> RotationReport:
         """Re-encrypt every row with the newest key; rows that cannot be read stay untouched."""

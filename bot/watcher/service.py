@@ -131,7 +131,7 @@ class _Answer(Generic[M]):
         return self.listing.records()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Login:
     """The chats that share one SMSC account in this sweep."""
 
@@ -144,6 +144,15 @@ class _Login:
 
     def watches(self, kind: NotificationKind) -> bool:
         return any(chat.notifies(kind) for chat in self.chats)
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    """The client of one set of credentials, shared by the chats that stored them."""
+
+    same: tuple[object, ...] = field(repr=False)  # what they stored, the secret included
+    key: str
+    client: SmscClient
 
 
 @dataclass
@@ -196,6 +205,9 @@ class Watcher:
         self._clock = clock
         self._today = today
         self._polled_at: dict[int, float] = {}
+        # Each chat's account as of the last sweep, with the version of the stored row it was
+        # decrypted from (see _accounts_of).
+        self._known: dict[int, tuple[int, _Account]] = {}
         self._auth_failures: dict[str, int] = {}
         # Accounts that found no free slot in the limiter: polled first in the next sweep.
         self._starved: set[str] = set()
@@ -295,32 +307,61 @@ class Watcher:
         now = self._clock()
         watching = await self.storage.settings.watching()
         due = [s for s in watching if not s.watch_paused and self._due(s, now)]
+        accounts = await self._accounts_of(due)
         logins: dict[str, _Login] = {}
-        # Most chats share an account with others: one client per set of credentials.
-        clients: dict[tuple[object, ...], tuple[str, SmscClient]] = {}
-        # Decrypted a thousand at a time: only the clients outlive their batch.
-        for at in range(0, len(due), 1000):
-            batch = due[at : at + 1000]
-            stored = await self.storage.credentials.many([s.chat_id for s in batch])
-            for settings in batch:
-                self._add_chat(logins, clients, settings, stored.get(settings.chat_id))
+        guard = self.accounts.guard
+        for settings in due:
+            known = accounts.get(settings.chat_id)
+            if known is None:
+                continue
+            _version, account = known
+            login = logins.get(account.key)
+            if login is None:
+                login = logins[account.key] = _Login(account.key, account.client)
+            login.chats.append(settings)
+            login.generations.append(guard.generation(settings.chat_id))
         return sorted(logins.values(), key=lambda login: login.key not in self._starved)
 
-    def _add_chat(
+    async def _accounts_of(self, due: list[ChatSettings]) -> dict[int, tuple[int, _Account]]:
+        """Each due chat's account, with the version of the stored row it came from. A row is
+        decrypted only when it changed since the chat's last sweep: decrypting every row
+        each sweep was a tenth of a steady sweep of 10,000 chats."""
+        known = self._known
+        fresh: dict[int, tuple[int, _Account]] = {}
+        changed: list[tuple[int, int]] = []
+        async for chat_id, version in self.storage.credentials.versions([s.chat_id for s in due]):
+            cached = known.get(chat_id)
+            if cached is not None and cached[0] == version:
+                fresh[chat_id] = cached
+            else:
+                changed.append((chat_id, version))
+        if changed:
+            # Most chats share an account with others: one client per set of credentials.
+            shared = {account.same: account for _version, account in known.values()}
+            # Decrypted a thousand at a time: only the accounts outlive their batch.
+            for at in range(0, len(changed), 1000):
+                batch = changed[at : at + 1000]
+                stored = await self.storage.credentials.many([chat_id for chat_id, _ in batch])
+                for chat_id, version in batch:
+                    account = self._account(chat_id, stored.get(chat_id), shared)
+                    if account is not None:
+                        fresh[chat_id] = (version, account)
+        # Chats that logged out, stopped watching or are not due are forgotten: decrypted
+        # again when they are next due.
+        self._known = fresh
+        return fresh
+
+    def _account(
         self,
-        logins: dict[str, _Login],
-        clients: dict[tuple[object, ...], tuple[str, SmscClient]],
-        settings: ChatSettings,
+        chat_id: int,
         credentials: ChatCredentials | CredentialsUnreadableError | None,
-    ) -> None:
+        shared: dict[tuple[object, ...], _Account],
+    ) -> _Account | None:
         if isinstance(credentials, CredentialsUnreadableError):
-            log.error(
-                "cannot watch a chat",
-                extra={"chat_id": settings.chat_id, "error": str(credentials)},
-            )
-            return
+            log.error("cannot watch a chat", extra={"chat_id": chat_id, "error": str(credentials)})
+            return None
         if credentials is None:
-            return
+            return None
         same = (
             credentials.region,
             credentials.base_url,
@@ -328,18 +369,14 @@ class Watcher:
             credentials.login,
             credentials.secret,
         )
-        known = clients.get(same)
-        if known is None:
+        account = shared.get(same)
+        if account is None:
             # Never waits for a slot: an account without one is skipped this sweep, so
             # that no other account's notifications wait on it.
             client = self.accounts.client(credentials, max_wait=0)
-            known = clients[same] = (bucket(client.endpoint, client.credentials), client)
-        key, client = known
-        login = logins.get(key)
-        if login is None:
-            login = logins[key] = _Login(key, client)
-        login.chats.append(settings)
-        login.generations.append(self.accounts.guard.generation(settings.chat_id))
+            key = bucket(client.endpoint, client.credentials)
+            account = shared[same] = _Account(same, key, client)
+        return account
 
     def _baseline_taken(self, chat_id: int) -> None:
         self._polled_at[chat_id] = self._clock()

@@ -559,3 +559,47 @@ async def test_a_quiet_sweep_leaves_nothing_for_the_garbage_collector(rig: Rig) 
         gc.garbage.clear()
     assert (report.logins, report.polls, report.failures) == (2, 3, 0)
     assert left == []
+
+
+async def test_credentials_changed_between_sweeps_are_the_ones_polled(rig: Rig) -> None:
+    """Rows are decrypted again only when they change; a change made anywhere (here straight
+    in the repository, as a key rotation or a script would) is seen by the next sweep."""
+    rig.sandbox.state.add_account("other", "pw-other")
+    await rig.watch(820, NotificationKind.DOWNLOADS)
+    await rig.watch(821, NotificationKind.DOWNLOADS)
+    watcher = rig.watcher()
+    await watcher.sweep()
+
+    async def polled_logins() -> list[str | None]:
+        rig.clock.now += INTERVAL
+        rig.sandbox.requests.clear()
+        report = await watcher.sweep()
+        assert report.failures == 0
+        return sorted(r.login for r in rig.sandbox.requests)
+
+    assert await polled_logins() == [LOGIN]  # both chats, one account, one poll
+    await rig.storage.credentials.save(
+        821,
+        auth_kind=AuthKind.PASSWORD,
+        secret="pw-other",
+        login="other",
+        base_url=rig.sandbox.base_url,
+        set_by=1,
+    )
+    assert await polled_logins() == [LOGIN, "other"]
+    # Stored again as they were (a repeated /login): a new row, the same account.
+    await rig.storage.credentials.save(
+        820,
+        auth_kind=AuthKind.PASSWORD,
+        secret=PASSWORD,
+        login=LOGIN,
+        base_url=rig.sandbox.base_url,
+        set_by=1,
+    )
+    assert await polled_logins() == [LOGIN, "other"]
+    # A row that can no longer be read stops that chat's polls, and only that chat's.
+    async with rig.storage.database.transaction() as tx:
+        await tx.execute("UPDATE credentials SET secret = X'00' WHERE chat_id = 821")
+    assert await polled_logins() == [LOGIN]
+    await rig.storage.credentials.delete(820)
+    assert await polled_logins() == []

@@ -288,6 +288,28 @@ async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
     assert 1 in await store.watch.seen_tasks(-1009999)
 
 
+async def test_a_rows_version_changes_with_every_write_and_only_then(store: Storage) -> None:
+    async def versions(*chat_ids: int) -> dict[int, int]:
+        return {c: v async for c, v in store.credentials.versions(list(chat_ids))}
+
+    for chat_id in range(1, 1202):  # more than one chunk of the query
+        await save_password(store, chat_id)
+    first = await versions(*range(1, 1203))
+    assert len(first) == 1201
+    assert 1202 not in first
+    assert await versions(*range(1, 1203)) == first  # reading changes nothing
+    await save_password(store, 7)  # the same secret again: a new nonce, a new row
+    await store.chats.migrate(8, -1008)
+    async with store.database.transaction() as tx:
+        await tx.execute("UPDATE credentials SET login = 'x' WHERE chat_id = 9")
+    after = await versions(*range(1, 10), -1008)
+    assert after[7] != first[7]
+    assert after[9] != first[9]
+    assert 8 not in after
+    assert -1008 in after
+    assert [after[c] for c in range(1, 7)] == [first[c] for c in range(1, 7)]
+
+
 async def test_limits_journal_keeps_the_last_window_and_live_blocks(tmp_path: Path) -> None:
     path = tmp_path / "limits.sqlite3"
     keyring = Keyring.from_text(generate_key())
