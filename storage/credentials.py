@@ -136,8 +136,9 @@ class CredentialsRepository:
 
     async def versions(self, chat_ids: list[int]) -> AsyncIterator[tuple[int, int]]:
         """Each stored chat's id and a fingerprint of its row, read without decrypting it:
-        any write to the row (a new login, a key rotation, a move) changes the fingerprint.
-        Valid within this process."""
+        any write to the row (a new login, a key rotation, a move) changes the fingerprint,
+        and the chat id is part of it, so no two chats' rows share one. Valid within this
+        process."""
         async for rows in self._rows_of(chat_ids):
             for row in rows:
                 yield row[0], hash(tuple(row))

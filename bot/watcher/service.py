@@ -205,9 +205,9 @@ class Watcher:
         self._clock = clock
         self._today = today
         self._polled_at: dict[int, float] = {}
-        # Each chat's account as of the last sweep, with the version of the stored row it was
-        # decrypted from (see _accounts_of).
-        self._known: dict[int, tuple[int, _Account]] = {}
+        # The accounts of the last sweep by the version of the stored row each chat's came
+        # from: a version names one row of one chat (see _accounts_of).
+        self._known: dict[int, _Account] = {}
         self._auth_failures: dict[str, int] = {}
         # Accounts that found no free slot in the limiter: polled first in the next sweep.
         self._starved: set[str] = set()
@@ -311,10 +311,9 @@ class Watcher:
         logins: dict[str, _Login] = {}
         guard = self.accounts.guard
         for settings in due:
-            known = accounts.get(settings.chat_id)
-            if known is None:
+            account = accounts.get(settings.chat_id)
+            if account is None:
                 continue
-            _version, account = known
             login = logins.get(account.key)
             if login is None:
                 login = logins[account.key] = _Login(account.key, account.client)
@@ -322,22 +321,23 @@ class Watcher:
             login.generations.append(guard.generation(settings.chat_id))
         return sorted(logins.values(), key=lambda login: login.key not in self._starved)
 
-    async def _accounts_of(self, due: list[ChatSettings]) -> dict[int, tuple[int, _Account]]:
-        """Each due chat's account, with the version of the stored row it came from. A row is
-        decrypted only when it changed since the chat's last sweep: decrypting every row
-        each sweep was a tenth of a steady sweep of 10,000 chats."""
+    async def _accounts_of(self, due: list[ChatSettings]) -> dict[int, _Account]:
+        """Each due chat's account. A row is decrypted only when it changed since the chat's
+        last sweep: decrypting every row each sweep was a tenth of a steady sweep of 10,000
+        chats."""
         known = self._known
-        fresh: dict[int, tuple[int, _Account]] = {}
+        fresh: dict[int, _Account] = {}
+        found: dict[int, _Account] = {}
         changed: list[tuple[int, int]] = []
         async for chat_id, version in self.storage.credentials.versions([s.chat_id for s in due]):
-            cached = known.get(chat_id)
-            if cached is not None and cached[0] == version:
-                fresh[chat_id] = cached
-            else:
+            account = known.get(version)
+            if account is None:
                 changed.append((chat_id, version))
+            else:
+                fresh[version] = found[chat_id] = account
         if changed:
             # Most chats share an account with others: one client per set of credentials.
-            shared = {account.same: account for _version, account in known.values()}
+            shared = {account.same: account for account in known.values()}
             # Decrypted a thousand at a time: only the accounts outlive their batch.
             for at in range(0, len(changed), 1000):
                 batch = changed[at : at + 1000]
@@ -345,11 +345,11 @@ class Watcher:
                 for chat_id, version in batch:
                     account = self._account(chat_id, stored.get(chat_id), shared)
                     if account is not None:
-                        fresh[chat_id] = (version, account)
-        # Chats that logged out, stopped watching or are not due are forgotten: decrypted
-        # again when they are next due.
+                        fresh[version] = found[chat_id] = account
+        # Rows that changed, and chats that logged out, stopped watching or are not due, are
+        # forgotten: decrypted again when they are next due.
         self._known = fresh
-        return fresh
+        return found
 
     def _account(
         self,
