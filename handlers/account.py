@@ -38,7 +38,7 @@ from handlers.callbacks import RegionChoice
 from handlers.commands import KNOWN_COMMANDS
 from handlers.confirmation import Confirmed
 from handlers.errors import argument_sentence, smsc_error_sentence
-from handlers.routing import command, own_commands_only
+from handlers.routing import Magic, command, own_commands_only
 from storage import ChatCredentials
 
 log = logging.getLogger(__name__)
@@ -392,15 +392,19 @@ def dialog_router() -> Router:
     """The login dialog's answers, ahead of every command router: in the dialog, a text that
     is not one of the bot's commands is the secret, whatever it starts with."""
     router = Router(name=f"{__name__}.dialog")
-    router.callback_query.register(region_chosen, LoginDialog.region, RegionChoice.filter())
-    router.message.register(region_expected, LoginDialog.region, F.text, NotOurCommand())
-    router.message.register(
-        secret_received, StateFilter(LoginDialog.secret), F.text, NotOurCommand()
+    router.callback_query.register(
+        region_chosen, StateFilter(LoginDialog.region), RegionChoice.filter()
     )
     router.message.register(
-        captioned_secret, StateFilter(LoginDialog.region, LoginDialog.secret), F.caption
+        region_expected, StateFilter(LoginDialog.region), Magic(F.text), NotOurCommand()
     )
-    router.message.register(secret_expected, StateFilter(LoginDialog.secret), ~F.text)
+    router.message.register(
+        secret_received, StateFilter(LoginDialog.secret), Magic(F.text), NotOurCommand()
+    )
+    router.message.register(
+        captioned_secret, StateFilter(LoginDialog.region, LoginDialog.secret), Magic(F.caption)
+    )
+    router.message.register(secret_expected, StateFilter(LoginDialog.secret), Magic(~F.text))
     router.edited_message.register(edited_with_secret, CarriesLogin())
     router.edited_message.register(
         edited_with_secret, StateFilter(LoginDialog.region, LoginDialog.secret)
@@ -415,7 +419,7 @@ def router() -> Router:
     router.message.register(
         login_for_group,
         CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PREFIX), ignore_case=True),
-        F.chat.type == ChatType.PRIVATE,
+        Magic(F.chat.type == ChatType.PRIVATE),
     )
     router.message.register(logout, command("logout"), flags={"admin": True, "smsc": "optional"})
     confirmation.on_confirmed(router, "logout", needs_client=False)(logout_confirmed)

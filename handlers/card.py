@@ -33,6 +33,7 @@ from handlers import args as parse
 from handlers.blacklist import book_for
 from handlers.contacts import apply_changes, group_list, groups_changed, groups_of
 from handlers.paging import FETCHED
+from handlers.routing import Magic
 
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 # Runs of digits with the separators people put in numbers: candidates in a forwarded text.
@@ -282,7 +283,7 @@ async def edit_reply(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(
-        edit_reply, StateFilter(EditFromCard.changes), F.text, flags={"smsc": True}
+        edit_reply, StateFilter(EditFromCard.changes), Magic(F.text), flags={"smsc": True}
     )
     router.callback_query.register(
         card_pressed,
@@ -297,7 +298,7 @@ def router() -> Router:
     )
     router.message.register(
         show_card,
-        F.contact | (F.text & ~F.text.startswith("/")),
+        Magic(F.contact | (F.text & ~F.text.startswith("/"))),
         AboutOneAddress(),
         flags={"smsc": True},
     )

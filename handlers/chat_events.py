@@ -11,6 +11,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.accounts import ChatAccounts
+from handlers.routing import Magic
 
 log = logging.getLogger(__name__)
 
@@ -43,5 +44,5 @@ async def group_upgraded(message: Message, accounts: ChatAccounts, bot: Bot) -> 
 
 def router() -> Router:
     router = Router(name=__name__)
-    router.message.register(group_upgraded, F.migrate_to_chat_id)
+    router.message.register(group_upgraded, Magic(F.migrate_to_chat_id))
     return router

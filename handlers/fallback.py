@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.command_text import command_of
+from handlers.routing import Magic
 
 
 async def unknown_command(message: Message, bot: Bot) -> None:
@@ -31,7 +32,7 @@ async def stale_button(callback: CallbackQuery) -> None:
 
 def router() -> Router:
     router = Router(name=__name__)
-    router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(stray_message, F.chat.type == ChatType.PRIVATE)
+    router.message.register(unknown_command, Magic(F.text.startswith("/")))
+    router.message.register(stray_message, Magic(F.chat.type == ChatType.PRIVATE))
     router.callback_query.register(stale_button)
     return router

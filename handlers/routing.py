@@ -1,4 +1,5 @@
-"""How commands are matched: in any case, and each router only for its own commands.
+"""How commands are matched: in any case, and each router only for its own commands; and
+filters that never leave the event loop.
 
 Phone keyboards capitalise (``/Login``): every command is registered through :func:`command`,
 which ignores case. A domain router checks, once, whether a command is one of its own (worked
@@ -12,9 +13,25 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, Filter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
+from magic_filter import MagicFilter
 
 from bot.command_text import command_of
+
+
+class Magic(Filter):
+    """``Magic(F.text)``: a magic filter awaited in the event loop. aiogram runs a filter that
+    is not a coroutine, a bare ``F.text`` or a ``State`` included, in a worker thread: a
+    thread hop for every message that reaches it (tests/unit/test_no_thread_hops.py)."""
+
+    def __init__(self, rule: MagicFilter) -> None:
+        self.rule = rule
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.rule.resolve(event)
+
+    def __str__(self) -> str:
+        return f"Magic({self.rule!r})"
 
 
 def command(*names: str, **options: Any) -> Command:

@@ -25,7 +25,7 @@ from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.callbacks import OperatorToggle, Page, PageKind, SenderStep, SenderStepKind
 from handlers.confirmation import Confirmed
-from handlers.routing import command, own_commands_only
+from handlers.routing import Magic, command, own_commands_only
 
 # Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
 # details, which the SMSC cabinet collects better than a chat.
@@ -379,30 +379,44 @@ def router() -> Router:
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
     router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
     router.message.register(add_sender, command("addsender"), flags={"smsc": True})
-    router.callback_query.register(toggle_operator, AddSender.operators, OperatorToggle.filter())
+    router.callback_query.register(
+        toggle_operator, StateFilter(AddSender.operators), OperatorToggle.filter()
+    )
     router.callback_query.register(
         cancel_sender,
         StateFilter(AddSender.operators, AddSender.document),
         SenderStep.filter(F.step == SenderStepKind.CANCEL),
     )
     router.callback_query.register(
-        ask_for_document, AddSender.operators, SenderStep.filter(F.step == SenderStepKind.NEXT)
+        ask_for_document,
+        StateFilter(AddSender.operators),
+        SenderStep.filter(F.step == SenderStepKind.NEXT),
     )
     router.callback_query.register(
         submit_without_document,
-        AddSender.document,
+        StateFilter(AddSender.document),
         SenderStep.filter(F.step == SenderStepKind.SUBMIT),
         flags={"smsc": True},
     )
     router.message.register(
-        submit_with_document, AddSender.document, F.document, flags={"smsc": True}
+        submit_with_document,
+        StateFilter(AddSender.document),
+        Magic(F.document),
+        flags={"smsc": True},
     )
-    router.message.register(document_expected, AddSender.document, ~F.text.startswith("/"))
+    router.message.register(
+        document_expected, StateFilter(AddSender.document), Magic(~F.text.startswith("/"))
+    )
     router.message.register(edit_sender, command("editsender"), flags={"smsc": True})
     router.message.register(
-        edit_with_document, EditSender.document, F.document, flags={"smsc": True}
+        edit_with_document,
+        StateFilter(EditSender.document),
+        Magic(F.document),
+        flags={"smsc": True},
     )
-    router.message.register(document_expected, EditSender.document, ~F.text.startswith("/"))
+    router.message.register(
+        document_expected, StateFilter(EditSender.document), Magic(~F.text.startswith("/"))
+    )
     router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})
