@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -22,6 +22,10 @@ from storage.errors import (
     StorageFullError,
 )
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
+# Rows read at once by fetch_converted.
+_PAGE = 500
 
 log = logging.getLogger("storage")
 
@@ -145,6 +149,18 @@ class Database:
         async with self._lock, self._guard("reading the database"):
             cursor = await self._connection.execute(sql, tuple(params))
             return list(await cursor.fetchall())
+
+    async def fetch_converted(
+        self, sql: str, convert: Callable[[sqlite3.Row], T], params: Iterable[Any] = ()
+    ) -> list[T]:
+        """Every row, converted a page at a time: ten thousand rows read at once are megabytes
+        that only live until they are converted."""
+        converted: list[T] = []
+        async with self._lock, self._guard("reading the database"):
+            cursor = await self._connection.execute(sql, tuple(params))
+            while rows := await cursor.fetchmany(_PAGE):
+                converted += map(convert, rows)
+        return converted
 
     @asynccontextmanager
     async def _guard(self, doing: str) -> AsyncIterator[None]:

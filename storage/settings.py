@@ -60,12 +60,12 @@ class SettingsRepository:
 
     async def watching(self) -> list[ChatSettings]:
         """Chats with credentials and at least one notification on."""
-        rows = await self._db.fetchall(
+        return await self._db.fetch_converted(
             f"SELECT s.{_COLUMNS.replace(', ', ', s.')} FROM chat_settings s "  # noqa: S608
             "JOIN credentials c ON c.chat_id = s.chat_id "
             "WHERE s.notify_downloads = 1 OR s.notify_senders = 1",
+            _settings,
         )
-        return [_settings(row) for row in rows]
 
 
 def _settings(row: aiosqlite.Row) -> ChatSettings:

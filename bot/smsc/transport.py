@@ -6,6 +6,7 @@ import asyncio
 import email.policy
 import functools
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
@@ -14,7 +15,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -256,7 +257,7 @@ class SmscTransport:
         data = _form(credentials, operation)
         network = self._network
         if files is None and isinstance(network, AiohttpTransport):
-            body = urlencode(data).encode("ascii")
+            body = form_body(data)
             timeout = self._extensions["timeout"]
 
             def direct(url: str) -> Awaitable[Received]:
@@ -394,6 +395,21 @@ def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
     form["fmt"] = "3"
     form["charset"] = "utf-8"
     return form
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def form_body(form: Mapping[str, str]) -> bytes:
+    """``urlencode(form)``, byte for byte. Most names and values need no quoting, and
+    urlencode sent each through three calls: a tenth of a watcher poll's own CPU."""
+    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in form.items()).encode(
+        "ascii"
+    )
+
+
+def _quoted(text: str) -> str:
+    return text if _PLAIN.fullmatch(text) else quote_plus(text)
 
 
 def _content_type(response: Received) -> str:
