@@ -7,6 +7,7 @@ import io
 from pathlib import PurePath
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -374,6 +375,13 @@ async def check_code(
     )
 
 
+def _document_step(router: Router, state: State, handler: CallbackType) -> None:
+    """A dialog's document step: the file goes to ``handler``; any other text that is not a
+    command is told that a document is expected."""
+    router.message.register(handler, StateFilter(state), Magic(F.document), flags={"smsc": True})
+    router.message.register(document_expected, StateFilter(state), Magic(~F.text.startswith("/")))
+
+
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
@@ -398,25 +406,9 @@ def router() -> Router:
         SenderStep.filter(F.step == SenderStepKind.SUBMIT),
         flags={"smsc": True},
     )
-    router.message.register(
-        submit_with_document,
-        StateFilter(AddSender.document),
-        Magic(F.document),
-        flags={"smsc": True},
-    )
-    router.message.register(
-        document_expected, StateFilter(AddSender.document), Magic(~F.text.startswith("/"))
-    )
+    _document_step(router, AddSender.document, submit_with_document)
     router.message.register(edit_sender, command("editsender"), flags={"smsc": True})
-    router.message.register(
-        edit_with_document,
-        StateFilter(EditSender.document),
-        Magic(F.document),
-        flags={"smsc": True},
-    )
-    router.message.register(
-        document_expected, StateFilter(EditSender.document), Magic(~F.text.startswith("/"))
-    )
+    _document_step(router, EditSender.document, edit_with_document)
     router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})
