@@ -58,13 +58,6 @@ def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
     return _bucket(endpoint.site, credentials.identity)
 
 
-@functools.lru_cache(maxsize=256)
-def _operation_key(script: str, action: str, ordered: tuple[tuple[str, str], ...]) -> str:
-    # The watcher asks the same few things of every account: most keys are made once.
-    digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
-    return digest.hexdigest()
-
-
 @functools.lru_cache(maxsize=65536)
 def _bucket(site: str, identity: str) -> str:
     # Asked for twice per request, for thousands of accounts a sweep: worth remembering.
@@ -86,7 +79,9 @@ class Operation:
     @classmethod
     def build(cls, script: str, action: str, params: Mapping[str, str]) -> Operation:
         ordered = tuple(sorted(params.items()))
-        return cls(script, action, ordered, _operation_key(script, action, ordered))
+        # Not memoised: the parameters (phone numbers, names, comments) would stay in memory.
+        digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
+        return cls(script, action, ordered, digest.hexdigest())
 
     @property
     def is_read(self) -> bool:
