@@ -1,7 +1,9 @@
 """One watcher sweep over 10,000 watching chats on 2,000 logins, against the sandbox on
 loopback (its own process) with 20 ms added to every answer.
 
-Prints the sweep time against the ideal (polls x latency / concurrency), the error-9 answers the
+Prints the sweep time against the ideal (polls x latency / concurrency) and against a bare
+aiohttp client sending the same requests at the same concurrency in the same run (the floor this
+machine sets: its loop, its sockets, the sandbox sharing its cores), the error-9 answers the
 sandbox gave (must be 0), and this process's peak RSS.
 
     python -m bench.watcher_sweep [--short] [--chats N] [--logins N] [--latency S] [--rounds N]
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 from aiogram import Bot
@@ -28,6 +31,7 @@ from bot import heap
 from bot.accounts import ChatAccounts
 from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
 from bot.smsc.factory import SmscFactory
 from bot.watcher import Notifier, Watcher
 from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
@@ -44,6 +48,56 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class Recording(AiohttpTransport):
+    """The bot's own network edge, writing what it sends to ``sink`` while there is one."""
+
+    sink: TextIO | None = None
+
+    async def post_form(self, url: str, body: bytes, headers: Any, timeout: Any) -> WholeAnswer:
+        if self.sink is not None:
+            self.sink.write(json.dumps([url, body.decode("latin-1"), dict(headers)]) + "\n")
+        return await super().post_form(url, body, headers, timeout)
+
+
+class Bare:
+    """The bare client (bench/bare_client.py) in its own process, a round at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, requests: Path, concurrency: int) -> Bare:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bare_client",
+            str(requests),
+            str(concurrency),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def round(self) -> tuple[float, float, int]:
+        """Wall and CPU seconds for sending every request once, and how many there were."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(b"go\n")
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line:
+            raise SystemExit("the bare client stopped")
+        figures = json.loads(line)
+        if figures["errors"]:
+            raise SystemExit(f"the bare client was answered {figures['errors']} errors")
+        return figures["wall"], figures["cpu"], figures["requests"]
+
+    async def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await self.process.wait()
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -108,10 +162,11 @@ async def run(
         # Sweeps follow each other at once here, five minutes apart on the watcher's clock;
         # the limiter keeps that clock, and the sandbox a window of a second (see main).
         clock = Clock()
+        network = Recording(httpx.Limits(max_connections=concurrency * 2))
         transport = SmscTransport(
             limiter=RateLimiter(window=60.0, clock=clock),
             timeout=httpx.Timeout(30.0),
-            max_connections=concurrency * 2,
+            network=network,
         )
         telegram = InstantTelegram()
         watcher = Watcher(
@@ -147,20 +202,42 @@ async def run(
         cpu_narrowed = cpu_seconds() - cpu_narrowed
         failures = first.failures + narrowed.failures
         # Steady sweeps, several: this shared machine swings by a sixth from one to the next,
-        # so the figures are the median round's, not the best.
-        times, ours, theirs = [], [], []
-        for _ in range(rounds):
+        # so the figures are the median round's, not the best. Each is followed by the bare
+        # client sending the requests of the first, so that both are measured in the same
+        # minutes; its first round only opens its connections, as the bot's sweeps before did.
+        times, ours, theirs, bare_times, bare_cpu = [], [], [], [], []
+        recorded = Path(workdir) / "requests.jsonl"
+        bare: Bare | None = None
+        for number in range(rounds + 1):
+            if number == 0:
+                network.sink = recorded.open("w")
             clock.now += INTERVAL
             await spaced()
             started = time.perf_counter()
             cpu_ours, cpu_sandbox = cpu_seconds(), cpu_seconds(sandbox_pid)
             steady = await watcher.sweep()
-            times.append(time.perf_counter() - started)
-            ours.append(cpu_seconds() - cpu_ours)
-            theirs.append(cpu_seconds(sandbox_pid) - cpu_sandbox)
+            elapsed, cpu_ours = time.perf_counter() - started, cpu_seconds() - cpu_ours
+            cpu_sandbox = cpu_seconds(sandbox_pid) - cpu_sandbox
             failures += steady.failures
             # Every login polled for both kinds: a poll the limiter refused is skipped silently.
             failures += first.polls - steady.polls
+            if bare is None:
+                assert network.sink is not None
+                network.sink.close()
+                network.sink = None
+                bare = await Bare.start(recorded, concurrency)
+            await spaced()
+            bare_time, bare_seconds, bare_requests = await bare.round()
+            if number == 0:
+                continue
+            times.append(elapsed)
+            ours.append(cpu_ours)
+            theirs.append(cpu_sandbox)
+            bare_times.append(bare_time)
+            bare_cpu.append(bare_seconds)
+        assert bare is not None
+        await bare.stop()
+        bare_time, bare_seconds = statistics.median(bare_times), statistics.median(bare_cpu)
         steady_time, cpu_ours, cpu_sandbox = (statistics.median(f) for f in (times, ours, theirs))
         await transport.aclose()
         await storage.close()
@@ -186,6 +263,12 @@ async def run(
             ),
             ("ideal (polls x latency / concurrency)", f"{ideal:.2f} s"),
             ("steady sweep / ideal", f"{steady_time / ideal:.2f}x"),
+            (
+                "bare aiohttp, the same requests",
+                f"{bare_time:.2f} s ({bare_time / ideal:.2f}x the ideal; "
+                f"{bare_seconds / bare_requests * 1000:.2f} ms CPU per request)",
+            ),
+            ("steady sweep / bare aiohttp", f"{steady_time / bare_time:.2f}x"),
             (
                 "CPU during the steady sweep",
                 f"bot side {cpu_ours:.2f} s ({cpu_ours / steady.polls * 1000:.2f} ms per poll; "
