@@ -1,8 +1,8 @@
 """What a message's text names as a command, read the way people type on phones.
 
-Any case (``/Login``), any Unicode space after the slash or between words (a no-break space,
-an ideographic one), an ``@BotName`` suffix in any case. Total: any text gives a result or None,
-never an exception.
+Any case (``/Login``), any Unicode space between words (a no-break space, an ideographic one),
+spaces between the slash and the name too (``/ login``, as a phone's keyboard may put them), an
+``@BotName`` suffix in any case. Total: any text gives a result or None, never an exception.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ def command_of(text: str | None) -> CommandText | None:
     """The command a text starts with, or None when it does not start with one."""
     if not text or not text.startswith("/"):
         return None
-    head, *rest = text.split(maxsplit=1)
-    name, _, mention = head[1:].partition("@")
+    words = text[1:].split(maxsplit=1)
+    if not words:
+        return CommandText("", "", "")
+    head, *rest = words
+    name, _, mention = head.partition("@")
     return CommandText(name.casefold(), mention.casefold(), rest[0].strip() if rest else "")

@@ -35,7 +35,7 @@ from bot.wording import region_name
 from handlers import args as parse
 from handlers import confirmation
 from handlers.callbacks import RegionChoice
-from handlers.commands import KNOWN_COMMANDS
+from handlers.commands import KNOWN_COMMANDS, means_login
 from handlers.confirmation import Confirmed
 from handlers.errors import argument_sentence, smsc_error_sentence
 from handlers.routing import Magic, command, own_commands_only
@@ -348,7 +348,7 @@ async def edited_with_secret(message: Message, bot: Bot) -> None:
 class CarriesLogin(Filter):
     async def __call__(self, message: Message) -> bool:
         found = command_of(message.text or message.caption)
-        return found is not None and found.name == "login" and bool(found.args)
+        return found is not None and bool(found.args) and means_login(found.name)
 
 
 def _money(amount: Any, currency: str | None) -> str:

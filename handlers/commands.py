@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from aiogram.utils.i18n import lazy_gettext as __
 
 COMMANDS: tuple[tuple[str, object], ...] = (
@@ -39,3 +41,39 @@ COMMANDS: tuple[tuple[str, object], ...] = (
 
 # Every command the bot answers to, /start included: the only words after a slash it ever logs.
 KNOWN_COMMANDS = frozenset({"start", *(name for name, _ in COMMANDS)})
+
+# Words people reach for that are another command's here.
+SYNONYMS = {
+    "balance": "account",
+    "whoami": "account",
+    "signin": "login",
+    "logon": "login",
+    "signout": "logout",
+    "logoff": "logout",
+    "commands": "help",
+    "menu": "help",
+    "language": "lang",
+    "ban": "block",
+    "unban": "unblock",
+    "blocklist": "blacklist",
+    "export": "download",
+    "exports": "downloads",
+}
+
+_NAMES = tuple(name for name, _ in COMMANDS)
+
+
+def suggestion(name: str) -> str | None:
+    """The command someone who typed ``name`` most likely meant: a synonym, or the closest
+    spelling (``blok`` is ``block``); None when nothing is close."""
+    if name in KNOWN_COMMANDS:
+        return name
+    if name in SYNONYMS:
+        return SYNONYMS[name]
+    close = difflib.get_close_matches(name, _NAMES, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def means_login(name: str) -> bool:
+    """``name`` is /login, misspelt or not: words after it are probably credentials."""
+    return suggestion(name) == "login"

@@ -212,10 +212,46 @@ async def test_rate_limited_by_the_bot_itself(logged_in: Harness) -> None:
 
 
 async def test_unknown_command_and_stray_text(harness: Harness) -> None:
-    assert "do not know this command" in text_of(await harness.say(USER, "/frobnicate"))
+    reply = text_of(await harness.say(USER, "/frobnicate"))
+    assert "do not know this command" in reply
+    assert "Did you mean" not in reply  # nothing is close to it
     assert "I work with commands" in text_of(await harness.say(USER, "hello"))
     # In a group, commands for other bots are ignored.
     assert sent(await harness.say(-100555, "/frobnicate@otherbot", user_id=USER)) == []
     assert sent(await harness.say(-100555, "/frobnicate", user_id=USER)) == []
     reply = await harness.say(-100555, "/frobnicate@smsc_test_bot", user_id=USER)
     assert "do not know this command" in text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("/blok +79161234567", "/block"),
+        ("/Contact Ivan", "/contacts"),
+        ("/balance", "/account"),
+        ("/BALANCE", "/account"),
+        ("/unban +79161234567", "/unblock"),
+        ("/language ru", "/lang"),
+        ("/ blacklist", "/blacklist"),  # the keyboard's space after the slash
+        ("/sendcod 79161234567", "/sendcode"),
+    ],
+)
+async def test_a_mistyped_command_is_answered_with_the_one_meant(
+    harness: Harness, text: str, meant: str
+) -> None:
+    reply = text_of(await harness.say(USER, text))
+    assert f"Did you mean {meant}?" in reply
+    assert harness.sandbox.requests == []  # a guess is never carried out
+
+
+async def test_in_a_group_only_a_mistyped_command_addressed_to_the_bot_is_answered(
+    harness: Harness,
+) -> None:
+    assert sent(await harness.say(-100555, "/blok +79161234567", user_id=USER)) == []
+    reply = await harness.say(-100555, "/blok@smsc_test_bot +79161234567", user_id=USER)
+    assert "Did you mean /block?" in text_of(reply)
+
+
+async def test_the_suggestion_is_translated(harness: Harness) -> None:
+    await harness.say(USER, "/lang ru")
+    assert "Может быть, /block?" in text_of(await harness.say(USER, "/blok"))

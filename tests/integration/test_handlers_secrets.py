@@ -267,7 +267,8 @@ async def test_a_supergroup_in_use_keeps_its_own_newer_credentials(harness: Harn
     assert not await storage.credentials.exists(GROUP)
 
 
-@pytest.mark.parametrize("text", ["/\u00a0", "/\u3000block", "/\u00a0login x y", "/", "/@", "/@@"])
+# ("/\u00a0login x y" is a login with its secret: see the misspelt-login test.)
+@pytest.mark.parametrize("text", ["/\u00a0", "/\u3000block", "/\u3000", "/", "/@", "/@@"])
 @pytest.mark.parametrize("chat", [USER, GROUP])
 async def test_a_slash_and_odd_spaces_never_raise(harness: Harness, text: str, chat: int) -> None:
     calls = await harness.say(chat, text, user_id=MEMBER if chat == GROUP else USER)
@@ -341,3 +342,63 @@ async def test_a_login_addressed_to_another_bot_is_deleted_all_the_same(harness:
     for chat, user in ((USER, USER), (GROUP, MEMBER)):
         calls = await harness.say(chat, f"/login@other_bot {LOGIN} {PASSWORD}", user_id=user)
         assert deleted(calls, chat)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"/logn {LOGIN} {SECRET}",  # a letter missed
+        f"/LGOIN {LOGIN} {SECRET}",  # two swapped, in capitals
+        f"/ login {LOGIN} {SECRET}",  # the keyboard's space after the slash
+        f"/\u00a0login {LOGIN} {SECRET}",
+        f"/logins@{BOT_USERNAME} {SECRET}",
+        f"/signin {LOGIN} {SECRET}",
+    ],
+)
+@pytest.mark.parametrize("chat", [USER, GROUP])
+async def test_a_misspelt_login_with_a_secret_is_deleted_in_any_chat(
+    harness: Harness, log_text: pytest.LogCaptureFixture, text: str, chat: int
+) -> None:
+    calls = await harness.say(chat, text, user_id=MEMBER if chat == GROUP else USER)
+    assert deleted(calls, chat)
+    assert "deleted your message" in text_of(calls)
+    assert "looked like /login" in text_of(calls)
+    assert await harness.app.storage.credentials.get(chat) is None
+    assert harness.sandbox.requests == []  # a guess is never sent to SMSC as a login
+    await secret_is_nowhere(harness, SECRET, log_text)
+
+
+async def test_a_login_without_its_slash_in_a_private_chat_is_deleted(
+    harness: Harness, log_text: pytest.LogCaptureFixture
+) -> None:
+    for text in (f"login {LOGIN} {SECRET}", f"Login {SECRET}", f"LOGIN\u00a0{LOGIN}\u3000{SECRET}"):
+        calls = await harness.say(USER, text)
+        assert deleted(calls, USER), text
+        assert "looked like /login" in text_of(calls)
+    await secret_is_nowhere(harness, SECRET, log_text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "login problems since this morning, again",  # a sentence, not credentials
+        "login",
+        "/logn",  # no words after it: nothing to hide
+        f"/logut {LOGIN}",  # closest to /logout, not /login
+        f"/blok {LOGIN} {SECRET}",
+    ],
+)
+async def test_what_does_not_look_like_credentials_is_left_alone(
+    harness: Harness, text: str
+) -> None:
+    calls = await harness.say(USER, text)
+    assert not deleted(calls, USER)
+    assert "looked like /login" not in text_of(calls)
+
+
+async def test_an_edit_into_a_misspelt_login_with_a_secret_is_deleted(harness: Harness) -> None:
+    for chat, user in ((USER, USER), (GROUP, MEMBER)):
+        update = harness.telegram.edited_update(chat, user, f"/logn {LOGIN} {SECRET}")
+        calls = await harness.feed(update)
+        assert deleted(calls, chat)
+        assert SECRET not in text_of(calls)
