@@ -20,6 +20,9 @@ from bot.smsc import BlockType, Region
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 _SUM = re.compile(r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$")
+# "1 000,50": a sum in groups of thousands, or a sum of 1 and a service named "000,50".
+_SUM_HEAD = re.compile(r"^[0-9]{1,3}$")
+_SUM_GROUP = re.compile(r"^[0-9]{3}(?:[.,][0-9]{1,2})?$")
 _ALPHA_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_!&']{1,11}$")
 _DIGITAL_SENDER = re.compile(r"^\+?[0-9]{10,15}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
@@ -60,6 +63,46 @@ def phone(raw: str, usage: str, region: str | None = None) -> str:
     return number
 
 
+# A number typed in groups: its first part may carry the "+", the others only digits and
+# separators.
+_NUMBER_START = re.compile(r"^\+?[\d()\-.]+$")
+_NUMBER_GROUP = re.compile(r"^[\d()\-.]+$")
+# Complete numbers of the countries the bot's regions serve: country code and length.
+_COMPLETE = (("7", 11), ("380", 12))
+
+
+def refuse_spaced_number(words: list[str], usage: str, region: str | None = None) -> None:
+    """Refuse a phone number typed with spaces (``+7 916 123-45-67 Ivan``) where the command
+    wants it as one word, showing it whole when it can be told from what follows.
+
+    Never joined silently: in ``/block +7 916 123 45 67 100`` the 100 may be the comment or
+    the number's end, and blocking a wrong number is worse than asking.
+    """
+    if not words or phone_number(words[0].split(",")[0], region) is not None:
+        return
+    first = ascii_digits(words[0])
+    if not _NUMBER_START.match(first):
+        return
+    joined, found = first, []
+    for word in words[1:8]:
+        word = ascii_digits(word)
+        if not _NUMBER_GROUP.match(word):
+            break
+        joined += word
+        number = phone_number(joined, region)
+        if number is not None:
+            found.append(number)
+    if not found:
+        return
+    complete = [n for n in found if any(n.startswith(c) and len(n) == k for c, k in _COMPLETE)]
+    meant = complete if len(complete) == 1 else found if len(found) == 1 else []
+    if meant:
+        problem = _("Write the phone number without spaces: +{number}.").format(number=meant[0])
+    else:
+        problem = _("Write the phone number without spaces.")
+    raise ArgumentError(problem, usage)
+
+
 def email(raw: str, usage: str) -> str:
     if not _EMAIL.match(raw):
         problem = _("“{value}” is not an e-mail address.").format(value=_clip(raw))
@@ -96,6 +139,28 @@ def money(raw: str, usage: str) -> Decimal:
     if amount <= 0:
         raise ArgumentError(_("The sum must be greater than zero."), usage)
     return amount
+
+
+def refuse_spaced_sum(words: list[str], usage: str) -> None:
+    """Refuse a sum typed in groups of thousands (``1 000,50``): never read as 1 with the rest
+    as the service, never joined on a guess (``5 100 SMS`` may be 5 for "100 SMS")."""
+    head = [ascii_digits(word) for word in words[:4]]
+    if len(head) < 2 or not _SUM_HEAD.match(head[0]) or not _SUM_GROUP.match(head[1]):
+        return
+    joined = head[0]
+    for group in head[1:]:
+        if not _SUM_GROUP.match(group):
+            break
+        joined += group
+        if not group.isdigit():
+            break  # the decimals end the sum
+    raise ArgumentError(
+        _(
+            "Is the sum {first} or {joined}? Write {joined} without spaces, or {first}.00 if "
+            "the sum is {first}."
+        ).format(first=head[0], joined=joined),
+        usage,
+    )
 
 
 def _clip(value: str, limit: int = 40) -> str:
@@ -216,6 +281,7 @@ def addcontact(text: str | None, region: str | None = None) -> AddContactArgs:
     usage = usage_addcontact()
     words = _words(text)
     _require(words, 1, usage)
+    refuse_spaced_number(words, usage, region)
     groups: tuple[int, ...] = ()
     rest = []
     for word in words[1:]:
@@ -293,6 +359,7 @@ def one_address(raw: str, usage: str, region: str | None = None) -> Address:
 
 def address(text: str | None, usage: str, region: str | None = None) -> Address:
     words = _words(text)
+    refuse_spaced_number(words, usage, region)
     _exactly(words, 1, usage, _("Give exactly one phone number or e-mail address."))
     return one_address(words[0], usage, region)
 
@@ -450,6 +517,7 @@ def movecontact(text: str | None, region: str | None = None) -> MoveContactArgs:
     usage = usage_movecontact()
     words = _words(text)
     _require(words, 1, usage)
+    refuse_spaced_number(words, usage, region)
     if len(words) > 2:
         raise ArgumentError(_("Give a phone number and at most one group."), usage)
     contact = address(words[0], usage, region)
@@ -482,6 +550,7 @@ def block(text: str | None, region: str | None = None) -> BlockArgs:
     usage = usage_block()
     words = _words(text)
     _require(words, 1, usage)
+    refuse_spaced_number(words, usage, region)
     target = one_address(words[0], usage, region)
     rest = words[1:]
     block_type = BlockType.ALL
@@ -721,6 +790,7 @@ def invoice(text: str | None) -> InvoiceArgs:
     usage = usage_invoice()
     words = _words(text)
     _require(words, 2, usage)
+    refuse_spaced_sum(words[1:], usage)
     return InvoiceArgs(
         sub_client(words[0], usage),
         money(words[1], usage),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from decimal import Decimal
 
 import pytest
 
@@ -79,6 +80,19 @@ BAD_ARGUMENTS = [
     ("/addsender Shop user=bad/login", "is not a sub-client login"),
     ("/contacts grp=x", "A group id must be"),
     ("/block kate@", "is not an e-mail address"),
+    # Numbers typed with spaces where a command wants one word: never joined on a guess.
+    ("/addcontact +7 916 123-45-67 Ivan", "without spaces: +79161234567."),
+    ("/addcontact 8 (800) 555 35 35 Support", "without spaces: +78005553535."),
+    ("/block +7 916 123 45 67 100", "without spaces: +79161234567."),  # 100: comment or digits?
+    ("/block +380 50 123 45 67 spam", "without spaces: +380501234567."),
+    ("/unblock +7 916 123 45 67", "without spaces: +79161234567."),
+    ("/delcontact 8 916 123 45 67", "without spaces: +79161234567."),
+    ("/movecontact ８ ９１６ １２３ ４５ ６７ 3", "without spaces: +79161234567."),
+    ("/block 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6", "without spaces."),  # no one number in it
+    # A sum in groups of thousands: 1 with a service "000,50", or 1000,50?
+    ("/invoice client1 1 000,50", "Is the sum 1 or 1000,50?"),
+    ("/invoice client1 5 100 SMS", "Is the sum 5 or 5100? Write 5100 without spaces, or 5.00"),
+    ("/invoice client1 1\u00a0000\u00a0000", "Is the sum 1 or 1000000?"),
 ]
 
 
@@ -250,6 +264,14 @@ async def test_in_a_group_only_a_mistyped_command_addressed_to_the_bot_is_answer
     assert sent(await harness.say(-100555, "/blok +79161234567", user_id=USER)) == []
     reply = await harness.say(-100555, "/blok@smsc_test_bot +79161234567", user_id=USER)
     assert "Did you mean /block?" in text_of(reply)
+
+
+async def test_a_sum_that_could_be_read_two_ways_is_sent_as_asked(logged_in: Harness) -> None:
+    account = logged_in.sandbox.state.accounts[LOGIN]
+    await logged_in.say(USER, "/invoice client1 5.00 100 SMS")
+    await logged_in.say(USER, "/invoice client1 1000,50 SMS")
+    invoices = [(i.sum, i.service) for i in account.invoices.values()][-2:]
+    assert invoices == [(Decimal("5.00"), "100 SMS"), (Decimal("1000.50"), "SMS")]
 
 
 async def test_the_suggestion_is_translated(harness: Harness) -> None:
