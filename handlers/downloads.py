@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -16,12 +17,21 @@ from bot.audit import AuditNote
 from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import DownloadTask, FileTooLargeError, OperationFailedError, SmscClient, TaskStatus
+from bot.smsc import (
+    DownloadTask,
+    FileTooLargeError,
+    OperationFailedError,
+    SmscClient,
+    SmscError,
+    TaskStatus,
+)
 from bot.wording import task_status
 from handlers import args as parse
 from handlers import paging
 from handlers.callbacks import Page, PageKind
 from handlers.routing import command, own_commands_only
+
+log = logging.getLogger(__name__)
 
 
 def task_line(task: DownloadTask) -> str:
@@ -86,9 +96,64 @@ async def download(
         _("⏳ Fetching the export {task}…").format(task=html.escape(shown))
     )
     try:
+        if await _send_export(message, smsc, bot, audit, ref, file_limit):
+            return
+        # Not by that name: a phone's keyboard may have capitalised it (Sent_2026_09), or the
+        # export is not finished. The list tells which, at one more request only on this path.
+        task = await _named(smsc, ref.name) if ref.name is not None else None
+        if task is not None and task.status is TaskStatus.DONE and task.name != ref.name:
+            found = parse.TaskRef(task.id, task.name)
+            if await _send_export(message, smsc, bot, audit, found, file_limit):
+                return
+        audit.result = "no file"
+        if task is not None and task.status is not TaskStatus.DONE:
+            text = _("The export {task} is not finished: it is {status}.").format(
+                task=html.escape(task.name), status=task_status(task.status)
+            )
+        else:
+            text = _("SMSC has no finished export {task}. See /downloads for what is ready.")
+            text = text.format(task=html.escape(shown))
+        await message.answer(text)
+    finally:
+        with contextlib.suppress(TelegramAPIError):
+            await progress.delete()
+
+
+async def _named(smsc: SmscClient, name: str) -> DownloadTask | None:
+    """The one export called ``name``, in this case or, failing that, in any case; None also
+    when the list cannot be had now (the limit of identical requests): it is only a hint."""
+    try:
+        tasks, _complete = await all_tasks(smsc)
+    except SmscError as error:
+        log.info("exports not listed for a name", extra={"error": type(error).__name__})
+        return None
+    found = [task for task in tasks if task.name == name] or [
+        task for task in tasks if task.name.casefold() == name.casefold()
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+async def _send_export(
+    message: Message,
+    smsc: SmscClient,
+    bot: Bot,
+    audit: AuditNote,
+    ref: parse.TaskRef,
+    file_limit: int,
+) -> bool:
+    """Send the export's file, or say it is too large; False if SMSC has no such file."""
+    shown = ref.name or str(ref.task_id)
+    # By id when it is known: the name was only how the chat found it.
+    by_id = ref.task_id is not None
+    try:
         async with (
             ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id),
-            fetched_export(smsc, task_id=ref.task_id, name=ref.name, limit=file_limit) as path,
+            fetched_export(
+                smsc,
+                task_id=ref.task_id,
+                name=None if by_id else ref.name,
+                limit=file_limit,
+            ) as path,
         ):
             filename = csv_filename(ref.name or f"export_{ref.task_id}")
             await message.answer_document(
@@ -104,15 +169,8 @@ async def download(
             ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024))
         )
     except OperationFailedError:
-        audit.result = "no file"
-        await message.answer(
-            _("SMSC has no finished export {task}. See /downloads for what is ready.").format(
-                task=html.escape(shown)
-            )
-        )
-    finally:
-        with contextlib.suppress(TelegramAPIError):
-            await progress.delete()
+        return False
+    return True
 
 
 def router() -> Router:

@@ -162,3 +162,29 @@ async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
     reply = text_of(await logged_in.say(USER, "/account"))
     assert "http://" not in reply
     assert "127.0.0.1" in reply
+
+
+async def test_an_export_named_in_another_case_is_found(logged_in: Harness) -> None:
+    # The sandbox, like the provider's pages, matches a name exactly; the bot finds the one
+    # export whose name differs only in case, and says why an unfinished one has no file.
+    calls = await logged_in.say(USER, "/download Sent_2026_09")
+    [document] = sent(calls, "sendDocument")
+    assert document.files["document"][0] == "sent_2026_09.csv"
+    assert document.files["document"][1].startswith(b"id;phone;")
+    assert "not finished: it is waiting" in text_of(
+        await logged_in.say(USER, "/download SENT_2026_11")
+    )
+    assert "not finished: it is running" in text_of(
+        await logged_in.say(USER, "/download sent_2026_10")
+    )
+    assert "no finished export nosuch" in text_of(await logged_in.say(USER, "/download nosuch"))
+
+
+async def test_an_unknown_export_name_is_told_even_when_the_list_is_rate_limited(
+    logged_in: Harness,
+) -> None:
+    for attempt in range(5):  # the list is asked for each time: more than its limit a minute
+        reply = text_of(await logged_in.say(USER, f"/download nosuch{attempt}"))
+        assert f"no finished export nosuch{attempt}" in reply
+        assert "try again" not in reply
+    assert logged_in.sandbox.error9_count == 0
