@@ -37,6 +37,7 @@ class TerminalSession(BaseSession):
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message: dict[str, Any] | None = None
         self._ids = itertools.count(1)
+        self._ours: set[int] = set()  # ids of the messages the bot sent
 
     async def close(self) -> None:
         return None
@@ -68,7 +69,10 @@ class TerminalSession(BaseSession):
         elif name == "sendDocument":
             result = await self._save(bot, method.document, method.caption)  # type: ignore[attr-defined]
         elif name == "deleteMessage":
-            self._print("🔒 (message deleted from the chat)")
+            # The bot's own messages (a "⏳ fetching…" line) go quietly; one of yours held a
+            # secret.
+            if method.message_id not in self._ours:  # type: ignore[attr-defined]
+                self._print("🔒 (message deleted from the chat)")
         elif name == "answerCallbackQuery":
             if getattr(method, "text", None):
                 self._print(f"ℹ️  {method.text}")  # type: ignore[attr-defined]
@@ -87,8 +91,10 @@ class TerminalSession(BaseSession):
             return result  # type: ignore[no-any-return]
 
     def _message(self, **content: Any) -> dict[str, Any]:
+        message_id = next(self._ids)
+        self._ours.add(message_id)
         return {
-            "message_id": next(self._ids),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": DEMO_CHAT_ID, "type": "private", "first_name": "You"},
             "from": BOT_USER,

@@ -95,8 +95,12 @@ async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> Non
         await terminal.expect("is ready")
         notified = await terminal.expect("saved to")
         assert "sent_2026_11.csv" in notified
+        # Only a message of the user's is shown deleted: the "⏳ fetching" one goes quietly.
+        await terminal.type("/logn demo demo")
+        await terminal.expect("looked like /login")
         await terminal.type(":quit")
         assert await terminal.exits() == 0
+        assert "".join(terminal.seen).count("(message deleted from the chat)") == 1
     finally:
         if process.returncode is None:
             process.kill()
