@@ -180,8 +180,18 @@ def _exactly(words: list[str], count: int, usage: str, too_many: str) -> None:
         raise ArgumentError(too_many, usage)
 
 
+# Quotes people put around a name or a comment, as pairs: "…", “…”, «…», „…“, '…'.
+_QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“", "'": "'", "‘": "’"}
+
+
+def _unquoted(text: str) -> str:
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
+
+
 def _free_text(words: list[str], limit: int, what: str, usage: str) -> str | None:
-    text = " ".join(words).strip()
+    text = _unquoted(" ".join(words).strip())
     if len(text) > limit:
         raise ArgumentError(
             _("{what} is too long: at most {limit} characters.").format(what=what, limit=limit),
@@ -469,7 +479,8 @@ def renamegroup(text: str | None) -> tuple[int, str]:
     words = _words(text)
     _require(words, 2, usage)
     name = _free_text(words[1:], MAX_NAME, _("The group name"), usage)
-    assert name is not None
+    if name is None:  # only quotes around nothing
+        raise ArgumentError(_("Some arguments are missing."), usage)
     return positive_id(words[0], _("A group id"), usage), name
 
 
@@ -733,6 +744,7 @@ def sendcode(text: str | None) -> SendCodeArgs:
     usage = usage_sendcode()
     words = _words(text)
     options = _options(words, ("site", "site_name", "user"), usage)
+    refuse_spaced_number(words, usage)
     _exactly(words, 1, usage, _("Give exactly one number."))
     # site: an approved sender name the code comes from; site_name: a site named in the text.
     site = sender_name(options["site"], usage) if "site" in options else None
@@ -752,6 +764,7 @@ def checkcode(text: str | None) -> tuple[str, str, str | None]:
     usage = usage_checkcode()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
+    refuse_spaced_number(words, usage)
     _exactly(words, 2, usage, _("Give the number and the code, nothing else."))
     code = ascii_digits(words[1])
     if not _CODE.match(code):
@@ -888,14 +901,12 @@ def watch(text: str | None) -> WatchArgs:
     words = [ascii_digits(w).lower() for w in _words(text)]
     if not words:
         return WatchArgs(None)
-    if len(words) != 2:
-        raise ArgumentError(_("Give what to watch and on or off."), usage)
-    kind, value = words
-    if kind == "every":
-        if (
-            not value.isascii()
-            or not value.isdigit()
-            or not (MIN_CHAT_INTERVAL_MINUTES <= int(value) <= MAX_CHAT_INTERVAL_MINUTES)
+    if words[0] == "every" and len(words) in (2, 3):
+        # "5 min" is one interval, "5 5" no interval at all.
+        unit_apart = len(words) == 3 and words[2].rstrip(".").isalpha()
+        minutes = _minutes("".join(words[1:])) if len(words) == 2 or unit_apart else None
+        if minutes is None or not (
+            MIN_CHAT_INTERVAL_MINUTES <= minutes <= MAX_CHAT_INTERVAL_MINUTES
         ):
             raise ArgumentError(
                 _("The interval is a number of minutes from {low} to {high}.").format(
@@ -903,7 +914,10 @@ def watch(text: str | None) -> WatchArgs:
                 ),
                 usage,
             )
-        return WatchArgs(WatchKind.EVERY, minutes=int(value))
+        return WatchArgs(WatchKind.EVERY, minutes=minutes)
+    if len(words) != 2:
+        raise ArgumentError(_("Give what to watch and on or off."), usage)
+    kind, value = words
     if kind not in {WatchKind.DOWNLOADS, WatchKind.SENDERS}:
         raise ArgumentError(
             _("I can watch “downloads” or “senders”, not “{value}”.").format(value=_clip(kind)),
@@ -912,6 +926,23 @@ def watch(text: str | None) -> WatchArgs:
     if value not in {"on", "off"}:
         raise ArgumentError(_("Say on or off, not “{value}”.").format(value=_clip(value)), usage)
     return WatchArgs(WatchKind(kind), enabled=value == "on")
+
+
+# "15", "15m", "15 min", "2h", "2 hours", in the bot's three languages: minutes per unit.
+_INTERVAL = re.compile(r"^([0-9]{1,5})([^\W\d_]*)$")
+_UNITS = {
+    **dict.fromkeys(("", "m", "min", "mins", "minute", "minutes"), 1),
+    **dict.fromkeys(("мин", "минут", "минуты", "минута", "хв", "хвилин", "хвилини"), 1),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 60),
+    **dict.fromkeys(("ч", "час", "часа", "часов", "год", "години", "годин"), 60),
+}
+
+
+def _minutes(text: str) -> int | None:
+    match = _INTERVAL.match(text.rstrip("."))
+    if match is None or match.group(2) not in _UNITS:
+        return None
+    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 LANGUAGES = ("en", "ru", "uk")

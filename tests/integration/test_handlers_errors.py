@@ -89,6 +89,11 @@ BAD_ARGUMENTS = [
     ("/delcontact 8 916 123 45 67", "without spaces: +79161234567."),
     ("/movecontact ８ ９１６ １２３ ４５ ６７ 3", "without spaces: +79161234567."),
     ("/block 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6", "without spaces."),  # no one number in it
+    ("/sendcode +7 999 123-45-67", "without spaces: +79991234567."),
+    ("/checkcode +7 999 123-45-67 1234", "without spaces: +79991234567."),
+    ("/watch every 5 5", "The interval is a number of minutes"),
+    ("/watch every 25h", "The interval is a number of minutes"),
+    ('/renamegroup 1 ""', "Some arguments are missing"),
     # A sum in groups of thousands: 1 with a service "000,50", or 1000,50?
     ("/invoice client1 1 000,50", "Is the sum 1 or 1000,50?"),
     ("/invoice client1 5 100 SMS", "Is the sum 5 or 5100? Write 5100 without spaces, or 5.00"),

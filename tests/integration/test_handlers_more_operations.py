@@ -188,3 +188,27 @@ async def test_an_unknown_export_name_is_told_even_when_the_list_is_rate_limited
         assert f"no finished export nosuch{attempt}" in reply
         assert "try again" not in reply
     assert logged_in.sandbox.error9_count == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("every 90", 90),
+        ("every 2h", 120),
+        ("Every 5 min", 5),
+        ("every 3 часа", 180),
+        ("every 15хв", 15),
+    ],
+)
+async def test_a_watch_interval_with_its_unit(logged_in: Harness, text: str, minutes: int) -> None:
+    await logged_in.say(USER, f"/watch {text}")
+    settings = await logged_in.app.storage.settings.get(USER)
+    assert settings.poll_interval == minutes * 60
+
+
+async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> None:
+    await logged_in.say(USER, '/renamegroup 1 "VIP clients"')
+    await logged_in.say(USER, "/addgroup «Партнёры»")
+    names = {g.name for g in account(logged_in).phones.groups.values()}
+    assert {"VIP clients", "Партнёры"} <= names
+    assert not any(q in name for name in names for q in '"«»')
