@@ -51,8 +51,11 @@ async def stray_message(message: Message, bot: Bot) -> None:
 
 async def _looked_like_login(message: Message, bot: Bot) -> None:
     deleted = await delete_secrets(bot, [message])
+    text = deletion_notice(deleted)
+    if message.chat.type != ChatType.PRIVATE:
+        text += "\n" + _("Never send a password or API key to a group.")
     await message.answer(
-        deletion_notice(deleted)
+        text
         + "\n\n"
         + _("That looked like /login with credentials. Send /login and I will ask for them.")
     )

@@ -363,6 +363,7 @@ async def test_a_misspelt_login_with_a_secret_is_deleted_in_any_chat(
     assert deleted(calls, chat)
     assert "deleted your message" in text_of(calls)
     assert "looked like /login" in text_of(calls)
+    assert ("Never send a password or API key to a group" in text_of(calls)) == (chat == GROUP)
     assert await harness.app.storage.credentials.get(chat) is None
     assert harness.sandbox.requests == []  # a guess is never sent to SMSC as a login
     await secret_is_nowhere(harness, SECRET, log_text)
