@@ -333,7 +333,18 @@ class ContactsQuery:
         return bool(self.text) and not any(ch.isdigit() for ch in self.text or "")
 
 
-def contacts(text: str | None) -> ContactsQuery:
+# A search that is a number or a part of one, as people write numbers.
+_NUMBER_SEARCH = re.compile(r"^\+?[\d\s()\-.]+$")
+
+
+def _number_search(text: str, region: str | None) -> str:
+    """A number as SMSC keeps it: a whole one in international digits (8 999 000-77-66 is
+    79990007766), a part of one without its spaces and dashes (+7 999 100 is 7999100)."""
+    whole = phone_number(text, region)
+    return whole if whole is not None else re.sub(r"\D", "", text)
+
+
+def contacts(text: str | None, region: str | None = None) -> ContactsQuery:
     usage = usage_contacts()
     group: int | None = None
     rest = []
@@ -345,6 +356,8 @@ def contacts(text: str | None) -> ContactsQuery:
         else:
             rest.append(word)
     search = _free_text(rest, MAX_SEARCH, _("The search text"), usage)
+    if search and _NUMBER_SEARCH.match(ascii_digits(search)) and any(map(str.isdigit, search)):
+        search = _number_search(ascii_digits(search), region) or None
     is_email = bool(search and search.startswith("@"))
     if is_email:
         search = (search or "").lstrip("@") or None
@@ -445,13 +458,15 @@ def contact_changes(
             )
         elif key == "birthday":
             changes[key] = ascii_digits(value)
-        elif len(value) > MAX_COMMENT:
+        elif len(value := _unquoted(value)) > MAX_COMMENT:
             raise ArgumentError(
                 _("{what} is too long: at most {limit} characters.").format(
                     what=key, limit=MAX_COMMENT
                 ),
                 usage,
             )
+        else:
+            changes[key] = value
     return changes
 
 

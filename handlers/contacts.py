@@ -122,7 +122,7 @@ def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, 
 async def list_contacts(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
 ) -> None:
-    query = parse.contacts(command.args)
+    query = parse.contacts(command.args, smsc.endpoint.region)
     listed = await _fetch_contacts(smsc, memo, query)
     if not listed.records:
         await message.answer(_("No contacts found."))

@@ -212,3 +212,28 @@ async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> No
     names = {g.name for g in account(logged_in).phones.groups.values()}
     assert {"VIP clients", "Партнёры"} <= names
     assert not any(q in name for name in names for q in '"«»')
+
+
+@pytest.mark.parametrize(
+    ("search", "sent_as"),
+    [
+        ("+7 999 100", "7999100"),
+        ("8 (999) 100-00-00", "79991000000"),
+        ("７９９９１００", "7999100"),
+    ],
+)
+async def test_a_number_searched_as_people_write_it(
+    logged_in: Harness, search: str, sent_as: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, f"/contacts {search}"))
+    assert "79991000000" in reply
+    asked = [r.params.get("search") for r in logged_in.sandbox.requests if r.script == "phones"]
+    assert sent_as in asked
+
+
+async def test_quotes_around_a_contact_field_are_not_part_of_it(logged_in: Harness) -> None:
+    await logged_in.say(USER, '/editcontact 79991000000 name="Ivan Petrov" comment=«VIP»')
+    [contact] = [
+        c for c in account(logged_in).phones.contacts.values() if c.address == "79991000000"
+    ]
+    assert (contact.name, contact.comment) == ("Ivan Petrov", "VIP")
