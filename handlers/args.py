@@ -190,6 +190,19 @@ def _unquoted(text: str) -> str:
     return text
 
 
+def _quoted_head(words: list[str]) -> list[str]:
+    """Words with a quoted first argument made one (``"My Shop" comment``: ``My Shop``,
+    ``comment``); unchanged when the first word opens no quote that closes."""
+    if not words or words[0][:1] not in _QUOTES:
+        return words
+    closing = _QUOTES[words[0][0]]
+    for end, word in enumerate(words):
+        if word.endswith(closing) and (end > 0 or len(word) > 1):
+            head = _unquoted(" ".join(words[: end + 1]))
+            return [head, *words[end + 1 :]] if head else words[end + 1 :]
+    return words
+
+
 def _free_text(words: list[str], limit: int, what: str, usage: str) -> str | None:
     text = _unquoted(" ".join(words).strip())
     if len(text) > limit:
@@ -660,8 +673,9 @@ def sender_name(raw: str, usage: str) -> str:
     if not _ALPHA_SENDER.match(raw):
         raise ArgumentError(
             _(
-                "“{value}” cannot be a sender name: use up to 11 Latin letters, digits or "
-                ". - _ ! & ' (with at least one letter), or a phone number of 10 to 15 digits."
+                "“{value}” cannot be a sender name: use up to 11 Latin letters, digits, spaces "
+                "or . - _ ! & ' (with at least one letter; a name with spaces in quotes), or a "
+                "phone number of 10 to 15 digits."
             ).format(value=_clip(raw)),
             usage,
         )
@@ -672,6 +686,7 @@ def addsender(text: str | None) -> AddSenderArgs:
     usage = usage_addsender()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
+    words = _quoted_head(words)
     _require(words, 1, usage)
     comment = _free_text(words[1:], MAX_COMMENT, _("The comment"), usage)
     if "@" in words[0]:
@@ -708,6 +723,7 @@ def delsender(text: str | None) -> SenderRef:
     usage = usage_delsender()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
+    words = _quoted_head(words)
     _exactly(words, 1, usage, _("Give exactly one sender name or id."))
     return _sender_ref(words[0], user, usage)
 
@@ -726,6 +742,7 @@ def editsender(text: str | None) -> EditSenderArgs:
     usage = usage_editsender()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
+    words = _quoted_head(words)
     _require(words, 1, usage)
     ref = _sender_ref(words[0], user, usage)
     return EditSenderArgs(ref, _free_text(words[1:], MAX_COMMENT, _("The comment"), usage))

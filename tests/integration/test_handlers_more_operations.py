@@ -237,3 +237,12 @@ async def test_quotes_around_a_contact_field_are_not_part_of_it(logged_in: Harne
         c for c in account(logged_in).phones.contacts.values() if c.address == "79991000000"
     ]
     assert (contact.name, contact.comment) == ("Ivan Petrov", "VIP")
+
+
+async def test_a_sender_name_with_a_space_goes_in_quotes(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, '/addsender "My Shop" our own shop'))
+    assert "Registering the sender name <b>My Shop</b>." in reply
+    reply = text_of(await logged_in.say(USER, "/editsender «Pizza24» new comment"))
+    assert "comment of <b>Pizza24</b> is changed" in reply
+    [pizza] = [s for s in account(logged_in).senders.values() if s.name == "Pizza24"]
+    assert pizza.comment == "new comment"
