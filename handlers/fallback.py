@@ -61,6 +61,13 @@ async def _looked_like_login(message: Message, bot: Bot) -> None:
     )
 
 
+async def edited_command(message: Message) -> None:
+    # Telegram sends the edit of a mistyped command; carrying it out now could act twice.
+    await message.answer(
+        _("I do not act on edited messages: send the corrected command as a new message.")
+    )
+
+
 async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(
         _("This button has expired or belongs to someone else's dialog."), show_alert=True
@@ -71,5 +78,10 @@ def router() -> Router:
     router = Router(name=__name__)
     router.message.register(unknown_command, Magic(F.text.startswith("/")))
     router.message.register(stray_message, Magic(F.chat.type == ChatType.PRIVATE))
+    router.edited_message.register(
+        edited_command,
+        Magic(F.text.startswith("/")),
+        Magic(F.chat.type == ChatType.PRIVATE),
+    )
     router.callback_query.register(stale_button)
     return router

@@ -282,3 +282,13 @@ async def test_a_sum_that_could_be_read_two_ways_is_sent_as_asked(logged_in: Har
 async def test_the_suggestion_is_translated(harness: Harness) -> None:
     await harness.say(USER, "/lang ru")
     assert "Может быть, /block?" in text_of(await harness.say(USER, "/blok"))
+
+
+async def test_an_edited_command_is_not_carried_out_and_says_so(logged_in: Harness) -> None:
+    update = logged_in.telegram.edited_update(USER, USER, "/block 79161234567")
+    reply = text_of(await logged_in.feed(update))
+    assert "send the corrected command as a new message" in reply
+    assert logged_in.sandbox.requests == []
+    # In a group, an edit is nobody's business but its author's: no reply.
+    group_edit = logged_in.telegram.edited_update(-100555, USER, "/block 79161234567")
+    assert sent(await logged_in.feed(group_edit)) == []
