@@ -20,10 +20,14 @@ _EAST = {"ru", "kz"}
 
 def ascii_digits(text: str) -> str:
     """Digits of any script as ASCII: ``７９９９`` (fullwidth) and ``٧٩٩٩`` (Arabic-Indic) are
-    ``7999``; ``＋`` is ``+``. Everything else is left as it was."""
+    ``7999``; ``＋`` is ``+``. Invisible format characters are dropped: a number copied from a
+    phone's contacts comes wrapped in direction marks (``\u202a+7 916 …\u202c`` on iOS), one
+    from a web page may hold zero-width spaces. Everything else is left as it was."""
     folded = unicodedata.normalize("NFKC", text)
     return "".join(
-        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded
+        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch
+        for ch in folded
+        if ch.isascii() or unicodedata.category(ch) != "Cf"
     )
 
 

@@ -26,7 +26,15 @@ def card_of(calls: list[Call]) -> Call:
 
 
 @pytest.mark.parametrize(
-    "typed", ["+7 999 000-00-02", "8 (999) 000 00 02", "79990000002", "７９９９００００００２"]
+    "typed",
+    [
+        "+7 999 000-00-02",
+        "8 (999) 000 00 02",
+        "79990000002",
+        "７９９９００００００２",
+        "\u202a+7 (999) 000-00-02\u202c",  # copied from an iPhone's contacts
+        "+7\u200b999\u200b0000002",  # from a web page, zero-width spaces in it
+    ],
 )
 async def test_a_number_in_any_form_gets_its_card(logged_in: Harness, typed: str) -> None:
     card = card_of(await logged_in.say(USER, typed))

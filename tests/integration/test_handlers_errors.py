@@ -89,6 +89,7 @@ BAD_ARGUMENTS = [
     ("/delcontact 8 916 123 45 67", "without spaces: +79161234567."),
     ("/movecontact ８ ９１６ １２３ ４５ ６７ 3", "without spaces: +79161234567."),
     ("/block 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6", "without spaces."),  # no one number in it
+    ("/block \u202a+7 (916) 123-45-67\u202c spam", "without spaces: +79161234567."),
     ("/sendcode +7 999 123-45-67", "without spaces: +79991234567."),
     ("/checkcode +7 999 123-45-67 1234", "without spaces: +79991234567."),
     ("/watch every 5 5", "The interval is a number of minutes"),

@@ -246,3 +246,8 @@ async def test_a_sender_name_with_a_space_goes_in_quotes(logged_in: Harness) -> 
     assert "comment of <b>Pizza24</b> is changed" in reply
     [pizza] = [s for s in account(logged_in).senders.values() if s.name == "Pizza24"]
     assert pizza.comment == "new comment"
+
+
+async def test_a_number_copied_with_direction_marks_is_blocked(logged_in: Harness) -> None:
+    await logged_in.say(USER, "/block \u202a+79161234567\u202c copied from an iPhone")
+    assert account(logged_in).phones.find_blacklisted("79161234567") is not None

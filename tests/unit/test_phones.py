@@ -23,6 +23,9 @@ from bot.phones import looks_like_phone, phone_number
         ("+７ ９９９ ０００-７７-６６", None, "79990007766"),
         ("٧٩٩٩٠٠٠٧٧٦٦", None, "79990007766"),
         ("+7\u00a0999\u2009000–77–66", None, "79990007766"),
+        ("\u202a+7 (999) 000-77-66\u202c", None, "79990007766"),  # an iPhone's copy
+        ("\u200e+79990007766\u200f", None, "79990007766"),
+        ("\ufeff7\u200b999\u20600007766", None, "79990007766"),
     ],
 )
 def test_every_common_form_reads_as_international_digits(
