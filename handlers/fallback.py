@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.command_text import command_of
 from handlers.account import delete_secrets, deletion_notice
-from handlers.commands import means_login, suggestion
+from handlers.commands import KNOWN_COMMANDS, means_login, suggestion
 from handlers.routing import Magic
 
 
@@ -45,6 +45,14 @@ async def stray_message(message: Message, bot: Bot) -> None:
     words = (message.text or "").split()
     if 2 <= len(words) <= 3 and means_login(words[0].casefold()):
         await _looked_like_login(message, bot)
+        return
+    # "block 79161234567": a command without its slash. Only the exact name, not a slip:
+    # ordinary words ("help me", "contacts?") would otherwise all look like commands.
+    first = words[0].casefold().rstrip("?!.:,") if words else ""
+    if first in KNOWN_COMMANDS and first != "start":
+        await message.answer(
+            _("I work with commands, with a slash: did you mean /{command}?").format(command=first)
+        )
         return
     await message.answer(_("I work with commands. /help lists them."))
 

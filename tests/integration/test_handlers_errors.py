@@ -293,3 +293,11 @@ async def test_an_edited_command_is_not_carried_out_and_says_so(logged_in: Harne
     # In a group, an edit is nobody's business but its author's: no reply.
     group_edit = logged_in.telegram.edited_update(-100555, USER, "/block 79161234567")
     assert sent(await logged_in.feed(group_edit)) == []
+
+
+async def test_a_command_without_its_slash_is_pointed_at(harness: Harness) -> None:
+    reply = text_of(await harness.say(USER, "Block 79161234567"))
+    assert "did you mean /block?" in reply
+    assert "did you mean /contacts?" in text_of(await harness.say(USER, "contacts?"))
+    assert "I work with commands. /help" in text_of(await harness.say(USER, "blok it please"))
+    assert harness.sandbox.requests == []
