@@ -270,6 +270,10 @@ async def run(
             ),
             ("steady sweep / bare aiohttp", f"{steady_time / bare_time:.2f}x"),
             (
+                "bot CPU per poll / bare CPU per request",
+                f"{(cpu_ours / steady.polls) / (bare_seconds / bare_requests):.2f}x",
+            ),
+            (
                 "CPU during the steady sweep",
                 f"bot side {cpu_ours:.2f} s ({cpu_ours / steady.polls * 1000:.2f} ms per poll; "
                 f"goal 0.4; rounds {min(ours) / steady.polls * 1000:.2f}-"
