@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import BlacklistEntry, SmscClient
+from bot.smsc import BlacklistEntry, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
 from bot.wording import block_type
 from handlers import args as parse
@@ -68,9 +68,31 @@ async def unblock(
 
 async def unblock_confirmed(done: Confirmed) -> str:
     address = done.pending.args["address"]
+    is_email = bool(done.pending.args.get("is_email"))
+    book = book_for(done.client, is_email)
     done.audit.target = address
-    await book_for(done.client, bool(done.pending.args.get("is_email"))).unblock(address)
+    try:
+        await book.unblock(address)
+    except NotFoundError:
+        # An address is kept as it was typed (IVAN@EXAMPLE.COM), and the pages do not say
+        # whether SMSC matches it in any case: the listed form is tried once.
+        listed = await _listed_as(book, address) if is_email else None
+        if listed is None:
+            raise
+        await book.unblock(listed)
+        address = done.audit.target = listed
     return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
+
+
+async def _listed_as(book: ContactBook, address: str) -> str | None:
+    """The one blacklisted address that is ``address`` in another case, among the newest
+    thousand; None when there is none or the list cannot be had now."""
+    try:
+        entries = await book.blacklist(count=paging.FETCHED)
+    except SmscError:
+        return None
+    same = [e.phone for e in entries if e.phone.casefold() == address.casefold()]
+    return same[0] if len(same) == 1 and same[0] != address else None
 
 
 def entry_line(entry: BlacklistEntry) -> str:

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import Contact, Group, SmscClient
+from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
 from bot.smsc.policy import bucket
 from handlers import args as parse
@@ -229,8 +229,29 @@ async def delete_contact_confirmed(done: Confirmed) -> str:
     pending, audit, smsc = done.pending, done.audit, done.client
     address = pending.args["address"]
     audit.target = address
-    await _book(smsc, pending.args["is_email"]).delete(address)
+    book = _book(smsc, pending.args["is_email"])
+    try:
+        await book.delete(address)
+    except NotFoundError:
+        # As with the blacklist: an e-mail contact kept in another case is tried once.
+        listed = await _contact_as(book, address) if pending.args["is_email"] else None
+        if listed is None:
+            raise
+        await book.delete(listed)
+        address = audit.target = listed
     return _("🗑 Contact {address} deleted.").format(address=html.escape(address))
+
+
+async def _contact_as(book: ContactBook, address: str) -> str | None:
+    """The one contact whose address is ``address`` in another case, among the first thousand
+    (a search would match the address as typed); None when there is none or the list cannot be
+    had now."""
+    try:
+        found = await book.list(count=FETCHED)
+    except SmscError:
+        return None
+    same = [c.address for c in found if c.address.casefold() == address.casefold()]
+    return same[0] if len(same) == 1 and same[0] != address else None
 
 
 def _group_line(group: Group) -> str:

@@ -251,3 +251,18 @@ async def test_a_sender_name_with_a_space_goes_in_quotes(logged_in: Harness) -> 
 async def test_a_number_copied_with_direction_marks_is_blocked(logged_in: Harness) -> None:
     await logged_in.say(USER, "/block \u202a+79161234567\u202c copied from an iPhone")
     assert account(logged_in).phones.find_blacklisted("79161234567") is not None
+
+
+async def test_an_email_kept_in_another_case_is_unblocked_and_deleted(logged_in: Harness) -> None:
+    await logged_in.say(USER, "/block IVAN@EXAMPLE.COM")
+    await logged_in.say(USER, "/addcontact Kate@Mail.RU Kate")
+    [question] = sent(await logged_in.say(USER, "/unblock ivan@example.com"))
+    reply = text_of(await logged_in.press(question, "Yes", user_id=USER))
+    assert "IVAN@EXAMPLE.COM removed from the blacklist" in reply
+    assert account(logged_in).mails.find_blacklisted("IVAN@EXAMPLE.COM") is None
+    [question] = sent(await logged_in.say(USER, "/delcontact kate@mail.ru"))
+    assert "Kate@Mail.RU deleted" in text_of(await logged_in.press(question, "Yes", user_id=USER))
+    assert not [c for c in account(logged_in).mails.contacts.values() if c.name == "Kate"]
+    # An address that is not there in any case is still "no such record".
+    [question] = sent(await logged_in.say(USER, "/unblock nobody@example.com"))
+    assert "error 3" in text_of(await logged_in.press(question, "Yes", user_id=USER))
