@@ -7,6 +7,7 @@ protocol (``add_black``, ``del_black``, ``get_black``).
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
@@ -91,7 +92,12 @@ async def _listed_as(book: ContactBook, address: str) -> str | None:
         entries = await book.blacklist(count=paging.FETCHED)
     except SmscError:
         return None
-    same = [e.phone for e in entries if e.phone.casefold() == address.casefold()]
+    return in_another_case((e.phone for e in entries), address)
+
+
+def in_another_case(listed: Iterable[str], address: str) -> str | None:
+    """The one listed address that is ``address`` written in another case, if there is one."""
+    same = [each for each in listed if each.casefold() == address.casefold()]
     return same[0] if len(same) == 1 and same[0] != address else None
 
 

@@ -21,6 +21,7 @@ from bot.smsc.contacts import ContactBook
 from bot.smsc.policy import bucket
 from handlers import args as parse
 from handlers import confirmation, paging
+from handlers.blacklist import in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind
 from handlers.confirmation import Confirmed
 from handlers.paging import FETCHED
@@ -250,8 +251,7 @@ async def _contact_as(book: ContactBook, address: str) -> str | None:
         found = await book.list(count=FETCHED)
     except SmscError:
         return None
-    same = [c.address for c in found if c.address.casefold() == address.casefold()]
-    return same[0] if len(same) == 1 and same[0] != address else None
+    return in_another_case((c.address for c in found), address)
 
 
 def _group_line(group: Group) -> str:
