@@ -21,7 +21,7 @@ from bot.smsc.contacts import ContactBook
 from bot.smsc.policy import bucket
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.blacklist import in_another_case
+from handlers.blacklist import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind
 from handlers.confirmation import Confirmed
 from handlers.paging import FETCHED
@@ -29,10 +29,6 @@ from handlers.routing import command, own_commands_only
 
 # How long an account's group names are remembered between lists.
 GROUPS_TTL = 60.0
-
-
-def _book(smsc: SmscClient, is_email: bool) -> ContactBook:
-    return smsc.mails if is_email else smsc.phones
 
 
 async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int, Group]:
@@ -60,7 +56,7 @@ async def add_contact(
 ) -> None:
     args = parse.addcontact(command.args, smsc.endpoint.region)
     audit.target = ",".join(args.addresses)
-    book = _book(smsc, args.is_email)
+    book = book_for(smsc, args.is_email)
     contact_id = await book.add(args.addresses, name=args.name, groups=args.groups)
     text = _("✅ Contact {addresses} added (id {id}).").format(
         addresses=html.escape(", ".join(args.addresses)), id=contact_id
@@ -84,7 +80,7 @@ def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
 async def _fetch_contacts(
     smsc: SmscClient, memo: Memo, query: parse.ContactsQuery, after: int | None = None
 ) -> paging.Listed:
-    book = _book(smsc, query.is_email)
+    book = book_for(smsc, query.is_email)
     groups = await groups_of(smsc, book, memo)
     found: list[Contact] = []
     if query.text and query.by_name:
@@ -159,12 +155,12 @@ async def apply_changes(
     smsc: SmscClient, memo: Memo, contact: parse.Address, changes: dict[str, Any]
 ) -> str:
     """Change a contact as ``changes`` says; the sentence that reports it."""
-    await _book(smsc, contact.is_email).change(contact.value, **changes)
+    await book_for(smsc, contact.is_email).change(contact.value, **changes)
     now = changes.get("new_address") or contact.value
     said = []
     for key, value in changes.items():
         if key == "groups":
-            groups = await groups_of(smsc, _book(smsc, contact.is_email), memo)
+            groups = await groups_of(smsc, book_for(smsc, contact.is_email), memo)
             value = group_list(value, groups) or "—"
         elif key == "new_address":
             continue
@@ -230,7 +226,7 @@ async def delete_contact_confirmed(done: Confirmed) -> str:
     pending, audit, smsc = done.pending, done.audit, done.client
     address = pending.args["address"]
     audit.target = address
-    book = _book(smsc, pending.args["is_email"])
+    book = book_for(smsc, pending.args["is_email"])
     try:
         await book.delete(address)
     except NotFoundError:
@@ -288,7 +284,7 @@ async def add_group(
 async def _apply_group_change(
     smsc: SmscClient, contact: parse.Address, group_id: int, mode: str
 ) -> str:
-    book = _book(smsc, contact.is_email)
+    book = book_for(smsc, contact.is_email)
     shown = f"<code>{html.escape(contact.value)}</code>"
     if mode == parse.GroupMove.ADD:
         await book.add_to_group(contact.value, group_id)
@@ -310,7 +306,7 @@ async def move_contact(
             await _apply_group_change(smsc, args.contact, args.group_id, args.mode)
         )
         return
-    groups = await _book(smsc, args.contact.is_email).groups()
+    groups = await book_for(smsc, args.contact.is_email).groups()
     if not groups:
         await message.answer(_("There are no groups yet. Create one with /addgroup <name>."))
         return
