@@ -559,7 +559,7 @@ def movecontact(text: str | None, region: str | None = None) -> MoveContactArgs:
     refuse_spaced_number(words, usage, region)
     if len(words) > 2:
         raise ArgumentError(_("Give a phone number and at most one group."), usage)
-    contact = address(words[0], usage, region)
+    contact = one_address(words[0], usage, region)
     if len(words) == 1:
         return MoveContactArgs(contact, None, GroupMove.MOVE)
     raw = words[1]
