@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -60,7 +59,7 @@ class Listing(Generic[M]):
     action: str
     _records: list[M] | None = field(default=None, repr=False)
 
-    @functools.cached_property
+    @property
     def digest(self) -> str:
         return hashlib.blake2b(self.body, digest_size=16).hexdigest()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections import deque
@@ -115,16 +114,16 @@ class _Answer(Generic[M]):
     # Its records in the stored form, made once and shared by every chat that takes the answer
     # as its baseline: a first sweep over thousands of chats holds one copy per account.
     _seen: list[Any] | None = field(default=None, repr=False)
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        # What the digest certifies: see storage.watch.WatchSnapshot.unchanged.
+        self.key = f"{'all' if self.complete else 'part'}|{self.listing.digest}"
 
     def seen(self, stored: Callable[[M], Any]) -> list[Any]:
         if self._seen is None:
             self._seen = [stored(record) for record in self.records]
         return self._seen
-
-    @functools.cached_property
-    def key(self) -> str:
-        # What the digest certifies: see storage.watch.WatchSnapshot.unchanged.
-        return f"{'all' if self.complete else 'part'}|{self.listing.digest}"
 
     @property
     def records(self) -> list[M]:
@@ -433,14 +432,21 @@ class Watcher:
         seen = await self._seen(part)
         now = self._clock()
         guard = self.accounts.guard
-        # Rows are read only for chats whose last answer differs: in a steady sweep, none.
-        seen_tasks = await self._compared(login, NotificationKind.DOWNLOADS, tasks, seen)
-        seen_senders = await self._compared(login, NotificationKind.SENDERS, senders, seen)
+        polled_at = self._polled_at
+        for chat in login.chats:
+            polled_at[chat.chat_id] = now
+        behind_tasks = _behind(login, NotificationKind.DOWNLOADS, tasks, seen)
+        behind_senders = _behind(login, NotificationKind.SENDERS, senders, seen)
+        if not behind_tasks and not behind_senders:
+            return  # most logins in most sweeps: no rows, no lock, no locale, nothing to write
+        # Rows are read only for chats whose last answer differs.
+        seen_tasks = await self._compared(NotificationKind.DOWNLOADS, behind_tasks, seen)
+        seen_senders = await self._compared(NotificationKind.SENDERS, behind_senders, seen)
+        behind = behind_tasks.keys() | behind_senders.keys()
         with _file_cache() as files:
             for chat, generation in zip(login.chats, login.generations, strict=True):
-                self._polled_at[chat.chat_id] = now
-                if _quiet(chat, seen, tasks, senders):
-                    continue  # most chats in most sweeps: no lock, no locale, nothing to write
+                if chat.chat_id not in behind:
+                    continue
                 gone = False
                 async with guard.holding(chat.chat_id):
                     delivery = _Delivery(guard, chat.chat_id, generation)
@@ -483,22 +489,10 @@ class Watcher:
         return _Answer(listing, complete=False)
 
     async def _compared(
-        self,
-        login: _Login,
-        kind: NotificationKind,
-        answer: _Answer[Any] | None,
-        seen: WatchSnapshot,
+        self, kind: NotificationKind, behind: dict[int, bool], seen: WatchSnapshot
     ) -> dict[int, Any]:
-        """What the chats whose last answer differs from this one have seen."""
-        if answer is None:
-            return {}
-        chats = [
-            chat.chat_id
-            for chat in login.chats
-            if chat.notifies(kind)
-            and seen.has_baseline(chat.chat_id, kind)
-            and not seen.unchanged(chat.chat_id, kind, answer.key)
-        ]
+        """What the chats behind an answer have seen, for those that have a baseline."""
+        chats = [chat_id for chat_id, has_baseline in behind.items() if has_baseline]
         if not chats:
             return {}
         if kind is NotificationKind.DOWNLOADS:
@@ -694,20 +688,19 @@ class Watcher:
         return 1
 
 
-def _quiet(
-    chat: ChatSettings,
-    seen: WatchSnapshot,
-    tasks: _Answer[DownloadTask] | None,
-    senders: _Answer[Sender] | None,
-) -> bool:
-    """The chat has taken in every answer it watches already: nothing to tell or record."""
-    for kind, answer, wanted in (
-        (NotificationKind.DOWNLOADS, tasks, chat.notify_downloads),
-        (NotificationKind.SENDERS, senders, chat.notify_senders),
-    ):
-        if answer is not None and wanted and not seen.unchanged(chat.chat_id, kind, answer.key):
-            return False
-    return True
+def _behind(
+    login: _Login, kind: NotificationKind, answer: _Answer[Any] | None, seen: WatchSnapshot
+) -> dict[int, bool]:
+    """The chats watching ``kind`` that have not taken this answer in yet, each with whether
+    it has a baseline (one to compare with, rather than one to take)."""
+    if answer is None:
+        return {}
+    key = answer.key
+    return {
+        chat.chat_id: seen.has_baseline(chat.chat_id, kind)
+        for chat in login.chats
+        if chat.notifies(kind) and not seen.unchanged(chat.chat_id, kind, key)
+    }
 
 
 def _csv_name(task: DownloadTask) -> str:
