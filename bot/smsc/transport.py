@@ -147,22 +147,35 @@ class SmscTransport:
         if not operation.is_read or upload is not None:
             return await self._limited(endpoint, credentials, operation, form, upload, max_wait)
         # Identical reads at the same moment share one request: the provider would count each
-        # copy against its limit of three identical requests a minute.
-        key = (bucket(endpoint, credentials), operation, form)
-        shared = self._in_flight.get(key)
-        if shared is None:
-            shared = asyncio.ensure_future(
-                self._limited(endpoint, credentials, operation, form, None, max_wait)
-            )
-            self._in_flight[key] = shared
-            shared.add_done_callback(lambda done: self._forget(key, done))
-        return await asyncio.shield(shared)
-
-    def _forget(self, key: Hashable, done: asyncio.Future[Any]) -> None:
-        if self._in_flight.get(key) is done:
-            del self._in_flight[key]
-        if not done.cancelled():
-            done.exception()  # marks it retrieved when every caller has gone away
+        # copy against its limit of three identical requests a minute. The first caller sends
+        # it itself (no task of its own: one per watcher poll was a tenth of the poll's CPU)
+        # and hands the answer to the others.
+        key = (bucket(endpoint, credentials), operation.key, form)
+        while (shared := self._in_flight.get(key)) is not None:
+            try:
+                return await asyncio.shield(shared)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not shared.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # The caller that was sending it was stopped: this one sends it.
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = answer
+        try:
+            result = await self._limited(endpoint, credentials, operation, form, None, max_wait)
+        except Exception as error:
+            answer.set_exception(error)
+            answer.exception()  # retrieved, whether or not anyone else was waiting
+            raise
+        except BaseException:
+            answer.cancel()  # stopped: whoever waits sends it again
+            raise
+        else:
+            answer.set_result(result)
+            return result
+        finally:
+            if self._in_flight.get(key) is answer:
+                del self._in_flight[key]
 
     async def _limited(
         self,
@@ -402,10 +415,13 @@ _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 def form_body(form: Mapping[str, str]) -> bytes:
     """``urlencode(form)``, byte for byte. Most names and values need no quoting, and
-    urlencode sent each through three calls: a tenth of a watcher poll's own CPU."""
-    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in form.items()).encode(
-        "ascii"
-    )
+    urlencode sent each through three calls: a tenth of a watcher poll's own CPU. One look
+    at them all together tells whether any does."""
+    if _PLAIN.fullmatch("".join(form.keys()) + "".join(form.values())):
+        pairs = list(map("=".join, form.items()))
+    else:
+        pairs = [f"{_quoted(key)}={_quoted(value)}" for key, value in form.items()]
+    return "&".join(pairs).encode("ascii")
 
 
 def _quoted(text: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.sandbox import SandboxServer
+from bot.sandbox import Fault, SandboxServer
 from bot.smsc import ClientRateLimitError, Credentials, Endpoint, SmscClient, SmscTransport
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 
@@ -73,3 +73,46 @@ async def test_writes_are_never_coalesced(client: SmscClient, sandbox: SandboxSe
     sandbox.latency = 0.05
     await asyncio.gather(client.phones.add_group("A"), client.phones.add_group("B"))
     assert len([r for r in sandbox.requests if r.action == "add_group"]) == 2
+
+
+async def test_a_shared_read_survives_the_caller_that_sent_it_being_stopped(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    # The first caller sends the request for all; stopped mid-flight, one of the others sends
+    # it again, and every other caller still gets its answer rather than a cancellation.
+    sandbox.latency = 0.05
+    first = asyncio.ensure_future(client.senders.list(operators=True))
+    await asyncio.sleep(0)
+    others = [asyncio.ensure_future(client.senders.list(operators=True)) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    first.cancel()
+    results = await asyncio.gather(*others)
+    assert first.cancelled()
+    assert all(result == results[0] for result in results)
+    assert len([r for r in sandbox.requests if r.script == "senders"]) == 2
+
+
+async def test_a_caller_stopped_while_waiting_for_a_shared_read_stops_only_itself(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    sandbox.latency = 0.05
+    first = asyncio.ensure_future(client.senders.list(operators=True))
+    await asyncio.sleep(0)
+    waiting = asyncio.ensure_future(client.senders.list(operators=True))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    assert [sender.name for sender in await first]
+    assert waiting.cancelled()
+    assert len([r for r in sandbox.requests if r.script == "senders"]) == 1
+
+
+async def test_a_shared_read_that_fails_fails_for_every_caller(
+    client: SmscClient, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.set_fault(Fault("http500", delay=0.05))
+    outcomes = await asyncio.gather(
+        *(client.senders.list(operators=True) for _ in range(3)), return_exceptions=True
+    )
+    assert [type(outcome).__name__ for outcome in outcomes] == ["SmscHttpError"] * 3
+    assert len([r for r in sandbox.requests if r.script == "senders"]) == 1
+    assert "never retrieved" not in caplog.text
