@@ -24,9 +24,10 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Protocol
 
 from bot.smsc.errors import (
@@ -199,64 +200,21 @@ class RateLimiter:
 
     # -- one request --------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def acquire(
+    def acquire(
         self,
         bucket: str,
         rules: Rules,
         max_wait: float | None = None,
         *,
         site: str | None = None,
-    ) -> AsyncIterator[None]:
+    ) -> AbstractAsyncContextManager[None]:
         """Hold a slot for one request; wait for it or raise :class:`ClientRateLimitError`.
 
         ``max_wait`` None waits as long as needed, 0 fails at once, a number waits up to it.
         The answer is read inside the block, so that an error 9 or 4 teaches the limiter.
         ``site`` names the SMSC site, whose block (error 4) applies to every account on it.
         """
-        probe = self._pass_gate(site)
-        login = self._login(bucket)
-        login.users += 1
-        try:
-            windows = await self._reserve(login, rules, max_wait)
-        except BaseException:
-            login.users -= 1
-            self._forget_idle(bucket, login)
-            if probe:
-                self._end_probe(site)
-            raise
-        answered = True
-        try:
-            yield
-        except (RateLimitError, IpBlockedError) as error:
-            if isinstance(error, RateLimitError):
-                self._refused(bucket, login, rules, windows)
-                error.retry_after = math.ceil(self.window)
-            elif site is not None:
-                error.retry_after = math.ceil(self._block(site))
-                probe = False
-            raise
-        except SmscApiError:
-            raise
-        except BaseException:
-            # No answer from SMSC (or not one this request can vouch for): a probe says nothing.
-            answered = False
-            raise
-        finally:
-            stamp = self._clock()
-            for (key, _limit), window in zip(rules, windows, strict=True):
-                window.pending -= 1
-                window.stamps.append(stamp)
-                _to_end(login.windows, key)
-            login.active -= 1
-            if (changed := login.changed) is not None:
-                async with changed:
-                    changed.notify_all()
-            self._journal_stamps(bucket, rules, stamp)
-            login.users -= 1
-            self._forget_idle(bucket, login)
-            if probe:
-                self._end_probe(site, lift=answered)
+        return _Slot(self, bucket, rules, max_wait, site)
 
     def _login(self, bucket: str) -> _Login:
         login = self._logins.get(bucket)
@@ -414,3 +372,85 @@ class RateLimiter:
         if self.journal is not None:
             self.journal.address(AddressBlock(site, self._wall() + backoff, backoff))
         return backoff
+
+
+class _Slot(AbstractAsyncContextManager[None]):
+    """One request's hold on its account's windows (see :meth:`RateLimiter.acquire`). A class
+    rather than a generator: entered once per request, thousands of times a sweep."""
+
+    __slots__ = (
+        "_bucket",
+        "_limiter",
+        "_login",
+        "_max_wait",
+        "_probe",
+        "_rules",
+        "_site",
+        "_windows",
+    )
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        bucket: str,
+        rules: Rules,
+        max_wait: float | None,
+        site: str | None,
+    ) -> None:
+        self._limiter = limiter
+        self._bucket = bucket
+        self._rules = rules
+        self._max_wait = max_wait
+        self._site = site
+        self._probe = False
+        self._windows: list[_Window] = []
+
+    async def __aenter__(self) -> None:
+        limiter = self._limiter
+        self._probe = limiter._pass_gate(self._site)
+        login = self._login = limiter._login(self._bucket)
+        login.users += 1
+        try:
+            self._windows = await limiter._reserve(login, self._rules, self._max_wait)
+        except BaseException:
+            login.users -= 1
+            limiter._forget_idle(self._bucket, login)
+            if self._probe:
+                limiter._end_probe(self._site)
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        limiter, login, rules, site = self._limiter, self._login, self._rules, self._site
+        probe, answered = self._probe, True
+        try:
+            if isinstance(error, RateLimitError):
+                limiter._refused(self._bucket, login, rules, self._windows)
+                error.retry_after = math.ceil(limiter.window)
+            elif isinstance(error, IpBlockedError):
+                if site is not None:
+                    error.retry_after = math.ceil(limiter._block(site))
+                    probe = False
+            elif error is not None and not isinstance(error, SmscApiError):
+                # No answer from SMSC (or not one this request can vouch for): a probe says
+                # nothing.
+                answered = False
+        finally:
+            stamp = limiter._clock()
+            for (key, _limit), window in zip(rules, self._windows, strict=True):
+                window.pending -= 1
+                window.stamps.append(stamp)
+                _to_end(login.windows, key)
+            login.active -= 1
+            if (changed := login.changed) is not None:
+                async with changed:
+                    changed.notify_all()
+            limiter._journal_stamps(self._bucket, rules, stamp)
+            login.users -= 1
+            limiter._forget_idle(self._bucket, login)
+            if probe:
+                limiter._end_probe(site, lift=answered)
