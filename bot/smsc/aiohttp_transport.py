@@ -31,8 +31,6 @@ import aiohttp
 import httpx
 
 _CHUNK = 64 * 1024
-# Headers aiohttp would add of its own: the request carries exactly what httpx would send.
-_SKIP_AUTO_HEADERS = ("User-Agent", "Content-Type", "Accept-Encoding", "Accept")
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -53,8 +51,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector,
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
-                # Once for the session rather than per request, where aiohttp rebuilds the set.
-                skip_auto_headers=_SKIP_AUTO_HEADERS,
             )
         return self._session
 

@@ -45,7 +45,9 @@ from bot.smsc.regions import Endpoint
 log = logging.getLogger("bot.smsc")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-_HEADERS = {"User-Agent": "smsc-bot"}
+# Accept and Accept-Encoding written out, so that aiohttp adds none of its own without being
+# told to skip them (a skip list made it rebuild a header dict on every request).
+_HEADERS = {"User-Agent": "smsc-bot", "Accept": "*/*", "Accept-Encoding": "identity"}
 # What httpx would add for a form; the direct path writes them itself.
 _FORM_HEADERS = {**_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 # An error answer is short; a body that starts like one is read this far to say which it is.

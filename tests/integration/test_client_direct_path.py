@@ -68,7 +68,8 @@ async def test_the_direct_request_is_the_one_httpx_sends(server: tuple[Recorder,
     assert form["login"] == [LOGIN]
     assert form["psw"] == [PASSWORD]
     assert PASSWORD not in path
-    for header in ("content-type", "user-agent", "content-length"):
+    assert direct["accept-encoding"] == "identity"  # nothing asks for compression
+    for header in ("content-type", "user-agent", "content-length", "accept", "accept-encoding"):
         assert direct[header] == through_httpx[header], header
 
 
