@@ -669,7 +669,7 @@ class Watcher:
                 break
             sent += await self._announce_sender(chat_id, update, delivery)
         if whole and delivery.current:
-            seen.took_in(chat_id, kind, senders.key)
+            seen.took_in(chat_id, kind, senders.key, moved=bool(updates))
         return sent
 
     async def _announce_sender(

@@ -214,6 +214,44 @@ async def test_moderation_new_and_deleted_names(rig: Rig) -> None:
     assert added.id in await rig.storage.watch.seen_senders(505)
 
 
+async def test_an_account_without_changes_is_not_compared_again_each_hour(rig: Rig) -> None:
+    # Every hour the complete list comes, then the narrowed one: while nothing changes, each
+    # is covered by what the chat took in, and a change in between is still told once.
+    await rig.watch(508, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    kind = NotificationKind.SENDERS
+
+    async def digest() -> str | None:
+        return (await rig.storage.watch.snapshot([508])).baselines[(508, kind)].digest
+
+    await watcher.sweep()  # the complete list: the baseline's own
+    complete = await digest()
+    assert complete is not None
+    assert complete.startswith("all|")
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # narrowed: compared once, nothing new
+    narrowed = await digest()
+    assert narrowed is not None
+    assert narrowed.startswith(f"{complete} part|")
+    for _ in range(2):
+        rig.clock.now += FULL_SENDER_POLL_EVERY
+        await watcher.sweep()  # the hourly complete list, unchanged
+        rig.clock.now += INTERVAL
+        await watcher.sweep()  # and the narrowed one after it
+        assert await digest() == narrowed
+    assert rig.messages(508) == []
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+    for _ in range(2):
+        rig.clock.now += FULL_SENDER_POLL_EVERY
+        assert (await watcher.sweep()).notifications == 0
+        rig.clock.now += INTERVAL
+        assert (await watcher.sweep()).notifications == 0
+    [text] = rig.messages(508)
+    assert "MTS: sent for registration → approved" in text
+
+
 async def test_two_chats_on_one_login_share_one_poll(rig: Rig) -> None:
     await rig.watch(506, NotificationKind.DOWNLOADS)
     await rig.watch(-100506, NotificationKind.DOWNLOADS)
