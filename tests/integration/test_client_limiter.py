@@ -75,21 +75,26 @@ async def test_writes_are_never_coalesced(client: SmscClient, sandbox: SandboxSe
     assert len([r for r in sandbox.requests if r.action == "add_group"]) == 2
 
 
+def senders_requests(sandbox: SandboxServer) -> int:
+    return len([r for r in sandbox.requests if r.script == "senders"])
+
+
 async def test_a_shared_read_survives_the_caller_that_sent_it_being_stopped(
     client: SmscClient, sandbox: SandboxServer
 ) -> None:
-    # The first caller sends the request for all; stopped mid-flight, one of the others sends
-    # it again, and every other caller still gets its answer rather than a cancellation.
-    sandbox.latency = 0.05
+    # The first caller sends the request for all; stopped while SMSC holds it, one of the
+    # others sends it again, and every other caller still gets its answer, not a cancellation.
+    sandbox.latency = 0.2
     first = asyncio.ensure_future(client.senders.list(operators=True))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # it has sent the request and waits for the answer
     others = [asyncio.ensure_future(client.senders.list(operators=True)) for _ in range(5)]
-    await asyncio.sleep(0.01)
+    while not senders_requests(sandbox):  # the sandbox has it: latency stands between
+        await asyncio.sleep(0)
     first.cancel()
     results = await asyncio.gather(*others)
     assert first.cancelled()
     assert all(result == results[0] for result in results)
-    assert len([r for r in sandbox.requests if r.script == "senders"]) == 2
+    assert senders_requests(sandbox) == 2
 
 
 async def test_a_caller_stopped_while_waiting_for_a_shared_read_stops_only_itself(
@@ -99,11 +104,11 @@ async def test_a_caller_stopped_while_waiting_for_a_shared_read_stops_only_itsel
     first = asyncio.ensure_future(client.senders.list(operators=True))
     await asyncio.sleep(0)
     waiting = asyncio.ensure_future(client.senders.list(operators=True))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # it waits for the first one's answer
     waiting.cancel()
     assert [sender.name for sender in await first]
     assert waiting.cancelled()
-    assert len([r for r in sandbox.requests if r.script == "senders"]) == 1
+    assert senders_requests(sandbox) == 1
 
 
 async def test_a_shared_read_that_fails_fails_for_every_caller(
@@ -114,5 +119,5 @@ async def test_a_shared_read_that_fails_fails_for_every_caller(
         *(client.senders.list(operators=True) for _ in range(3)), return_exceptions=True
     )
     assert [type(outcome).__name__ for outcome in outcomes] == ["SmscHttpError"] * 3
-    assert len([r for r in sandbox.requests if r.script == "senders"]) == 1
+    assert senders_requests(sandbox) == 1
     assert "never retrieved" not in caplog.text
