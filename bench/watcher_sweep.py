@@ -110,7 +110,10 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def main(chats: int, logins: int, latency: float, concurrency: int, rounds: int) -> None:
+async def start_sandbox(
+    logins: int, latency: float, window: float
+) -> tuple[asyncio.subprocess.Process, str]:
+    """The sandbox in its own process with ``logins`` accounts, and its address."""
     sandbox = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -122,14 +125,58 @@ async def main(chats: int, logins: int, latency: float, concurrency: int, rounds
         str(logins),
         "--latency",
         str(latency),
-        # The provider's limits per minute, scaled to sweeps that come a second apart rather
-        # than minutes (see spaced): each asks any one thing once per sweep.
         "--rate-window",
-        str(SANDBOX_WINDOW),
+        str(window),
         stdout=asyncio.subprocess.PIPE,
     )
     assert sandbox.stdout is not None
-    url = json.loads(await sandbox.stdout.readline())["url"]
+    return sandbox, json.loads(await sandbox.stdout.readline())["url"]
+
+
+async def stored_chats(path: Path, chats: int, logins: int, url: str) -> Storage:
+    """A database of ``chats`` chats watching both kinds, spread over ``logins`` accounts."""
+    storage = await Storage.open(path, Keyring.from_text(generate_key()))
+    for chat in range(1, chats + 1):
+        login = f"user{chat % logins + 1}"
+        await storage.credentials.save(
+            chat, auth_kind=AuthKind.PASSWORD, secret=login, login=login, base_url=url, set_by=1
+        )
+        for kind in NotificationKind:
+            await storage.settings.set_notify(chat, kind, True)
+    return storage
+
+
+def bench_watcher(
+    storage: Storage,
+    network: AiohttpTransport,
+    url: str,
+    concurrency: int,
+    clock: Clock,
+) -> tuple[Watcher, SmscTransport, InstantTelegram]:
+    """The bot's watcher over ``network``, telling an instant Telegram; the limiter and the
+    watcher keep ``clock``."""
+    transport = SmscTransport(
+        limiter=RateLimiter(window=60.0, clock=clock),
+        timeout=httpx.Timeout(30.0),
+        network=network,
+    )
+    telegram = InstantTelegram()
+    watcher = Watcher(
+        storage,
+        ChatAccounts(storage, SmscFactory(transport, forced_base_url=url)),
+        Notifier(Bot("42:bench-token-not-real", session=telegram), per_second=1e6, chat_gap=0.0),
+        build_i18n(),
+        interval=INTERVAL,
+        concurrency=concurrency,
+        clock=clock,
+    )
+    return watcher, transport, telegram
+
+
+async def main(chats: int, logins: int, latency: float, concurrency: int, rounds: int) -> None:
+    # The provider's limits per minute, scaled to sweeps that come a second apart rather
+    # than minutes (see spaced): each asks any one thing once per sweep.
+    sandbox, url = await start_sandbox(logins, latency, SANDBOX_WINDOW)
     try:
         await run(url, chats, logins, latency, concurrency, rounds, sandbox.pid)
     finally:
@@ -147,40 +194,15 @@ async def run(
     sandbox_pid: int,
 ) -> None:
     with tempfile.TemporaryDirectory() as workdir:
-        storage = await Storage.open(
-            Path(workdir) / "bench.sqlite3", Keyring.from_text(generate_key())
-        )
         started = time.perf_counter()
-        for chat in range(1, chats + 1):
-            login = f"user{chat % logins + 1}"
-            await storage.credentials.save(
-                chat, auth_kind=AuthKind.PASSWORD, secret=login, login=login, base_url=url, set_by=1
-            )
-            for kind in NotificationKind:
-                await storage.settings.set_notify(chat, kind, True)
+        storage = await stored_chats(Path(workdir) / "bench.sqlite3", chats, logins, url)
         setup = time.perf_counter() - started
 
         # Sweeps follow each other at once here, five minutes apart on the watcher's clock;
         # the limiter keeps that clock, and the sandbox a window of a second (see main).
         clock = Clock()
         network = Recording(httpx.Limits(max_connections=concurrency * 2))
-        transport = SmscTransport(
-            limiter=RateLimiter(window=60.0, clock=clock),
-            timeout=httpx.Timeout(30.0),
-            network=network,
-        )
-        telegram = InstantTelegram()
-        watcher = Watcher(
-            storage,
-            ChatAccounts(storage, SmscFactory(transport, forced_base_url=url)),
-            Notifier(
-                Bot("42:bench-token-not-real", session=telegram), per_second=1e6, chat_gap=0.0
-            ),
-            build_i18n(),
-            interval=INTERVAL,
-            concurrency=concurrency,
-            clock=clock,
-        )
+        watcher, transport, telegram = bench_watcher(storage, network, url, concurrency, clock)
         heap.settle()  # as the bot does once it has started
         last_start = 0.0
 
