@@ -107,7 +107,7 @@ async def run(url: str, chats: int, logins: int, rounds: int) -> None:
             ),
             ("polls measured (for callgrind's count)", f"{polls}"),
             ("notifications sent", f"{telegram.sent} (nothing changed: must be 0)"),
-            ("peak RSS", f"{peak_rss_mb():.0f} MB"),
+            ("peak RSS, the kept answers included", f"{peak_rss_mb():.0f} MB"),
         ],
     )
     if failures or telegram.sent:
