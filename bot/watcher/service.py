@@ -433,7 +433,6 @@ class Watcher:
         self._auth_failures.pop(login.key, None)
         seen = await self._seen(part)
         now = self._clock()
-        guard = self.accounts.guard
         polled_at = self._polled_at
         for chat in login.chats:
             polled_at[chat.chat_id] = now
@@ -445,6 +444,7 @@ class Watcher:
         seen_tasks = await self._compared(NotificationKind.DOWNLOADS, behind_tasks, seen)
         seen_senders = await self._compared(NotificationKind.SENDERS, behind_senders, seen)
         behind = behind_tasks.keys() | behind_senders.keys()
+        guard = self.accounts.guard
         with _file_cache() as files:
             for chat, generation in zip(login.chats, login.generations, strict=True):
                 if chat.chat_id not in behind:
