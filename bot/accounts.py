@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from bot.smsc import Balance, Credentials, Region, SmscClient
+from bot.login_attempts import LoginAttempts
+from bot.smsc import AuthenticationError, Balance, Credentials, Region, SmscClient
 from bot.smsc.factory import UNSET, MaxWait, SmscFactory
 from storage import (
     AuthKind,
@@ -73,11 +74,16 @@ class ChatGuard:
 
 class ChatAccounts:
     def __init__(
-        self, storage: Storage, factory: SmscFactory, guard: ChatGuard | None = None
+        self,
+        storage: Storage,
+        factory: SmscFactory,
+        guard: ChatGuard | None = None,
+        attempts: LoginAttempts | None = None,
     ) -> None:
         self._storage = storage
         self.factory = factory
         self.guard = guard or ChatGuard()
+        self.attempts = attempts or LoginAttempts()
         # The watcher's, handed over when it is built (it records through this service too).
         self._baselines: Baselines | None = None
 
@@ -127,13 +133,24 @@ class ChatAccounts:
     ) -> Balance:
         """Check the credentials with a balance call, then store them for the chat.
 
-        Raises the client's error (nothing stored) when SMSC refuses them.
+        Raises the client's error (nothing stored) when SMSC refuses them, and
+        :class:`TooManyAttemptsError` (nothing sent) when ``set_by`` or the chat has tried
+        too many wrong secrets lately.
         """
         region = self.region_for(region)
         client = self.factory.client(
-            credentials, region=region.value if region else None, max_wait=None
+            credentials, region=region.value if region else None, max_wait=None, untried=True
         )
-        balance = await client.balance()
+        attempt = self.attempts.begin(set_by, chat_id)
+        try:
+            balance = await client.balance()
+        except AuthenticationError:
+            raise  # a wrong secret: it counts
+        except BaseException:
+            # SMSC never judged the secret (unreachable, held back, stopped): it does not.
+            self.attempts.not_wrong(attempt)
+            raise
+        self.attempts.not_wrong(attempt)
         async with self.guard.holding(chat_id):
             self.guard.changed(chat_id)
             await self._storage.chats.connect(

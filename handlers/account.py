@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import math
 import time
 from typing import Any
 
@@ -23,12 +24,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.command_text import command_of
+from bot.login_attempts import TooManyAttemptsError
 from bot.memo import Memo
 from bot.smsc import AuthenticationError, Credentials, Region, SmscClient, SmscError
 from bot.wording import region_name
@@ -303,6 +306,10 @@ async def finish_login(
         balance = await accounts.connect(
             target_chat, credentials, args.region, set_by=message.from_user.id
         )
+    except TooManyAttemptsError as error:
+        audit.result = "refused: too many wrong logins"
+        await message.answer(notice + too_many_attempts(error.retry_after))
+        return
     except AuthenticationError:
         # The login is not recorded: a rejected one may well be a password in the wrong place.
         audit.result = "rejected"
@@ -336,6 +343,17 @@ async def finish_login(
                     admin=html.escape(message.from_user.full_name), who=who
                 ),
             )
+
+
+def too_many_attempts(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many wrong logins from you or for this chat. To keep the account and this "
+        "server from being blocked by SMSC, I will not try another for {minutes} minute.",
+        "Too many wrong logins from you or for this chat. To keep the account and this "
+        "server from being blocked by SMSC, I will not try another for {minutes} minutes.",
+        minutes,
+    ).format(minutes=minutes)
 
 
 async def edited_with_secret(message: Message, bot: Bot) -> None:

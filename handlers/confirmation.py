@@ -20,8 +20,9 @@ from handlers.callbacks import Confirm
 
 
 def account_of(smsc: SmscClient | None) -> str:
-    """The account a confirmation belongs to; "" for a chat whose credentials are unreadable."""
-    return smsc.credentials.identity if smsc is not None else ""
+    """The account a confirmation belongs to (its credentials, secret included: a new
+    password is a new account); "" for a chat whose credentials are unreadable."""
+    return smsc.account.key if smsc is not None else ""
 
 
 async def ask(

@@ -18,7 +18,6 @@ from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
-from bot.smsc.policy import bucket
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.blacklist import book_for, in_another_case
@@ -34,7 +33,7 @@ GROUPS_TTL = 60.0
 async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int, Group]:
     """The account's groups, remembered for a minute: every list names its contacts' groups,
     and paging must not spend SMSC's three identical requests a minute on them."""
-    key = f"groups|{bucket(smsc.endpoint, smsc.credentials)}|{book.script}"
+    key = f"groups|{smsc.account.key}|{book.script}"
     known = memo.get(key, dict)
     if known is None:
         known = {group.id: group for group in await book.groups()}
@@ -44,7 +43,7 @@ async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int
 
 def groups_changed(smsc: SmscClient, memo: Memo) -> None:
     for script in ("phones", "mails"):
-        memo.forget(f"groups|{bucket(smsc.endpoint, smsc.credentials)}|{script}")
+        memo.forget(f"groups|{smsc.account.key}|{script}")
 
 
 def group_list(ids: Iterable[int], groups: dict[int, Group]) -> str:

@@ -17,6 +17,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.smsc import (
     AddressBlockedError,
     ClientRateLimitError,
+    CredentialsRejectedError,
+    LoginsHeldError,
     SmscApiError,
     SmscBadResponseError,
     SmscConnectionError,
@@ -43,6 +45,17 @@ def smsc_error_sentence(error: SmscError) -> str:
     if isinstance(error, AddressBlockedError):
         # Nothing was sent: the limiter knows the address is blocked.
         return _address_blocked(error.retry_after) + "."
+    if isinstance(error, CredentialsRejectedError):
+        return _(
+            "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
+            "So that SMSC does not block this server, I will try them again in {minutes} min; "
+            "if they were changed, an administrator can /login with the new ones now."
+        ).format(minutes=max(1, math.ceil((error.retry_after or 60) / 60)))
+    if isinstance(error, LoginsHeldError):
+        return _(
+            "Many wrong logins reached SMSC from this server in the last minute, and SMSC "
+            "blocks a server that sends too many. New logins wait: try again in {seconds} s."
+        ).format(seconds=error.retry_after)
     if isinstance(error, SmscApiError):
         sentences = {
             1: _("SMSC did not accept the parameters of this request"),

@@ -9,7 +9,7 @@ import aiosqlite
 
 from storage.credentials import CredentialsRepository, ensure_chat
 from storage.database import Database, utcnow
-from storage.models import AuthKind
+from storage.models import AuthKind, ChatCredentials
 from storage.settings import SettingsRepository
 
 _WATCH_TABLES = {"downloads": "watched_downloads", "senders": "watched_senders"}
@@ -47,9 +47,18 @@ class ChatsRepository:
         region: str | None,
         base_url: str | None,
     ) -> None:
-        """Store the chat's credentials and resume its paused notifications, together."""
+        """Store the chat's credentials and resume its paused notifications, together.
+
+        Another account than the one stored (another site, login or kind of secret, another
+        API key) keeps the chat's notifications on but forgets what they saw: the next poll
+        takes what exists in the new account as the baseline, so that nothing already there
+        is announced as new.
+        """
         self._settings.forget(chat_id)
         async with self._db.transaction() as tx:
+            before = await self._credentials.stored_in(tx, chat_id)
+            if not _same_account(before, auth_kind, secret, login, region, base_url):
+                await _forget_watch_state(tx, chat_id)
             await self._credentials.save_in(
                 tx,
                 chat_id,
@@ -77,6 +86,12 @@ class ChatsRepository:
         self._settings.forget(chat_id)
         async with self._db.transaction() as tx:
             await _stop_watching(tx, chat_id)
+
+    async def forget_watch_state(self, chat_id: int) -> None:
+        """What the watches saw is gone, the notifications stay as they are: the next poll
+        takes a new baseline."""
+        async with self._db.transaction() as tx:
+            await _forget_watch_state(tx, chat_id)
 
     async def moved_to(self, chat_id: int) -> int:
         """The chat's id now: a group that became a supergroup has a new one."""
@@ -158,5 +173,31 @@ async def _stop_watching(tx: aiosqlite.Connection, chat_id: int) -> None:
         "UPDATE chat_settings SET notify_downloads = 0, notify_senders = 0 WHERE chat_id = ?",
         (chat_id,),
     )
+    await _forget_watch_state(tx, chat_id)
+
+
+async def _forget_watch_state(tx: aiosqlite.Connection, chat_id: int) -> None:
     for table in (*_WATCH_TABLES.values(), "watch_baselines"):
         await tx.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
+
+
+def _same_account(
+    before: ChatCredentials | None,
+    auth_kind: AuthKind,
+    secret: str,
+    login: str | None,
+    region: str | None,
+    base_url: str | None,
+) -> bool:
+    """Whether new credentials reach the account stored before. A login on one site is one
+    account whatever its password (a new password is the same account); two API keys may
+    belong to two accounts, so only the same key counts as the same."""
+    if before is None:
+        return False
+    same_place = (before.region, before.base_url, before.auth_kind, before.login) == (
+        region,
+        base_url,
+        AuthKind(auth_kind),
+        login,
+    )
+    return same_place and (AuthKind(auth_kind) is AuthKind.PASSWORD or before.secret == secret)

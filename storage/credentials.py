@@ -93,6 +93,21 @@ class CredentialsRepository:
             ),
         )
 
+    async def stored_in(self, tx: aiosqlite.Connection, chat_id: int) -> ChatCredentials | None:
+        """The chat's credentials within a transaction the caller holds; None when there are
+        none or they cannot be read."""
+        cursor = await tx.execute(
+            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            (chat_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        try:
+            return self._open(row)
+        except CredentialsUnreadableError:
+            return None
+
     async def get(self, chat_id: int) -> ChatCredentials | None:
         """The chat's credentials, decrypted; :class:`CredentialsUnreadableError` names the chat."""
         row = await self._row(chat_id)

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from storage.errors import CredentialsUnreadableError, InvalidKeyError, NoKeyConfiguredError
 
@@ -76,6 +78,7 @@ class Keyring:
                 raise InvalidKeyError(f"an encryption key must be {KEY_BYTES} bytes")
         self._ciphers = {key_id(key): AESGCM(key) for key in ordered}
         self.current_id = key_id(ordered[0])
+        self._newest = ordered[0]
 
     @classmethod
     def from_text(cls, text: str) -> Keyring:
@@ -87,6 +90,21 @@ class Keyring:
 
     def __repr__(self) -> str:
         return f"Keyring(current={self.current_id!r}, keys={len(self._ciphers)})"
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for ``purpose`` alone, derived from the newest key (HKDF-SHA256).
+
+        Names kept outside the ciphertexts (which account a request belongs to, say) are
+        hashed with it: without the configured keys, the database alone cannot be searched
+        with a dictionary of logins and passwords. A new newest key derives a new one.
+        """
+        kdf = HKDF(
+            algorithm=hashes.SHA256(),
+            length=KEY_BYTES,
+            salt=None,
+            info=f"smsc-bot/{purpose}".encode(),
+        )
+        return kdf.derive(self._newest)
 
     def seal(self, chat_id: int, plaintext: str) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)

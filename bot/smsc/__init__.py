@@ -5,7 +5,7 @@ Imports nothing from aiogram or from the storage package: it can be used on its 
 
 from bot.smsc._resource import Listing
 from bot.smsc.client import SmscClient
-from bot.smsc.credentials import Credentials
+from bot.smsc.credentials import Account, Credentials
 from bot.smsc.downloads import FileTooLargeError
 from bot.smsc.errors import (
     AddressBlockedError,
@@ -14,8 +14,10 @@ from bot.smsc.errors import (
     ClientRateLimitError,
     CodeAlreadySentError,
     CodeUndeliverableError,
+    CredentialsRejectedError,
     InvalidPhoneError,
     IpBlockedError,
+    LoginsHeldError,
     NotFoundError,
     OperationFailedError,
     RateLimitError,
@@ -52,6 +54,7 @@ from bot.smsc.regions import Endpoint, Region
 from bot.smsc.transport import SmscTransport
 
 __all__ = [
+    "Account",
     "AddressBlockedError",
     "AuthenticationError",
     "BadParametersError",
@@ -63,6 +66,7 @@ __all__ = [
     "CodeUndeliverableError",
     "Contact",
     "Credentials",
+    "CredentialsRejectedError",
     "DownloadTask",
     "Endpoint",
     "FileStatus",
@@ -72,6 +76,7 @@ __all__ = [
     "Invoice",
     "IpBlockedError",
     "Listing",
+    "LoginsHeldError",
     "NotFoundError",
     "OperationFailedError",
     "OperatorRegistration",

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.smsc.contacts import ContactBook
-from bot.smsc.credentials import Credentials
+from bot.smsc.credentials import Account, Credentials
 from bot.smsc.documents import Documents
 from bot.smsc.downloads import Downloads
 from bot.smsc.models import Balance
@@ -22,6 +22,8 @@ class SmscClient:
 
     Cheap to build per update; everything costly lives in the shared :class:`SmscTransport`.
     ``max_wait`` bounds how long a call may wait for the rate limiter (None: as long as needed).
+    ``untried``: credentials SMSC has not accepted yet, a login being checked (see
+    :meth:`SmscTransport.call`).
     """
 
     def __init__(
@@ -31,11 +33,20 @@ class SmscClient:
         endpoint: Endpoint,
         *,
         max_wait: float | None = None,
+        untried: bool = False,
     ) -> None:
         self.transport = transport
-        self.credentials = credentials
-        self.endpoint = endpoint
+        self.untried = untried
+        self.account: Account = transport.account(endpoint, credentials)
         self.max_wait = max_wait
+
+    @property
+    def credentials(self) -> Credentials:
+        return self.account.credentials
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self.account.endpoint
 
     # Made on each use, not kept: a resource refers to its client, so a client that kept its
     # resources would be a reference cycle, which only the garbage collector frees (the
@@ -79,12 +90,12 @@ class SmscClient:
         upload: Upload | None = None,
     ) -> Any:
         return await self.transport.call(
-            self.endpoint,
-            self.credentials,
-            _operation(script, action, params, flag),
+            self.account,
+            self._operation(script, action, params, flag),
             form=form,
             upload=upload,
             max_wait=self.max_wait,
+            untried=self.untried,
         )
 
     @asynccontextmanager
@@ -92,16 +103,16 @@ class SmscClient:
         self, script: str, action: str, params: dict[str, Any]
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         async with self.transport.stream(
-            self.endpoint,
-            self.credentials,
-            _operation(script, action, params, 1),
+            self.account,
+            self._operation(script, action, params, 1),
             max_wait=self.max_wait,
         ) as chunks:
             yield chunks
 
-
-def _operation(script: str, action: str, params: dict[str, Any], flag: object) -> Operation:
-    rendered = clean_params(params)
-    if action:
-        rendered[action] = str(flag)
-    return Operation.build(script, action, rendered)
+    def _operation(
+        self, script: str, action: str, params: dict[str, Any], flag: object
+    ) -> Operation:
+        rendered = clean_params(params)
+        if action:
+            rendered[action] = str(flag)
+        return Operation.build(script, action, rendered, names_key=self.transport.names_key)

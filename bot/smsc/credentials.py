@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from bot.smsc.regions import Endpoint
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
@@ -21,13 +23,16 @@ class Credentials:
         elif not (self.login and self.password):
             raise ValueError("an SMSC login needs a password (or use an API key instead)")
 
-    @property
-    def identity(self) -> str:
-        """A stable name for rate limiting and logs; an API key is only ever shown hashed."""
-        if self.apikey:
-            digest = hashlib.sha256(self.apikey.encode()).hexdigest()[:12]
-            return f"apikey:{digest}"
-        return f"login:{self.login}"
+    def fingerprint(self, key: bytes) -> str:
+        """Equal for exactly these credentials and no others: the login as written and the
+        secret. Keyed, so that a fingerprint kept in memory or in the database cannot be
+        checked against guesses of the secret (or of a password typed where the login
+        belongs) by anyone without ``key``."""
+        kind = "apikey" if self.apikey else "password"
+        login = self.login or ""
+        secret = self.apikey or self.password or ""
+        material = f"{kind}|{len(login)}:{login}|{secret}".encode()
+        return hashlib.blake2b(material, key=key, digest_size=16).hexdigest()
 
     def auth_params(self) -> dict[str, str]:
         if self.apikey:
@@ -41,3 +46,24 @@ class Credentials:
         return f"Credentials(login={self.login!r}, {secret})"
 
     __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One set of credentials at one SMSC site: what may share answers in flight, limiter
+    windows and kept copies. Two chats share an account only when their credentials are the
+    same, secret included: a chat whose password went stale is an account of its own, whose
+    requests fail, and never reads through another chat's.
+
+    ``key`` names it without the secret (the site and a keyed fingerprint): fit for logs, the
+    limiter's journal and cache keys.
+    """
+
+    endpoint: Endpoint
+    credentials: Credentials = field(repr=False)
+    key: str
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, credentials: Credentials, names_key: bytes) -> Account:
+        # One name per site, however the address was written (https://SMSC.ru/, www2.smsc.ru).
+        return cls(endpoint, credentials, f"{endpoint.site}|{credentials.fingerprint(names_key)}")

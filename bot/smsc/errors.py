@@ -40,6 +40,15 @@ class AuthenticationError(SmscApiError):
     code = 2
 
 
+class CredentialsRejectedError(AuthenticationError):
+    """Not sent: SMSC rejected these very credentials a moment ago, and every failing request
+    brings this server's address nearer to a block (error 4)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("rejected a moment ago; not sent again yet")
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
 class NotFoundError(SmscApiError):
     """No records found (on a list this means an empty list, not a failure)."""
 
@@ -149,6 +158,17 @@ class AddressBlockedError(SmscError):
         self.retry_after = max(1, math.ceil(retry_after))
         super().__init__(
             f"SMSC has blocked this server's address; try again in {self.retry_after} s"
+        )
+
+
+class LoginsHeldError(SmscError):
+    """Not sent: many wrong credentials reached this SMSC site in the last window, and SMSC
+    blocks an address that sends many failing requests. Accounts in use are not held."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"too many failed logins to SMSC from this server; try again in {self.retry_after} s"
         )
 
 

@@ -45,6 +45,7 @@ class SmscFactory:
         region: str | None = None,
         base_url: str | None = None,
         max_wait: MaxWait = UNSET,
+        untried: bool = False,
     ) -> SmscClient:
         """``max_wait`` unset keeps the factory's default; None waits as long as needed."""
         return SmscClient(
@@ -52,6 +53,7 @@ class SmscFactory:
             credentials,
             self.endpoint(region, base_url),
             max_wait=self.max_wait if max_wait is UNSET else max_wait,
+            untried=untried,
         )
 
 

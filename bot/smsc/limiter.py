@@ -12,7 +12,14 @@ The provider's answers are information about its own counters, and are fed back:
   to half for a while (error 9 also answers too many concurrent connections);
 - **error 4** blocks the *address* of this server, whatever the login: every account on that
   SMSC site is held back for a back-off, then one request probes; another error 4 doubles the
-  back-off, any other answer lifts the block.
+  back-off, any other answer lifts the block;
+- **error 2** (credentials rejected) is a failing request, and SMSC blocks an address after
+  many of those: the rejected credentials are not sent again for a while, and once a window
+  holds many such answers from one site, credentials nobody has checked yet (a login being
+  tried) wait, while accounts already in use go on.
+
+Every account is one set of credentials (see :class:`bot.smsc.credentials.Account`), so that
+nothing here lets one chat's wrong password cost another chat's account anything.
 
 A journal (the database, in the bot) keeps the stamps of the last window and the address
 blocks, so that a restart does not forget them: see :meth:`RateLimiter.restore`.
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -32,8 +40,11 @@ from typing import Protocol
 
 from bot.smsc.errors import (
     AddressBlockedError,
+    AuthenticationError,
     ClientRateLimitError,
+    CredentialsRejectedError,
     IpBlockedError,
+    LoginsHeldError,
     RateLimitError,
     SmscApiError,
 )
@@ -44,6 +55,12 @@ DEFAULT_ADDRESS_BACKOFF = 10 * 60.0
 MAX_ADDRESS_BACKOFF = 60 * 60.0
 # While one request probes a blocked address, the others are told to come back this much later.
 PROBE_RETRY = 60.0
+# Wrong-credential answers from one SMSC site within a window past which new logins wait. The
+# provider does not say how many failing requests block an address: a third of what the
+# sandbox allows, so that people mistyping passwords never come near it.
+LOGIN_FAILURES_PER_WINDOW = 10
+# Windows during which credentials SMSC rejected are not sent again.
+REJECTED_FOR_WINDOWS = 5
 
 Rules = Sequence[tuple[str, int]]
 
@@ -133,6 +150,15 @@ class _Gate:
     probing: bool = False
 
 
+@dataclass(slots=True)
+class _Failures:
+    """One site's recent wrong-credential answers, and the untried credentials in flight
+    (each may become one)."""
+
+    stamps: list[float] = field(default_factory=list)
+    trying: int = 0
+
+
 class RateLimiter:
     """Keeps each account under the provider's per-minute and concurrency limits.
 
@@ -150,6 +176,8 @@ class RateLimiter:
         journal: LimiterJournal | None = None,
         address_backoff: float = DEFAULT_ADDRESS_BACKOFF,
         reduced_for: float | None = None,
+        login_failures: int = LOGIN_FAILURES_PER_WINDOW,
+        rejected_for: float | None = None,
     ) -> None:
         if window <= 0:
             raise ValueError("the rate window must be positive")
@@ -157,11 +185,15 @@ class RateLimiter:
         self.max_concurrent = max_concurrent
         self.address_backoff = address_backoff
         self.reduced_for = 5 * window if reduced_for is None else reduced_for
+        self.login_failures = login_failures
+        self.rejected_for = REJECTED_FOR_WINDOWS * window if rejected_for is None else rejected_for
         self.journal = journal
         self._clock = clock
         self._wall = wall
         self._logins: dict[str, _Login] = {}
         self._gates: dict[str, _Gate] = {}
+        self._failures: dict[str, _Failures] = {}
+        self._rejected: dict[str, float] = {}
 
     def in_flight(self, bucket: str) -> int:
         login = self._logins.get(bucket)
@@ -207,14 +239,17 @@ class RateLimiter:
         max_wait: float | None = None,
         *,
         site: str | None = None,
+        untried: bool = False,
     ) -> AbstractAsyncContextManager[None]:
         """Hold a slot for one request; wait for it or raise :class:`ClientRateLimitError`.
 
         ``max_wait`` None waits as long as needed, 0 fails at once, a number waits up to it.
-        The answer is read inside the block, so that an error 9 or 4 teaches the limiter.
+        The answer is read inside the block, so that an error 9, 4 or 2 teaches the limiter.
         ``site`` names the SMSC site, whose block (error 4) applies to every account on it.
+        ``untried`` marks credentials SMSC has not accepted yet (a login being checked):
+        they wait while the site has had many wrong-credential answers.
         """
-        return _Slot(self, bucket, rules, max_wait, site)
+        return _Slot(self, bucket, rules, max_wait, site, untried)
 
     def _login(self, bucket: str) -> _Login:
         login = self._logins.get(bucket)
@@ -332,6 +367,51 @@ class RateLimiter:
         if not windows and not login.users and login.cap_until <= now:
             self._logins.pop(bucket, None)
 
+    # -- credentials ---------------------------------------------------------------------------
+
+    def _check_rejected(self, bucket: str) -> None:
+        until = self._rejected.get(bucket)
+        if until is None:
+            return
+        now = self._clock()
+        if until > now:
+            raise CredentialsRejectedError(until - now)
+        del self._rejected[bucket]
+
+    def _start_trying(self, site: str | None) -> None:
+        """Let untried credentials go to ``site`` unless its wrong-credential answers, with
+        those being tried now, come near the point where SMSC blocks an address."""
+        failures = self._failures.setdefault(site or "", _Failures())
+        now = self._clock()
+        horizon = now - self.window
+        failures.stamps = [at for at in failures.stamps if at > horizon]
+        if len(failures.stamps) + failures.trying >= self.login_failures:
+            oldest = failures.stamps[0] if failures.stamps else now
+            raise LoginsHeldError(max(oldest + self.window - now, 1.0))
+        failures.trying += 1
+
+    def _stop_trying(self, site: str | None) -> None:
+        failures = self._failures.get(site or "")
+        if failures is None:
+            return
+        failures.trying -= 1
+        if not failures.trying and not failures.stamps:
+            del self._failures[site or ""]
+
+    def _rejected_now(self, bucket: str, site: str | None) -> None:
+        """SMSC answered error 2: these credentials rest, and the site counts one more."""
+        now = self._clock()
+        self._rejected[bucket] = now + self.rejected_for
+        self._failures.setdefault(site or "", _Failures()).stamps.append(now)
+        # Old entries go as new ones come: the map never outgrows the rejections of a while.
+        for name, until in list(itertools.islice(self._rejected.items(), 2)):
+            if until <= now:
+                del self._rejected[name]
+
+    def rejected_for_seconds(self, bucket: str) -> float:
+        """Seconds until credentials SMSC rejected are sent again; 0 when they may be."""
+        return max(0.0, self._rejected.get(bucket, 0.0) - self._clock())
+
     # -- the address --------------------------------------------------------------------------
 
     def _pass_gate(self, site: str | None) -> bool:
@@ -386,6 +466,7 @@ class _Slot(AbstractAsyncContextManager[None]):
         "_probe",
         "_rules",
         "_site",
+        "_untried",
         "_windows",
     )
 
@@ -396,18 +477,28 @@ class _Slot(AbstractAsyncContextManager[None]):
         rules: Rules,
         max_wait: float | None,
         site: str | None,
+        untried: bool,
     ) -> None:
         self._limiter = limiter
         self._bucket = bucket
         self._rules = rules
         self._max_wait = max_wait
         self._site = site
+        self._untried = untried
         self._probe = False
         self._windows: list[_Window] = []
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
+        limiter._check_rejected(self._bucket)
         self._probe = limiter._pass_gate(self._site)
+        try:
+            if self._untried:
+                limiter._start_trying(self._site)
+        except BaseException:
+            if self._probe:
+                limiter._end_probe(self._site)
+            raise
         login = self._login = limiter._login(self._bucket)
         login.users += 1
         try:
@@ -415,6 +506,8 @@ class _Slot(AbstractAsyncContextManager[None]):
         except BaseException:
             login.users -= 1
             limiter._forget_idle(self._bucket, login)
+            if self._untried:
+                limiter._stop_trying(self._site)
             if self._probe:
                 limiter._end_probe(self._site)
             raise
@@ -435,6 +528,8 @@ class _Slot(AbstractAsyncContextManager[None]):
                 if site is not None:
                     error.retry_after = math.ceil(limiter._block(site))
                     probe = False
+            elif isinstance(error, AuthenticationError):
+                limiter._rejected_now(self._bucket, site)
             elif error is not None and not isinstance(error, SmscApiError):
                 # No answer from SMSC (or not one this request can vouch for): a probe says
                 # nothing.
@@ -452,5 +547,7 @@ class _Slot(AbstractAsyncContextManager[None]):
             limiter._journal_stamps(self._bucket, rules, stamp)
             login.users -= 1
             limiter._forget_idle(self._bucket, login)
+            if self._untried:
+                limiter._stop_trying(site)
             if probe:
                 limiter._end_probe(site, lift=answered)

@@ -11,9 +11,6 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.smsc.credentials import Credentials
-from bot.smsc.regions import Endpoint
-
 # 15 or more concurrent connections under one login get error 9.
 MAX_CONCURRENT_PER_LOGIN = 14
 
@@ -47,24 +44,6 @@ _READS = frozenset(
 )
 
 
-def bucket(endpoint: Endpoint, credentials: Credentials) -> str:
-    """The one name of an account for its limits, however a chat wrote its address.
-
-    The same login on ``https://smsc.ru``, ``https://SMSC.ru/`` or the backup host
-    ``www2.smsc.ru`` is one account at the provider, so it has one set of windows here. The
-    login is hashed: buckets are kept in the database, and a word tried as a login may be a
-    password typed in the wrong place.
-    """
-    return _bucket(endpoint.site, credentials.identity)
-
-
-@functools.lru_cache(maxsize=65536)
-def _bucket(site: str, identity: str) -> str:
-    # Asked for twice per request, for thousands of accounts a sweep: worth remembering.
-    who = hashlib.blake2b(identity.casefold().encode(), digest_size=8).hexdigest()
-    return f"{site}|{who}"
-
-
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One SMSC call: its script, its action flag, and the parameters without auth."""
@@ -73,14 +52,18 @@ class Operation:
     action: str
     params: tuple[tuple[str, str], ...]
     # A stable name of the exact request, so that its window can be kept across restarts
-    # without storing the parameters (phone numbers, names) themselves.
+    # without storing the parameters (phone numbers, names) themselves. Keyed: a phone
+    # number is easily guessed, and an unkeyed digest of it would name it.
     key: str = field(default="", compare=False)
 
     @classmethod
-    def build(cls, script: str, action: str, params: Mapping[str, str]) -> Operation:
+    def build(
+        cls, script: str, action: str, params: Mapping[str, str], *, names_key: bytes
+    ) -> Operation:
         ordered = tuple(sorted(params.items()))
         # Not memoised: the parameters (phone numbers, names, comments) would stay in memory.
-        digest = hashlib.blake2b(repr((script, action, ordered)).encode(), digest_size=12)
+        material = repr((script, action, ordered)).encode()
+        digest = hashlib.blake2b(material, key=names_key, digest_size=12)
         return cls(script, action, ordered, digest.hexdigest())
 
     @property

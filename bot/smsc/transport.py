@@ -7,6 +7,7 @@ import email.policy
 import functools
 import logging
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
@@ -28,7 +29,7 @@ from bot.smsc.answers import (
     parse_json_answer,
     refuse_non_file,
 )
-from bot.smsc.credentials import Credentials
+from bot.smsc.credentials import Account, Credentials
 from bot.smsc.errors import (
     SmscApiError,
     SmscBadResponseError,
@@ -39,7 +40,7 @@ from bot.smsc.errors import (
     SmscTransportError,
 )
 from bot.smsc.limiter import RateLimiter
-from bot.smsc.policy import Operation, bucket
+from bot.smsc.policy import Operation
 from bot.smsc.regions import Endpoint
 
 log = logging.getLogger("bot.smsc")
@@ -110,10 +111,17 @@ class SmscTransport:
         max_connections: int = 200,
         network: httpx.AsyncBaseTransport | None = None,
         on_call: CallObserver | None = None,
+        names_key: bytes | None = None,
     ) -> None:
-        """``network`` replaces only how bytes travel (tests and benchmarks fake SMSC there)."""
+        """``network`` replaces only how bytes travel (tests and benchmarks fake SMSC there).
+
+        ``names_key`` keys the names of accounts and requests (see :class:`Account`): the bot
+        derives it from its encryption keys, so that the limiter's journal keeps its names
+        across restarts; a random one otherwise.
+        """
         self.limiter = limiter or RateLimiter()
         self.on_call = on_call
+        self.names_key = names_key or secrets.token_bytes(32)
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
@@ -135,25 +143,30 @@ class SmscTransport:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def account(self, endpoint: Endpoint, credentials: Credentials) -> Account:
+        return Account.of(endpoint, credentials, self.names_key)
+
     async def call(
         self,
-        endpoint: Endpoint,
-        credentials: Credentials,
+        account: Account,
         operation: Operation,
         *,
         form: AnswerForm = AnswerForm.JSON,
         upload: Upload | None = None,
         max_wait: float | None = None,
+        untried: bool = False,
     ) -> Any:
         """Send one operation; the decoded JSON, a :class:`RawAnswer` for a file, or the bytes
-        of a list (``form``)."""
-        if not operation.is_read or upload is not None:
-            return await self._limited(endpoint, credentials, operation, form, upload, max_wait)
+        of a list (``form``). ``untried``: credentials being checked (see the limiter); they
+        are accepted only by the answer to their own request, never a shared one."""
+        if untried or not operation.is_read or upload is not None:
+            return await self._limited(account, operation, form, upload, max_wait, untried)
         # Identical reads at the same moment share one request: the provider would count each
         # copy against its limit of three identical requests a minute. The first caller sends
         # it itself (no task of its own: one per watcher poll was a tenth of the poll's CPU)
-        # and hands the answer to the others.
-        key = (bucket(endpoint, credentials), operation.key, form)
+        # and hands the answer to the others. Only within one account (credentials, secret
+        # included): a wrong password must never be answered by another chat's request.
+        key = (account.key, operation.key, form)
         while (shared := self._in_flight.get(key)) is not None:
             try:
                 return await asyncio.shield(shared)
@@ -165,7 +178,7 @@ class SmscTransport:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = answer
         try:
-            result = await self._limited(endpoint, credentials, operation, form, None, max_wait)
+            result = await self._limited(account, operation, form, None, max_wait)
         except Exception as error:
             answer.set_exception(error)
             answer.exception()  # retrieved, whether or not anyone else was waiting
@@ -182,28 +195,24 @@ class SmscTransport:
 
     async def _limited(
         self,
-        endpoint: Endpoint,
-        credentials: Credentials,
+        account: Account,
         operation: Operation,
         form: AnswerForm,
         upload: Upload | None,
         max_wait: float | None,
+        untried: bool = False,
     ) -> Any:
         with self._observed(operation):
-            async with self._slot(endpoint, credentials, operation, max_wait):
-                response = await self._post(endpoint, credentials, operation, upload)
+            async with self._slot(account, operation, max_wait, untried):
+                response = await self._post(account, operation, upload)
                 # Decoded inside the slot: an error 9 or 4 in the answer teaches the limiter.
                 return self._decode(operation, response, form)
 
     def _slot(
-        self,
-        endpoint: Endpoint,
-        credentials: Credentials,
-        operation: Operation,
-        max_wait: float | None,
+        self, account: Account, operation: Operation, max_wait: float | None, untried: bool = False
     ) -> AbstractAsyncContextManager[None]:
         return self.limiter.acquire(
-            bucket(endpoint, credentials), operation.limits(), max_wait, site=endpoint.site
+            account.key, operation.limits(), max_wait, site=account.endpoint.site, untried=untried
         )
 
     def _observed(self, operation: Operation) -> _Observed:
@@ -228,8 +237,7 @@ class SmscTransport:
     @asynccontextmanager
     async def stream(
         self,
-        endpoint: Endpoint,
-        credentials: Credentials,
+        account: Account,
         operation: Operation,
         *,
         max_wait: float | None = None,
@@ -237,8 +245,8 @@ class SmscTransport:
         """Stream a file answer chunk by chunk; error answers raise before the first chunk."""
         with self._observed(operation):
             async with (
-                self._slot(endpoint, credentials, operation, max_wait),
-                self._open_stream(endpoint, credentials, operation) as response,
+                self._slot(account, operation, max_wait),
+                self._open_stream(account, operation) as response,
             ):
                 chunks = _guarded(response.aiter_bytes(), operation.script).__aiter__()
                 head = await _read_until(chunks, HEAD_BYTES)
@@ -249,16 +257,13 @@ class SmscTransport:
                 yield _replayed(head, chunks)
 
     async def _post(
-        self,
-        endpoint: Endpoint,
-        credentials: Credentials,
-        operation: Operation,
-        upload: Upload | None,
+        self, account: Account, operation: Operation, upload: Upload | None
     ) -> Received:
+        endpoint = account.endpoint
         files = None
         if upload is not None:
             files = {upload.field: (upload.filename, upload.content, upload.content_type)}
-        data = _form(credentials, operation)
+        data = _form(account.credentials, operation)
         network = self._network
         if files is None and isinstance(network, AiohttpTransport):
             body = form_body(data)
@@ -291,11 +296,11 @@ class SmscTransport:
 
     @asynccontextmanager
     async def _open_stream(
-        self, endpoint: Endpoint, credentials: Credentials, operation: Operation
+        self, account: Account, operation: Operation
     ) -> AsyncIterator[httpx.Response]:
-        data = _form(credentials, operation)
+        data = _form(account.credentials, operation)
         response = await self._send_with_fallback(
-            endpoint, operation, lambda url: self._send(url, data)
+            account.endpoint, operation, lambda url: self._send(url, data)
         )
         try:
             yield response

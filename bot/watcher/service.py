@@ -37,7 +37,6 @@ from bot.smsc import (
     SmscError,
     TaskStatus,
 )
-from bot.smsc.policy import bucket
 from bot.watcher import messages
 from bot.watcher.changes import (
     SenderEvent,
@@ -288,7 +287,8 @@ class Watcher:
                 await self.storage.watch.replace_baselines(
                     downloads=seen.new_tasks, senders=seen.new_senders, digests=seen.new_digests
                 )
-                # A chat that logged out meanwhile gets nothing written back: undone at once.
+                # A chat whose account changed meanwhile (a logout, another login) keeps no
+                # baseline of the old account: undone at once, and taken again if it watches.
                 generations = {
                     chat.chat_id: generation
                     for login in part.logins
@@ -296,7 +296,7 @@ class Watcher:
                 }
                 for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
                     if self.accounts.guard.generation(chat_id) != generations.get(chat_id):
-                        await self.storage.chats.stop_watching(chat_id)
+                        await self.storage.chats.forget_watch_state(chat_id)
             await self.storage.watch.save_digests(seen.taken)
         except Exception as error:
             report.failures += 1
@@ -375,8 +375,7 @@ class Watcher:
             # Never waits for a slot: an account without one is skipped this sweep, so
             # that no other account's notifications wait on it.
             client = self.accounts.client(credentials, max_wait=0)
-            key = bucket(client.endpoint, client.credentials)
-            account = shared[same] = _Account(same, key, client)
+            account = shared[same] = _Account(same, client.account.key, client)
         return account
 
     def _baseline_taken(self, chat_id: int) -> None:

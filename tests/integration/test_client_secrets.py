@@ -40,4 +40,11 @@ def test_reprs_hide_secrets(client: SmscClient) -> None:
     for text in (repr(client), str(client.credentials), repr(Credentials(apikey=APIKEY))):
         assert PASSWORD not in text
         assert APIKEY not in text
-    assert APIKEY not in Credentials(apikey=APIKEY).identity
+    for account in (
+        client.account,
+        client.transport.account(client.endpoint, Credentials(apikey=APIKEY)),
+    ):
+        assert PASSWORD not in repr(account)
+        assert APIKEY not in repr(account)
+        assert APIKEY not in account.key
+        assert PASSWORD not in account.key

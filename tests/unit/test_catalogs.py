@@ -24,6 +24,15 @@ def catalog(language: str, suffix: str = "po"):  # type: ignore[no-untyped-def]
         return read_po(handle) if suffix == "po" else read_mo(handle)
 
 
+def forms(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A message's texts: one, or each plural form."""
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
+def key(msgid: str | tuple[str, ...] | list[str]) -> str:
+    return forms(msgid)[0]
+
+
 def test_template_is_current(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
@@ -50,25 +59,37 @@ def test_template_is_current(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    expected = {m.id for m in read_po(io.BytesIO(fresh.read_bytes())) if m.id}
-    committed = {m.id for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
+    expected = {key(m.id) for m in read_po(io.BytesIO(fresh.read_bytes())) if m.id}
+    committed = {key(m.id) for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
     assert expected == committed, "run the pybabel commands in the README"
 
 
 @pytest.mark.parametrize("language", ["ru", "uk"])
 def test_every_message_is_translated_with_the_same_placeholders(language: str) -> None:
-    template = {m.id for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
-    translated = {m.id: m.string for m in catalog(language) if m.id}
+    template = {key(m.id) for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
+    translated = {key(m.id): (forms(m.id), forms(m.string)) for m in catalog(language) if m.id}
     assert set(translated) == template
-    for msgid, text in translated.items():
-        assert text, f"untranslated: {msgid!r}"
-        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
-        if not msgid.startswith("/"):  # usage lines are escaped: <code> there is a placeholder
-            assert sorted(TAG.findall(text)) == sorted(TAG.findall(msgid)), msgid
+    for msgid, (ids, texts) in translated.items():
+        for text in texts:
+            assert text, f"untranslated: {msgid!r}"
+            # Every form says the same: its placeholders are the plural msgid's.
+            original = ids[-1]
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(original)), msgid
+            if not msgid.startswith("/"):  # usage lines are escaped: <code> is a placeholder
+                assert sorted(TAG.findall(text)) == sorted(TAG.findall(original)), msgid
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "uk"])
 def test_compiled_catalog_matches_its_source(language: str) -> None:
-    source = {m.id: m.string for m in catalog(language) if m.id and m.string}
-    compiled = {m.id: m.string for m in catalog(language, "mo") if m.id and m.string}
+    source = {
+        key(m.id): forms(m.string) for m in catalog(language) if m.id and any(forms(m.string))
+    }
+    # An untranslated plural is compiled with its msgid's forms: the same as none.
+    compiled = {
+        key(m.id): forms(m.string)
+        for m in catalog(language, "mo")
+        if m.id
+        and any(forms(m.string))
+        and (isinstance(m.id, str) or forms(m.string) != forms(m.id))
+    }
     assert compiled == source

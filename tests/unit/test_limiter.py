@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
 from bot.smsc import (
     AddressBlockedError,
+    AuthenticationError,
     ClientRateLimitError,
     Credentials,
+    CredentialsRejectedError,
     Endpoint,
     IpBlockedError,
+    LoginsHeldError,
     RateLimiter,
     RateLimitError,
     Region,
 )
+from bot.smsc.credentials import Account
 from bot.smsc.limiter import AddressBlock, Stamp
-from bot.smsc.policy import Operation, bucket
+from bot.smsc.policy import Operation
+
+KEY = bytes(range(32))
 
 
 class Clock:
@@ -31,7 +38,7 @@ class Clock:
 async def test_fourth_identical_request_in_a_window_is_refused_until_the_window_passes() -> None:
     clock = Clock()
     limiter = RateLimiter(window=60, clock=clock)
-    rules = Operation.build("phones", "get", {"get": "1"}).limits()
+    rules = Operation.build("phones", "get", {"get": "1"}, names_key=KEY).limits()
     for _ in range(3):
         async with limiter.acquire("login:a", rules, max_wait=0):
             clock.now += 1
@@ -48,13 +55,13 @@ async def test_fourth_identical_request_in_a_window_is_refused_until_the_window_
 async def test_other_logins_and_other_requests_are_not_held_back() -> None:
     clock = Clock()
     limiter = RateLimiter(window=60, clock=clock)
-    same = Operation.build("phones", "get", {"get": "1"}).limits()
+    same = Operation.build("phones", "get", {"get": "1"}, names_key=KEY).limits()
     for _ in range(3):
         async with limiter.acquire("login:a", same, max_wait=0):
             pass
     async with limiter.acquire("login:b", same, max_wait=0):
         pass
-    other = Operation.build("phones", "get", {"get": "1", "search": "x"}).limits()
+    other = Operation.build("phones", "get", {"get": "1", "search": "x"}, names_key=KEY).limits()
     async with limiter.acquire("login:a", other, max_wait=0):
         pass
 
@@ -62,8 +69,8 @@ async def test_other_logins_and_other_requests_are_not_held_back() -> None:
 async def test_documents_create_allows_one_a_window_whatever_the_params() -> None:
     clock = Clock()
     limiter = RateLimiter(window=60, clock=clock)
-    first = Operation.build("documents", "add_account", {"user": "a", "sum": "1"})
-    second = Operation.build("documents", "add_account", {"user": "b", "sum": "2"})
+    first = Operation.build("documents", "add_account", {"user": "a", "sum": "1"}, names_key=KEY)
+    second = Operation.build("documents", "add_account", {"user": "b", "sum": "2"}, names_key=KEY)
     async with limiter.acquire("login:a", first.limits(), max_wait=0):
         pass
     with pytest.raises(ClientRateLimitError):
@@ -73,7 +80,7 @@ async def test_documents_create_allows_one_a_window_whatever_the_params() -> Non
 
 async def test_balance_allows_ten() -> None:
     limiter = RateLimiter(window=60, clock=Clock())
-    rules = Operation.build("balance", "", {"cur": "1"}).limits()
+    rules = Operation.build("balance", "", {"cur": "1"}, names_key=KEY).limits()
     for _ in range(10):
         async with limiter.acquire("login:a", rules, max_wait=0):
             pass
@@ -84,7 +91,7 @@ async def test_balance_allows_ten() -> None:
 
 async def test_in_flight_requests_count_and_waiters_wake_on_completion() -> None:
     limiter = RateLimiter(window=0.05)
-    rules = Operation.build("phones", "get", {"get": "1"}).limits()
+    rules = Operation.build("phones", "get", {"get": "1"}, names_key=KEY).limits()
     release = asyncio.Event()
     entered = 0
 
@@ -115,7 +122,7 @@ async def test_concurrency_cap() -> None:
 
     async def one(n: int) -> None:
         nonlocal peak
-        rules = Operation.build("phones", "get", {"n": str(n)}).limits()
+        rules = Operation.build("phones", "get", {"n": str(n)}, names_key=KEY).limits()
         async with limiter.acquire("login:a", rules):
             peak = max(peak, limiter.in_flight("login:a"))
             await gate.wait()
@@ -138,7 +145,7 @@ async def test_with_requests_waiting_a_newcomer_queues_behind_them() -> None:
     order: list[int] = []
 
     async def one(n: int) -> None:
-        rules = Operation.build("phones", "get", {"n": str(n)}).limits()
+        rules = Operation.build("phones", "get", {"n": str(n)}, names_key=KEY).limits()
         async with limiter.acquire("login:a", rules):
             order.append(n)
             await release[n].wait()
@@ -158,7 +165,7 @@ async def test_with_requests_waiting_a_newcomer_queues_behind_them() -> None:
     await asyncio.gather(*waiting, late)
     assert order == [0, 1, 2, 3]
     assert limiter.in_flight("login:a") == 0
-    rules = Operation.build("phones", "get", {"n": "again"}).limits()
+    rules = Operation.build("phones", "get", {"n": "again"}, names_key=KEY).limits()
     async with limiter.acquire("login:a", rules, max_wait=0):
         assert limiter.in_flight("login:a") == 1
 
@@ -182,7 +189,7 @@ def refused(text: str = "duplicate request, wait a minute") -> RateLimitError:
 async def test_error_9_fills_the_window_and_halves_concurrency_for_a_while() -> None:
     clock = Clock()
     limiter = RateLimiter(window=60, max_concurrent=14, clock=clock, reduced_for=300)
-    rules = Operation.build("phones", "get", {"get": "1"}).limits()
+    rules = Operation.build("phones", "get", {"get": "1"}, names_key=KEY).limits()
     with pytest.raises(RateLimitError) as caught:
         async with limiter.acquire("smsc.ru|login:a", rules, max_wait=0):
             raise refused()
@@ -205,20 +212,24 @@ async def test_the_lowered_cap_holds_requests_back() -> None:
     limiter = RateLimiter(window=60, max_concurrent=2, reduced_for=300)
     bucket = "smsc.ru|login:a"
     with pytest.raises(RateLimitError):
-        async with limiter.acquire(bucket, Operation.build("phones", "get", {}).limits()):
+        async with limiter.acquire(
+            bucket, Operation.build("phones", "get", {}, names_key=KEY).limits()
+        ):
             raise refused("too many concurrent requests")
     assert limiter.concurrency(bucket) == 1
     release = asyncio.Event()
 
     async def hold() -> None:
-        async with limiter.acquire(bucket, Operation.build("phones", "get", {"n": "1"}).limits()):
+        async with limiter.acquire(
+            bucket, Operation.build("phones", "get", {"n": "1"}, names_key=KEY).limits()
+        ):
             await release.wait()
 
     holder = asyncio.create_task(hold())
     await asyncio.sleep(0)
     with pytest.raises(ClientRateLimitError):
         async with limiter.acquire(
-            bucket, Operation.build("phones", "get", {"n": "2"}).limits(), max_wait=0
+            bucket, Operation.build("phones", "get", {"n": "2"}, names_key=KEY).limits(), max_wait=0
         ):
             pass
     release.set()
@@ -229,7 +240,7 @@ async def test_error_4_holds_every_account_on_the_site_back_then_one_request_pro
     clock = Clock()
     journal = Journal()
     limiter = RateLimiter(window=60, clock=clock, address_backoff=600, journal=journal)
-    rules = Operation.build("balance", "", {}).limits()
+    rules = Operation.build("balance", "", {}, names_key=KEY).limits()
     with pytest.raises(IpBlockedError) as caught:
         async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
             raise IpBlockedError("IP temporarily blocked", script="balance")
@@ -275,7 +286,7 @@ async def test_error_4_holds_every_account_on_the_site_back_then_one_request_pro
 async def test_a_probe_without_an_answer_lets_the_next_request_probe() -> None:
     clock = Clock()
     limiter = RateLimiter(window=60, clock=clock, address_backoff=10)
-    rules = Operation.build("balance", "", {}).limits()
+    rules = Operation.build("balance", "", {}, names_key=KEY).limits()
     with pytest.raises(IpBlockedError):
         async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
             raise IpBlockedError("blocked", script="balance")
@@ -288,11 +299,82 @@ async def test_a_probe_without_an_answer_lets_the_next_request_probe() -> None:
         pass
 
 
+def _wrong() -> AuthenticationError:
+    return AuthenticationError("invalid login or password", script="balance")
+
+
+async def test_rejected_credentials_are_not_sent_again_for_a_while() -> None:
+    clock = Clock()
+    limiter = RateLimiter(window=60, clock=clock, rejected_for=300)
+    rules = Operation.build("phones", "get_black", {}, names_key=KEY).limits()
+    with pytest.raises(AuthenticationError):
+        async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
+            raise _wrong()
+    clock.now += 100
+    with pytest.raises(CredentialsRejectedError) as caught:
+        async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
+            raise AssertionError("nothing may be sent")
+    assert caught.value.retry_after == 200
+    assert isinstance(caught.value, AuthenticationError)  # told as error 2 everywhere
+    async with limiter.acquire("smsc.ru|valid", rules, site="smsc.ru"):
+        pass  # the same login's right password is another account: it goes on
+    clock.now += 200
+    async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
+        pass  # tried again after the rest
+
+
+async def test_many_wrong_credentials_hold_new_logins_but_not_accounts_in_use() -> None:
+    clock = Clock()
+    limiter = RateLimiter(window=60, clock=clock, login_failures=4)
+    rules = Operation.build("balance", "", {"cur": "1"}, names_key=KEY).limits()
+    for guess in range(3):
+        with pytest.raises(AuthenticationError):
+            async with limiter.acquire(
+                f"smsc.ru|guess{guess}", rules, site="smsc.ru", untried=True
+            ):
+                clock.now += 1
+                raise _wrong()
+    # One more may be tried: the fourth wrong answer reaches the limit.
+    trying = limiter.acquire("smsc.ru|guess3", rules, site="smsc.ru", untried=True)
+    await trying.__aenter__()
+    # While it is in flight it counts as if it failed: no fifth goes out beside it.
+    with pytest.raises(LoginsHeldError):
+        async with limiter.acquire("smsc.ru|guess4", rules, site="smsc.ru", untried=True):
+            raise AssertionError("nothing may be sent")
+    with pytest.raises(AuthenticationError):
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_exit(trying)
+            raise _wrong()
+    with pytest.raises(LoginsHeldError) as caught:
+        async with limiter.acquire("smsc.ru|owner", rules, site="smsc.ru", untried=True):
+            raise AssertionError("nothing may be sent")
+    assert caught.value.retry_after == 58  # the first failure, at 101, leaves the window at 161
+    # An account already in use is not held, nor is another site.
+    async with limiter.acquire("smsc.ru|in-use", rules, site="smsc.ru"):
+        pass
+    async with limiter.acquire("smsc.kz|owner", rules, site="smsc.kz", untried=True):
+        pass
+    clock.now += 60
+    async with limiter.acquire("smsc.ru|owner", rules, site="smsc.ru", untried=True):
+        pass
+
+
+async def test_a_login_that_never_got_an_answer_frees_its_place() -> None:
+    limiter = RateLimiter(window=60, clock=Clock(), login_failures=1)
+    rules = Operation.build("balance", "", {"cur": "1"}, names_key=KEY).limits()
+    for _ in range(3):
+        with pytest.raises(ConnectionError):
+            async with limiter.acquire("smsc.ru|a", rules, site="smsc.ru", untried=True):
+                raise ConnectionError
+    async with limiter.acquire("smsc.ru|a", rules, site="smsc.ru", untried=True):
+        pass
+
+
 async def test_windows_and_blocks_survive_a_restart_through_the_journal() -> None:
     clock, wall = Clock(), Clock()
     wall.now = 1_800_000_000.0
     journal = Journal()
-    rules = Operation.build("phones", "get_black", {}).limits()
+    rules = Operation.build("phones", "get_black", {}, names_key=KEY).limits()
     before = RateLimiter(window=60, clock=clock, wall=wall, journal=journal)
     for _ in range(3):
         async with before.acquire("smsc.ru|login:a", rules, max_wait=0, site="smsc.ru"):
@@ -323,18 +405,46 @@ async def test_stamps_older_than_a_window_are_not_restored() -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "login"),
+    "url", ["https://smsc.ru", "https://SMSC.ru/", "https://www2.smsc.ru", "https://smsc.ru:443"]
+)
+def test_one_account_one_name_however_its_address_is_written(url: str) -> None:
+    ru = Endpoint.for_region(Region.RU)
+    assert (
+        Account.of(Endpoint(url), Credentials("demo", "pw"), KEY).key
+        == Account.of(ru, Credentials("demo", "pw"), KEY).key
+    )
+    assert (
+        Account.of(Endpoint(url), Credentials("demo", "pw"), KEY).key
+        != Account.of(Endpoint.for_region(Region.KZ), Credentials("demo", "pw"), KEY).key
+    )
+
+
+@pytest.mark.parametrize(
+    "other",
     [
-        ("https://smsc.ru", "demo"),
-        ("https://SMSC.ru/", "Demo"),
-        ("https://www2.smsc.ru", "DEMO"),
-        ("https://smsc.ru:443", "demo"),
+        Credentials("demo", "other-pw"),  # the same login with another (a stale) password
+        Credentials("Demo", "pw"),  # another login, as far as anyone here can know
+        Credentials("demo", apikey="pw"),  # the same secret as an API key
+        Credentials("pw", "demo"),  # login and password swapped
     ],
 )
-def test_one_account_one_bucket_however_its_address_is_written(url: str, login: str) -> None:
-    assert bucket(Endpoint(url), Credentials(login, "pw")) == bucket(
-        Endpoint.for_region(Region.RU), Credentials("demo", "other-pw")
-    )
-    assert bucket(Endpoint(url), Credentials(login, "pw")) != bucket(
-        Endpoint.for_region(Region.KZ), Credentials("demo", "pw")
-    )
+def test_an_account_is_its_credentials_secret_included(other: Credentials) -> None:
+    ru = Endpoint.for_region(Region.RU)
+    assert Account.of(ru, Credentials("demo", "pw"), KEY).key != Account.of(ru, other, KEY).key
+
+
+def test_an_account_name_is_keyed_and_shows_no_secret() -> None:
+    ru = Endpoint.for_region(Region.RU)
+    named = Account.of(ru, Credentials("demo", "Summer2024"), KEY)
+    assert "Summer2024" not in named.key
+    assert "demo" not in named.key
+    assert "Summer2024" not in repr(named)
+    # Without the key, a dictionary of passwords cannot be checked against the stored name.
+    assert named.key != Account.of(ru, Credentials("demo", "Summer2024"), bytes(32)).key
+
+
+def test_request_names_are_keyed() -> None:
+    ask = {"get_black": "1", "phone": "79161234567"}
+    one = Operation.build("phones", "get_black", ask, names_key=KEY)
+    assert one.key == Operation.build("phones", "get_black", ask, names_key=KEY).key
+    assert one.key != Operation.build("phones", "get_black", ask, names_key=bytes(32)).key

@@ -1,0 +1,122 @@
+"""Wrong logins never cost anyone else, and an account is its credentials: through the real
+dispatcher, against the sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+from bot.sandbox import SandboxServer
+from bot.smsc import Account, Credentials, Endpoint
+from storage import Keyring
+from tests.conftest import LOGIN, PASSWORD
+from tests.fakes.telegram import FakeTelegram
+from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
+
+STRANGER, OWNER = 7301, 7302
+
+
+def balance_requests(sandbox: SandboxServer) -> list[str]:
+    return [r.status for r in sandbox.requests if r.script == "balance"]
+
+
+async def test_a_strangers_wrong_logins_reach_smsc_five_times_and_never_lock_the_owner_out(
+    harness: Harness,
+) -> None:
+    sandbox = harness.sandbox
+    replies = []
+    for guess in range(12):
+        calls = await harness.say(STRANGER, f"/login {LOGIN} guess-{guess}")
+        assert any(c.method == "deleteMessage" for c in calls)  # every secret gone first
+        replies.append(sent(calls)[-1].text)
+    assert balance_requests(sandbox) == ["error 2"] * 5
+    assert all("rejected these credentials (error 2)" in reply for reply in replies[:5])
+    for reply in replies[5:]:
+        assert "Too many wrong logins" in reply
+        assert "15 minutes" in reply or "14 minutes" in reply
+    # The account they named is untouched: its owner logs in at once.
+    calls = await harness.say(OWNER, f"/login {LOGIN} {PASSWORD}")
+    assert "Logged in to SMSC as demo" in text_of(calls)
+    assert balance_requests(sandbox)[-1] == "ok"
+    calls = await harness.say(OWNER, "/account")
+    assert "1871.62" in text_of(calls)
+
+
+async def test_one_wrong_secret_sent_again_is_not_sent_to_smsc_again(harness: Harness) -> None:
+    await harness.say(STRANGER, f"/login {LOGIN} same-guess")
+    calls = await harness.say(STRANGER, f"/login {LOGIN} same-guess")
+    assert "rejected these credentials (error 2)" in text_of(calls)
+    assert balance_requests(harness.sandbox) == ["error 2"]
+
+
+async def test_many_wrong_logins_from_many_people_hold_new_logins_not_chats_in_use(
+    telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    # SMSC's real minute: the test does not wait for it, it only needs it not to pass.
+    harness = await open_harness(telegram, sandbox, tmp_path, smsc_rate_window=60.0)
+    try:
+        await harness.say(OWNER, f"/login {LOGIN} {PASSWORD}")
+        people = range(8000, 8010)
+        for person in people:
+            await harness.say(person, f"/login {LOGIN} guess-of-{person}")
+        failed = [status for status in balance_requests(sandbox) if status == "error 2"]
+        assert len(failed) == 10
+        calls = await harness.say(8100, f"/login {LOGIN} {PASSWORD}")
+        assert "Many wrong logins reached SMSC from this server" in text_of(calls)
+        assert any(c.method == "deleteMessage" for c in calls)
+        assert len(balance_requests(sandbox)) == 11  # nothing more was sent
+        assert await harness.app.storage.credentials.get(8100) is None
+        # A chat already logged in goes on.
+        calls = await harness.say(OWNER, "/account")
+        assert "1871.62" in text_of(calls)
+        assert sandbox.error4_count == 0
+    finally:
+        await close_harness(harness)
+
+
+async def test_a_wrong_password_never_shares_another_chats_answer_in_flight(
+    harness: Harness,
+) -> None:
+    sandbox = harness.sandbox
+    await harness.say(OWNER, f"/login {LOGIN} {PASSWORD}")
+    sandbox.latency = 0.3
+    asked = asyncio.ensure_future(harness.say(OWNER, "/account"))
+    while not [r for r in sandbox.requests if r.script == "balance" and r.status == "ok"][1:]:
+        await asyncio.sleep(0)  # the owner's /account is at SMSC, waiting for its answer
+    calls = await harness.say(STRANGER, f"/login {LOGIN} wrong-guess")
+    assert "rejected these credentials (error 2)" in text_of(calls)
+    assert await harness.app.storage.credentials.get(STRANGER) is None
+    assert "1871.62" in text_of(await asked)
+
+
+async def test_the_limiters_journal_names_accounts_with_a_keyed_hash(harness: Harness) -> None:
+    # A password typed where the login belongs: the name kept for its window must not let a
+    # dictionary find it.
+    await harness.say(STRANGER, f"/login Summer2024 {LOGIN}")
+    storage = harness.app.storage
+    await storage.limits.flush()
+    rows = await storage.database.fetchall("SELECT bucket, rule FROM smsc_stamps")
+    assert rows
+    site = Endpoint(harness.sandbox.base_url).site
+    unkeyed = {
+        hashlib.blake2b(word.encode(), digest_size=size).hexdigest()
+        for word in ("login:summer2024", "login:Summer2024", "Summer2024")
+        for size in (8, 12, 16)
+    }
+    keyring = Keyring.from_text(harness.app.settings.encryption_keys.get_secret_value())
+    guessed = Account.of(
+        Endpoint(harness.sandbox.base_url), Credentials("Summer2024", LOGIN), bytes(32)
+    ).key
+    for row in rows:
+        assert row["bucket"].startswith(f"{site}|")
+        assert row["bucket"].split("|", 1)[1] not in unkeyed
+        assert row["bucket"] != guessed
+        assert "Summer2024" not in row["bucket"] + row["rule"]
+    # Named with the key derived from ENCRYPTION_KEYS: the same name after a restart.
+    kept = Account.of(
+        Endpoint(harness.sandbox.base_url),
+        Credentials("Summer2024", LOGIN),
+        keyring.derive("smsc request names"),
+    ).key
+    assert {row["bucket"] for row in rows} == {kept}
