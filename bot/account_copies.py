@@ -1,0 +1,291 @@
+"""What was last read of an account's lists, kept, and kept up to date by the bot's own writes.
+
+SMSC answers at most three identical requests a minute per login. A person on a phone looks a
+number up, taps Block, looks up the next one: read afresh each time, every card would re-read
+the whole blacklist and the third one a minute would be refused. So the blacklists, the groups
+and the contact books are read once and kept per account, and each successful write of the bot
+(block, unblock, add, delete, move, rename) is applied to the copy instead of reading again.
+
+A copy is served while it is younger than SMSC's window; older, it is read again when
+something needs it (or at once when a person asks to refresh). What someone changes in the
+cabinet meanwhile shows within that window.
+
+An account here is one set of credentials (:class:`bot.smsc.Account`): chats on the same
+credentials share copies, and a copy never serves other credentials. Copies live in a
+:class:`CopyStore`: in this process's memory by default; the interface is asynchronous and
+works on whole copies so that a store shared by several processes can take its place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient
+from bot.smsc.contacts import MAX_PAGE, ContactBook
+
+M = TypeVar("M", bound=BaseModel)
+
+# Pages read of one list at most: 50,000 entries, fifty requests.
+MAX_PAGES = 50
+# Copies kept in memory at once; the least recently used go first.
+MAX_COPIES = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Kept(Generic[M]):
+    """A copy: its records as SMSC listed them (newest first where SMSC sorts so), when they
+    were read (wall-clock time), and whether the list was read to its end."""
+
+    read_at: float
+    records: tuple[M, ...]
+    complete: bool = True
+
+
+class CopyStore(Protocol):
+    """Where copies live. ``exclusive`` serialises the reads and changes of one copy."""
+
+    async def load(self, key: str, model: type[M]) -> Kept[M] | None: ...
+
+    async def save(self, key: str, kept: Kept[Any]) -> None: ...
+
+    async def drop(self, key: str) -> None: ...
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class MemoryCopyStore:
+    """Copies in this process, the least recently used dropped past ``max_copies``."""
+
+    def __init__(self, max_copies: int = MAX_COPIES) -> None:
+        self._max = max_copies
+        self._copies: OrderedDict[str, Kept[Any]] = OrderedDict()
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    async def load(self, key: str, model: type[M]) -> Kept[M] | None:
+        kept = self._copies.get(key)
+        if kept is None:
+            return None
+        self._copies.move_to_end(key)
+        return kept
+
+    async def save(self, key: str, kept: Kept[Any]) -> None:
+        self._copies[key] = kept
+        self._copies.move_to_end(key)
+        while len(self._copies) > self._max:
+            self._copies.popitem(last=False)
+
+    async def drop(self, key: str) -> None:
+        self._copies.pop(key, None)
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]  # only copies in use keep a lock
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class AccountCopies:
+    """The kept lists of every account. ``fresh_for`` is SMSC's window."""
+
+    def __init__(
+        self,
+        store: CopyStore | None = None,
+        *,
+        fresh_for: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store or MemoryCopyStore()
+        self.fresh_for = fresh_for
+        self._clock = clock
+
+    # -- the blacklists ----------------------------------------------------------------------
+
+    async def blacklist(
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False
+    ) -> Kept[BlacklistEntry]:
+        """The whole blacklist of numbers (or of e-mail addresses), newest first."""
+        book = _book(smsc, mail)
+        return await self._read(
+            _key(smsc, "black", book), BlacklistEntry, lambda: _whole_blacklist(book), refresh
+        )
+
+    async def blocked(self, smsc: SmscClient, entry: BlacklistEntry, *, mail: bool) -> None:
+        """SMSC accepted a block: the entry is the newest, replacing any of that address."""
+
+        def add(records: tuple[BlacklistEntry, ...]) -> tuple[BlacklistEntry, ...]:
+            return (entry, *(each for each in records if not same_address(each.phone, entry.phone)))
+
+        await self._change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, add)
+
+    async def unblocked(self, smsc: SmscClient, address: str, *, mail: bool) -> None:
+        def remove(records: tuple[BlacklistEntry, ...]) -> tuple[BlacklistEntry, ...]:
+            return tuple(each for each in records if not same_address(each.phone, address))
+
+        await self._change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, remove)
+
+    # -- groups ------------------------------------------------------------------------------
+
+    async def groups(self, smsc: SmscClient, *, mail: bool, refresh: bool = False) -> Kept[Group]:
+        book = _book(smsc, mail)
+
+        async def read() -> tuple[list[Group], bool]:
+            return await book.groups(), True
+
+        return await self._read(_key(smsc, "groups", book), Group, read, refresh)
+
+    async def group_saved(self, smsc: SmscClient, group: Group, *, mail: bool) -> None:
+        """A group was created or renamed; its contact count stays as it was."""
+
+        def save(records: tuple[Group, ...]) -> tuple[Group, ...]:
+            old = next((each for each in records if each.id == group.id), None)
+            if old is None:
+                return (*records, group)
+            renamed = old.model_copy(update={"name": group.name})
+            return tuple(renamed if each.id == group.id else each for each in records)
+
+        await self._change(_key(smsc, "groups", _book(smsc, mail)), Group, save)
+
+    async def group_deleted(self, smsc: SmscClient, group_id: int, *, mail: bool) -> None:
+        def remove(records: tuple[Group, ...]) -> tuple[Group, ...]:
+            return tuple(each for each in records if each.id != group_id)
+
+        await self._change(_key(smsc, "groups", _book(smsc, mail)), Group, remove)
+        # Its contacts are in one group fewer.
+        await self._change(
+            _key(smsc, "contacts", _book(smsc, mail)),
+            Contact,
+            lambda records: tuple(_without_group(each, group_id) for each in records),
+        )
+
+    # -- contacts ----------------------------------------------------------------------------
+
+    async def contacts(
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False
+    ) -> Kept[Contact]:
+        """The whole address book when SMSC lets it be paged to its end; ``complete`` False
+        when it could not be (no internal ids to page by, or more pages than kept)."""
+        book = _book(smsc, mail)
+        return await self._read(
+            _key(smsc, "contacts", book), Contact, lambda: _whole_book(book), refresh
+        )
+
+    async def contact_saved(self, smsc: SmscClient, contact: Contact, *, mail: bool) -> None:
+        """A contact was added or changed: what the bot sent is what SMSC keeps."""
+
+        def save(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
+            others = tuple(c for c in records if not same_address(c.address, contact.address))
+            return (*others, contact)
+
+        await self._change(_key(smsc, "contacts", _book(smsc, mail)), Contact, save)
+
+    async def contact_deleted(self, smsc: SmscClient, address: str, *, mail: bool) -> None:
+        def remove(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
+            return tuple(c for c in records if not same_address(c.address, address))
+
+        await self._change(_key(smsc, "contacts", _book(smsc, mail)), Contact, remove)
+
+    async def forget(self, smsc: SmscClient, what: str, *, mail: bool) -> None:
+        """A write whose result the bot cannot tell (or that failed in a way that shows the
+        copy is wrong): the copy goes, and the next use reads afresh."""
+        await self.store.drop(_key(smsc, what, _book(smsc, mail)))
+
+    # -- the mechanics -----------------------------------------------------------------------
+
+    async def _read(
+        self,
+        key: str,
+        model: type[M],
+        fetch: Callable[[], Awaitable[tuple[list[M], bool]]],
+        refresh: bool,
+    ) -> Kept[M]:
+        async with self.store.exclusive(key):
+            kept = await self.store.load(key, model)
+            if kept is None or refresh or self._clock() - kept.read_at >= self.fresh_for:
+                read_at = self._clock()
+                records, complete = await fetch()
+                kept = Kept(read_at, tuple(records), complete)
+                await self.store.save(key, kept)
+            return kept
+
+    async def _change(
+        self, key: str, model: type[M], edit: Callable[[tuple[M, ...]], tuple[M, ...]]
+    ) -> None:
+        """Apply a write to the copy, if there is one. Edits are idempotent: a read that
+        already holds the write's result (it raced it) gains nothing from it twice."""
+        async with self.store.exclusive(key):
+            kept = await self.store.load(key, model)
+            if kept is not None:
+                await self.store.save(key, replace(kept, records=edit(kept.records)))
+
+
+def same_address(listed: str, address: str) -> bool:
+    """One number or e-mail address however SMSC or a person wrote it (``+7…`` or ``7…``, an
+    address in another case)."""
+    return listed.lstrip("+").casefold() == address.lstrip("+").casefold()
+
+
+def _book(smsc: SmscClient, mail: bool) -> ContactBook:
+    return smsc.mails if mail else smsc.phones
+
+
+def _key(smsc: SmscClient, what: str, book: ContactBook) -> str:
+    return f"{smsc.account.key}|{what}|{book.script}"
+
+
+def _without_group(contact: Contact, group_id: int) -> Contact:
+    if group_id not in contact.groups:
+        return contact
+    return contact.model_copy(update={"groups": tuple(g for g in contact.groups if g != group_id)})
+
+
+async def _whole_blacklist(book: ContactBook) -> tuple[list[BlacklistEntry], bool]:
+    """Every entry, a thousand at a time: ``prev_id`` gives those added before a given one."""
+    entries: list[BlacklistEntry] = []
+    before: int | None = None
+    for _ in range(MAX_PAGES):
+        page = await book.blacklist(prev_id=before, count=MAX_PAGE)
+        entries += page
+        if len(page) < MAX_PAGE:
+            return entries, True
+        before = min(entry.id for entry in page)
+    return entries, False
+
+
+async def _whole_book(book: ContactBook) -> tuple[list[Contact], bool]:
+    """Every contact, a thousand at a time by the internal id; a full page without one to
+    page by leaves the copy incomplete."""
+    contacts: list[Contact] = []
+    after: int | None = None
+    for _ in range(MAX_PAGES):
+        page = await book.list(after_id=after, count=MAX_PAGE)
+        contacts += page
+        if len(page) < MAX_PAGE:
+            return contacts, True
+        ids = [contact.int_id for contact in page if contact.int_id is not None]
+        if len(ids) < len(page):
+            return contacts, False
+        after = max(ids)
+    return contacts, False
+
+
+def block_entry(
+    entry_id: int, address: str, kind: BlockType, comment: str | None
+) -> BlacklistEntry:
+    """The entry a successful block made, as a list would show it."""
+    return BlacklistEntry(id=entry_id, phone=address, type=kind, comment=comment or "")
