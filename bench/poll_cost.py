@@ -78,7 +78,7 @@ async def run(url: str, chats: int, logins: int, rounds: int) -> None:
         network = Replaying(httpx.Limits(max_connections=100))
         watcher, transport, telegram = bench_watcher(storage, network, url, 50, clock)
         heap.settle()
-        # Baselines, the narrowed answer's first comparison, then the steady answers kept.
+        # Baselines, the first comparison of the digests, then the steady answers kept.
         for _ in range(3):
             await watcher.sweep()
             clock.now += INTERVAL

@@ -34,7 +34,6 @@ from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
 from bot.smsc.factory import SmscFactory
 from bot.watcher import Notifier, Watcher
-from bot.watcher.service import FULL_SENDER_POLL_EVERY
 from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
 
 INTERVAL = 300
@@ -215,15 +214,13 @@ async def run(
         started = time.perf_counter()
         first = await watcher.sweep()  # records every chat's baseline
         first_time = time.perf_counter() - started
-        # The second sweep asks for sender names changed since yesterday, an answer no chat
-        # has taken in yet: each compares it once. From the third on, a sweep finds every
-        # answer already taken in, as all but the first after each hourly full list do.
+        # From the second sweep on, every answer is one the chats have taken in already.
         clock.now += INTERVAL
         await spaced()
-        cpu_narrowed = cpu_seconds()
-        narrowed = await watcher.sweep()
-        cpu_narrowed = cpu_seconds() - cpu_narrowed
-        failures = first.failures + narrowed.failures
+        cpu_second = cpu_seconds()
+        second = await watcher.sweep()
+        cpu_second = cpu_seconds() - cpu_second
+        failures = first.failures + second.failures
         # Steady sweeps, several: this shared machine swings by a sixth from one to the next,
         # so the figures are the median round's, not the best. Each is followed by the bare
         # client sending the requests of the first, so that both are measured in the same
@@ -260,16 +257,6 @@ async def run(
             bare_cpu.append(bare_seconds)
         assert bare is not None
         await bare.stop()
-        # The complete list comes back each hour, then the narrowed one: with nothing changed,
-        # both are covered by what the chats took in and cost what a steady sweep does.
-        hourly = []
-        for step in (FULL_SENDER_POLL_EVERY, INTERVAL):
-            clock.now += step
-            await spaced()
-            cpu = cpu_seconds()
-            swept = await watcher.sweep()
-            hourly.append((cpu_seconds() - cpu) / swept.polls * 1000)
-            failures += swept.failures
         bare_time, bare_seconds = statistics.median(bare_times), statistics.median(bare_cpu)
         steady_time, cpu_ours, cpu_sandbox = (statistics.median(f) for f in (times, ours, theirs))
         await transport.aclose()
@@ -285,18 +272,14 @@ async def run(
             ("setup (storing the chats, not timed)", f"{setup:.1f} s"),
             ("first sweep (takes every baseline)", f"{first_time:.2f} s, {first.polls} polls"),
             (
-                "second sweep (a new narrowed answer)",
-                f"bot-side CPU {cpu_narrowed / narrowed.polls * 1000:.2f} ms per poll",
+                "second sweep (the first to compare digests)",
+                f"bot-side CPU {cpu_second / second.polls * 1000:.2f} ms per poll",
             ),
             (
                 f"steady sweep (median of {rounds})",
                 f"{steady_time:.2f} s, {steady.polls} polls, "
                 f"{steady.logins} logins, {steady.chats} chats "
                 f"(rounds {min(times):.2f}-{max(times):.2f} s)",
-            ),
-            (
-                "hourly complete list, narrowed after it",
-                f"bot-side CPU {hourly[0]:.2f} and {hourly[1]:.2f} ms per poll",
             ),
             ("ideal (polls x latency / concurrency)", f"{ideal:.2f} s"),
             ("steady sweep / ideal", f"{steady_time / ideal:.2f}x"),

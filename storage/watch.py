@@ -45,45 +45,15 @@ class WatchSnapshot:
         return (chat_id, kind) in self.baselines
 
     def unchanged(self, chat_id: int, kind: NotificationKind, digest: str) -> bool:
-        """The chat has taken in exactly this answer already: there is nothing to tell.
-
-        Digests carry what they certify: ``all|…`` a complete list (the seen state is exactly
-        that list), ``part|…`` a list narrowed by date (its items are seen; absent ones were
-        not checked). A narrowed answer is covered by either; a complete one only by a
-        complete one, since only a complete list shows what was deleted. ``all|Z part|Y``:
-        the state is exactly list Z, and the narrowed answer Y was found to hold nothing new
-        against it, so that neither the hourly complete list nor the narrowed one after it
-        is compared again while nothing changes.
-        """
+        """The chat has taken in exactly this answer already: there is nothing to tell."""
         baseline = self.baselines.get((chat_id, kind))
-        if baseline is None or baseline.digest is None:
-            return False
-        if baseline.digest == digest:
-            return True
-        taken = baseline.digest.split(" ")
-        if digest in taken:
-            return True
-        form, _, body = digest.partition("|")
-        return form == "part" and f"all|{body}" in taken
+        return baseline is not None and baseline.digest == digest
 
-    def took_in(
-        self, chat_id: int, kind: NotificationKind, digest: str, *, moved: bool = True
-    ) -> None:
-        """The chat has taken in the whole answer: record its digest at the sweep's end.
-
-        ``moved``: the chat's state changed while it took the answer in (the safe default).
-        A narrowed answer that moved nothing keeps the complete list the state still is.
-        """
+    def took_in(self, chat_id: int, kind: NotificationKind, digest: str) -> None:
+        """The chat has taken in the whole answer: record its digest at the sweep's end."""
         baseline = self.baselines.get((chat_id, kind))
-        if baseline is None:
-            return
-        recorded = digest
-        if not moved and digest.startswith("part|") and baseline.digest is not None:
-            complete = baseline.digest.split(" ")[0]
-            if complete.startswith("all|"):
-                recorded = f"{complete} {digest}"
-        if baseline.digest != recorded:
-            self.taken.append((chat_id, kind, recorded, baseline.taken_at))
+        if baseline is not None and baseline.digest != digest:
+            self.taken.append((chat_id, kind, digest, baseline.taken_at))
 
 
 class WatchRepository:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -63,11 +64,24 @@ class Listing(Generic[M]):
     def digest(self) -> str:
         return hashlib.blake2b(self.body, digest_size=16).hexdigest()
 
+    @classmethod
+    def joined(cls, pages: list[Listing[M]]) -> Listing[M]:
+        """Several pages as one list: one body, one digest."""
+        first = pages[0]
+        payload = [record for page in pages for record in _items(page)]
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return cls(body, first.model, first.script, first.action)
+
     def records(self) -> list[M]:
         if self._records is None:
             payload = parse_json_answer(self.body, self.script)
             self._records = read_list(payload, self.model, self.script, self.action)
         return self._records
+
+
+def _items(page: Listing[Any]) -> list[Any]:
+    payload = parse_json_answer(page.body, page.script)
+    return payload if isinstance(payload, list) else [payload]
 
 
 def read_list(payload: Any, model: type[M], script: str, action: str) -> list[M]:

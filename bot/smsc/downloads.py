@@ -9,6 +9,12 @@ from bot.smsc._resource import Listing, Resource
 from bot.smsc.errors import SmscValidationError
 from bot.smsc.models import DownloadTask
 
+# Tasks asked for at once, and pages read at most (fifty thousand tasks).
+PAGE = 1000
+MAX_PAGES = 50
+# No task in an answer is shorter than this many bytes (``{"id":1}``).
+_SMALLEST_TASK = 8
+
 
 class FileTooLargeError(SmscValidationError):
     def __init__(self, limit: int) -> None:
@@ -22,12 +28,27 @@ class Downloads(Resource):
     async def list(
         self, *, after_id: int | None = None, count: int | None = None
     ) -> list[DownloadTask]:
-        return (await self.listing(after_id=after_id, count=count)).records()
+        """One page: the tasks after ``after_id``, as many as SMSC sends (``count``)."""
+        return (await self._page(after_id, count)).records()
 
-    async def listing(
-        self, *, after_id: int | None = None, count: int | None = None
-    ) -> Listing[DownloadTask]:
-        """The list as SMSC sent it: its digest now, its records when asked for."""
+    async def listing(self, *, page: int = PAGE) -> Listing[DownloadTask]:
+        """The whole list, oldest first, as SMSC sent it: its digest now, its records when
+        asked for. Read ``page`` tasks at a time with ``after_id`` until a page comes back
+        short: one answer is not the whole list once an account has more tasks than SMSC
+        sends at once."""
+        first = await self._page(None, page)
+        # A body too short to hold a whole page is the end of the list, without parsing it:
+        # nearly every account's list, on every poll.
+        if len(first.body) < page * _SMALLEST_TASK:
+            return first
+        pages = [first]
+        records = first.records()
+        while len(records) >= page and len(pages) < MAX_PAGES:
+            pages.append(await self._page(max(task.id for task in records), page))
+            records = pages[-1].records()
+        return Listing.joined(pages)
+
+    async def _page(self, after_id: int | None, count: int | None) -> Listing[DownloadTask]:
         return await self._listing("get_list", {"after_id": after_id, "cnt": count}, DownloadTask)
 
     async def get_file(self, *, task_id: int | None = None, name: str | None = None) -> bytes:

@@ -13,7 +13,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from aiogram.exceptions import TelegramAPIError
@@ -66,7 +65,6 @@ M = TypeVar("M", bound=BaseModel)
 AUTH_FAILURES_BEFORE_PAUSE = 3
 # How long a stopping bot lets a sweep finish the notifications it is sending.
 STOP_GRACE = 10.0
-FULL_SENDER_POLL_EVERY = 60 * 60.0
 # Logins whose chats' watch state is in memory at once during a sweep. 100 rather than 250:
 # 1 MB less at the peak of a 10,000-chat sweep, for 2 % more of the bot's own instructions
 # per poll (bench.poll_cost under callgrind), with the peak 1 MB under its goal.
@@ -89,13 +87,13 @@ class Baselines:
 
     async def take(self, chat_id: int, kind: NotificationKind, client: SmscClient) -> int:
         if kind is NotificationKind.DOWNLOADS:
-            tasks = _Answer(await client.downloads.listing(), complete=True)
+            tasks = _Answer(await client.downloads.listing())
             await self._storage.watch.replace_download_baseline(
                 chat_id, [seen_task(t) for t in tasks.records], tasks.key
             )
             count = len(tasks.records)
         else:
-            senders = _Answer(await client.senders.listing(all=True, operators=True), complete=True)
+            senders = _Answer(await client.senders.listing(all=True, operators=True))
             await self._storage.watch.replace_sender_baseline(
                 chat_id, [seen_sender(s) for s in senders.records], senders.key
             )
@@ -107,19 +105,16 @@ class Baselines:
 
 @dataclass
 class _Answer(Generic[M]):
-    """One poll's answer. ``key`` names it: its digest and whether it was the complete list or
-    one narrowed by date, so that a narrowed answer never passes for a complete one."""
+    """One poll's answer, the whole list; ``key`` names it (its digest)."""
 
     listing: Listing[M]
-    complete: bool
     # Its records in the stored form, made once and shared by every chat that takes the answer
     # as its baseline: a first sweep over thousands of chats holds one copy per account.
     _seen: list[Any] | None = field(default=None, repr=False)
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        # What the digest certifies: see storage.watch.WatchSnapshot.unchanged.
-        self.key = f"{'all' if self.complete else 'part'}|{self.listing.digest}"
+        self.key = self.listing.digest
 
     def seen(self, stored: Callable[[M], Any]) -> list[Any]:
         if self._seen is None:
@@ -189,7 +184,6 @@ class Watcher:
         file_limit: int = 50 * 1024 * 1024,
         part_size: int = SWEEP_PART,
         clock: Callable[[], float] = time.monotonic,
-        today: Callable[[], date] = date.today,
     ) -> None:
         self.storage = storage
         self.accounts = accounts
@@ -203,7 +197,6 @@ class Watcher:
         self._file_limit = file_limit
         self._part_size = part_size
         self._clock = clock
-        self._today = today
         self._polled_at: dict[int, float] = {}
         # The accounts of the last sweep by the version of the stored row each chat's came
         # from: a version names one row of one chat (see _accounts_of).
@@ -213,7 +206,6 @@ class Watcher:
         self._starved: set[str] = set()
         self._sweeps: set[asyncio.Task[Any]] = set()
         self._stopping = False
-        self._full_senders_at: dict[str, tuple[float, date]] = {}
 
     # -- one sweep ----------------------------------------------------------------------------
 
@@ -401,7 +393,7 @@ class Watcher:
             try:
                 if login.watches(NotificationKind.DOWNLOADS):
                     report.polls += 1
-                    tasks = _Answer(await login.client.downloads.listing(), complete=True)
+                    tasks = _Answer(await login.client.downloads.listing())
                 if login.watches(NotificationKind.SENDERS):
                     report.polls += 1
                     senders = await self._poll_senders(login)
@@ -478,16 +470,11 @@ class Watcher:
                     await self._stop_watching(chat.chat_id)
 
     async def _poll_senders(self, login: _Login) -> _Answer[Sender]:
-        full = self._full_senders_at.get(login.key)
-        if full is None or self._clock() - full[0] >= FULL_SENDER_POLL_EVERY:
-            listing = await login.client.senders.listing(all=True, operators=True)
-            self._full_senders_at[login.key] = (self._clock(), self._today())
-            return _Answer(listing, complete=True)
-        # Changed since the day before the last full list: dates are whole days in the
-        # provider's time zone, so a day of overlap keeps every change in.
-        since = full[1] - timedelta(days=1)
-        listing = await login.client.senders.listing(all=True, operators=True, changed_since=since)
-        return _Answer(listing, complete=False)
+        # The whole list every time, not the one narrowed by ``from_date``: the page promises
+        # there only the names whose status changed at an operator, so a new name or a change
+        # of moderation would wait for the next whole list. An unchanged answer costs its
+        # digest alone.
+        return _Answer(await login.client.senders.listing(all=True, operators=True))
 
     async def _compared(
         self, kind: NotificationKind, behind: dict[int, bool], seen: WatchSnapshot
@@ -654,23 +641,20 @@ class Watcher:
         if not delivery.current:
             return 0
         if not seen.has_baseline(chat_id, kind):
-            if senders.complete:
-                seen.new_senders[chat_id] = senders.seen(seen_sender)
-                seen.new_digests[(chat_id, kind)] = senders.key
+            seen.new_senders[chat_id] = senders.seen(seen_sender)
+            seen.new_digests[(chat_id, kind)] = senders.key
             return 0
         if seen.unchanged(chat_id, kind, senders.key):
             return 0
         sent, whole = 0, True
-        updates = sender_updates(
-            seen_senders.get(chat_id, {}), senders.records, complete=senders.complete
-        )
+        updates = sender_updates(seen_senders.get(chat_id, {}), senders.records, complete=True)
         for update in updates:
             if self._stopping or not delivery.current:
                 whole = False
                 break
             sent += await self._announce_sender(chat_id, update, delivery)
         if whole and delivery.current:
-            seen.took_in(chat_id, kind, senders.key, moved=bool(updates))
+            seen.took_in(chat_id, kind, senders.key)
         return sent
 
     async def _announce_sender(

@@ -80,6 +80,26 @@ async def test_download_tasks_in_every_status(client: SmscClient) -> None:
     assert [t.id for t in later] == [tasks[2].id, tasks[3].id]
 
 
+async def test_the_whole_task_list_is_read_page_by_page(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    for n in range(2300):
+        sandbox.state.add_task(LOGIN, f"export_{n}", status=2, size=10)
+    sandbox.requests.clear()
+    listing = await client.downloads.listing()
+    ids = [task.id for task in listing.records()]
+    assert len(ids) == len(sandbox.state.accounts[LOGIN].tasks)
+    assert ids == sorted(ids)
+    assert [r.action for r in sandbox.requests] == ["get_list"] * 3
+    # A short list is one answer, read once.
+    sandbox.state.accounts[LOGIN].tasks = dict(
+        list(sandbox.state.accounts[LOGIN].tasks.items())[:4]
+    )
+    sandbox.requests.clear()
+    assert len((await client.downloads.listing()).records()) == 4
+    assert len(sandbox.requests) == 1
+
+
 async def test_get_file_streams_the_csv(client: SmscClient, sandbox: SandboxServer) -> None:
     task = sandbox.state.accounts[LOGIN].tasks[2]
     by_id = await client.downloads.get_file(task_id=2)
