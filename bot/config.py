@@ -78,6 +78,17 @@ class Settings(BaseSettings):
             raise ValueError("names no host")
         if port == 0:
             raise ValueError("has port 0")
+        if any(char.isspace() or not char.isprintable() for char in value):
+            raise ValueError("holds spaces or control characters")
+        return value
+
+    @field_validator("telegram_api_url", "smsc_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        # Paths are appended to these ("/bot<token>/getMe"): after a query or a fragment the
+        # token would travel as a query string; aiogram formats braces as placeholders.
+        if value is not None and any(char in value for char in "?#{}"):
+            raise ValueError("must be a base address, without ?, #, { or }")
         return value
 
     @field_validator("webhook_secret")

@@ -27,6 +27,7 @@ def refusal(**settings: object) -> str:
         "http://:8081",
         "https:///path",
         "http://user:pa55word@:8081",
+        "http://127.0.0.1:8081/a b",
     ],
 )
 def test_a_malformed_url_is_named_and_not_quoted(name: str, value: str) -> None:
@@ -34,6 +35,16 @@ def test_a_malformed_url_is_named_and_not_quoted(name: str, value: str) -> None:
     assert message.startswith(f"{name.upper()} is malformed: ")
     assert value not in message
     assert "pa55word" not in message
+
+
+@pytest.mark.parametrize("name", ["telegram_api_url", "smsc_base_url"])
+@pytest.mark.parametrize(
+    "value",
+    ["http://127.0.0.1:8081?x=1", "http://127.0.0.1:8081/#top", "http://127.0.0.1:8081/{x}"],
+)
+def test_a_base_address_takes_no_query_fragment_or_placeholder(name: str, value: str) -> None:
+    message = refusal(**{name: value})
+    assert message == f"{name.upper()} is malformed: must be a base address, without ?, #, {{ or }}"
 
 
 @pytest.mark.parametrize(
