@@ -25,7 +25,7 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 
 _PATTERNS = (
     # psw=..., apikey=..., token=... in query strings and form bodies
-    re.compile(r"(?i)\b(psw|password|apikey|api_key|secret|token)=([^&\s\"',;]+)"),
+    re.compile(r"(?i)\b(psw|password|apikey|api_key|secret|secret_token|token)=([^&\s\"',;]+)"),
     # "psw": "...", 'apikey': '...' in reprs and JSON
     re.compile(
         r"(?i)([\"'](?:psw|password|apikey|api_key|secret|secret_token)[\"']\s*:\s*)"
@@ -84,8 +84,6 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.redactor(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
-        if record.stack_info:
-            record.stack_info = self.redactor(record.stack_info)
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and isinstance(value, str):
                 setattr(record, key, self.redactor(value))
