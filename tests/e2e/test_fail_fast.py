@@ -194,3 +194,12 @@ async def test_a_webhook_secret_telegram_would_refuse_is_named(env: dict[str, st
     assert line.startswith("smsc-bot: configuration error: WEBHOOK_SECRET is malformed")
     assert "ключ;секрет" not in line
     assert not Path(env["DATABASE_PATH"]).exists()
+
+
+async def test_a_database_path_under_a_file_is_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "plain-file").write_text("")
+    database = tmp_path / "plain-file" / "bot.sqlite3"
+    line = failed_in_one_line(await start(env={**env, "DATABASE_PATH": str(database)}))
+    assert line.startswith("smsc-bot: storage error: cannot create the database's folder")
