@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 SECRET = "Stored-Secret-0123456789"
 WEBHOOK_SECRET = "webhook-secret-0123456789"
 # Far longer than a failing start-up needs; a process still running then has hung.
-EXIT_DEADLINE = 20.0
+EXIT_DEADLINE = 60.0
 
 
 def free_port() -> int:
@@ -203,3 +203,18 @@ async def test_a_database_path_under_a_file_is_one_line(
     database = tmp_path / "plain-file" / "bot.sqlite3"
     line = failed_in_one_line(await start(env={**env, "DATABASE_PATH": str(database)}))
     assert line.startswith("smsc-bot: storage error: cannot create the database's folder")
+
+
+async def test_a_webhook_port_in_use_stops_start_up(env: dict[str, str]) -> None:
+    await stored_chat(env)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        webhook = {
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+        line = failed_in_one_line(await start(env={**env, **webhook}), WEBHOOK_SECRET, SECRET)
+    assert f"cannot listen on WEBHOOK_HOST:WEBHOOK_PORT 127.0.0.1:{port}" in line
