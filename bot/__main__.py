@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:
         # Python's own report would be a traceback, and an exception's text may hold the
         # token (aiohttp quotes Bot API URLs): one line, redacted; the traceback at DEBUG.
-        log.debug("start-up failed", exc_info=True)
+        log.debug("stopped by an unexpected error", exc_info=True)
         fail(redact(f"stopped by an unexpected error: {one_line(error)}"), 1)
 
 

@@ -155,11 +155,19 @@ async def test_a_refused_set_webhook_stops_start_up(
     assert "setWebhook" in line
 
 
-async def test_telegram_unreachable_at_start_stops_it(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_telegram_unreachable_at_start_stops_it(env: dict[str, str], mode: str) -> None:
     await stored_chat(env)
-    unreachable = f"http://127.0.0.1:{free_port()}"
-    line = failed_in_one_line(await start(env={**env, "TELEGRAM_API_URL": unreachable}), SECRET)
-    assert "Telegram" in line
+    env = {**env, "TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
+    if mode == "webhook":
+        port = free_port()
+        env |= {
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+    line = failed_in_one_line(await start(env=env), SECRET, WEBHOOK_SECRET)
+    assert line.startswith("smsc-bot: Telegram cannot be reached")
 
 
 async def test_telegram_unreachable_leaves_no_traceback_in_the_debug_log(
