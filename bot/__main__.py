@@ -7,8 +7,9 @@ import asyncio
 import logging
 import sys
 
-from bot.config import ConfigError, Settings, key_hint, load_settings
-from bot.logs import configure_logging
+from bot.config import ConfigError, Settings, key_hint, load_settings, require_webhook_url
+from bot.logs import Redactor, configure_logging
+from bot.startup import StartupError
 from storage import NoKeyConfiguredError, StorageError, generate_key
 
 log = logging.getLogger("bot")
@@ -60,27 +61,15 @@ def main(argv: list[str] | None = None) -> None:
 
         demo_main()
         return
+    redact = Redactor()
     try:
         settings = load_settings()
+        if args.command == "run" and args.webhook:
+            require_webhook_url(settings)
+        redact = configure_logging(settings.log_level, settings.log_format, settings.secrets())
+        execute(args, settings)
     except ConfigError as error:
         fail(f"configuration error: {error}")
-        return
-    configure_logging(settings.log_level, settings.log_format, settings.secrets())
-    try:
-        if args.command == "rotate-keys":
-            asyncio.run(rotate_keys(settings))
-        elif args.command == "check":
-            from bot.health import run_check
-
-            raise SystemExit(asyncio.run(run_check(settings, smsc=not args.skip_smsc)))
-        else:
-            asyncio.run(
-                run(
-                    settings,
-                    webhook=args.webhook or bool(settings.webhook_url),
-                    allow_unreadable=args.allow_unreadable,
-                )
-            )
     except NoKeyConfiguredError as error:
         fail(
             f"{error}"
@@ -88,9 +77,38 @@ def main(argv: list[str] | None = None) -> None:
             else f"no encryption key configured: {key_hint()}"
         )
     except StorageError as error:
-        fail(f"storage error: {error}", 1)
+        fail(redact(f"storage error: {error}"), 1)
+    except StartupError as error:
+        fail(redact(str(error)), 1)
     except KeyboardInterrupt:
         pass
+    except Exception as error:
+        # Python's own report would be a traceback, and an exception's text may hold the
+        # token (aiohttp quotes Bot API URLs): one line, redacted; the traceback at DEBUG.
+        log.debug("stopped by an unexpected error", exc_info=True)
+        fail(redact(f"stopped by an unexpected error: {one_line(error)}"), 1)
+
+
+def execute(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "rotate-keys":
+        asyncio.run(rotate_keys(settings))
+    elif args.command == "check":
+        from bot.health import run_check
+
+        raise SystemExit(asyncio.run(run_check(settings, smsc=not args.skip_smsc)))
+    else:
+        asyncio.run(
+            run(
+                settings,
+                webhook=args.webhook or bool(settings.webhook_url),
+                allow_unreadable=args.allow_unreadable,
+            )
+        )
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = False) -> None:
@@ -98,13 +116,16 @@ async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = Fal
     from bot.app import build_application
 
     app = await build_application(settings, allow_unreadable=allow_unreadable)
-    heap.settle()
-    if webhook:
-        from bot.webhook import run_webhook
+    try:
+        heap.settle()
+        if webhook:
+            from bot.webhook import run_webhook
 
-        await run_webhook(app)
-    else:
-        await app.run_polling()
+            await run_webhook(app)
+        else:
+            await app.run_polling()
+    finally:
+        await app.close()
 
 
 async def rotate_keys(settings: Settings) -> None:

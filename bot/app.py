@@ -27,7 +27,7 @@ from bot.middlewares import (
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
 from bot.smsc.limiter import AddressBlock, Stamp
-from bot.telegram import build_bot
+from bot.telegram import build_bot, check_telegram
 from bot.ui_commands import set_commands
 from bot.watcher import Notifier, Watcher, start_scheduler
 from handlers import KNOWN_COMMANDS, routers
@@ -90,18 +90,27 @@ class Application:
     updates: EventLogMiddleware
     run_watcher: bool = True
     scheduler: AsyncIOScheduler | None = field(default=None, init=False)
+    closed: bool = field(default=False, init=False)
 
     async def on_startup(self) -> None:
+        await check_telegram(self.bot)
         try:
             await set_commands(self.bot, self.i18n)
-        except Exception:
-            log.exception("could not set the command menu")
+        except Exception as error:
+            # The menu is a convenience: the bot works without it.
+            log.warning(
+                "could not set the command menu",
+                extra={"error": type(error).__name__, "detail": str(error)},
+            )
         if self.run_watcher:
             self.settings.log_interval_warning(log)
             self.scheduler = start_scheduler(self.watcher)
         log.info("bot started", extra={"watch_interval": self.settings.watch_interval})
 
     async def on_shutdown(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         try:
             if self.scheduler is not None:
                 self.scheduler.shutdown(wait=False)
@@ -119,6 +128,14 @@ class Application:
         finally:
             await self.storage.close()
         log.info("bot stopped")
+
+    async def close(self) -> None:
+        """Whatever is still open, after a start-up that failed half-way (aiogram runs no
+        shutdown when its startup hook raised): an open database keeps the process alive."""
+        try:
+            await self.on_shutdown()
+        finally:
+            await self.bot.session.close()
 
     async def run_polling(self) -> None:
         await self.dispatcher.start_polling(
@@ -161,9 +178,23 @@ async def build_application(
     )
     try:
         await check_keys(storage, allow_unreadable=allow_unreadable)
-    except WrongKeyError:
+        return await assemble(
+            settings, storage, bot=bot, smsc_network=smsc_network, run_watcher=run_watcher
+        )
+    except BaseException:
+        # An open database's thread would keep the process alive after the error.
         await storage.close()
         raise
+
+
+async def assemble(
+    settings: Settings,
+    storage: Storage,
+    *,
+    bot: Bot | None,
+    smsc_network: httpx.AsyncBaseTransport | None,
+    run_watcher: bool,
+) -> Application:
     transport = SmscTransport(
         limiter=await restored_limiter(settings, storage),
         names_key=keyring.derive("smsc request names"),

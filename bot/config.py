@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +15,8 @@ from storage import Keyring, NoKeyConfiguredError, parse_keys
 from storage.crypto import KEYGEN_COMMAND
 
 MIN_PRODUCTION_INTERVAL = 60
+# Telegram's rule for setWebhook's secret_token; anything else it refuses only at start-up.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -63,6 +67,39 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        # The value is never quoted back: a URL may carry a password, and a bad one used to
+        # surface only inside a request error, next to the bot token.
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError("is not a valid URL (check brackets and the port)") from None
+        if not parts.hostname:
+            raise ValueError("names no host")
+        if port == 0:
+            raise ValueError("has port 0")
+        if any(char.isspace() or not char.isprintable() for char in value):
+            raise ValueError("holds spaces or control characters")
+        return value
+
+    @field_validator("telegram_api_url", "smsc_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        # Paths are appended to these ("/bot<token>/getMe"): after a query or a fragment the
+        # token would travel as a query string; aiogram formats braces as placeholders.
+        if value is not None and any(char in value for char in "?#{}"):
+            raise ValueError("must be a base address, without ?, #, { or }")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -119,11 +156,19 @@ def load_settings(**overrides: object) -> Settings:
 
 def describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
+    name = "_".join(str(part) for part in first["loc"]).upper()
+    message = first["msg"].removeprefix("Value error, ")
+    if not name:
+        # A check across settings: its message names them.
+        return message
     if first["type"] == "missing":
         return f"{name} is required: set it in the environment or in .env"
-    message = first["msg"].removeprefix("Value error, ")
     return f"{name} is malformed: {message}"
+
+
+def require_webhook_url(settings: Settings) -> None:
+    if not settings.webhook_url:
+        raise ConfigError("WEBHOOK_URL is required with --webhook")
 
 
 def key_hint() -> str:

@@ -1,8 +1,9 @@
-"""``python -m bot check``: is the database readable, do the keys open every stored secret,
-can SMSC be reached? Exit status 0 when the bot can run (SMSC being down is only reported)."""
+"""``python -m bot check``: is the database readable and writable, do the keys open every
+stored secret, can SMSC be reached? Exit status 0 only when the bot could work."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Any
@@ -12,42 +13,74 @@ import httpx
 from bot.config import Settings
 from bot.smsc import Endpoint, Region
 from storage import CredentialsUnreadableError, Storage, StorageError
+from storage.database import utcnow
+
+
+class _RollBack(Exception):
+    """Ends the probe's transaction: rolled back whole, it leaves nothing behind."""
 
 
 async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -> int:
     out = out or sys.stdout
     report: dict[str, Any] = {}
-    healthy = True
     try:
         keyring = settings.keyring()
         report["key"] = {"ok": True, "keys": len(keyring.key_ids), "current": keyring.current_id}
     except StorageError as error:
         report["key"] = {"ok": False, "error": str(error)}
-        healthy = False
         keyring = None
     if keyring is not None:
         try:
             storage = await Storage.open(settings.database_path, keyring)
         except StorageError as error:
             report["database"] = {"ok": False, "error": str(error)}
-            healthy = False
         else:
             try:
-                report["database"] = {
-                    "ok": True,
-                    "path": str(settings.database_path),
-                    "schema_version": await storage.database.schema_version(),
-                    "chats": await storage.chats.count(),
-                }
+                report["database"] = await _database(storage, settings)
                 report["credentials"] = await _credentials(storage)
-                healthy = healthy and report["credentials"]["ok"]
+            except StorageError as error:
+                report["database"] = {"ok": False, "error": str(error)}
             finally:
                 await storage.close()
     if smsc:
         report["smsc"] = await _reachability(settings)
-    report["ok"] = healthy
+    report["ok"] = _healthy(report)
     out.write(json.dumps(report, indent=2) + "\n")
-    return 0 if healthy else 1
+    return 0 if report["ok"] else 1
+
+
+def _healthy(report: dict[str, Any]) -> bool:
+    local = all(
+        report.get(part, {}).get("ok", False) for part in ("key", "database", "credentials")
+    )
+    # One region down leaves the chats of the others working; none answering leaves no chat.
+    reachable = "smsc" not in report or any(target["ok"] for target in report["smsc"].values())
+    return local and reachable
+
+
+async def _database(storage: Storage, settings: Settings) -> dict[str, Any]:
+    await _probe_write(storage)
+    return {
+        "ok": True,
+        "path": str(settings.database_path),
+        "schema_version": await storage.database.schema_version(),
+        "chats": await storage.chats.count(),
+    }
+
+
+async def _probe_write(storage: Storage) -> None:
+    """A row written and rolled back: reading succeeds where the bot could not work, on a
+    read-only file or while another process holds the write lock past the busy timeout."""
+    try:
+        async with storage.database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO audit_log (chat_id, action, result, at) "
+                "VALUES (0, 'health-check', 'probe', ?)",
+                (utcnow(),),
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
 
 
 async def _credentials(storage: Storage) -> dict[str, Any]:
@@ -62,13 +95,15 @@ async def _reachability(settings: Settings) -> dict[str, Any]:
         targets = {"custom": Endpoint(settings.smsc_base_url).base_url}
     else:
         targets = {region.value: Endpoint.for_region(region).base_url for region in Region}
-    results: dict[str, Any] = {}
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http:
-        for name, base in targets.items():
-            try:
-                # Without credentials: any answer from the script proves it is reachable.
-                response = await http.post(f"{base}/sys/balance.php", data={"fmt": "3"})
-                results[name] = {"ok": response.status_code < 500, "status": response.status_code}
-            except httpx.HTTPError as error:
-                results[name] = {"ok": False, "error": type(error).__name__}
-    return results
+        answers = await asyncio.gather(*(_answers(http, base) for base in targets.values()))
+    return dict(zip(targets, answers, strict=True))
+
+
+async def _answers(http: httpx.AsyncClient, base: str) -> dict[str, Any]:
+    try:
+        # Without credentials: any answer from the script proves it is reachable.
+        response = await http.post(f"{base}/sys/balance.php", data={"fmt": "3"})
+    except httpx.HTTPError as error:
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": response.status_code < 500, "status": response.status_code}

@@ -25,7 +25,7 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 
 _PATTERNS = (
     # psw=..., apikey=..., token=... in query strings and form bodies
-    re.compile(r"(?i)\b(psw|password|apikey|api_key|secret|token)=([^&\s\"',;]+)"),
+    re.compile(r"(?i)\b(psw|password|apikey|api_key|secret|secret_token|token)=([^&\s\"',;]+)"),
     # "psw": "...", 'apikey': '...' in reprs and JSON
     re.compile(
         r"(?i)([\"'](?:psw|password|apikey|api_key|secret|secret_token)[\"']\s*:\s*)"

@@ -17,9 +17,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+
+from bot.startup import StartupError
 
 log = logging.getLogger("bot.telegram")
 
@@ -108,3 +116,24 @@ def build_bot(
         session = BotSession(api=api, timeout=timeout) if api else AiohttpSession(timeout=timeout)
     session.middleware(RetryMiddleware(wait_scale=wait_scale))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def check_telegram(bot: Bot) -> None:
+    """Asked before anything else starts: with a wrong token or no way to Telegram, every
+    later call would fail, one log line at a time, while the bot looked alive."""
+    try:
+        await bot.me()
+    except TelegramUnauthorizedError:
+        raise StartupError(
+            "Telegram refused BOT_TOKEN (401 Unauthorized): is it the one @BotFather gave?"
+        ) from None
+    except TelegramNetworkError as error:
+        raise StartupError(
+            f"Telegram cannot be reached ({error.message}): check the network or TELEGRAM_API_URL"
+        ) from None
+    except TelegramAPIError as error:
+        raise telegram_refused("getMe", error) from None
+
+
+def telegram_refused(method: str, error: TelegramAPIError) -> StartupError:
+    return StartupError(f"Telegram refused {method}: {error.message}")

@@ -5,16 +5,64 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import signal
 from urllib.parse import urlsplit
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.app import Application
+from bot.startup import StartupError
+from bot.telegram import telegram_refused
 
 log = logging.getLogger("bot.webhook")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+
+
+class CheckedRequestHandler(SimpleRequestHandler):
+    """aiogram's handler, minus the requests it would answer with a 500 and a traceback: a
+    secret header outside ASCII (``secrets.compare_digest`` raises on such text) and a body
+    that is not a Telegram update (malformed JSON, JSON nested past the recursion limit)."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        expected = (self.secret_token or "").encode()
+        # surrogatepass: aiohttp hands undecodable header bytes over as lone surrogates.
+        given = telegram_secret_token.encode("utf-8", "surrogatepass")
+        return bool(expected) and hmac.compare_digest(given, expected)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+            return web.Response(body="Unauthorized", status=401)
+        problem = await unreadable_update(request, self.bot)
+        if problem is not None:
+            log.warning("webhook request refused", extra={"reason": problem})
+            return web.Response(text="Bad Request", status=400)
+        return await super().handle(request)
+
+
+async def unreadable_update(request: web.Request, bot: Bot) -> str | None:
+    """Why the body is not an update aiogram can take, or None. Parsed the way aiogram then
+    parses it again: a 400 instead of a 500 and a traceback is worth the second parse."""
+    try:
+        data = bot.session.json_loads(await request.text())
+    except RecursionError:
+        return "JSON nested too deeply"
+    except ValueError:
+        return "not JSON"
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    try:
+        Update.model_validate(data, context={"bot": bot})
+    except ValidationError:
+        return "not a Telegram update"
+    return None
 
 
 def build_web_app(app: Application) -> web.Application:
@@ -24,7 +72,7 @@ def build_web_app(app: Application) -> web.Application:
     secret = settings.webhook_secret.get_secret_value()
     path = urlsplit(settings.webhook_url).path or "/webhook"
     web_app = web.Application()
-    SimpleRequestHandler(
+    CheckedRequestHandler(
         dispatcher=app.dispatcher, bot=app.bot, secret_token=secret, handle_in_background=True
     ).register(web_app, path=path)
 
@@ -43,32 +91,46 @@ async def register_webhook(app: Application) -> None:
     settings = app.settings
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
-    await app.bot.set_webhook(
-        settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=app.dispatcher.resolve_used_update_types(),
-    )
+    try:
+        await app.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+        )
+    except TelegramAPIError as error:
+        raise telegram_refused("setWebhook", error) from None
     log.info("webhook registered", extra={"path": urlsplit(settings.webhook_url).path})
 
 
 async def run_webhook(app: Application) -> None:
-    web_app = build_web_app(app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
-    await site.start()
-    await register_webhook(app)
-    log.info(
-        "webhook server listening",
-        extra={"host": app.settings.webhook_host, "port": app.settings.webhook_port},
-    )
+    settings = app.settings
+    runner = web.AppRunner(build_web_app(app), access_log=None)
+    try:
+        # Runs the dispatcher's startup, which asks Telegram first (getMe).
+        await runner.setup()
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        try:
+            await site.start()
+        except OSError as error:
+            raise StartupError(
+                f"cannot listen on WEBHOOK_HOST:WEBHOOK_PORT {settings.webhook_host}:"
+                f"{settings.webhook_port} ({error.strerror or type(error).__name__})"
+            ) from None
+        await register_webhook(app)
+        log.info(
+            "webhook server listening",
+            extra={"host": settings.webhook_host, "port": settings.webhook_port},
+        )
+        await stopped()
+    finally:
+        await runner.cleanup()
+        await app.bot.session.close()
+
+
+async def stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await app.bot.session.close()
+    await stop.wait()

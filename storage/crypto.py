@@ -124,7 +124,8 @@ class Keyring:
             plaintext = cipher.decrypt(
                 sealed.nonce, sealed.ciphertext, _aad(chat_id, sealed.key_id)
             )
-        except (InvalidTag, ValueError):
+        except (InvalidTag, ValueError, TypeError):
+            # TypeError: a row written by hand, its secret TEXT where the ciphertext is a BLOB.
             raise CredentialsUnreadableError(
                 chat_id, "the ciphertext is corrupted or belongs to another chat"
             ) from None

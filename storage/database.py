@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -59,7 +60,13 @@ class Database:
     ) -> Database:
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the database's folder {Path(path).parent} "
+                    f"({exc.strerror or type(exc).__name__})"
+                ) from None
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
@@ -70,6 +77,7 @@ class Database:
             await database._configure(busy_timeout)
             if migrate:
                 await database.migrate()
+                await database._check_schema()
         except BaseException:
             await connection.close()
             raise
@@ -98,6 +106,18 @@ class Database:
                 if row is None or str(row[0]).lower() != "wal":
                     log.warning("sqlite did not switch to WAL mode", extra={"mode": row})
             await self._connection.execute("PRAGMA synchronous = NORMAL")
+
+    async def _check_schema(self) -> None:
+        """Refuse a file whose tables were changed by hand: at its version nothing migrates
+        them back, and each missing piece would fail later, inside a command or a sweep."""
+        rows = await self.fetchall(_COLUMNS_SQL)
+        missing = sorted(_expected_columns() - {(row[0], row[1]) for row in rows})
+        if missing:
+            tables = sorted({table for table, _ in missing})
+            raise CorruptDatabaseError(
+                f"the database lacks what schema version {SCHEMA_VERSION} has "
+                f"(in {', '.join(tables)}): it was changed outside smsc-bot; restore a backup"
+            )
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -168,6 +188,21 @@ class Database:
             yield
         except sqlite3.Error as exc:
             raise _translate(exc, doing) from None
+
+
+_COLUMNS_SQL = (
+    "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
+    "WHERE m.type = 'table'"
+)
+
+
+@functools.cache
+def _expected_columns() -> frozenset[tuple[str, str]]:
+    """Every table and column the migrations make, read from a scratch database."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as scratch:
+        for script in MIGRATIONS:
+            scratch.executescript(script)
+        return frozenset(scratch.execute(_COLUMNS_SQL).fetchall())
 
 
 def _statements(script: str) -> list[str]:

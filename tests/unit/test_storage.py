@@ -14,6 +14,7 @@ import pytest
 
 from storage import (
     AuthKind,
+    CorruptDatabaseError,
     CredentialsUnreadableError,
     Database,
     DatabaseLockedError,
@@ -198,6 +199,23 @@ async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> Non
     with pytest.raises(SchemaTooNewError, match="newer than this program"):
         await Database.open(path)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ("DROP TABLE chat_moves", "chat_moves"),
+        ("ALTER TABLE watch_baselines DROP COLUMN digest", "watch_baselines"),
+    ],
+)
+async def test_a_schema_changed_by_hand_is_refused(tmp_path: Path, change: str, named: str) -> None:
+    path = tmp_path / "edited.sqlite3"
+    await (await Database.open(path)).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute(change)
+    raw.close()
+    with pytest.raises(CorruptDatabaseError, match=f"lacks what schema version .*{named}"):
+        await Database.open(path)
 
 
 async def test_locked_database_is_a_clear_error_and_loses_nothing(

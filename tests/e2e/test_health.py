@@ -1,0 +1,94 @@
+"""``smsc-bot check`` answers false whenever the bot could not work."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox import SandboxServer
+from storage import AuthKind, Keyring, Storage, generate_key
+from tests.e2e.harness import TOKEN
+from tests.e2e.test_cli import arun
+from tests.e2e.test_fail_fast import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest.fixture
+async def env(tmp_path: Path, sandbox: SandboxServer) -> dict[str, str]:
+    key = generate_key()
+    database = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(database, Keyring.from_text(key))
+    await storage.credentials.save(
+        5, auth_kind=AuthKind.APIKEY, secret="stored-key-0123", region="ru", set_by=1
+    )
+    await storage.close()
+    return {
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_PATH": str(database),
+        "ENCRYPTION_KEYS": key,
+        "SMSC_BASE_URL": sandbox.base_url,
+    }
+
+
+async def check(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
+    result = await arun("check", *args, env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is (result.returncode == 0)
+    return result.returncode, report
+
+
+async def test_a_healthy_bot_checks_true(env: dict[str, str]) -> None:
+    code, report = await check(env)
+    assert code == 0
+    assert report["database"]["ok"] is True
+    assert report["smsc"] == {"custom": {"ok": True, "status": 200}}
+    with sqlite3.connect(env["DATABASE_PATH"]) as connection:
+        [probes] = connection.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'health-check'"
+        ).fetchone()
+    connection.close()
+    assert probes == 0  # the write it tried was rolled back
+
+
+async def test_a_missing_table_checks_false(env: dict[str, str]) -> None:
+    with sqlite3.connect(env["DATABASE_PATH"]) as connection:
+        connection.execute("DROP TABLE deliveries")
+    connection.close()
+    code, report = await check(env, "--skip-smsc")
+    assert code == 1
+    assert report["database"]["ok"] is False
+    assert "deliveries" in report["database"]["error"]
+
+
+async def test_a_database_it_cannot_write_checks_false(env: dict[str, str]) -> None:
+    # Another process holding the write lock: reads still work, every write of the bot waits
+    # past its busy timeout and fails.
+    holder = sqlite3.connect(env["DATABASE_PATH"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, report = await check(env, "--skip-smsc")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1
+    assert report["database"]["ok"] is False
+    assert "locked" in report["database"]["error"]
+
+
+async def test_smsc_unreachable_everywhere_checks_false(env: dict[str, str]) -> None:
+    env = {**env, "SMSC_BASE_URL": f"http://127.0.0.1:{free_port()}"}
+    code, report = await check(env)
+    assert code == 1
+    assert report["smsc"] == {"custom": {"ok": False, "error": "ConnectError"}}
+    assert report["database"]["ok"] is True
+    assert report["credentials"]["ok"] is True
+
+    code, report = await check(env, "--skip-smsc")
+    assert code == 0
+    assert "smsc" not in report
