@@ -197,7 +197,7 @@ async def assemble(
 ) -> Application:
     transport = SmscTransport(
         limiter=await restored_limiter(settings, storage),
-        names_key=keyring.derive("smsc request names"),
+        names_key=settings.keyring().derive("smsc request names"),
         timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
         network=smsc_network,
         on_call=record_smsc_call,
