@@ -15,6 +15,7 @@ class PageKind(StrEnum):
     BLACKLIST = "b"
     SENDERS = "s"
     DOWNLOADS = "d"
+    GROUPS = "g"
 
 
 class SenderStepKind(StrEnum):
