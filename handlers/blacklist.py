@@ -127,7 +127,7 @@ async def show_blacklist(
 
 
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token, callback_data.start)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /blacklist again."), show_alert=True)
         return

@@ -24,7 +24,7 @@ from bot.smsc.policy import bucket
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.blacklist import book_for, in_another_case
-from handlers.callbacks import GroupChoice, Page, PageKind
+from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.confirmation import Confirmed
 from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
@@ -51,6 +51,11 @@ def groups_changed(smsc: SmscClient, memo: Memo) -> None:
 
 # A contact's groups in a list: at most this many named, so that one contact always fits.
 SHOWN_GROUPS = 5
+
+
+def no_groups() -> str:
+    # Escaped whole: "<name>" there is no tag.
+    return html.escape(_("There are no groups yet. Create one with /addgroup <name>."))
 
 
 def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = None) -> str:
@@ -144,7 +149,7 @@ async def list_contacts(
 async def contacts_page(
     callback: CallbackQuery, callback_data: Page, smsc: SmscClient, memo: Memo
 ) -> None:
-    listed = paging.recall(memo, callback_data.token, callback_data.start)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
         return
@@ -276,7 +281,7 @@ async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
     groups = await smsc.phones.groups()
     mail_groups = await smsc.mails.groups()
     if not groups and not mail_groups:
-        await message.answer(_("There are no groups yet. Create one with /addgroup <name>."))
+        await message.answer(no_groups())
         return
     entries = [(g, False) for g in groups] + [(g, True) for g in mail_groups]
     title = _("<b>Groups</b> (id, name, contacts)")
@@ -288,7 +293,7 @@ async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
 
 
 async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token, callback_data.start)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
         return
@@ -325,7 +330,7 @@ async def _apply_group_change(
 
 
 async def move_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
     args = parse.movecontact(command.args, smsc.endpoint.region)
     audit.target = args.contact.value
@@ -336,9 +341,10 @@ async def move_contact(
         return
     groups = await book_for(smsc, args.contact.is_email).groups()
     if not groups:
-        await message.answer(_("There are no groups yet. Create one with /addgroup <name>."))
+        await message.answer(no_groups())
         return
     keyboard = InlineKeyboardBuilder()
+    token = memo.put(args.contact)
     for group in groups[:30]:
         for mode, label in (
             (parse.GroupMove.MOVE, "➡"),
@@ -347,7 +353,7 @@ async def move_contact(
         ):
             keyboard.button(
                 text=f"{label} {group.name[:20]}" if mode == parse.GroupMove.MOVE else label,
-                callback_data=GroupChoice(mode=mode, group_id=group.id, address=args.contact.value),
+                callback_data=GroupChoice(mode=mode, group_id=group.id, token=token),
             )
     keyboard.adjust(3)
     await message.answer(
@@ -359,9 +365,16 @@ async def move_contact(
 
 
 async def group_chosen(
-    callback: CallbackQuery, callback_data: GroupChoice, smsc: SmscClient, audit: AuditNote
+    callback: CallbackQuery,
+    callback_data: GroupChoice,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
-    contact = parse.address(callback_data.address, parse.usage_movecontact())
+    contact = memo.get(callback_data.token, parse.Address)
+    if contact is None:
+        await expired(callback)
+        return
     mode = callback_data.mode
     audit.target = contact.value
     await callback.answer()

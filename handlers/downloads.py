@@ -73,7 +73,7 @@ async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None
 
 
 async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token, callback_data.start)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /downloads again."), show_alert=True)
         return

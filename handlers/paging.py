@@ -51,14 +51,15 @@ def remember(memo: Memo, listed: Listed) -> str:
     return memo.put(listed)
 
 
-def recall(memo: Memo, token: str, start: int) -> Listed | None:
-    """The list behind a page button, or None when it has expired or ``start`` is no place in
-    it (a forged button): past its end only where SMSC has a next batch."""
-    listed = memo.get(token, Listed)
-    if listed is None:
+def recall(memo: Memo, pressed: Page) -> Listed | None:
+    """The list behind a page button, or None when it has expired or the button is forged:
+    a list of another kind, or a start that is no place in it (past its end only where SMSC
+    has a next batch)."""
+    listed = memo.get(pressed.token, Listed)
+    if listed is None or listed.kind != pressed.kind:
         return None
     beyond = listed.extra.get("beyond") is not None
-    if not 0 <= start < len(listed.records) + beyond:
+    if not 0 <= pressed.start < len(listed.records) + beyond:
         return None
     return listed
 

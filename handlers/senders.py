@@ -25,7 +25,14 @@ from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.callbacks import OperatorToggle, Page, PageKind, SenderStep, SenderStepKind
+from handlers.callbacks import (
+    OperatorToggle,
+    Page,
+    PageKind,
+    SenderStep,
+    SenderStepKind,
+    expired,
+)
 from handlers.confirmation import Confirmed
 from handlers.routing import Magic, command, own_commands_only
 
@@ -96,7 +103,10 @@ async def list_senders(
             operators=True, files=True, count=paging.FETCHED, user=user
         )
     if not senders:
-        await message.answer(_("There are no sender names yet. Add one with /addsender <name>."))
+        # Escaped whole: "<name>" there is no tag.
+        await message.answer(
+            html.escape(_("There are no sender names yet. Add one with /addsender <name>."))
+        )
         return
     title = _("<b>Sender names</b>, newest first")
     if user:
@@ -109,7 +119,7 @@ async def list_senders(
 
 
 async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token, callback_data.start)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
         return
@@ -169,8 +179,8 @@ async def add_sender(
 async def toggle_operator(
     callback: CallbackQuery, callback_data: OperatorToggle, state: FSMContext
 ) -> None:
-    if callback_data.flag not in {op.value for op in BUTTON_OPERATORS}:
-        await callback.answer(_("This button is not valid."), show_alert=True)
+    if callback_data.flag not in BUTTON_OPERATORS:
+        await expired(callback)
         return
     chosen: list[str] = list((await state.get_data()).get("operators", []))
     if callback_data.flag in chosen:

@@ -149,3 +149,14 @@ async def test_back_returns_to_the_page_before(logged_in: Harness) -> None:
         calls = await logged_in.press(page, "Back", user_id=USER)
         [back] = [c for c in calls if c.method == "editMessageText"]
         assert back.text == before.text
+
+
+async def test_empty_lists_say_how_to_begin(logged_in: Harness) -> None:
+    account(logged_in).phones.groups.clear()
+    account(logged_in).mails.groups.clear()
+    account(logged_in).senders.clear()
+    [groups] = sent(await logged_in.say(USER, "/groups"))
+    assert "/addgroup &lt;name&gt;" in groups.text
+    [senders] = sent(await logged_in.say(USER, "/senders"))
+    assert "/addsender &lt;name&gt;" in senders.text
+    assert logged_in.telegram.refusals() == []
