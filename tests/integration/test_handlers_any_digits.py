@@ -59,5 +59,8 @@ async def test_groups(logged_in: Harness) -> None:
     assert book.find_contact("79991000000").groups == [2, 3]  # type: ignore[union-attr]
     await logged_in.say(USER, "/movecontact 79991000000 -٣")
     assert book.find_contact("79991000000").groups == [2]  # type: ignore[union-attr]
+    # A fullwidth plus, as a phone's keyboard in an East Asian language types it.
+    await logged_in.say(USER, "/movecontact 79991000000 ＋٣")
+    assert book.find_contact("79991000000").groups == [2, 3]  # type: ignore[union-attr]
     [question] = sent(await logged_in.say(USER, "/delgroup ٣"))
     assert "Delete the group 3" in question.text
