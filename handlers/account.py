@@ -162,11 +162,11 @@ async def login_for_group(
     accounts: ChatAccounts,
     chat_admins: ChatAdmins,
 ) -> None:
-    raw = (command.args or "").removeprefix(DEEP_LINK_PREFIX)
-    try:
-        group_id = int(raw)
-    except ValueError:
-        await message.answer(_("This link is broken. Ask for a new one with /login in the group."))
+    group_id = parse.linked_group((command.args or "").removeprefix(DEEP_LINK_PREFIX))
+    if group_id is None:
+        await message.answer(
+            _("This link has expired. Ask for a new one with /login in the group.")
+        )
         return
     assert message.from_user is not None
     group_id = await accounts.moved_to(group_id)

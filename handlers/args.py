@@ -285,6 +285,18 @@ def secret_reply(text: str | None) -> LoginArgs:
     return LoginArgs(None, words[0], password=words[1])
 
 
+_GROUP_ID = re.compile(r"^-[1-9][0-9]{0,15}$")
+
+
+def linked_group(payload: str) -> int | None:
+    """The group a login link's payload names (``-1001234567890``); None for anything that no
+    link of the bot's holds: a group's id is negative, and no chat id reaches 2**53."""
+    if not _GROUP_ID.match(payload):
+        return None
+    group_id = int(payload)
+    return group_id if group_id > -MAX_ID else None
+
+
 # -- contacts ------------------------------------------------------------------------------
 
 
@@ -562,7 +574,7 @@ def movecontact(text: str | None, region: str | None = None) -> MoveContactArgs:
     contact = one_address(words[0], usage, region)
     if len(words) == 1:
         return MoveContactArgs(contact, None, GroupMove.MOVE)
-    raw = words[1]
+    raw = ascii_digits(words[1])
     mode = {"+": GroupMove.ADD, "-": GroupMove.REMOVE}.get(raw[:1], GroupMove.MOVE)
     if mode != GroupMove.MOVE:
         raw = raw[1:]
@@ -668,6 +680,7 @@ def usage_addsender() -> str:
 
 
 def sender_name(raw: str, usage: str) -> str:
+    raw = ascii_digits(raw)
     if _DIGITAL_SENDER.match(raw):
         return raw.lstrip("+")
     if not _ALPHA_SENDER.match(raw):
@@ -712,6 +725,8 @@ def usage_delsender() -> str:
 
 def _sender_ref(raw: str, user: str | None, usage: str) -> SenderRef:
     # A short number is an id; a phone-length number is a digital sender name.
+    if "@" not in raw:
+        raw = ascii_digits(raw)
     if raw.isascii() and raw.isdigit() and len(raw) < 10:
         return SenderRef(None, positive_id(raw, _("A sender id"), usage), user)
     if "@" in raw:
@@ -813,6 +828,7 @@ def checkcode(text: str | None) -> tuple[str, str, str | None]:
 
 
 def sub_client(raw: str, usage: str) -> str:
+    raw = ascii_digits(raw)
     if not _SUB_CLIENT.match(raw):
         raise ArgumentError(
             _("“{value}” is not a sub-client login.").format(value=_clip(raw)), usage
@@ -870,7 +886,7 @@ def act(text: str | None) -> ActArgs:
     words = _words(text)
     _exactly(words, 2, usage, _("Give the sub-client and the act id or number, nothing else."))
     client = sub_client(words[0], usage)
-    raw = words[1]
+    raw = ascii_digits(words[1])
     if raw.isascii() and raw.isdigit():
         return ActArgs(client, positive_id(raw, _("The act id"), usage), None)
     if not _TASK_NAME.match(raw.replace("/", "")):
@@ -895,7 +911,7 @@ def download(text: str | None) -> TaskRef:
     usage = usage_download()
     words = _words(text)
     _exactly(words, 1, usage, _("Give exactly one task id or name."))
-    raw = words[0]
+    raw = ascii_digits(words[0])
     if raw.isascii() and raw.isdigit():
         return TaskRef(positive_id(raw, _("The task id"), usage), None)
     if not _TASK_NAME.match(raw):

@@ -14,6 +14,7 @@ from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
@@ -102,8 +103,9 @@ def in_another_case(listed: Iterable[str], address: str) -> str | None:
 
 
 def entry_line(entry: BlacklistEntry) -> str:
-    comment = f" — {html.escape(entry.comment)}" if entry.comment else ""
-    return f"• {code(entry.phone)} · {block_type(entry.type)}{comment}"
+    comment = f" — {display.shown(entry.comment, display.COMMENT)}" if entry.comment else ""
+    address = f"<code>{display.shown(entry.phone, display.ADDRESS)}</code>"
+    return f"• {address} · {block_type(entry.type)}{comment}"
 
 
 async def show_blacklist(
@@ -125,7 +127,7 @@ async def show_blacklist(
 
 
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /blacklist again."), show_alert=True)
         return

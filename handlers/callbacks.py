@@ -1,13 +1,26 @@
-"""Callback-data factories. Prefixes are short: Telegram allows 64 bytes of callback data."""
+"""Callback-data factories. Prefixes are short: Telegram allows 64 bytes of callback data.
+
+Anyone can send any callback data. Each field is typed as narrowly as the bot's own buttons
+fill it, so that data that does not parse, or parses to a value out of range, matches no
+handler and reaches the fallback, which says the button has expired; a handler never sees it.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from pydantic import Field
 
-from handlers.args import GroupMove
+from bot.smsc import OperatorRegistration, Region
+from handlers.args import MAX_ID, GroupMove
 from storage import NotificationKind
+
+Id = Annotated[int, Field(gt=0, lt=MAX_ID)]
+Start = Annotated[int, Field(ge=0, lt=MAX_ID)]
 
 
 class PageKind(StrEnum):
@@ -15,6 +28,7 @@ class PageKind(StrEnum):
     BLACKLIST = "b"
     SENDERS = "s"
     DOWNLOADS = "d"
+    GROUPS = "g"
 
 
 class SenderStepKind(StrEnum):
@@ -32,17 +46,17 @@ class Confirm(CallbackData, prefix="cf"):
 class Page(CallbackData, prefix="pg"):
     kind: PageKind
     token: str  # the memo token of the fetched list (see handlers.paging)
-    start: int
+    start: Start
 
 
 class GroupChoice(CallbackData, prefix="mv"):
     mode: GroupMove
-    group_id: int
-    address: str
+    group_id: Id
+    token: str  # the memo token of the contact (an address may not fit in 64 bytes)
 
 
 class RegionChoice(CallbackData, prefix="rg"):
-    region: str
+    region: Region
 
 
 class LangChoice(CallbackData, prefix="lg"):
@@ -50,7 +64,7 @@ class LangChoice(CallbackData, prefix="lg"):
 
 
 class OperatorToggle(CallbackData, prefix="op"):
-    flag: str
+    flag: OperatorRegistration
 
 
 class SenderStep(CallbackData, prefix="as"):
@@ -60,3 +74,10 @@ class SenderStep(CallbackData, prefix="as"):
 class WatchToggle(CallbackData, prefix="wt"):
     kind: NotificationKind
     enabled: bool
+
+
+async def expired(callback: CallbackQuery) -> None:
+    """The answer to a button the bot cannot honour: stale, forged, or someone else's."""
+    await callback.answer(
+        _("This button has expired or belongs to someone else's dialog."), show_alert=True
+    )

@@ -31,7 +31,7 @@ from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient
 from bot.wording import block_type
 from handlers import args as parse
 from handlers.blacklist import book_for
-from handlers.contacts import apply_changes, group_list, groups_changed, groups_of
+from handlers.contacts import apply_changes, group_list, groups_changed, groups_of, no_groups
 from handlers.paging import FETCHED
 from handlers.routing import Magic
 
@@ -223,9 +223,12 @@ async def card_pressed(
         await state.update_data(card=callback_data.token)
         if isinstance(message, Message):
             await message.answer(
-                _(
-                    "Reply with what to change, as field=value: name=… first=… last=… "
-                    "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
+                # Escaped whole: "<id>" there is no tag.
+                html.escape(
+                    _(
+                        "Reply with what to change, as field=value: name=… first=… last=… "
+                        "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
+                    )
                 ),
                 reply_markup=ForceReply(selective=True),
             )
@@ -240,9 +243,7 @@ async def _choose_group(
 ) -> None:
     groups = await groups_of(smsc, book_for(smsc, target.address.is_email), memo)
     if not groups:
-        await edit_or_send(
-            callback, _("There are no groups yet. Create one with /addgroup <name>.")
-        )
+        await edit_or_send(callback, no_groups())
         return
     keyboard = InlineKeyboardBuilder()
     for group in list(groups.values())[:30]:

@@ -11,8 +11,10 @@ from aiogram import F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
@@ -21,7 +23,7 @@ from bot.smsc.contacts import ContactBook
 from handlers import args as parse
 from handlers import confirmation, paging
 from handlers.blacklist import book_for, in_another_case
-from handlers.callbacks import GroupChoice, Page, PageKind
+from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.confirmation import Confirmed
 from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
@@ -46,8 +48,23 @@ def groups_changed(smsc: SmscClient, memo: Memo) -> None:
         memo.forget(f"groups|{smsc.account.key}|{script}")
 
 
-def group_list(ids: Iterable[int], groups: dict[int, Group]) -> str:
-    return ", ".join(html.escape(groups[g].name) if g in groups else str(g) for g in ids)
+# A contact's groups in a list: at most this many named, so that one contact always fits.
+SHOWN_GROUPS = 5
+
+
+def no_groups() -> str:
+    # Escaped whole: "<name>" there is no tag.
+    return html.escape(_("There are no groups yet. Create one with /addgroup <name>."))
+
+
+def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = None) -> str:
+    """The groups' names (ids where a name is unknown); past ``most`` of them, how many more."""
+    ids = list(ids)
+    shown = ids if most is None else ids[:most]
+    names = [display.shown(groups[g].name, display.NAME) if g in groups else str(g) for g in shown]
+    if len(ids) > len(shown):
+        names.append(display.more(len(ids) - len(shown)))
+    return ", ".join(names)
 
 
 async def add_contact(
@@ -67,12 +84,13 @@ async def add_contact(
 
 
 def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
-    name = html.escape(
-        contact.name or " ".join(filter(None, (contact.first_name, contact.last_name))) or "—"
+    name = display.shown(
+        contact.name or " ".join(filter(None, (contact.first_name, contact.last_name))) or "—",
+        display.NAME,
     )
-    line = f"• {name} — <code>{html.escape(contact.address)}</code>"
+    line = f"• {name} — <code>{display.shown(contact.address, display.ADDRESS)}</code>"
     if contact.groups:
-        line += " · " + group_list(contact.groups, groups)
+        line += " · " + group_list(contact.groups, groups, SHOWN_GROUPS)
     return line
 
 
@@ -94,7 +112,7 @@ async def _fetch_contacts(
     elif query.group is not None:
         group = groups.get(query.group)
         title = _("<b>Contacts</b> in {group}").format(
-            group=html.escape(group.name) if group else query.group
+            group=display.shown(group.name, display.NAME) if group else query.group
         )
     else:
         title = _("<b>Contacts</b>")
@@ -130,7 +148,7 @@ async def list_contacts(
 async def contacts_page(
     callback: CallbackQuery, callback_data: Page, smsc: SmscClient, memo: Memo
 ) -> None:
-    listed = paging.recall(memo, callback_data.token)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
         return
@@ -249,23 +267,38 @@ async def _contact_as(book: ContactBook, address: str) -> str | None:
     return in_another_case((c.address for c in found), address)
 
 
-def _group_line(group: Group) -> str:
-    number = f" · №{html.escape(group.number)}" if group.number else ""
-    return _("• <b>{id}</b> {name} — {count} contacts{number}").format(
-        id=group.id, name=html.escape(group.name), count=group.count, number=number
-    )
+def _group_line(entry: tuple[Group, bool]) -> str:
+    group, is_email = entry
+    mark = "✉️ " if is_email else ""
+    name = display.shown(group.name, display.NAME)
+    count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
+    number = f" · №{display.shown(group.number, display.NAME)}" if group.number else ""
+    return f"• {mark}<b>{group.id}</b> {name} — {count}{number}"
 
 
-async def list_groups(message: Message, smsc: SmscClient) -> None:
+async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
     groups = await smsc.phones.groups()
     mail_groups = await smsc.mails.groups()
     if not groups and not mail_groups:
-        await message.answer(_("There are no groups yet. Create one with /addgroup <name>."))
+        await message.answer(no_groups())
         return
-    lines = [_("<b>Groups</b> (id, name, contacts):"), *(_group_line(g) for g in groups)]
+    entries = [(g, False) for g in groups] + [(g, True) for g in mail_groups]
+    title = _("<b>Groups</b> (id, name, contacts)")
     if mail_groups:
-        lines += ["", _("<b>E-mail groups</b>:"), *(_group_line(g) for g in mail_groups)]
-    await message.answer("\n".join(lines))
+        title = _("<b>Groups</b> (id, name, contacts; ✉️ e-mail groups)")
+    listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
+    text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
+    await message.answer(text, reply_markup=markup)
+
+
+async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
+        return
+    await callback.answer()
+    text, markup = paging.page(listed, callback_data.token, callback_data.start, _group_line)
+    await edit_or_send(callback, text, markup)
 
 
 async def add_group(
@@ -296,7 +329,7 @@ async def _apply_group_change(
 
 
 async def move_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
     args = parse.movecontact(command.args, smsc.endpoint.region)
     audit.target = args.contact.value
@@ -307,9 +340,10 @@ async def move_contact(
         return
     groups = await book_for(smsc, args.contact.is_email).groups()
     if not groups:
-        await message.answer(_("There are no groups yet. Create one with /addgroup <name>."))
+        await message.answer(no_groups())
         return
     keyboard = InlineKeyboardBuilder()
+    token = memo.put(args.contact)
     for group in groups[:30]:
         for mode, label in (
             (parse.GroupMove.MOVE, "➡"),
@@ -318,7 +352,7 @@ async def move_contact(
         ):
             keyboard.button(
                 text=f"{label} {group.name[:20]}" if mode == parse.GroupMove.MOVE else label,
-                callback_data=GroupChoice(mode=mode, group_id=group.id, address=args.contact.value),
+                callback_data=GroupChoice(mode=mode, group_id=group.id, token=token),
             )
     keyboard.adjust(3)
     await message.answer(
@@ -330,9 +364,16 @@ async def move_contact(
 
 
 async def group_chosen(
-    callback: CallbackQuery, callback_data: GroupChoice, smsc: SmscClient, audit: AuditNote
+    callback: CallbackQuery,
+    callback_data: GroupChoice,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
-    contact = parse.address(callback_data.address, parse.usage_movecontact())
+    contact = memo.get(callback_data.token, parse.Address)
+    if contact is None:
+        await expired(callback)
+        return
     mode = callback_data.mode
     audit.target = contact.value
     await callback.answer()
@@ -384,6 +425,7 @@ def router() -> Router:
     router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
     router.message.register(list_groups, command("groups"), flags={"smsc": True})
+    router.callback_query.register(groups_page, Page.filter(F.kind == PageKind.GROUPS))
     router.message.register(add_group, command("addgroup"), flags={"smsc": True})
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})

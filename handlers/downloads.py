@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, FSInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.audit import AuditNote
 from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
 from bot.memo import Memo
@@ -36,10 +37,10 @@ log = logging.getLogger(__name__)
 
 def task_line(task: DownloadTask) -> str:
     line = _("• <b>{id}</b> {name} — {status}").format(
-        id=task.id, name=html.escape(task.name), status=task_status(task.status)
+        id=task.id, name=display.shown(task.name, display.NAME), status=task_status(task.status)
     )
     if task.created:
-        line += " · " + html.escape(task.created)
+        line += " · " + display.shown(task.created, display.NAME)
     return line
 
 
@@ -72,7 +73,7 @@ async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None
 
 
 async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /downloads again."), show_alert=True)
         return

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.command_text import command_of
 from handlers.account import delete_secrets, deletion_notice
+from handlers.callbacks import expired
 from handlers.commands import KNOWN_COMMANDS, means_login, suggestion
 from handlers.routing import Magic
 
@@ -77,9 +78,7 @@ async def edited_command(message: Message) -> None:
 
 
 async def stale_button(callback: CallbackQuery) -> None:
-    await callback.answer(
-        _("This button has expired or belongs to someone else's dialog."), show_alert=True
-    )
+    await expired(callback)
 
 
 def router() -> Router:

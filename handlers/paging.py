@@ -3,22 +3,32 @@
 A list is fetched once, up to SMSC's page size of 1000, and kept for a while: the buttons page
 through what was fetched, without another request (each would count against SMSC's limit of
 three identical requests a minute). A list longer than that says so and asks to narrow it.
+
+A page also ends early where ten entries would not fit in one message: Telegram refuses a text
+over 4,096 characters, and the person would get nothing. Each entry's fields are clipped by
+its own line function (:mod:`bot.display`), so that one entry always fits.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.memo import Memo
 from handlers.callbacks import Page, PageKind
 
 PAGE_SIZE = 10
+# Kept free under a page for what a handler adds (a hint of a line or two), and for the
+# heading's place ("1–10 of more than 1000").
+RESERVED = 400
 # The most SMSC returns in one answer; a list that fills it may have more.
 FETCHED = 1000
 
@@ -32,23 +42,72 @@ class Listed:
     title: str  # rendered once, in the chat's language at the time
     complete: bool  # False: SMSC had more than it sent
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where each page begins, by language (the lines' lengths depend on it): laid out once, so
+    # that Back always finds the page that was before, and a press renders one page only.
+    layouts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def remember(memo: Memo, listed: Listed) -> str:
     return memo.put(listed)
 
 
-def recall(memo: Memo, token: str) -> Listed | None:
-    return memo.get(token, Listed)
+def recall(memo: Memo, pressed: Page) -> Listed | None:
+    """The list behind a page button, or None when it has expired or the button is forged:
+    a list of another kind, or a start that is no place in it (past its end only where SMSC
+    has a next batch)."""
+    listed = memo.get(pressed.token, Listed)
+    if listed is None or listed.kind != pressed.kind:
+        return None
+    beyond = listed.extra.get("beyond") is not None
+    if not 0 <= pressed.start < len(listed.records) + beyond:
+        return None
+    return listed
+
+
+Line = Callable[[Any], str]
+
+
+def _fill(records: Sequence[Any], start: int, line: Line, room: int) -> list[str]:
+    """The lines of the page that begins at ``start``: up to ten, as many as fit in ``room``
+    (always one)."""
+    lines: list[str] = []
+    used = 0
+    for record in records[start : start + PAGE_SIZE]:
+        text = line(record)
+        cost = display.length(text) + 1
+        if lines and used + cost > room:
+            break
+        lines.append(text)
+        used += cost
+    return lines
+
+
+def _layout(listed: Listed, line: Line, room: int) -> list[int]:
+    """Where each page of ``listed`` begins, laid out from the first."""
+    try:
+        language = get_i18n().current_locale
+    except LookupError:
+        language = ""
+    starts = listed.layouts.get(language)
+    if starts is None:
+        starts, at = [0], 0
+        while (at := at + len(_fill(listed.records, at, line, room))) < len(listed.records):
+            starts.append(at)
+        listed.layouts[language] = starts
+    return starts
 
 
 def page(
-    listed: Listed, token: str, start: int, line: Callable[[Any], str]
+    listed: Listed, token: str, start: int, line: Line
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The page that begins at ``start``: a heading with its place, its lines, its buttons."""
     records = listed.records
-    start = max(0, min(start, max(0, len(records) - 1)))
-    shown = records[start : start + PAGE_SIZE]
+    room = display.TEXT_LIMIT - RESERVED - display.length(listed.title)
+    starts = _layout(listed, line, room)
+    # A start between two pages' (from a button of another language) shows the page it is on.
+    index = max(0, bisect.bisect_right(starts, start) - 1)
+    start = starts[index]
+    shown = _fill(records, start, line, room)
     end = start + len(shown)
     if listed.complete:
         place = _("{first}–{last} of {total}").format(first=start + 1, last=end, total=len(records))
@@ -59,7 +118,7 @@ def page(
     offset = int(listed.extra.get("offset", 0))
     if offset:
         place = _("{first}–{last}").format(first=offset + start + 1, last=offset + end)
-    lines = [f"{listed.title} {place}:", *(line(record) for record in shown)]
+    lines = [f"{listed.title} {place}:", *shown]
     beyond = listed.extra.get("beyond")
     if end >= len(records) and not listed.complete and beyond is None:
         lines += ["", _("SMSC has more than I can page through here: narrow the list.")]
@@ -70,7 +129,7 @@ def page(
 
     if start > 0:
         builder.button(text=_("⏮ First"), callback_data=to(0))
-        builder.button(text=_("◀ Back"), callback_data=to(max(0, start - PAGE_SIZE)))
+        builder.button(text=_("◀ Back"), callback_data=to(starts[index - 1]))
     if end < len(records) or (not listed.complete and beyond is not None):
         builder.button(text=_("Next ▶"), callback_data=to(end))
     return "\n".join(lines), builder.as_markup() if builder.buttons else None

@@ -16,6 +16,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
@@ -24,7 +25,14 @@ from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.callbacks import OperatorToggle, Page, PageKind, SenderStep, SenderStepKind
+from handlers.callbacks import (
+    OperatorToggle,
+    Page,
+    PageKind,
+    SenderStep,
+    SenderStepKind,
+    expired,
+)
 from handlers.confirmation import Confirmed
 from handlers.routing import Magic, command, own_commands_only
 
@@ -53,22 +61,36 @@ class EditSender(StatesGroup):
     document = State()
 
 
+# A sender's operators and documents as SMSC lists them: at most this many are shown, so that
+# one name always fits in a message.
+SHOWN_OPERATORS = 20
+SHOWN_FILES = 5
+
+
 def sender_block(sender: Sender) -> str:
     head = _("• <b>{name}</b> (id {id}) — {status}").format(
-        name=html.escape(sender.name), id=sender.id, status=sender_status(sender.status)
+        name=display.shown(sender.name, display.NAME),
+        id=sender.id,
+        status=sender_status(sender.status),
     )
     lines = [head]
-    operators = " · ".join(
-        f"{operator_name(key)}: {operator_status(code)}"
-        for key, code in sorted(sender.operators.items())
-    )
-    if operators:
-        lines.append(f"    {operators}")
-    lines += [
-        f"    📎 {html.escape(document.file or '—')}: {file_status(document.fstatus)}"
-        + (f" ({html.escape(document.fcomment)})" if document.fcomment else "")
-        for document in sender.files
+    operators = sorted(sender.operators.items())
+    shown = [
+        f"{display.shown(operator_name(key), display.KEY)}: {operator_status(code)}"
+        for key, code in operators[:SHOWN_OPERATORS]
     ]
+    if len(operators) > SHOWN_OPERATORS:
+        shown.append(display.more(len(operators) - SHOWN_OPERATORS))
+    if shown:
+        lines.append("    " + " · ".join(shown))
+    lines += [
+        f"    📎 {display.shown(document.file or '—', display.NAME)}: "
+        f"{file_status(document.fstatus)}"
+        + (f" ({display.shown(document.fcomment, display.COMMENT)})" if document.fcomment else "")
+        for document in sender.files[:SHOWN_FILES]
+    ]
+    if len(sender.files) > SHOWN_FILES:
+        lines.append("    📎 " + display.more(len(sender.files) - SHOWN_FILES))
     return "\n".join(lines)
 
 
@@ -81,18 +103,23 @@ async def list_senders(
             operators=True, files=True, count=paging.FETCHED, user=user
         )
     if not senders:
-        await message.answer(_("There are no sender names yet. Add one with /addsender <name>."))
+        # Escaped whole: "<name>" there is no tag.
+        await message.answer(
+            html.escape(_("There are no sender names yet. Add one with /addsender <name>."))
+        )
         return
     title = _("<b>Sender names</b>, newest first")
     if user:
-        title = _("<b>Sender names</b> of {client}, newest first").format(client=html.escape(user))
+        title = _("<b>Sender names</b> of {client}, newest first").format(
+            client=display.shown(user, display.NAME)
+        )
     listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED)
     text, markup = paging.page(listed, paging.remember(memo, listed), 0, sender_block)
     await message.answer(text, reply_markup=markup)
 
 
 async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data.token)
+    listed = paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
         return
@@ -152,8 +179,8 @@ async def add_sender(
 async def toggle_operator(
     callback: CallbackQuery, callback_data: OperatorToggle, state: FSMContext
 ) -> None:
-    if callback_data.flag not in {op.value for op in BUTTON_OPERATORS}:
-        await callback.answer(_("This button is not valid."), show_alert=True)
+    if callback_data.flag not in BUTTON_OPERATORS:
+        await expired(callback)
         return
     chosen: list[str] = list((await state.get_data()).get("operators", []))
     if callback_data.flag in chosen:

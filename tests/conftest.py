@@ -90,6 +90,8 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
+    # Whatever a test was about, every text the bot sent must have reached the person.
+    assert [(c.method, c.refused) for c in fake.refusals()] == []
 
 
 @pytest.fixture

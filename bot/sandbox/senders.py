@@ -50,6 +50,7 @@ def _sender_row(sender: SbSender, operators: bool, files: bool) -> dict[str, Any
             {"file": f.file, "fid": f.fid, "fstatus": f.status, "fcomment": f.comment}
             for f in sender.files
         ]
+    row.update(sender.quirks)
     return row
 
 

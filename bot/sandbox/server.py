@@ -6,7 +6,8 @@ that address), reads parameters in the charset the request names (windows-1251 w
 none, as the provider does), treats a flag ``0`` as unset, answers errors in all four ``fmt``
 forms, and words its answers in one of several dialects (:mod:`bot.sandbox.dialects`). It
 records every request it saw (to prove that no credential ever travels in a URL), and can be
-told to misbehave (slow, HTTP 500, garbage, a given error code) per login or for everyone.
+told to misbehave (slow, HTTP 500, garbage, a given error code, a given body) per login or for
+everyone, on every script or one.
 
 One module per script holds its handlers: ``phones`` (also ``mails.php``), ``senders``,
 ``documents``, ``downloads``, ``balance``.
@@ -52,10 +53,12 @@ ACTIONS: dict[str, dict[str, Handler]] = {
 class Fault:
     """A misbehaviour: ``delay`` seconds before answering, then one of ``mode``'s answers."""
 
-    mode: str  # "slow", "http500", "garbage", "error", "reset"
+    mode: str  # "slow", "http500", "garbage", "error", "reset", "body"
     delay: float = 0.0
     code: int = 0
     fmt: int | None = None  # answer an "error" in this form whatever the request asked
+    body: str = ""  # "body": this text, as a JSON answer (a balance SMSC might send, say)
+    script: str | None = None  # only requests to this script misbehave
 
 
 @dataclass
@@ -246,7 +249,7 @@ class SandboxServer:
             if address.blocked_until > self.clock():
                 raise SmscFail(4)
             fault = self._faults.get(params.get("login")) or self._faults.get(None)
-            if fault is not None:
+            if fault is not None and fault.script in (None, script):
                 faulty = await self._misbehave(fault, request, fmt, charset)
                 if faulty is not None:
                     record.status = fault.mode
@@ -312,6 +315,8 @@ class SandboxServer:
             form = fmt if fault.fmt is None else fault.fmt
             body, content_type = render_error(form, fault.code, TEXTS.get(fault.code, "error"))
             return encoded(body, content_type, charset)
+        if fault.mode == "body":
+            return encoded(fault.body, self.dialect.json_type, charset)
         if fault.mode == "reset":
             assert request.transport is not None
             request.transport.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass
@@ -80,6 +81,9 @@ class SbSender:
     comment: str = ""
     files: list[SbFile] = field(default_factory=list)
     changed: date = field(default_factory=date.today)
+    # Fields of its record answered as given, whatever was asked: the odd record a provider
+    # sends now and then ({"status": ""}, {"mts_step_status": "n/a"}).
+    quirks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.smsc.answers import parse_json_answer
 from bot.smsc.errors import NotFoundError, SmscBadResponseError
+from bot.smsc.models import Records, whole_number
 from bot.smsc.transport import AnswerForm
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class Listing(Generic[M]):
     model: type[M]
     script: str
     action: str
-    _records: list[M] | None = field(default=None, repr=False)
+    _records: Records[M] | None = field(default=None, repr=False)
 
     @property
     def digest(self) -> str:
@@ -72,7 +73,7 @@ class Listing(Generic[M]):
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         return cls(body, first.model, first.script, first.action)
 
-    def records(self) -> list[M]:
+    def records(self) -> Records[M]:
         if self._records is None:
             payload = parse_json_answer(self.body, self.script)
             self._records = read_list(payload, self.model, self.script, self.action)
@@ -84,18 +85,26 @@ def _items(page: Listing[Any]) -> list[Any]:
     return payload if isinstance(payload, list) else [payload]
 
 
-def read_list(payload: Any, model: type[M], script: str, action: str) -> list[M]:
+def read_list(payload: Any, model: type[M], script: str, action: str) -> Records[M]:
     """Every record that reads as ``model``; an unreadable one is logged and skipped, so that
-    one odd record never hides the rest of the list."""
+    one odd record never hides the rest of the list, and counted (by its id where that can be
+    read), so that it never passes for an absent one."""
     if isinstance(payload, dict):
         payload = [payload]
     if not isinstance(payload, list):
         raise SmscBadResponseError(f"SMSC sent no list on {script}.php {action}")
     records = []
+    unread: set[int] = set()
+    unidentified = 0
     for position, item in enumerate(payload):
         try:
             records.append(model.model_validate(item))
         except ValidationError as error:
+            known = whole_number(item.get("id")) if isinstance(item, dict) else None
+            if isinstance(known, int) and not isinstance(known, bool):
+                unread.add(known)
+            else:
+                unidentified += 1
             # Field names and error kinds only: the values may be personal data.
             problems = sorted(
                 {f"{'.'.join(map(str, e['loc']))}:{e['type']}" for e in error.errors()}
@@ -109,7 +118,7 @@ def read_list(payload: Any, model: type[M], script: str, action: str) -> list[M]
                     "problems": problems,
                 },
             )
-    return records
+    return Records(records, unread=frozenset(unread), unidentified=unidentified)
 
 
 def created_id(payload: Any, script: str) -> int:

@@ -8,19 +8,25 @@ client does not know is kept (``TaskStatus(7)`` is ``UNKNOWN_7``), never a valid
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
     field_validator,
     model_validator,
 )
+
+from bot.smsc.errors import SmscBadResponseError
 
 
 def whole_number(value: Any) -> Any:
@@ -147,6 +153,34 @@ REGISTRATION_DETAILS: dict[OperatorRegistration, tuple[str, ...]] = {
         "by_site",
     ),
 }
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Records(list[M]):
+    """The records of a list answer that could be read, and what is known of the others.
+
+    One record that cannot be read is skipped, so that it never hides the rest of the list;
+    and it is remembered, so that it never passes for one that is not there: ``unread`` holds
+    the ids of those whose id could still be read, ``unidentified`` counts the others.
+    """
+
+    def __init__(
+        self,
+        records: Iterable[M] = (),
+        *,
+        unread: frozenset[int] = frozenset(),
+        unidentified: int = 0,
+    ) -> None:
+        super().__init__(records)
+        self.unread = unread
+        self.unidentified = unidentified
+
+    @property
+    def whole(self) -> bool:
+        """Every record of the answer was read: an id it lacks is not there."""
+        return not self.unread and not self.unidentified
 
 
 class _Model(BaseModel):
@@ -306,9 +340,44 @@ class DownloadTask(_Model):
         return "" if value is None else str(value)
 
 
+# A balance as SMSC sends it: a number, or a string of one ("1871.62"), never in exponent form.
+_AMOUNT = re.compile(r"^[+-]?[0-9]{1,15}(?:[.,][0-9]{1,6})?$")
+# A currency's code or short word: RUR, UAH, KZT, руб.
+_CURRENCY = re.compile(r"^[^\W\d_]{1,8}\.?$")
+
+
 class Balance(_Model):
+    """Read strictly: the bot shows it as it is, so what is not plainly an amount is no answer
+    (:class:`SmscBadResponseError`) rather than a value to guess at or to echo."""
+
     balance: Decimal
     currency: str | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _readable(cls, data: Any, handler: ModelWrapValidatorHandler[Balance]) -> Balance:
+        try:
+            return handler(data)
+        except ValidationError:
+            # Not chained: the validation error would carry the value SMSC sent.
+            raise SmscBadResponseError("SMSC sent a balance that cannot be read") from None
+
+    @field_validator("balance", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError("not an amount")
+        text = str(value).strip()
+        if not _AMOUNT.match(text):
+            raise ValueError("not an amount")
+        return Decimal(text.replace(",", "."))
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> str | None:
+        # Shown next to the amount; anything but a plain code or word is left out.
+        text = str(value).strip() if isinstance(value, str) else ""
+        return text if _CURRENCY.match(text) else None
 
 
 class Invoice(_Model):

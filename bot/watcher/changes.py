@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.smsc import DownloadTask, Sender, TaskStatus
+from bot.smsc import DownloadTask, Records, Sender, TaskStatus
 from storage import SeenSender, SeenTask
 
 FINAL_TASK_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.FAILED})
@@ -78,12 +79,14 @@ def seen_sender(sender: Sender) -> SeenSender:
 
 
 def sender_updates(
-    seen: dict[int, SeenSender], current: list[Sender], *, complete: bool
+    seen: dict[int, SeenSender], current: Sequence[Sender], *, complete: bool
 ) -> list[SenderUpdate]:
     """Changes of moderation or operator statuses, new names, and (on a complete list) deletions.
 
     A list narrowed with ``from_date`` omits unchanged names, so absence means deletion only
-    when the list is complete.
+    when the list is complete. A record SMSC sent that could not be read (``current`` as
+    :class:`Records` tells) keeps its last known state: it is neither changed nor deleted, and
+    a list with a record whose id could not be read either tells no deletion at all.
     """
     updates = []
     for sender in sorted(current, key=lambda s: s.id):
@@ -96,8 +99,10 @@ def sender_updates(
         moves = _moves(before, now)
         if moves:
             updates.append(SenderUpdate(SenderEvent.CHANGED, now, moves))
-    if complete:
-        present = {s.id for s in current}
+    unread = current.unread if isinstance(current, Records) else frozenset()
+    identified = not isinstance(current, Records) or not current.unidentified
+    if complete and identified:
+        present = {s.id for s in current} | unread
         updates += [
             SenderUpdate(SenderEvent.DELETED, before)
             for sender_id, before in sorted(seen.items())

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.smsc import DownloadTask, TaskStatus
 from bot.watcher.changes import SenderEvent, SenderUpdate, StatusMove
 from bot.wording import operator_name, operator_status, sender_status
 
 
 def task_message(task: DownloadTask) -> str:
-    name = html.escape(task.name or str(task.id))
+    name = display.shown(task.name or task.id, display.NAME)
     if task.status is TaskStatus.DONE:
         return _("📦 The export “{name}” (id {id}) is ready.").format(name=name, id=task.id)
     if task.status is TaskStatus.CANCELLED:
@@ -39,6 +38,11 @@ def no_file_message(task: DownloadTask) -> str:
     )
 
 
+# A sender's moves told in one message: SMSC may list any number of operator keys, and a
+# message over Telegram's limit is not delivered at all.
+SHOWN_MOVES = 30
+
+
 def _word(move: StatusMove, code: int | None) -> str:
     if code is None:
         return "—"
@@ -46,11 +50,13 @@ def _word(move: StatusMove, code: int | None) -> str:
 
 
 def _label(move: StatusMove) -> str:
-    return _("Moderation") if move.field == "status" else operator_name(move.field)
+    if move.field == "status":
+        return _("Moderation")
+    return display.shown(operator_name(move.field), display.KEY)
 
 
 def sender_message(update: SenderUpdate) -> str:
-    name = html.escape(update.state.name)
+    name = display.shown(update.state.name, display.NAME)
     if update.event is SenderEvent.DELETED:
         return _("🗑 The sender name <b>{name}</b> was deleted.").format(name=name)
     if update.event is SenderEvent.NEW:
@@ -61,6 +67,8 @@ def sender_message(update: SenderUpdate) -> str:
     else:
         head = _("🏷 The sender name <b>{name}</b> changed:").format(name=name)
         lines = [f"• {_label(m)}: {_word(m, m.before)} → {_word(m, m.after)}" for m in update.moves]
+    if len(lines) > SHOWN_MOVES:
+        lines[SHOWN_MOVES:] = ["• " + display.more(len(lines) - SHOWN_MOVES)]
     return "\n".join([head, *lines])
 
 

@@ -3,6 +3,8 @@
 It serves getUpdates from a queue the test fills, answers the methods the bot uses with
 believable objects, records every call (multipart files included), and can be told to fail
 a method with 429 or 5xx, to refuse deleting messages in a chat, or to deny admin rights.
+Like Telegram, it refuses with 400 a text or caption that is too long or whose HTML does not
+parse (:mod:`tests.fakes.telegram_text`); :meth:`FakeTelegram.refusals` lists those calls.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import telegram_text
+
 BOT_ID = 990001
 BOT_USERNAME = "smsc_test_bot"
 # Telegram's stand-in sender for messages of anonymous group administrators.
@@ -31,6 +35,8 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     result: Any = None
     at: float = field(default_factory=time.monotonic)
+    # Telegram's description when it refused the text (too long, HTML it cannot parse).
+    refused: str | None = None
 
     @property
     def chat_id(self) -> int | None:
@@ -277,6 +283,10 @@ class FakeTelegram:
     def mark(self) -> int:
         return len(self.calls)
 
+    def refusals(self, since: int = 0) -> list[Call]:
+        """Calls refused for their text: what the person never got."""
+        return [c for c in self.calls[since:] if c.refused is not None]
+
     def find(
         self,
         method: str,
@@ -440,6 +450,10 @@ class FakeTelegram:
                 "error_code": 403,
                 "description": "Forbidden: bot was blocked by the user",
             }
+        refused = _refused_text(call)
+        if refused is not None:
+            call.refused = refused
+            return False, {"ok": False, "error_code": 400, "description": refused}
         if method == "getMe":
             return True, self.bot_user
         if method == "sendMessage":
@@ -498,3 +512,33 @@ class FakeTelegram:
         if file_id not in self.files:
             raise web.HTTPNotFound()
         return web.Response(body=self.files[file_id])
+
+
+# The methods whose text Telegram checks, and whether it is a caption.
+_TEXTS = {
+    "sendMessage": ("text", False),
+    "editMessageText": ("text", False),
+    "sendDocument": ("caption", True),
+    "sendPhoto": ("caption", True),
+    "editMessageCaption": ("caption", True),
+}
+
+
+def _refused_text(call: Call) -> str | None:
+    """Telegram's description of why it refuses this call's text, or None."""
+    params = call.params
+    if call.method == "answerCallbackQuery":
+        alert = str(params.get("text") or "")
+        if telegram_text.utf16_length(alert) > telegram_text.CALLBACK_ANSWER_LIMIT:
+            return "Bad Request: MESSAGE_TOO_LONG"
+        return None
+    if call.method not in _TEXTS:
+        return None
+    key, caption = _TEXTS[call.method]
+    if caption and not params.get(key):
+        return None
+    try:
+        telegram_text.check(str(params.get(key) or ""), params.get("parse_mode"), caption=caption)
+    except telegram_text.Refused as refusal:
+        return str(refusal)
+    return None

@@ -640,3 +640,67 @@ async def test_an_export_past_the_first_page_of_tasks_is_told(rig: Rig) -> None:
     assert (await watcher.sweep()).notifications == 1
     [document] = rig.telegram.find("sendDocument", chat_id=830)
     assert "the_new_one" in document.text
+
+
+@pytest.mark.parametrize(
+    "quirks",
+    [
+        {"status": ""},
+        {"status": "n/a"},
+        {"mts_step_status": "n/a"},
+        {"files": [{"file": "trademark.pdf", "fid": 7, "fstatus": "", "fcomment": ""}]},
+    ],
+)
+async def test_an_unreadable_record_keeps_its_last_known_state(
+    rig: Rig, quirks: dict[str, object]
+) -> None:
+    await rig.watch(509, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    await watcher.sweep()  # the first poll is a complete list
+    myshop = rig.sandbox.state.accounts[LOGIN].senders[2]
+    myshop.quirks = quirks
+    rig.sandbox.state.remove_sender(LOGIN, 4)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # complete, with MyShop's record unreadable
+    [text] = rig.messages(509)
+    assert "The sender name <b>79991234567</b> was deleted" in text
+    assert 2 in await rig.storage.watch.seen_senders(509)
+    myshop.quirks = {}
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    since = len(rig.telegram.calls)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # readable again: compared with what was last known
+    [text] = rig.messages(509, since)
+    assert (
+        text == "🏷 The sender name <b>MyShop</b> changed:\n• MTS: sent for registration → approved"
+    )
+
+
+async def test_a_list_with_a_record_without_an_id_tells_no_deletion(rig: Rig) -> None:
+    await rig.watch(510, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    await watcher.sweep()
+    myshop = rig.sandbox.state.accounts[LOGIN].senders[2]
+    myshop.quirks = {"id": ""}
+    rig.sandbox.state.remove_sender(LOGIN, 4)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # which name is missing cannot be told: none is
+    assert rig.messages(510) == []
+    myshop.quirks = {}
+    rig.clock.now += INTERVAL
+    await watcher.sweep()  # read whole: now the deletion shows
+    [text] = rig.messages(510)
+    assert "The sender name <b>79991234567</b> was deleted" in text
+
+
+async def test_unknown_operator_keys_are_escaped_in_notifications(rig: Rig) -> None:
+    await rig.watch(511, NotificationKind.SENDERS)
+    watcher = rig.watcher()
+    await watcher.sweep()
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "new<op>", 2)
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "a&b", 1)
+    rig.clock.now += INTERVAL
+    await watcher.sweep()
+    [text] = rig.messages(511)
+    assert "• new&lt;op&gt;: — → approved" in text
+    assert "• a&amp;b: — → sent for registration" in text

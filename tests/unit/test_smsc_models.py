@@ -118,3 +118,22 @@ def test_error_forms() -> None:
 def test_body_labelled_cp1251_but_utf8_and_real_cp1251() -> None:
     assert parse_json_answer('{"name": "Группа"}'.encode(), "x") == {"name": "Группа"}
     assert parse_json_answer('{"name": "Группа"}'.encode("cp1251"), "x") == {"name": "Группа"}
+
+
+def test_a_list_tells_which_records_it_could_not_read() -> None:
+    from bot.smsc._resource import read_list
+
+    payload = [
+        {"id": 1, "sender": "A", "status": 1},
+        {"id": "2", "sender": "B", "status": ""},
+        {"id": 3, "sender": "C", "status": 1, "mts_status": "n/a"},
+        {"id": 4, "sender": "D", "status": 1, "files": [{"file": "x.pdf", "fstatus": ""}]},
+        {"id": "", "sender": "E", "status": 1},
+        "not a record",
+    ]
+    records = read_list(payload, Sender, "senders", "get")
+    assert [s.id for s in records] == [1]
+    assert records.unread == {2, 3, 4}
+    assert records.unidentified == 2
+    assert not records.whole
+    assert read_list(payload[:1], Sender, "senders", "get").whole
