@@ -23,7 +23,7 @@ import re
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import Filter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -59,7 +59,7 @@ async def looked_like_login(message: Message, bot: Bot, fsm_storage: BaseStorage
 def _the_login_command(text: str) -> bool:
     """``/login`` itself, addressed to no one or to a bot: the login handler reads it (its
     filter takes the first word as it stands, so ``/ login`` is not it)."""
-    name, _, mention = text.split(maxsplit=1)[0][1:].partition("@")
+    name, _at, mention = text.split(maxsplit=1)[0][1:].partition("@")
     return name.casefold() == "login" and (not mention or names_a_bot(mention.casefold()))
 
 
@@ -87,9 +87,20 @@ def credentials_shaped(text: str) -> bool:
 
 
 class AnswersAClosedLoginDialog(Filter):
-    async def __call__(self, message: Message, fsm_storage: BaseStorage) -> bool:
+    """In a private chat with no dialog open, words shaped like credentials from someone whose
+    login dialog there is recent (one filter: it is asked about every message)."""
+
+    async def __call__(
+        self, message: Message, fsm_storage: BaseStorage, raw_state: str | None = None
+    ) -> bool:
         text = message.text or message.caption or ""
-        if message.from_user is None or text.startswith("/") or not credentials_shaped(text):
+        if (
+            raw_state is not None
+            or message.chat.type != ChatType.PRIVATE
+            or message.from_user is None
+            or text.startswith("/")
+            or not credentials_shaped(text)
+        ):
             return False
         return await login_traces(fsm_storage).window_open(message.chat.id, message.from_user.id)
 
@@ -109,7 +120,9 @@ async def closed_dialog_answered(message: Message, bot: Bot) -> None:
 class RepliesToALoginPrompt(Filter):
     async def __call__(self, message: Message, bot: Bot, fsm_storage: BaseStorage) -> bool:
         replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        if message.chat.type == ChatType.PRIVATE or replied is None:
+            return False
+        if replied.from_user is None or not replied.from_user.is_bot:
             return False
         if replied.from_user.id != (await bot.me()).id:
             return False
@@ -143,16 +156,7 @@ def router() -> Router:
     router = Router(name=__name__)
     router.message.register(looked_like_login, LoginInAnotherForm())
     router.message.register(
-        login_prompt_answered,
-        Magic(F.chat.type != ChatType.PRIVATE),
-        Magic(F.reply_to_message),
-        RepliesToALoginPrompt(),
+        login_prompt_answered, Magic(F.reply_to_message), RepliesToALoginPrompt()
     )
-    router.message.register(
-        closed_dialog_answered,
-        Magic(F.chat.type == ChatType.PRIVATE),
-        Magic(F.text | F.caption),
-        StateFilter(None),
-        AnswersAClosedLoginDialog(),
-    )
+    router.message.register(closed_dialog_answered, AnswersAClosedLoginDialog())
     return router
