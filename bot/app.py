@@ -8,13 +8,13 @@ from pathlib import Path
 
 import httpx
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.config import Settings
+from bot.dialog_storage import DialogStorage
 from bot.logs import current_context
 from bot.memo import Memo
 from bot.middlewares import (
@@ -224,7 +224,7 @@ async def assemble(
         file_limit=settings.telegram_file_limit,
     )
 
-    dispatcher = Dispatcher(storage=MemoryStorage())
+    dispatcher = Dispatcher(storage=DialogStorage(storage))
     dispatcher.workflow_data.update(
         accounts=accounts,
         memo=Memo(),

@@ -20,6 +20,7 @@ from handlers import (
     fallback,
     invoices,
     senders,
+    stray_secrets,
     watch,
 )
 from handlers.commands import KNOWN_COMMANDS
@@ -30,7 +31,9 @@ __all__ = ["KNOWN_COMMANDS", "routers"]
 def routers() -> list[Router]:
     return [
         errors.router(),
-        # The login dialog's answers come first: a secret that starts with a slash is still one.
+        # A secret where the login handler would not see it: deleted before anything reads it.
+        stray_secrets.router(),
+        # The login dialog's answers come next: a secret that starts with a slash is still one.
         account.dialog_router(),
         account.router(),
         common.router(),

@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -31,6 +32,7 @@ from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.command_text import command_of
+from bot.dialog_storage import login_traces
 from bot.login_attempts import TooManyAttemptsError
 from bot.memo import Memo
 from bot.smsc import AuthenticationError, Credentials, Region, SmscClient, SmscError
@@ -38,17 +40,18 @@ from bot.wording import region_name
 from handlers import args as parse
 from handlers import confirmation
 from handlers.callbacks import RegionChoice
-from handlers.commands import KNOWN_COMMANDS, means_login
+from handlers.commands import KNOWN_COMMANDS, carries_login_secret
 from handlers.confirmation import Confirmed
 from handlers.errors import argument_sentence, smsc_error_sentence
 from handlers.routing import Magic, command, own_commands_only
 from storage import ChatCredentials
+from storage.dialogs import LOGIN_WINDOW
 
 log = logging.getLogger(__name__)
 
 DEEP_LINK_PREFIX = "login_"
 # A login dialog left open this long is closed: a secret that arrives later is deleted unread.
-DIALOG_TTL = 10 * 60
+DIALOG_TTL = LOGIN_WINDOW
 
 
 class LoginDialog(StatesGroup):
@@ -58,11 +61,16 @@ class LoginDialog(StatesGroup):
 
 class NotOurCommand(Filter):
     """Text that is not one of the bot's commands: in the login dialog, that is the secret,
-    even when it starts with a slash."""
+    even when it starts with a slash, or is one of the commands with a name after it that is
+    not this bot's (``/help@x``). /login with any name is left to the login handler."""
 
-    async def __call__(self, message: Message) -> bool:
+    async def __call__(self, message: Message, bot: Bot) -> bool:
         found = command_of(message.text)
-        return found is None or found.name not in KNOWN_COMMANDS
+        if found is None or found.name not in KNOWN_COMMANDS:
+            return True
+        if not found.mention or found.name == "login":
+            return False
+        return found.mention != ((await bot.me()).username or "").casefold()
 
 
 async def delete_secrets(bot: Bot, messages: list[Message]) -> bool:
@@ -90,7 +98,7 @@ def deletion_notice(deleted: bool) -> str:
     )
 
 
-def _deep_link(username: str | None, chat_id: int) -> str | None:
+def deep_link(username: str | None, chat_id: int) -> str | None:
     return f"https://t.me/{username}?start={DEEP_LINK_PREFIX}{chat_id}" if username else None
 
 
@@ -103,6 +111,7 @@ async def login(
     accounts: ChatAccounts,
     chat_admins: ChatAdmins,
     audit: AuditNote,
+    fsm_storage: BaseStorage,
 ) -> None:
     carries_secret = bool(command.args and command.args.strip())
     # First, whatever the form and whoever sent it: a mistyped /login holds the secret too.
@@ -111,7 +120,8 @@ async def login(
         is_admin = await chat_admins.allowed(
             bot, message.chat, message.from_user, sender_chat=message.sender_chat
         )
-        await _login_in_group(message, bot, deleted, is_admin)
+        prompt = await _login_in_group(message, bot, deleted, is_admin)
+        await login_traces(fsm_storage).prompt_sent(message.chat.id, prompt.message_id)
         audit.result = "moved to private chat" if is_admin else "denied: not an administrator"
         return
     notice = deletion_notice(deleted) + "\n\n" if deleted is not None else ""
@@ -131,10 +141,12 @@ async def login(
     await start_dialog(message, state, accounts, target_chat=message.chat.id, region=args.region)
 
 
-async def _login_in_group(message: Message, bot: Bot, deleted: bool | None, is_admin: bool) -> None:
+async def _login_in_group(
+    message: Message, bot: Bot, deleted: bool | None, is_admin: bool
+) -> Message:
     keyboard = InlineKeyboardBuilder()
     if is_admin:
-        link = _deep_link((await bot.me()).username, message.chat.id)
+        link = deep_link((await bot.me()).username, message.chat.id)
         if link:
             keyboard.button(text=_("Continue in a private chat"), url=link)
         text = _(
@@ -151,7 +163,7 @@ async def _login_in_group(message: Message, bot: Bot, deleted: bool | None, is_a
             + "\n\n"
             + text
         )
-    await message.answer(text, reply_markup=keyboard.as_markup())
+    return await message.answer(text, reply_markup=keyboard.as_markup())
 
 
 async def login_for_group(
@@ -189,6 +201,11 @@ async def start_dialog(
         target_chat=target_chat,
         region=region.value if region else None,
         started_at=time.time(),
+    )
+    assert message.from_user is not None
+    # Outlives the dialog: a secret sent after /cancel or a restart is still taken for one.
+    await login_traces(state.storage).dialog_opened(
+        message.chat.id, message.from_user.id, target_chat
     )
     if not accounts.needs_region(region):
         await ask_for_secret(message, state)
@@ -366,7 +383,7 @@ async def edited_with_secret(message: Message, bot: Bot) -> None:
 class CarriesLogin(Filter):
     async def __call__(self, message: Message) -> bool:
         found = command_of(message.text or message.caption)
-        return found is not None and bool(found.args) and means_login(found.name)
+        return found is not None and carries_login_secret(found)
 
 
 def _money(amount: Any, currency: str | None) -> str:

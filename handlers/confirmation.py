@@ -1,4 +1,9 @@
-"""Destructive actions ask first; a stale, foreign or repeated press does nothing harmful."""
+"""Destructive actions ask first; a stale, foreign or repeated press does nothing harmful.
+
+Some actions ask only in a group, and only someone who is not its administrator: what costs
+money or changes what the whole team relies on (an invoice, a paid sender name registration,
+a contact's number, a group's name). There anyone may ask, and an administrator presses Yes.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo, PendingAction
 from bot.smsc import SmscClient
@@ -37,12 +44,40 @@ async def ask(
     args: dict[str, Any] | None = None,
 ) -> None:
     assert message.from_user is not None
+    text, keyboard = pending_question(
+        message.chat,
+        message.from_user,
+        memo,
+        smsc,
+        audit,
+        action=action,
+        question=question,
+        target=target,
+        args=args,
+    )
+    await message.answer(text, reply_markup=keyboard)
+
+
+def pending_question(
+    chat: Chat,
+    requested_by: User,
+    memo: Memo,
+    smsc: SmscClient | None,
+    audit: AuditNote,
+    *,
+    action: str,
+    question: str,
+    target: str | None = None,
+    args: dict[str, Any] | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question and its Yes/Cancel buttons, with the action waiting behind them: for a
+    question that replaces a message rather than answers one."""
     audit.target = target
     audit.result = "asked for confirmation"
     token = memo.put(
         PendingAction(
-            chat_id=message.chat.id,
-            requested_by=message.from_user.id,
+            chat_id=chat.id,
+            requested_by=requested_by.id,
             action=action,
             account=account_of(smsc),
             args=dict(args or {}),
@@ -54,9 +89,44 @@ async def ask(
     )
     keyboard.button(text=_("Cancel"), callback_data=Confirm(action=action, token=token, yes=False))
     hint = ""
-    if message.chat.type != "private":
+    if chat.type != ChatType.PRIVATE:
         hint = "\n" + _("An administrator of this chat must confirm.")
-    await message.answer(question + hint, reply_markup=keyboard.as_markup())
+    return question + hint, keyboard.as_markup()
+
+
+async def asked_an_administrator(
+    message: Message,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
+    smsc: SmscClient | None,
+    audit: AuditNote,
+    *,
+    action: str,
+    question: str,
+    target: str | None = None,
+    args: dict[str, Any] | None = None,
+) -> bool:
+    """Asks as :func:`ask` does when an administrator must confirm (see below); False, having
+    asked nothing, when the one asking may go ahead."""
+    if not await administrator_must_confirm(
+        bot, chat_admins, message.chat, message.from_user, message.sender_chat
+    ):
+        return False
+    await ask(
+        message, memo, smsc, audit, action=action, question=question, target=target, args=args
+    )
+    return True
+
+
+async def administrator_must_confirm(
+    bot: Bot, chat_admins: ChatAdmins, chat: Chat, user: User | None, sender_chat: Chat | None
+) -> bool:
+    """In a group, whether the one asking is not an administrator: then an administrator must
+    press Yes first. Never in a private chat; a failed check counts as "not an administrator"."""
+    if chat.type == ChatType.PRIVATE:
+        return False
+    return not await chat_admins.allowed(bot, chat, user, sender_chat=sender_chat)
 
 
 async def claim(

@@ -1,5 +1,9 @@
 """Contacts and groups: /addcontact, /contacts, /delcontact, /groups, /addgroup, /movecontact,
-/delgroup. Addresses with ``@`` go to mails.php, phone numbers to phones.php."""
+/delgroup. Addresses with ``@`` go to mails.php, phone numbers to phones.php.
+
+In a group, a contact's new number and a group's new name are the team's: asked for by
+someone who is not an administrator, they wait for an administrator's Yes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -15,6 +19,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
+from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
@@ -202,23 +207,85 @@ def field_name(key: str) -> str:
 
 
 async def edit_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
+    bot: Bot,
+    chat_admins: ChatAdmins,
 ) -> None:
     args = parse.editcontact(command.args, smsc.endpoint.region)
     audit.target = args.contact.value
+    new = args.changes.get("new_address")
+    if new and await confirmation.asked_an_administrator(
+        message,
+        bot,
+        chat_admins,
+        memo,
+        smsc,
+        audit,
+        action="editcontact",
+        question=_("Change the number of the contact {address} to {new}?").format(
+            address=f"<code>{html.escape(args.contact.value)}</code>",
+            new=f"<code>{html.escape(str(new))}</code>",
+        ),
+        target=args.contact.value,
+        args={
+            "address": args.contact.value,
+            "is_email": args.contact.is_email,
+            "changes": args.changes,
+        },
+    ):
+        return
     await message.answer(await apply_changes(smsc, memo, args.contact, args.changes))
 
 
+async def edit_contact_confirmed(done: Confirmed) -> str:
+    contact = parse.Address(done.pending.args["address"], done.pending.args["is_email"])
+    done.audit.target = contact.value
+    return await apply_changes(done.client, done.memo, contact, done.pending.args["changes"])
+
+
 async def rename_group(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    memo: Memo,
+    audit: AuditNote,
+    bot: Bot,
+    chat_admins: ChatAdmins,
 ) -> None:
     group_id, name = parse.renamegroup(command.args)
     audit.target = str(group_id)
+    if await confirmation.asked_an_administrator(
+        message,
+        bot,
+        chat_admins,
+        memo,
+        smsc,
+        audit,
+        action="renamegroup",
+        question=_("Rename the group {id} to “{name}”?").format(
+            id=group_id, name=html.escape(name)
+        ),
+        target=str(group_id),
+        args={"group_id": group_id, "name": name},
+    ):
+        return
+    await message.answer(await _rename(smsc, memo, group_id, name))
+
+
+async def rename_group_confirmed(done: Confirmed) -> str:
+    group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
+    done.audit.target = str(group_id)
+    return await _rename(done.client, done.memo, group_id, name)
+
+
+async def _rename(smsc: SmscClient, memo: Memo, group_id: int, name: str) -> str:
     await smsc.phones.rename_group(group_id, name)
     groups_changed(smsc, memo)
-    await message.answer(
-        _("✅ Group {id} is now “{name}”.").format(id=group_id, name=html.escape(name))
-    )
+    return _("✅ Group {id} is now “{name}”.").format(id=group_id, name=html.escape(name))
 
 
 async def delete_contact(
@@ -431,6 +498,8 @@ def router() -> Router:
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
     router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
     router.message.register(edit_contact, command("editcontact"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "editcontact")(edit_contact_confirmed)
     router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
     confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
     return own_commands_only(router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 from pathlib import PurePath
 
 from aiogram import Bot, F, Router
@@ -17,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
+from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
@@ -25,6 +25,7 @@ from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
 from handlers import confirmation, paging
+from handlers import sender_registration as registration
 from handlers.callbacks import (
     OperatorToggle,
     Page,
@@ -220,46 +221,91 @@ async def ask_for_document(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def submit_without_document(
-    callback: CallbackQuery, state: FSMContext, smsc: SmscClient, audit: AuditNote
+    callback: CallbackQuery,
+    state: FSMContext,
+    smsc: SmscClient,
+    audit: AuditNote,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
 ) -> None:
     await callback.answer()
-    text = await _submit(state, smsc, audit, None)
-    await edit_or_send(callback, text)
+    request = await registration.taken(state)
+    message = callback.message
+    if isinstance(message, Message) and await registration.needs_an_administrator(
+        request, bot, chat_admins, message.chat, callback.from_user
+    ):
+        text, keyboard = confirmation.pending_question(
+            message.chat,
+            callback.from_user,
+            memo,
+            smsc,
+            audit,
+            action="addsender",
+            question=registration.question(request),
+            target=str(request["name"]),
+            args=request,
+        )
+        await edit_or_send(callback, text, keyboard)
+        return
+    await edit_or_send(callback, await registration.register(smsc, audit, request, None))
+
+
+def _acceptable_document(message: Message) -> str | None:
+    """Why SMSC would refuse the message's document, or None if it would take it."""
+    document = message.document
+    assert document is not None
+    extension = PurePath(document.file_name or "document").suffix.lower().lstrip(".")
+    if extension not in DOCUMENT_EXTENSIONS:
+        return _("SMSC accepts jpg, tif, pdf, png, zip or rar. Send another file, or /cancel.")
+    if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+        return _("The file is larger than 3 MB, the most SMSC accepts. Send a smaller one.")
+    return None
 
 
 async def _received_document(message: Message, bot: Bot) -> SenderDocument | None:
     """The document a message carries, checked as SMSC will; None (and why) if refused."""
-    document = message.document
-    assert document is not None
-    filename = document.file_name or "document"
-    extension = PurePath(filename).suffix.lower().lstrip(".")
-    if extension not in DOCUMENT_EXTENSIONS:
-        await message.answer(
-            _("SMSC accepts jpg, tif, pdf, png, zip or rar. Send another file, or /cancel.")
-        )
+    refused = _acceptable_document(message)
+    if refused is not None:
+        await message.answer(refused)
         return None
-    if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
-        await message.answer(
-            _("The file is larger than 3 MB, the most SMSC accepts. Send a smaller one.")
-        )
-        return None
-    async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
-        buffer = io.BytesIO()
-        await bot.download(document, destination=buffer)
-    return SenderDocument(
-        filename=filename,
-        content=buffer.getvalue(),
-        content_type=document.mime_type or "application/octet-stream",
+    assert message.document is not None
+    return await registration.download(
+        bot, message.chat.id, registration.document_of(message.document)
     )
 
 
 async def submit_with_document(
-    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
+    message: Message,
+    state: FSMContext,
+    smsc: SmscClient,
+    bot: Bot,
+    audit: AuditNote,
+    chat_admins: ChatAdmins,
+    memo: Memo,
 ) -> None:
-    upload = await _received_document(message, bot)
-    if upload is None:
+    refused = _acceptable_document(message)
+    if refused is not None:
+        await message.answer(refused)
         return
-    await message.answer(await _submit(state, smsc, audit, upload))
+    assert message.document is not None
+    request = await registration.taken(state, registration.document_of(message.document))
+    if await registration.needs_an_administrator(
+        request, bot, chat_admins, message.chat, message.from_user, message.sender_chat
+    ):
+        await confirmation.ask(
+            message,
+            memo,
+            smsc,
+            audit,
+            action="addsender",
+            question=registration.question(request),
+            target=str(request["name"]),
+            args=request,
+        )
+        return
+    document = await registration.download(bot, message.chat.id, request["document"])
+    await message.answer(await registration.register(smsc, audit, request, document))
 
 
 async def edit_sender(
@@ -320,30 +366,6 @@ async def document_expected(message: Message) -> None:
     await message.answer(
         _("Send the document as a file, press “Submit without a document”, or /cancel.")
     )
-
-
-async def _submit(
-    state: FSMContext, smsc: SmscClient, audit: AuditNote, document: SenderDocument | None
-) -> str:
-    data = await state.get_data()
-    name = str(data["name"])
-    audit.target = name
-    operators = [OperatorRegistration(flag) for flag in data.get("operators", [])]
-    # Cleared first: a failure below must not leave a half-finished dialog waiting.
-    await state.clear()
-    sender_id = await smsc.senders.add(
-        name,
-        comment=data.get("comment"),
-        operators=operators,
-        document=document,
-        doc_info=document.filename if document else None,
-        user=data.get("user"),
-    )
-    chosen = ", ".join(operator_name(op.value) for op in operators) or _("none")
-    return _(
-        "✅ Sender name <b>{name}</b> submitted (id {id}). Operators: {operators}. "
-        "I can tell you when its status changes: /watch senders on"
-    ).format(name=html.escape(name), id=sender_id, operators=chosen)
 
 
 async def delete_sender(
@@ -438,6 +460,7 @@ def router() -> Router:
     _document_step(router, EditSender.document, edit_with_document)
     router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
+    confirmation.on_confirmed(router, "addsender")(registration.registration_confirmed)
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})
     router.message.register(check_code, command("checkcode"), flags={"smsc": True})
     return own_commands_only(router)

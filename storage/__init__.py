@@ -13,6 +13,7 @@ from storage.chats import ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
+from storage.dialogs import DialogsRepository, LoginTracesRepository
 from storage.errors import (
     CorruptDatabaseError,
     CredentialsUnreadableError,
@@ -49,6 +50,8 @@ class Storage:
     audit: AuditRepository
     chats: ChatsRepository
     limits: LimitsRepository
+    dialogs: DialogsRepository
+    login_traces: LoginTracesRepository
 
     @classmethod
     async def open(
@@ -66,6 +69,8 @@ class Storage:
             audit=AuditRepository(database),
             chats=ChatsRepository(database, credentials, settings),
             limits=LimitsRepository(database, window=rate_window),
+            dialogs=DialogsRepository(database),
+            login_traces=LoginTracesRepository(database),
         )
 
     async def close(self) -> None:
@@ -90,9 +95,11 @@ __all__ = [
     "CredentialsUnreadableError",
     "Database",
     "DatabaseLockedError",
+    "DialogsRepository",
     "InvalidKeyError",
     "Keyring",
     "LimitsRepository",
+    "LoginTracesRepository",
     "Migration",
     "NoKeyConfiguredError",
     "NotificationKind",

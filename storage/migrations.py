@@ -107,6 +107,31 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE watch_baselines ADD COLUMN digest TEXT;
     """,
+    # 7: open dialogs (aiogram's FSM: a state and data that never hold a secret), so that a
+    # restart does not close them; and what is left of login dialogs and of the bot's login
+    # prompts in groups, so that a secret sent after them is still recognised (storage.dialogs).
+    """
+    CREATE TABLE dialogs (
+        key        TEXT PRIMARY KEY,
+        state      TEXT,
+        data       TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE login_windows (
+        chat_id     INTEGER NOT NULL,
+        user_id     INTEGER NOT NULL,
+        target_chat INTEGER NOT NULL,
+        opened_at   REAL NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE login_prompts (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        sent_at    REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX login_prompts_sent ON login_prompts(sent_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -101,9 +101,13 @@ async def test_member_commands_work_and_are_audited(
     assert document.files["document"][1].startswith(b"%PDF")
     document = await telegram.reply_to(chat, member, "/act client1 201", method="sendDocument")
     assert document.files["document"][1].startswith(b"%PDF")
-    document = await telegram.reply_to(
-        chat, member, "/invoice client2 99.90", method="sendDocument"
-    )
+    # Money: a member asks, an administrator confirms.
+    question = await telegram.reply_to(chat, member, "/invoice client2 99.90")
+    assert "An administrator of this chat must confirm" in question.text
+    since = telegram.mark()
+    telegram.press(question, "Yes", team.admin)
+    document = await telegram.wait_for("sendDocument", chat_id=chat, since=since)
+    assert document.files["document"][1].startswith(b"%PDF")
     assert any(i.user == "client2" for i in account.invoices.values())
 
     audit = await audit_when(bot, chat, lambda a: any(e[0] == "/invoice" for e in a))
@@ -220,7 +224,14 @@ async def test_addsender_dialog_in_a_group_takes_the_document_as_a_reply(
         mime_type="application/zip",
         reply_to=prompt.result,
     )
-    await telegram.wait_for("sendMessage", chat_id=team.chat, since=since, contains="submitted")
+    # Beeline charges for the name: the member's request waits for an administrator.
+    question = await telegram.wait_for(
+        "sendMessage", chat_id=team.chat, since=since, contains="must confirm"
+    )
+    assert not [s for s in sandbox.state.accounts[LOGIN].senders.values() if s.name == "TeamBrand"]
+    since = telegram.mark()
+    telegram.press(question, "Yes", team.admin)
+    await telegram.wait_for("editMessageText", chat_id=team.chat, since=since, contains="submitted")
     [brand] = [s for s in sandbox.state.accounts[LOGIN].senders.values() if s.name == "TeamBrand"]
     assert brand.operators == {"bee_step": 0}
     assert len(brand.files) == 1

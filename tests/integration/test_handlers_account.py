@@ -83,12 +83,16 @@ async def test_login_dialog_with_a_forced_address_goes_straight_to_the_secret(
     assert stored.base_url == harness.sandbox.base_url
 
 
-async def test_cancel_leaves_the_dialog(harness: Harness) -> None:
+async def test_cancel_leaves_the_dialog_and_a_late_secret_is_deleted_unused(
+    harness: Harness,
+) -> None:
     await harness.say(USER, "/login ru")
     assert "Cancelled" in text_of(await harness.say(USER, "/cancel"))
     calls = await harness.say(USER, f"{LOGIN} {PASSWORD}")
-    assert "I work with commands" in text_of(calls)
+    assert any(c.method == "deleteMessage" for c in calls)
+    assert "Send /login" in text_of(calls)
     assert await harness.app.storage.credentials.get(USER) is None
+    assert harness.sandbox.requests == []
 
 
 async def test_malformed_login_is_deleted_and_explained(harness: Harness) -> None:

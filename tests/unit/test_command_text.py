@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.command_text import CommandText, command_of
-from handlers.commands import COMMANDS, means_login, suggestion
+from bot.layouts import readings
+from handlers.commands import COMMANDS, carries_login_secret, means_login, suggestion
 
 
 @pytest.mark.parametrize(
@@ -51,5 +52,84 @@ def test_suggestion(typed: str, meant: str | None) -> None:
 
 
 def test_only_login_and_its_slips_mean_login() -> None:
-    assert all(means_login(name) for name in ("login", "logn", "lgoin", "loign", "logins"))
+    assert all(
+        means_login(name)
+        for name in ("login", "logn", "lgoin", "loign", "logins", "логин", "дщпшт", "auth")
+    )
     assert not any(means_login(name) for name in ("logout", "logut", "lang", "block", ""))
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("идщсл", "block"),  # /block with the Russian layout on
+        ("рудз", "help"),
+        ("дщпшт", "login"),
+        ("kjuby", "login"),  # /логин with the Latin layout on
+        ("логін", "login"),
+        ("вхід", "login"),
+        ("пароль", "login"),
+        ("gfhjkm", "login"),
+        ("password", "login"),
+        ("apikey", "login"),
+    ],
+)
+def test_suggestion_on_another_layout_or_under_another_name(typed: str, meant: str) -> None:
+    assert suggestion(typed) == meant
+
+
+def test_layout_readings() -> None:
+    assert readings("Дщпшт") == ("дщпшт", "login")
+    assert "вхід" in readings("d[sl")  # Ukrainian: і is on the key of s
+    assert readings("") == ("",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/logindemo P",
+        "/login:demo P",
+        "/login_demo P",
+        "/login.demo P",
+        "/login,demo P",
+        "/loginP@ss",
+        "/login@P4ss",
+        "/logn_demo P",
+        "/логин demo P",
+        "/вход demo P",
+        "/пароль P",
+        "/password P",
+        "/pass P",
+        "/apikey P",
+        "/auth demo P",
+        "/дщпшт demo P",
+        "/дщпштdemo",
+        "/логін demo P",
+        "/вхід demo P",
+        "/login demo P",
+        "/login@smsc_test_bot demo P",
+    ],
+)
+def test_every_shape_of_login_with_a_secret_carries_it(text: str) -> None:
+    found = command_of(text)
+    assert found is not None
+    assert carries_login_secret(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/login",
+        "/login@smsc_test_bot",
+        "/logout now",
+        "/logut demo",
+        "/blok demo P",
+        "/lang ru",
+        "/входящие 1",  # begins with "вход", and is a word of its own
+        "/help@x",
+    ],
+)
+def test_what_is_not_a_login_with_a_secret(text: str) -> None:
+    found = command_of(text)
+    assert found is not None
+    assert not carries_login_secret(found)

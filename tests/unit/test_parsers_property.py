@@ -1,4 +1,6 @@
-"""Random text at every argument parser: a result or an ArgumentError, never anything else."""
+"""Random text at every argument parser: a result or an ArgumentError, never anything else; and
+at the reading of a command: every mistyped /login with something after it is seen as one, no
+other command ever is."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ from typing import Any
 
 import pytest
 from aiogram.utils.i18n import I18n
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.app import LOCALES
+from bot.command_text import command_of
 from handlers import args as parse
+from handlers.commands import KNOWN_COMMANDS, carries_login_secret, suggestion
 
 PARSERS: dict[str, Callable[[str | None], Any]] = {
     "login": parse.login,
@@ -128,3 +132,66 @@ def test_accepted_sums_are_positive_with_two_decimals(text: str) -> None:
             return
     assert result.amount > 0
     assert result.amount == result.amount.quantize(result.amount.__class__("0.01"))
+
+
+# /login as people mistype it, and what may glue it to the secret.
+LOGIN_TYPOS = {
+    "login": ["", ":", "_", ".", ",", " "],
+    "Login": ["", " "],
+    "logn": [":", "_", " "],
+    "lgoin": [" "],
+    "логин": ["", ":", " "],
+    "ЛОГІН": ["", " "],
+    "вход": [":", " "],
+    "вхід": [".", " "],
+    "пароль": ["", " "],
+    "password": ["", " "],
+    "pass": [":", " "],
+    "apikey": ["", " "],
+    "auth": ["_", " "],
+    "дщпшт": ["", " ", "."],
+    "kjuby": ["", " "],
+    "signin": [" "],
+}
+SECRET_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=["Z", "C"]), min_size=1, max_size=30
+).filter(lambda s: s.strip() == s)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    typo=st.sampled_from(sorted(LOGIN_TYPOS)),
+    data=st.data(),
+    secret=SECRET_TEXT,
+    mention=st.sampled_from(["", "@smsc_test_bot", "@Other_Bot"]),
+)
+def test_every_mistyped_login_with_a_secret_carries_it(
+    typo: str, data: st.DataObject, secret: str, mention: str
+) -> None:
+    glue = data.draw(st.sampled_from(LOGIN_TYPOS[typo]))
+    # "/login@name" glued that way is a bot's name, or a secret when it cannot be one.
+    assume(glue or not secret.startswith("@"))
+    text = f"/{typo}{mention}{glue}{secret}" if glue == " " else f"/{typo}{glue}{secret}{mention}"
+    found = command_of(text)
+    assert found is not None
+    assert carries_login_secret(found), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(WORDS, max_size=5).map(" ".join)))
+def test_reading_a_command_is_total(text: str) -> None:
+    found = command_of("/" + text)
+    assert found is not None
+    carries_login_secret(found)
+    suggestion(found.name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(sorted(KNOWN_COMMANDS - {"login"})),
+    words=st.lists(WORDS, min_size=1, max_size=5).map(" ".join),
+)
+def test_the_other_commands_with_words_are_never_taken_for_a_login(name: str, words: str) -> None:
+    found = command_of(f"/{name} {words}")
+    assert found is not None
+    assert not carries_login_secret(found)

@@ -1,0 +1,127 @@
+"""Submitting a sender name with its operator registrations, and who may: /addsender's last step.
+
+Registering a name with an operator is paid for: in a group, a request from someone who is
+not an administrator waits for an administrator's Yes. Which registrations are free comes
+from the provider's own page (``senders.php``): ``sber_step`` registers "a free name", ``tele2``
+and ``motiv`` register "on the tariff with free names"; every other flag ("a paid name", and
+the Ukrainian and Belarusian tariffs) counts as paid, and so would a flag added later.
+
+The supporting document is not kept while the request waits: only Telegram's file id, and the
+file is fetched again when an administrator confirms.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Chat, Document, User
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import gettext as _
+
+from bot.admins import ChatAdmins
+from bot.audit import AuditNote
+from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
+from bot.wording import operator_name
+from handlers import confirmation
+from handlers.confirmation import Confirmed
+
+FREE_REGISTRATIONS = frozenset(
+    {OperatorRegistration.SBER_STEP, OperatorRegistration.TELE2, OperatorRegistration.MOTIV}
+)
+
+# A request to register: name, comment, operators (their flags), user (a sub-client), and
+# document (Telegram's file id, name and type) or None. Kept in the FSM data and, while an
+# administrator is asked, in the pending confirmation.
+Request = dict[str, Any]
+
+
+def charges(operators: Iterable[str]) -> bool:
+    return any(OperatorRegistration(flag) not in FREE_REGISTRATIONS for flag in operators)
+
+
+async def taken(state: FSMContext, document: dict[str, str] | None = None) -> Request:
+    """The dialog's request, with the document to send; the dialog is over (a failure later
+    must not leave it waiting)."""
+    data = await state.get_data()
+    await state.clear()
+    return {key: data.get(key) for key in ("name", "comment", "operators", "user")} | {
+        "document": document
+    }
+
+
+async def needs_an_administrator(
+    request: Request,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    chat: Chat,
+    user: User | None,
+    sender_chat: Chat | None = None,
+) -> bool:
+    if not charges(request.get("operators") or []):
+        return False
+    return await confirmation.administrator_must_confirm(bot, chat_admins, chat, user, sender_chat)
+
+
+def document_of(message_document: Document) -> dict[str, str]:
+    return {
+        "file_id": message_document.file_id,
+        "filename": message_document.file_name or "document",
+        "content_type": message_document.mime_type or "application/octet-stream",
+    }
+
+
+async def download(bot: Bot, chat_id: int, document: dict[str, str]) -> SenderDocument:
+    async with ChatActionSender.upload_document(bot=bot, chat_id=chat_id):
+        buffer = io.BytesIO()
+        await bot.download(document["file_id"], destination=buffer)
+    return SenderDocument(
+        filename=document["filename"],
+        content=buffer.getvalue(),
+        content_type=document["content_type"],
+    )
+
+
+def question(request: Request) -> str:
+    chosen = ", ".join(operator_name(flag) for flag in request.get("operators", []))
+    text = _("Register the sender name {name} with {operators}? Operators charge for it.").format(
+        name=f"<b>{html.escape(str(request['name']))}</b>", operators=chosen
+    )
+    if request.get("document"):
+        text += "\n" + _("Document: {file}").format(
+            file=html.escape(request["document"]["filename"])
+        )
+    return text
+
+
+async def register(
+    smsc: SmscClient, audit: AuditNote, request: Request, document: SenderDocument | None
+) -> str:
+    name = str(request["name"])
+    audit.target = name
+    operators = [OperatorRegistration(flag) for flag in request.get("operators", [])]
+    sender_id = await smsc.senders.add(
+        name,
+        comment=request.get("comment"),
+        operators=operators,
+        document=document,
+        doc_info=document.filename if document else None,
+        user=request.get("user"),
+    )
+    chosen = ", ".join(operator_name(op.value) for op in operators) or _("none")
+    return _(
+        "✅ Sender name <b>{name}</b> submitted (id {id}). Operators: {operators}. "
+        "I can tell you when its status changes: /watch senders on"
+    ).format(name=html.escape(name), id=sender_id, operators=chosen)
+
+
+async def registration_confirmed(done: Confirmed) -> str:
+    request: Request = done.pending.args
+    document = None
+    if request.get("document"):
+        document = await download(done.data["bot"], done.pending.chat_id, request["document"])
+    return await register(done.client, done.audit, request, document)
