@@ -27,6 +27,10 @@ def seen_task(task: DownloadTask) -> SeenTask:
     return SeenTask(task.id, task.name, int(task.status))
 
 
+def baseline_tasks(current: Sequence[DownloadTask]) -> list[SeenTask]:
+    return [seen_task(task) for task in current]
+
+
 def task_updates(seen: dict[int, SeenTask], current: list[DownloadTask]) -> list[TaskUpdate]:
     """Tasks whose status moved; only a move to done, cancelled or failed is announced."""
     updates = []
@@ -42,6 +46,25 @@ class SenderEvent(StrEnum):
     NEW = "new"
     CHANGED = "changed"
     DELETED = "deleted"
+    # Read for the first time since a baseline that could not read it: recorded, not told.
+    LEARNED = "learned"
+
+
+# The state of a name a baseline's list held but could not read: known to be there, nothing
+# more. Once it can be read, its state is taken in silently, never announced as new.
+UNREAD_STATUS = -1
+
+
+def unread_sender(sender_id: int) -> SeenSender:
+    return SeenSender(sender_id, "", UNREAD_STATUS, {})
+
+
+def baseline_senders(current: Sequence[Sender]) -> list[SeenSender]:
+    """What a new watch records: the names it can read, and those it cannot as unread."""
+    seen = [seen_sender(sender) for sender in current]
+    if isinstance(current, Records):
+        seen += [unread_sender(sender_id) for sender_id in sorted(current.unread)]
+    return seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +115,9 @@ def sender_updates(
     for sender in sorted(current, key=lambda s: s.id):
         now = seen_sender(sender)
         before = seen.get(sender.id)
+        if before is not None and before.status == UNREAD_STATUS:
+            updates.append(SenderUpdate(SenderEvent.LEARNED, now))
+            continue
         if before is None:
             moves = tuple(StatusMove(k, None, v) for k, v in sorted(now.operators.items()))
             updates.append(SenderUpdate(SenderEvent.NEW, now, moves))

@@ -41,8 +41,8 @@ from bot.watcher.changes import (
     SenderEvent,
     SenderUpdate,
     TaskUpdate,
-    seen_sender,
-    seen_task,
+    baseline_senders,
+    baseline_tasks,
     sender_updates,
     task_updates,
 )
@@ -89,13 +89,13 @@ class Baselines:
         if kind is NotificationKind.DOWNLOADS:
             tasks = _Answer(await client.downloads.listing())
             await self._storage.watch.replace_download_baseline(
-                chat_id, [seen_task(t) for t in tasks.records], tasks.key
+                chat_id, baseline_tasks(tasks.records), tasks.key
             )
             count = len(tasks.records)
         else:
             senders = _Answer(await client.senders.listing(all=True, operators=True))
             await self._storage.watch.replace_sender_baseline(
-                chat_id, [seen_sender(s) for s in senders.records], senders.key
+                chat_id, baseline_senders(senders.records), senders.key
             )
             count = len(senders.records)
         if self._polled is not None:
@@ -116,9 +116,9 @@ class _Answer(Generic[M]):
     def __post_init__(self) -> None:
         self.key = self.listing.digest
 
-    def seen(self, stored: Callable[[M], Any]) -> list[Any]:
+    def seen(self, baseline: Callable[[list[M]], list[Any]]) -> list[Any]:
         if self._seen is None:
-            self._seen = [stored(record) for record in self.records]
+            self._seen = baseline(self.records)
         return self._seen
 
     @property
@@ -553,7 +553,7 @@ class Watcher:
             return 0
         if not seen.has_baseline(chat_id, kind):
             # From the list just fetched: another request would count against the limits.
-            seen.new_tasks[chat_id] = tasks.seen(seen_task)
+            seen.new_tasks[chat_id] = tasks.seen(baseline_tasks)
             seen.new_digests[(chat_id, kind)] = tasks.key
             return 0
         if seen.unchanged(chat_id, kind, tasks.key):
@@ -641,7 +641,7 @@ class Watcher:
         if not delivery.current:
             return 0
         if not seen.has_baseline(chat_id, kind):
-            seen.new_senders[chat_id] = senders.seen(seen_sender)
+            seen.new_senders[chat_id] = senders.seen(baseline_senders)
             seen.new_digests[(chat_id, kind)] = senders.key
             return 0
         if seen.unchanged(chat_id, kind, senders.key):
@@ -652,6 +652,9 @@ class Watcher:
             if self._stopping or not delivery.current:
                 whole = False
                 break
+            if update.event is SenderEvent.LEARNED:
+                await self.storage.watch.record_sender(chat_id, update.state, change=None)
+                continue
             sent += await self._announce_sender(chat_id, update, delivery)
         if whole and delivery.current:
             seen.took_in(chat_id, kind, senders.key)

@@ -704,3 +704,20 @@ async def test_unknown_operator_keys_are_escaped_in_notifications(rig: Rig) -> N
     [text] = rig.messages(511)
     assert "• new&lt;op&gt;: — → approved" in text
     assert "• a&amp;b: — → sent for registration" in text
+
+
+async def test_a_name_unreadable_when_watching_began_is_never_told_as_new(rig: Rig) -> None:
+    myshop = rig.sandbox.state.accounts[LOGIN].senders[2]
+    myshop.quirks = {"status": "n/a"}
+    await rig.watch(511, NotificationKind.SENDERS)  # the baseline cannot read MyShop
+    watcher = rig.watcher()
+    myshop.quirks = {}
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 0  # readable now: taken in silently
+    assert rig.messages(511) == []
+    assert (await rig.storage.watch.seen_senders(511))[2].name == "MyShop"
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.clock.now += INTERVAL
+    assert (await watcher.sweep()).notifications == 1
+    [text] = rig.messages(511)
+    assert "MTS: sent for registration → approved" in text
