@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Messa
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.phones import looks_like_phone, phone_number
@@ -31,7 +32,8 @@ from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient
 from bot.wording import block_type
 from handlers import args as parse
 from handlers.blacklist import book_for
-from handlers.contacts import apply_changes, group_list, groups_changed, groups_of, no_groups
+from handlers.callbacks import expired
+from handlers.contacts import change_or_ask, group_list, groups_changed, groups_of, no_groups
 from handlers.paging import FETCHED
 from handlers.routing import Magic
 
@@ -211,6 +213,10 @@ async def card_pressed(
         await _choose_group(callback, smsc, memo, target, callback_data.token)
         return
     elif act is CardAct.INTO_GROUP:
+        if callback_data.group not in await groups_of(smsc, book, memo):
+            # A forged press, or a group deleted since: nothing goes to SMSC.
+            await expired(callback)
+            return
         if not await book.list(address=address.value):
             await book.add([address.value], groups=[callback_data.group])
         else:
@@ -267,6 +273,8 @@ async def edit_reply(
     smsc: SmscClient,
     memo: Memo,
     audit: AuditNote,
+    bot: Bot,
+    chat_admins: ChatAdmins,
 ) -> None:
     data = await state.get_data()
     target = memo.get(str(data.get("card", "")), CardTarget)
@@ -278,7 +286,7 @@ async def edit_reply(
     changes = parse.contact_changes(
         message.text, target.address.is_email, parse.usage_editcontact(), smsc.endpoint.region
     )
-    await message.answer(await apply_changes(smsc, memo, target.address, changes))
+    await change_or_ask(message, bot, chat_admins, memo, smsc, audit, target.address, changes)
 
 
 def router() -> Router:

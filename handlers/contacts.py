@@ -216,8 +216,23 @@ async def edit_contact(
     chat_admins: ChatAdmins,
 ) -> None:
     args = parse.editcontact(command.args, smsc.endpoint.region)
-    audit.target = args.contact.value
-    new = args.changes.get("new_address")
+    await change_or_ask(message, bot, chat_admins, memo, smsc, audit, args.contact, args.changes)
+
+
+async def change_or_ask(
+    message: Message,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
+    smsc: SmscClient,
+    audit: AuditNote,
+    contact: parse.Address,
+    changes: dict[str, Any],
+) -> None:
+    """Change the contact; a new number asked by a group's member waits for an
+    administrator's Yes (from /editcontact and from a card's edit alike)."""
+    audit.target = contact.value
+    new = changes.get("new_address")
     if new and await confirmation.asked_an_administrator(
         message,
         bot,
@@ -227,18 +242,14 @@ async def edit_contact(
         audit,
         action="editcontact",
         question=_("Change the number of the contact {address} to {new}?").format(
-            address=f"<code>{html.escape(args.contact.value)}</code>",
+            address=f"<code>{html.escape(contact.value)}</code>",
             new=f"<code>{html.escape(str(new))}</code>",
         ),
-        target=args.contact.value,
-        args={
-            "address": args.contact.value,
-            "is_email": args.contact.is_email,
-            "changes": args.changes,
-        },
+        target=contact.value,
+        args={"address": contact.value, "is_email": contact.is_email, "changes": changes},
     ):
         return
-    await message.answer(await apply_changes(smsc, memo, args.contact, args.changes))
+    await message.answer(await apply_changes(smsc, memo, contact, changes))
 
 
 async def edit_contact_confirmed(done: Confirmed) -> str:

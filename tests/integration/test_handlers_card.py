@@ -133,3 +133,37 @@ async def test_a_card_from_another_chat_is_refused(logged_in: Harness) -> None:
     calls = await logged_in.feed(forged)
     assert "expired" in text_of(calls)
     assert logged_in.sandbox.state.accounts[LOGIN].phones.find_blacklisted("79165557799") is None
+
+
+async def test_a_forged_group_on_the_card_sends_nothing(logged_in: Harness) -> None:
+    card = card_of(await logged_in.say(USER, "79165557711"))
+    calls = await logged_in.press(card, "Add to group", user_id=USER)
+    [chooser] = [c for c in calls if c.method == "editMessageText"]
+    forged = logged_in.telegram.callback_update(chooser, "VIP", USER)
+    data = forged["callback_query"]["data"]
+    forged["callback_query"]["data"] = data.rsplit(":", 1)[0] + ":424242"
+    before = len(logged_in.sandbox.requests)
+    calls = await logged_in.feed(forged)
+    assert "expired" in text_of(calls)
+    writes = [r for r in logged_in.sandbox.requests[before:] if r.action != "get_group"]
+    assert writes == []
+
+
+async def test_a_members_new_number_from_the_card_waits_for_an_administrator(
+    logged_in: Harness,
+) -> None:
+    logged_in.telegram.admins[GROUP].add(ADMIN)
+    await logged_in.say(ADMIN, f"/start login_{GROUP}", user_id=ADMIN)
+    await logged_in.say(ADMIN, f"{LOGIN} {PASSWORD}", user_id=ADMIN)
+    card = card_of(await logged_in.say(GROUP, f"@{BOT_USERNAME} 79991000000", user_id=MEMBER))
+    await logged_in.press(card, "Edit the contact", user_id=MEMBER)
+    asked = await logged_in.say(GROUP, "new=79991000099 name=Other", user_id=MEMBER)
+    question = sent(asked)[-1]
+    assert "Change the number of the contact" in question.text
+    account = logged_in.sandbox.state.accounts[LOGIN]
+    assert account.phones.find_contact("79991000099") is None
+    refused = await logged_in.press(question, "Yes", user_id=MEMBER)
+    assert "Only administrators" in text_of(refused)
+    assert account.phones.find_contact("79991000099") is None
+    await logged_in.press(question, "Yes", user_id=ADMIN)
+    assert account.phones.find_contact("79991000099") is not None
