@@ -33,8 +33,10 @@ from bot.smsc.contacts import MAX_PAGE, ContactBook
 
 M = TypeVar("M", bound=BaseModel)
 
-# Pages read of one list at most: 50,000 entries, fifty requests.
+# Pages read of one blacklist at most: 50,000 entries, fifty requests.
 MAX_PAGES = 50
+# Pages read of an address book at most: a larger book is looked up a number at a time.
+MAX_BOOK_PAGES = 5
 # Copies kept in memory at once; the least recently used go first.
 MAX_COPIES = 5000
 
@@ -117,18 +119,29 @@ class AccountCopies:
     # -- the blacklists ----------------------------------------------------------------------
 
     async def blacklist(
-        self, smsc: SmscClient, *, mail: bool, refresh: bool = False
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False, stale_ok: bool = False
     ) -> Kept[BlacklistEntry]:
-        """The whole blacklist of numbers (or of e-mail addresses), newest first."""
+        """The whole blacklist of numbers (or of e-mail addresses), newest first.
+
+        ``stale_ok``: any copy will do, however old (what a reply after a write shows: the
+        write's result, never a read that might be refused).
+        """
         book = _book(smsc, mail)
         return await self._read(
-            _key(smsc, "black", book), BlacklistEntry, lambda: _whole_blacklist(book), refresh
+            _key(smsc, "black", book),
+            BlacklistEntry,
+            lambda: _whole_blacklist(book),
+            refresh=refresh,
+            stale_ok=stale_ok,
         )
 
     async def blocked(self, smsc: SmscClient, entry: BlacklistEntry, *, mail: bool) -> None:
-        """SMSC accepted a block: the entry is the newest, replacing any of that address."""
+        """SMSC accepted a block. An entry SMSC changed keeps its place (its id); a new one
+        is the newest."""
 
         def add(records: tuple[BlacklistEntry, ...]) -> tuple[BlacklistEntry, ...]:
+            if any(each.id == entry.id for each in records):
+                return tuple(entry if each.id == entry.id else each for each in records)
             return (entry, *(each for each in records if not same_address(each.phone, entry.phone)))
 
         await self._change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, add)
@@ -141,13 +154,17 @@ class AccountCopies:
 
     # -- groups ------------------------------------------------------------------------------
 
-    async def groups(self, smsc: SmscClient, *, mail: bool, refresh: bool = False) -> Kept[Group]:
+    async def groups(
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False, stale_ok: bool = False
+    ) -> Kept[Group]:
         book = _book(smsc, mail)
 
         async def read() -> tuple[list[Group], bool]:
             return await book.groups(), True
 
-        return await self._read(_key(smsc, "groups", book), Group, read, refresh)
+        return await self._read(
+            _key(smsc, "groups", book), Group, read, refresh=refresh, stale_ok=stale_ok
+        )
 
     async def group_saved(self, smsc: SmscClient, group: Group, *, mail: bool) -> None:
         """A group was created or renamed; its contact count stays as it was."""
@@ -176,13 +193,17 @@ class AccountCopies:
     # -- contacts ----------------------------------------------------------------------------
 
     async def contacts(
-        self, smsc: SmscClient, *, mail: bool, refresh: bool = False
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False, stale_ok: bool = False
     ) -> Kept[Contact]:
         """The whole address book when SMSC lets it be paged to its end; ``complete`` False
         when it could not be (no internal ids to page by, or more pages than kept)."""
         book = _book(smsc, mail)
         return await self._read(
-            _key(smsc, "contacts", book), Contact, lambda: _whole_book(book), refresh
+            _key(smsc, "contacts", book),
+            Contact,
+            lambda: _whole_book(book),
+            refresh=refresh,
+            stale_ok=stale_ok,
         )
 
     async def contact_saved(self, smsc: SmscClient, contact: Contact, *, mail: bool) -> None:
@@ -212,16 +233,21 @@ class AccountCopies:
         key: str,
         model: type[M],
         fetch: Callable[[], Awaitable[tuple[list[M], bool]]],
+        *,
         refresh: bool,
+        stale_ok: bool = False,
     ) -> Kept[M]:
         async with self.store.exclusive(key):
             kept = await self.store.load(key, model)
-            if kept is None or refresh or self._clock() - kept.read_at >= self.fresh_for:
+            if kept is None or refresh or not (stale_ok or self._fresh(kept)):
                 read_at = self._clock()
                 records, complete = await fetch()
                 kept = Kept(read_at, tuple(records), complete)
                 await self.store.save(key, kept)
             return kept
+
+    def _fresh(self, kept: Kept[Any]) -> bool:
+        return self._clock() - kept.read_at < self.fresh_for
 
     async def _change(
         self, key: str, model: type[M], edit: Callable[[tuple[M, ...]], tuple[M, ...]]
@@ -272,7 +298,7 @@ async def _whole_book(book: ContactBook) -> tuple[list[Contact], bool]:
     page by leaves the copy incomplete."""
     contacts: list[Contact] = []
     after: int | None = None
-    for _ in range(MAX_PAGES):
+    for _ in range(MAX_BOOK_PAGES):
         page = await book.list(after_id=after, count=MAX_PAGE)
         contacts += page
         if len(page) < MAX_PAGE:

@@ -11,6 +11,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.config import Settings
@@ -228,6 +229,8 @@ async def assemble(
     dispatcher.workflow_data.update(
         accounts=accounts,
         memo=Memo(),
+        # What was last read of each account's lists, updated by the bot's own writes.
+        copies=AccountCopies(fresh_for=settings.smsc_rate_window),
         chat_admins=admins,
         file_limit=settings.telegram_file_limit,
     )

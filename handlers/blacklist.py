@@ -1,105 +1,115 @@
 """The blacklist of numbers and of e-mail addresses: /block, /unblock, /blacklist [mail].
 
 An address with ``@`` goes to ``mails.php``, a number to ``phones.php``; the two share the
-protocol (``add_black``, ``del_black``, ``get_black``).
+protocol (``add_black``, ``del_black``, ``get_black``). The list is the account's kept copy,
+read once a window and kept up to date by the bot's own writes (:mod:`handlers.blocks`).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
+from bot.account_copies import AccountCopies
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import BlacklistEntry, NotFoundError, SmscClient, SmscError
-from bot.smsc.contacts import ContactBook
+from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
 from handlers import args as parse
-from handlers import confirmation, paging
-from handlers.callbacks import Page, PageKind
+from handlers import blocks, confirmation, paging
+from handlers.callbacks import Page, PageKind, Refresh, RefreshKind, with_refresh
 from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
 
 
-def book_for(smsc: SmscClient, is_email: bool) -> ContactBook:
-    return smsc.mails if is_email else smsc.phones
-
-
-def code(value: str) -> str:
-    return f"<code>{html.escape(value)}</code>"
-
-
 async def block(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
     args = parse.block(command.args, smsc.endpoint.region)
-    target = args.address
-    audit.target = target.value
-    await book_for(smsc, target.is_email).block(target.value, args.block_type, args.comment)
-    await message.answer(
-        _("⛔ {phone} is blacklisted for {kind}.").format(
-            phone=code(target.value), kind=block_type(args.block_type)
+    audit.target = args.address.value
+    plan = await blocks.plan_block(copies, smsc, args.address, args.block_type, args.comment)
+    if plan.unchanged:
+        assert plan.current is not None
+        audit.result = "already blocked"
+        await message.answer(blocks.already_sentence(plan.current))
+        return
+    if plan.changes_a_block:
+        await confirmation.ask(
+            message,
+            memo,
+            smsc,
+            audit,
+            action="reblock",
+            question=blocks.change_question(plan),
+            target=plan.address.value,
+            args=plan.args(),
+            labels=(_("Change it"), _("Keep it as it is")),
         )
-    )
+        return
+    await message.answer(blocks.blocked_sentence(await blocks.carry_out(copies, smsc, plan)))
+
+
+async def reblock_confirmed(done: Confirmed) -> str:
+    args = done.pending.args
+    address = parse.Address(str(args["address"]), bool(args["is_email"]))
+    done.audit.target = address.value
+    copies: AccountCopies = done.data["copies"]
+    # The entry as it is now, which may have changed since the question: the change asked
+    # for is what is sent.
+    current = await blocks.current_block(copies, done.client, address, stale_ok=True)
+    plan = blocks.BlockPlan(address, BlockType(int(args["kind"])), str(args["comment"]), current)
+    return blocks.blocked_sentence(await blocks.carry_out(copies, done.client, plan))
 
 
 async def unblock(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
     target = parse.unblock(command.args, smsc.endpoint.region)
+    await ask_to_unblock(message, smsc, copies, memo, audit, target)
+
+
+async def ask_to_unblock(
+    message: Message,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+    target: parse.Address,
+) -> None:
+    current = await blocks.current_block(copies, smsc, target)
     await confirmation.ask(
         message,
         memo,
         smsc,
         audit,
         action="unblock",
-        question=_("Remove {phone} from the blacklist? Messages to it will be sent again.").format(
-            phone=code(target.value)
-        ),
+        question=blocks.unblock_question(target, current),
         target=target.value,
         args={"address": target.value, "is_email": target.is_email},
     )
 
 
 async def unblock_confirmed(done: Confirmed) -> str:
-    address = done.pending.args["address"]
-    is_email = bool(done.pending.args.get("is_email"))
-    book = book_for(done.client, is_email)
-    done.audit.target = address
-    try:
-        await book.unblock(address)
-    except NotFoundError:
-        # An address is kept as it was typed (IVAN@EXAMPLE.COM), and the pages do not say
-        # whether SMSC matches it in any case: the listed form is tried once.
-        listed = await _listed_as(book, address) if is_email else None
-        if listed is None:
-            raise
-        await book.unblock(listed)
-        address = done.audit.target = listed
+    target = parse.Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
+    copies: AccountCopies = done.data["copies"]
+    done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
     return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
-
-
-async def _listed_as(book: ContactBook, address: str) -> str | None:
-    """The one blacklisted address that is ``address`` in another case, among the newest
-    thousand; None when there is none or the list cannot be had now."""
-    try:
-        entries = await book.blacklist(count=paging.FETCHED)
-    except SmscError:
-        return None
-    return in_another_case((e.phone for e in entries), address)
-
-
-def in_another_case(listed: Iterable[str], address: str) -> str | None:
-    """The one listed address that is ``address`` written in another case, if there is one."""
-    same = [each for each in listed if each.casefold() == address.casefold()]
-    return same[0] if len(same) == 1 and same[0] != address else None
 
 
 def entry_line(entry: BlacklistEntry) -> str:
@@ -108,22 +118,42 @@ def entry_line(entry: BlacklistEntry) -> str:
     return f"• {address} · {block_type(entry.type)}{comment}"
 
 
-async def show_blacklist(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
-) -> None:
-    is_email = parse.blacklist(command.args)
-    entries = await book_for(smsc, is_email).blacklist(count=paging.FETCHED)
-    if not entries:
-        await message.answer(_("The blacklist is empty."))
-        return
+async def _blacklist_page(
+    smsc: SmscClient, copies: AccountCopies, memo: Memo, is_email: bool, *, refresh: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    kept = await copies.blacklist(smsc, mail=is_email, refresh=refresh)
+    refresh_button = Refresh(what=RefreshKind.BLACKLIST_MAIL if is_email else RefreshKind.BLACKLIST)
+    if not kept.records:
+        return _("The blacklist is empty."), with_refresh(None, refresh_button)
     title = (
         _("<b>E-mail blacklist</b>, newest first")
         if is_email
         else _("<b>Blacklist</b>, newest first")
     )
-    listed = paging.Listed(PageKind.BLACKLIST, entries, title, len(entries) < paging.FETCHED)
+    listed = paging.Listed(PageKind.BLACKLIST, kept.records, title, kept.complete)
     text, markup = paging.page(listed, paging.remember(memo, listed), 0, entry_line)
+    return text, with_refresh(markup, refresh_button)
+
+
+async def show_blacklist(
+    message: Message, command: CommandObject, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
+    is_email = parse.blacklist(command.args)
+    text, markup = await _blacklist_page(smsc, copies, memo, is_email, refresh=False)
     await message.answer(text, reply_markup=markup)
+
+
+async def refresh_blacklist(
+    callback: CallbackQuery,
+    callback_data: Refresh,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+) -> None:
+    is_email = callback_data.what is RefreshKind.BLACKLIST_MAIL
+    text, markup = await _blacklist_page(smsc, copies, memo, is_email, refresh=True)
+    await callback.answer()
+    await edit_or_send(callback, text, markup)
 
 
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
@@ -139,8 +169,14 @@ async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Mem
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(block, command("block"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "reblock")(reblock_confirmed)
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
     router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
+    router.callback_query.register(
+        refresh_blacklist,
+        Refresh.filter(F.what.in_({RefreshKind.BLACKLIST, RefreshKind.BLACKLIST_MAIL})),
+        flags={"smsc": True},
+    )
     return own_commands_only(router)

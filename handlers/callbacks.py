@@ -11,8 +11,9 @@ from enum import StrEnum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.smsc import OperatorRegistration, Region
@@ -74,6 +75,24 @@ class SenderStep(CallbackData, prefix="as"):
 class WatchToggle(CallbackData, prefix="wt"):
     kind: NotificationKind
     enabled: bool
+
+
+class RefreshKind(StrEnum):
+    BLACKLIST = "b"
+    BLACKLIST_MAIL = "m"
+
+
+class Refresh(CallbackData, prefix="rf"):
+    """Read a kept list again now, not when its copy is a window old."""
+
+    what: RefreshKind
+
+
+def with_refresh(markup: InlineKeyboardMarkup | None, refresh: Refresh) -> InlineKeyboardMarkup:
+    """A list's buttons with a Refresh button under them."""
+    keyboard = InlineKeyboardBuilder.from_markup(markup) if markup else InlineKeyboardBuilder()
+    keyboard.row(InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=refresh.pack()))
+    return keyboard.as_markup()
 
 
 async def expired(callback: CallbackQuery) -> None:

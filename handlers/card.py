@@ -3,13 +3,15 @@ contact card, or a forwarded message with one number in it gets a card of what S
 with buttons for the usual edits. A press does it and the card shows the result.
 
 In a group the bot answers only what is addressed to it (a reply to it, or a mention): with
-Telegram's privacy mode that is all it sees anyway. Unblocking is for administrators there.
+Telegram's privacy mode that is all it sees anyway. Unblocking, or changing a block, asks
+first, as /unblock does; in a group an administrator confirms.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,18 +25,21 @@ from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Messa
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
+from bot.account_copies import AccountCopies, same_address
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.phones import looks_like_phone, phone_number
 from bot.replies import edit_or_send
-from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient
-from bot.wording import block_type
+from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient, SmscError
+from bot.smsc.contacts import ContactBook
 from handlers import args as parse
-from handlers.blacklist import book_for
+from handlers import blocks, confirmation
+from handlers.blocks import book_for
 from handlers.callbacks import expired
 from handlers.contacts import change_or_ask, group_list, groups_changed, groups_of, no_groups
-from handlers.paging import FETCHED
+from handlers.errors import smsc_error_sentence
 from handlers.routing import Magic
 
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
@@ -50,6 +55,7 @@ class CardAct(StrEnum):
     GROUPS = "g"
     INTO_GROUP = "j"
     EDIT = "e"
+    REFRESH = "r"
 
 
 class CardPress(CallbackData, prefix="cd"):
@@ -116,32 +122,45 @@ def address_in(message: Message, username: str | None, region: str | None) -> pa
 
 
 async def describe(
-    smsc: SmscClient, memo: Memo, target: CardTarget, token: str, note: str = ""
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    target: CardTarget,
+    token: str,
+    note: str = "",
+    *,
+    after_write: bool = False,
+    refresh: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The card: the contact SMSC has for the address, its blacklist entry, the buttons."""
+    """The card: the contact SMSC has for the address, its blacklist entry, the buttons.
+
+    Read from the account's kept copies; ``after_write`` takes them however old they are, so
+    that the card after a write shows the write, not a read SMSC might refuse.
+    """
     address = target.address
-    book = book_for(smsc, address.is_email)
-    contacts: list[Contact] = await book.list(address=address.value)
-    entry = await _blacklisted(smsc, address)
-    shown = f"<code>{html.escape(address.value)}</code>"
-    lines = [f"📇 {shown}"]
+    contacts = await contacts_of(copies, smsc, address, stale_ok=after_write, refresh=refresh)
+    entry = await blocks.current_block(copies, smsc, address, stale_ok=after_write, refresh=refresh)
+    lines = [f"📇 {blocks.code(address.value)}"]
     if contacts:
-        groups = await groups_of(smsc, book, memo)
+        groups = await groups_of(smsc, book_for(smsc, address.is_email), memo)
         for contact in contacts:
             name = contact.name or " ".join(filter(None, (contact.first_name, contact.last_name)))
-            line = _("Contact: {name}").format(name=html.escape(name or "—"))
+            line = _("Contact: {name}").format(name=display.shown(name or "—", display.NAME))
             if contact.groups:
                 line += " · " + _("groups {names}").format(names=group_list(contact.groups, groups))
             lines.append(line)
     else:
         lines.append(_("Not in the contacts."))
     if entry is not None:
-        comment = f" — {html.escape(entry.comment)}" if entry.comment else ""
-        lines.append(_("⛔ Blacklisted for {kind}").format(kind=block_type(entry.type)) + comment)
+        lines.append(_("⛔ Blacklisted for {kind}").format(kind=blocks.entry_text(entry)))
     else:
         lines.append(_("Not blacklisted."))
     if note:
         lines += ["", note]
+    return "\n".join(lines), _buttons(token, entry, bool(contacts))
+
+
+def _buttons(token: str, entry: BlacklistEntry | None, known: bool) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
 
     def press(act: CardAct) -> CardPress:
@@ -155,36 +174,70 @@ async def describe(
         keyboard.button(text=_("⛔ Block all"), callback_data=press(CardAct.BLOCK_ALL))
     if entry is not None:
         keyboard.button(text=_("✅ Unblock"), callback_data=press(CardAct.UNBLOCK))
-    if contacts:
+    if known:
         keyboard.button(text=_("✏️ Edit the contact"), callback_data=press(CardAct.EDIT))
     else:
         keyboard.button(text=_("➕ Add to contacts"), callback_data=press(CardAct.ADD))
     keyboard.button(text=_("📂 Add to group…"), callback_data=press(CardAct.GROUPS))
+    keyboard.button(text=_("🔄 Refresh"), callback_data=press(CardAct.REFRESH))
     keyboard.adjust(2)
-    return "\n".join(lines), keyboard.as_markup()
+    return keyboard.as_markup()
 
 
-async def _blacklisted(smsc: SmscClient, address: parse.Address) -> BlacklistEntry | None:
-    # SMSC cannot look one entry up: the newest thousand are read and searched.
-    entries = await book_for(smsc, address.is_email).blacklist(count=FETCHED)
-    wanted = address.value.lstrip("+").casefold()
-    return next((e for e in entries if e.phone.lstrip("+").casefold() == wanted), None)
+async def contacts_of(
+    copies: AccountCopies,
+    smsc: SmscClient,
+    address: parse.Address,
+    *,
+    stale_ok: bool = False,
+    refresh: bool = False,
+) -> list[Contact]:
+    """The address's contacts: from the kept address book when it is whole, else looked up."""
+    kept = await copies.contacts(smsc, mail=address.is_email, stale_ok=stale_ok, refresh=refresh)
+    if kept.complete:
+        return [c for c in kept.records if holds_address(c, address.value)]
+    return await book_for(smsc, address.is_email).list(address=address.value)
 
 
-async def show_card(message: Message, bot: Bot, smsc: SmscClient, memo: Memo) -> None:
+def holds_address(contact: Contact, address: str) -> bool:
+    # One contact may hold several numbers, separated as SMSC allows.
+    return any(same_address(part, address) for part in re.split(r"[,;\s]+", contact.address))
+
+
+async def show_card(
+    message: Message, bot: Bot, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
     # Read again with the account's region: its national forms are known now.
     address = address_in(message, (await bot.me()).username, smsc.endpoint.region)
     assert address is not None  # the filter found one
     target = CardTarget(message.chat.id, address)
     token = memo.put(target)
-    text, markup = await describe(smsc, memo, target, token)
+    text, markup = await describe(smsc, copies, memo, target, token)
     await message.answer(text, reply_markup=markup)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """One press on a card: what it is about and what the handler was given."""
+
+    callback: CallbackQuery
+    data: CardPress
+    target: CardTarget
+    smsc: SmscClient
+    copies: AccountCopies
+    memo: Memo
+    audit: AuditNote
+
+    @property
+    def book(self) -> ContactBook:
+        return book_for(self.smsc, self.target.address.is_email)
 
 
 async def card_pressed(
     callback: CallbackQuery,
     callback_data: CardPress,
     smsc: SmscClient,
+    copies: AccountCopies,
     memo: Memo,
     state: FSMContext,
     audit: AuditNote,
@@ -194,54 +247,155 @@ async def card_pressed(
     if target is None or message is None or target.chat_id != message.chat.id:
         await callback.answer(_("This card has expired. Send the number again."), show_alert=True)
         return
-    address, act = target.address, callback_data.act
-    audit.target = address.value
-    book = book_for(smsc, address.is_email)
-    note = ""
-    if act in (CardAct.BLOCK_MASS, CardAct.BLOCK_ALL):
-        kind = BlockType.MASS if act is CardAct.BLOCK_MASS else BlockType.ALL
-        await book.block(address.value, kind)
-        note = _("⛔ Blacklisted for {kind}.").format(kind=block_type(kind))
-    elif act is CardAct.UNBLOCK:
-        await book.unblock(address.value)
-        note = _("✅ Removed from the blacklist.")
-    elif act is CardAct.ADD:
-        await book.add([address.value])
-        note = _("➕ Added to the contacts.")
-    elif act is CardAct.GROUPS:
+    audit.target = target.address.value
+    press = Press(callback, callback_data, target, smsc, copies, memo, audit)
+    act = callback_data.act
+    if act is CardAct.EDIT:
+        await _ask_for_changes(press, state)
+        return
+    if act is CardAct.GROUPS:
         await callback.answer()
         await _choose_group(callback, smsc, memo, target, callback_data.token)
         return
-    elif act is CardAct.INTO_GROUP:
-        if callback_data.group not in await groups_of(smsc, book, memo):
-            # A forged press, or a group deleted since: nothing goes to SMSC.
-            await expired(callback)
-            return
-        if not await book.list(address=address.value):
-            await book.add([address.value], groups=[callback_data.group])
-        else:
-            await book.add_to_group(address.value, callback_data.group)
-        groups_changed(smsc, memo)
-        note = _("📂 Added to the group.")
-    elif act is CardAct.EDIT:
+    if act is CardAct.REFRESH:
         await callback.answer()
-        await state.set_state(EditFromCard.changes)
-        await state.update_data(card=callback_data.token)
-        if isinstance(message, Message):
-            await message.answer(
-                # Escaped whole: "<id>" there is no tag.
-                html.escape(
-                    _(
-                        "Reply with what to change, as field=value: name=… first=… last=… "
-                        "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
-                    )
-                ),
-                reply_markup=ForceReply(selective=True),
-            )
+        text, markup = await describe(smsc, copies, memo, target, callback_data.token, refresh=True)
+        await edit_or_send(callback, text, markup)
         return
+    note = await _WRITES[act](press)
+    if note is None:
+        return  # asked first, or refused
     await callback.answer()
-    text, markup = await describe(smsc, memo, target, callback_data.token, note)
-    await edit_or_send(callback, text, markup)
+    await _show_after_write(press, note)
+
+
+async def _show_after_write(press: Press, note: str) -> None:
+    """The card again with what was done: from the copies the write updated. A write that
+    happened is said even when the card cannot be drawn again right now."""
+    try:
+        text, markup = await describe(
+            press.smsc,
+            press.copies,
+            press.memo,
+            press.target,
+            press.data.token,
+            note,
+            after_write=True,
+        )
+    except SmscError as error:
+        text, markup = note + "\n\n" + smsc_error_sentence(error), None
+    await edit_or_send(press.callback, text, markup)
+
+
+async def _block(press: Press) -> str | None:
+    kind = BlockType.MASS if press.data.act is CardAct.BLOCK_MASS else BlockType.ALL
+    plan = await blocks.plan_block(press.copies, press.smsc, press.target.address, kind, None)
+    if plan.unchanged:
+        assert plan.current is not None
+        return blocks.already_sentence(plan.current)
+    if plan.changes_a_block:
+        await _ask(
+            press,
+            "reblock",
+            blocks.change_question(plan),
+            plan.args(),
+            (_("Change it"), _("Keep it as it is")),
+        )
+        return None
+    entry = await blocks.carry_out(press.copies, press.smsc, plan)
+    return _("⛔ Blacklisted for {kind}.").format(kind=blocks.entry_text(entry))
+
+
+async def _unblock(press: Press) -> str | None:
+    # As /unblock does: a question first, answered by the blacklist's confirmation.
+    address = press.target.address
+    current = await blocks.current_block(press.copies, press.smsc, address)
+    await _ask(
+        press,
+        "unblock",
+        blocks.unblock_question(address, current),
+        {"address": address.value, "is_email": address.is_email},
+    )
+    return None
+
+
+async def _ask(
+    press: Press,
+    action: str,
+    question: str,
+    args: dict[str, object],
+    labels: tuple[str, str] | None = None,
+) -> None:
+    message = press.callback.message
+    assert isinstance(message, Message)
+    text, keyboard = confirmation.pending_question(
+        message.chat,
+        press.callback.from_user,
+        press.memo,
+        press.smsc,
+        press.audit,
+        action=action,
+        question=question,
+        target=press.target.address.value,
+        args=args,
+        labels=labels,
+    )
+    await press.callback.answer()
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def _add(press: Press) -> str | None:
+    address = press.target.address.value
+    await press.book.add([address])
+    await press.copies.contact_saved(
+        press.smsc, Contact(address=address), mail=press.target.address.is_email
+    )
+    return _("➕ Added to the contacts.")
+
+
+async def _into_group(press: Press) -> str | None:
+    address, group = press.target.address, press.data.group
+    if group not in await groups_of(press.smsc, press.book, press.memo):
+        # A forged press, or a group deleted since: nothing goes to SMSC.
+        await expired(press.callback)
+        return None
+    known = await contacts_of(press.copies, press.smsc, address, stale_ok=True)
+    if not known:
+        await press.book.add([address.value], groups=[group])
+        contact = Contact(address=address.value, groups=(group,))
+    else:
+        await press.book.add_to_group(address.value, group)
+        contact = known[0].model_copy(update={"groups": (*known[0].groups, group)})
+    await press.copies.contact_saved(press.smsc, contact, mail=address.is_email)
+    groups_changed(press.smsc, press.memo)
+    return _("📂 Added to the group.")
+
+
+_WRITES: dict[CardAct, Callable[[Press], Awaitable[str | None]]] = {
+    CardAct.BLOCK_MASS: _block,
+    CardAct.BLOCK_ALL: _block,
+    CardAct.UNBLOCK: _unblock,
+    CardAct.ADD: _add,
+    CardAct.INTO_GROUP: _into_group,
+}
+
+
+async def _ask_for_changes(press: Press, state: FSMContext) -> None:
+    await press.callback.answer()
+    await state.set_state(EditFromCard.changes)
+    await state.update_data(card=press.data.token)
+    message = press.callback.message
+    if isinstance(message, Message):
+        await message.answer(
+            # Escaped whole: "<id>" there is no tag.
+            html.escape(
+                _(
+                    "Reply with what to change, as field=value: name=… first=… last=… "
+                    "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
+                )
+            ),
+            reply_markup=ForceReply(selective=True),
+        )
 
 
 async def _choose_group(
@@ -294,17 +448,8 @@ def router() -> Router:
     router.message.register(
         edit_reply, StateFilter(EditFromCard.changes), Magic(F.text), flags={"smsc": True}
     )
-    router.callback_query.register(
-        card_pressed,
-        CardPress.filter(F.act != CardAct.UNBLOCK),
-        flags={"smsc": True},
-    )
-    # Unblocking lets messages through again: in a group, administrators only.
-    router.callback_query.register(
-        card_pressed,
-        CardPress.filter(F.act == CardAct.UNBLOCK),
-        flags={"smsc": True, "admin": True},
-    )
+    # Unblocking, or changing a block, asks first: in a group an administrator says Yes.
+    router.callback_query.register(card_pressed, CardPress.filter(), flags={"smsc": True})
     router.message.register(
         show_card,
         Magic(F.contact | (F.text & ~F.text.startswith("/"))),

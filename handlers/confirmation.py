@@ -42,6 +42,7 @@ async def ask(
     question: str,
     target: str | None = None,
     args: dict[str, Any] | None = None,
+    labels: tuple[str, str] | None = None,
 ) -> None:
     assert message.from_user is not None
     text, keyboard = pending_question(
@@ -54,6 +55,7 @@ async def ask(
         question=question,
         target=target,
         args=args,
+        labels=labels,
     )
     await message.answer(text, reply_markup=keyboard)
 
@@ -69,9 +71,10 @@ def pending_question(
     question: str,
     target: str | None = None,
     args: dict[str, Any] | None = None,
+    labels: tuple[str, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question and its Yes/Cancel buttons, with the action waiting behind them: for a
-    question that replaces a message rather than answers one."""
+    """The question and its Yes/Cancel buttons (or ``labels`` for them), with the action
+    waiting behind them: for a question that replaces a message rather than answers one."""
     audit.target = target
     audit.result = "asked for confirmation"
     token = memo.put(
@@ -83,11 +86,10 @@ def pending_question(
             args=dict(args or {}),
         )
     )
+    yes, no = labels or (_("Yes, do it"), _("Cancel"))
     keyboard = InlineKeyboardBuilder()
-    keyboard.button(
-        text=_("Yes, do it"), callback_data=Confirm(action=action, token=token, yes=True)
-    )
-    keyboard.button(text=_("Cancel"), callback_data=Confirm(action=action, token=token, yes=False))
+    keyboard.button(text=yes, callback_data=Confirm(action=action, token=token, yes=True))
+    keyboard.button(text=no, callback_data=Confirm(action=action, token=token, yes=False))
     hint = ""
     if chat.type != ChatType.PRIVATE:
         hint = "\n" + _("An administrator of this chat must confirm.")

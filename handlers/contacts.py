@@ -27,7 +27,7 @@ from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
 from handlers import args as parse
 from handlers import confirmation, paging
-from handlers.blacklist import book_for, in_another_case
+from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.confirmation import Confirmed
 from handlers.paging import FETCHED

@@ -59,6 +59,7 @@ class Fault:
     fmt: int | None = None  # answer an "error" in this form whatever the request asked
     body: str = ""  # "body": this text, as a JSON answer (a balance SMSC might send, say)
     script: str | None = None  # only requests to this script misbehave
+    action: str | None = None  # only requests with this action flag misbehave
 
 
 @dataclass
@@ -249,7 +250,11 @@ class SandboxServer:
             if address.blocked_until > self.clock():
                 raise SmscFail(4)
             fault = self._faults.get(params.get("login")) or self._faults.get(None)
-            if fault is not None and fault.script in (None, script):
+            if (
+                fault is not None
+                and fault.script in (None, script)
+                and fault.action in (None, action)
+            ):
                 faulty = await self._misbehave(fault, request, fmt, charset)
                 if faulty is not None:
                     record.status = fault.mode

@@ -279,8 +279,13 @@ async def test_a_number_a_contact_card_and_a_forward_each_get_a_card(
     assert "single messages" in card.text
     since = telegram.mark()
     telegram.press(card, "Block all", user)
-    edited = await telegram.wait_for("editMessageText", chat_id=user, since=since, contains="📇")
-    assert "all messages" in edited.text
+    # Blocked for single messages already: a change is asked about, never made silently.
+    question = await telegram.wait_for("sendMessage", chat_id=user, since=since, contains="Change")
+    assert account(sandbox).phones.find_blacklisted("79990000003").type == 2  # type: ignore[union-attr]
+    since = telegram.mark()
+    telegram.press(question, "Change it", user)
+    done = await telegram.wait_for("editMessageText", chat_id=user, since=since)
+    assert "all messages" in done.text
     assert account(sandbox).phones.find_blacklisted("79990000003").type == 0  # type: ignore[union-attr]
 
     since = telegram.mark()

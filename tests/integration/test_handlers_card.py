@@ -115,12 +115,15 @@ async def test_in_a_group_only_messages_to_the_bot_get_a_card(logged_in: Harness
     bot_message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "bot"}
     reply = await logged_in.say(GROUP, "79990000001", user_id=MEMBER, reply_to_message=bot_message)
     assert card_of(reply)
-    # Unblocking lets messages through again: administrators only.
-    refused = await logged_in.press(card, "Unblock", user_id=MEMBER)
+    # Unblocking lets messages through again: anyone may ask, an administrator confirms.
+    asked = await logged_in.press(card, "Unblock", user_id=MEMBER)
+    [question] = [c for c in sent(asked) if "Remove" in c.text]
+    assert "An administrator of this chat must confirm" in question.text
+    refused = await logged_in.press(question, "Yes", user_id=MEMBER)
     assert "Only administrators" in text_of(refused)
     account = logged_in.sandbox.state.accounts[LOGIN]
     assert account.phones.find_blacklisted("79990000001") is not None
-    await logged_in.press(card, "Unblock", user_id=ADMIN)
+    await logged_in.press(question, "Yes", user_id=ADMIN)
     assert account.phones.find_blacklisted("79990000001") is None
 
 
