@@ -31,7 +31,7 @@ from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
 from bot.telegram import build_bot
-from bot.watcher import Notifier, Watcher
+from bot.watcher import Baselines, Notifier, PollTimes, Watcher
 from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
 
 INTERVAL = 300
@@ -80,7 +80,7 @@ class Bot:
             accounts,
             Notifier(self.bot, on_migrate=accounts.migrate),
             build_i18n(),
-            interval=INTERVAL,
+            baselines=Baselines(self.storage, PollTimes(INTERVAL)),
         )
 
     async def __aexit__(self, *exc: object) -> None:

@@ -33,7 +33,7 @@ from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
 from bot.smsc.factory import SmscFactory
-from bot.watcher import Notifier, Watcher
+from bot.watcher import Baselines, Notifier, PollTimes, Watcher
 from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
 
 INTERVAL = 300
@@ -165,9 +165,8 @@ def bench_watcher(
         ChatAccounts(storage, SmscFactory(transport, forced_base_url=url)),
         Notifier(Bot("42:bench-token-not-real", session=telegram), per_second=1e6, chat_gap=0.0),
         build_i18n(),
-        interval=INTERVAL,
+        baselines=Baselines(storage, PollTimes(INTERVAL, clock)),
         concurrency=concurrency,
-        clock=clock,
     )
     return watcher, transport, telegram
 

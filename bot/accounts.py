@@ -79,23 +79,20 @@ class ChatAccounts:
         factory: SmscFactory,
         guard: ChatGuard | None = None,
         attempts: LoginAttempts | None = None,
+        baselines: Baselines | None = None,
     ) -> None:
         self._storage = storage
         self.factory = factory
         self.guard = guard or ChatGuard()
         self.attempts = attempts or LoginAttempts()
-        # The watcher's, handed over when it is built (it records through this service too).
-        self._baselines: Baselines | None = None
+        # The watcher's (shared with it by the assembly): /watch takes a new watch's baseline.
+        self._baselines = baselines
 
     @property
     def baselines(self) -> Baselines:
         if self._baselines is None:
-            raise RuntimeError("no watcher is attached to the chat accounts")
+            raise RuntimeError("the chat accounts were built without the watcher's baselines")
         return self._baselines
-
-    @baselines.setter
-    def baselines(self, baselines: Baselines) -> None:
-        self._baselines = baselines
 
     # -- the account ------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from bot.smsc.factory import SmscFactory
 from bot.smsc.limiter import AddressBlock, Stamp
 from bot.telegram import build_bot, check_telegram
 from bot.ui_commands import set_commands
-from bot.watcher import Notifier, Watcher, start_scheduler
+from bot.watcher import Baselines, Notifier, PollTimes, Watcher, start_scheduler
 from handlers import KNOWN_COMMANDS, routers
 from storage import Storage, WrongKeyError
 
@@ -214,13 +214,16 @@ async def assemble(
         )
     i18n = build_i18n()
     admins = ChatAdmins()
-    accounts = ChatAccounts(storage, factory)
+    # The watcher's record of when each chat was polled, shared with /watch: the request a
+    # new watch makes for its baseline is the chat's first poll.
+    baselines = Baselines(storage, PollTimes(settings.watch_interval))
+    accounts = ChatAccounts(storage, factory, baselines=baselines)
     watcher = Watcher(
         storage,
         accounts,
         Notifier(bot, on_migrate=accounts.migrate),
         i18n,
-        interval=settings.watch_interval,
+        baselines=baselines,
         concurrency=settings.watch_concurrency,
         file_limit=settings.telegram_file_limit,
     )

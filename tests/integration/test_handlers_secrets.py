@@ -321,7 +321,7 @@ async def test_logout_during_a_poll_gets_nothing_delivered_after_it(harness: Har
     sandbox.state.set_task_status(LOGIN, 3, 4)
     sandbox.state.set_task_status(LOGIN, 4, 3)
     watcher = harness.app.watcher
-    watcher._polled_at.clear()  # due now
+    watcher.polls.forget(USER)  # due now
     question = sent(await harness.say(USER, "/logout"))[-1]
     # The first notification is held up by Telegram; the logout lands while it waits.
     telegram.fail("sendMessage", 429, retry_after=50, times=1)  # half a second here

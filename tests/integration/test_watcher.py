@@ -21,7 +21,7 @@ from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.factory import SmscFactory
 from bot.telegram import build_bot
-from bot.watcher import Notifier, Watcher
+from bot.watcher import Baselines, Notifier, PollTimes, Watcher
 from bot.watcher.service import AUTH_FAILURES_BEFORE_PAUSE
 from storage import AuthKind, Keyring, NotificationKind, SeenTask, Storage, generate_key
 from tests.conftest import LOGIN, PASSWORD, RATE_WINDOW
@@ -77,8 +77,8 @@ class Rig:
             self.accounts,
             notifier,
             build_i18n(),
-            interval=INTERVAL,
-            clock=self.clock,
+            # A watcher of its own, as a process of its own: when chats were polled included.
+            baselines=Baselines(self.storage, PollTimes(INTERVAL, self.clock)),
             **options,
         )  # type: ignore[arg-type]
 
@@ -550,8 +550,7 @@ async def test_one_unreadable_record_does_not_stop_a_logins_notifications(rig: R
             ChatAccounts(rig.storage, SmscFactory(odd, forced_base_url=rig.sandbox.base_url)),
             Notifier(rig.bot, chat_gap=0.0, per_second=1000.0),  # type: ignore[arg-type]
             build_i18n(),
-            interval=INTERVAL,
-            clock=rig.clock,
+            baselines=Baselines(rig.storage, PollTimes(INTERVAL, rig.clock)),
         )
         report = await watcher.sweep()
     assert report.failures == 0
