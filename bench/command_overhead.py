@@ -20,9 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from aiogram import Bot, Dispatcher, Router
@@ -37,7 +36,7 @@ from bench.support import InstantTelegram, report
 from bot import heap
 from bot.app import Application, build_application
 from bot.config import Settings
-from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
+from bot.smsc.aiohttp_transport import AiohttpTransport
 from storage import AuthKind, generate_key
 
 TOKEN = "42:bench-token-not-real"
@@ -126,14 +125,8 @@ ANSWER = b'{"id": 1}'
 
 
 class InstantSmsc(AiohttpTransport):
-    """SMSC answering at once where the bytes would leave: the bot's own way to it (the
-    direct form post for answers read whole, httpx's request objects for the rest) is what
+    """SMSC answering at once where the bytes would leave: the bot's own way to it is what
     gets measured."""
-
-    async def post_form(
-        self, url: str, body: bytes, headers: Mapping[str, str], timeout: Mapping[str, Any]
-    ) -> WholeAnswer:
-        return WholeAnswer(200, {"content-type": "application/json"}, ANSWER)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=ANSWER, headers={"Content-Type": "application/json"})

@@ -3,8 +3,8 @@ sandbox sharing the cores, only the watcher, the client, the limiter and storage
 
 A steady sweep is first made for real against the sandbox (its own process, no latency), and
 each answer is kept by its request; the measured sweeps then get those same answers back at
-once, at the network edge the bot uses (``AiohttpTransport.post_form``). Prints the CPU per
-poll, median of the rounds.
+once, at the network edge the bot uses (``AiohttpTransport.handle_async_request``). Prints
+the CPU per poll, median of the rounds.
 
 On a shared machine that figure moves by a sixth from minute to minute. Under callgrind it does
 not: the measured rounds switch its collection on and off, so that its instruction count is
@@ -26,14 +26,13 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from bench.support import peak_rss_mb, report
 from bench.watcher_sweep import INTERVAL, Clock, bench_watcher, start_sandbox, stored_chats
 from bot import heap
-from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
+from bot.smsc.aiohttp_transport import AiohttpTransport
 
 
 class Replaying(AiohttpTransport):
@@ -42,15 +41,16 @@ class Replaying(AiohttpTransport):
 
     def __init__(self, limits: httpx.Limits) -> None:
         super().__init__(limits)
-        self.kept: dict[tuple[str, bytes], WholeAnswer] = {}
+        self.kept: dict[tuple[str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
         self.replaying = False
 
-    async def post_form(self, url: str, body: bytes, headers: Any, timeout: Any) -> WholeAnswer:
-        if self.replaying:
-            return self.kept[(url, body)]
-        answer = await super().post_form(url, body, headers, timeout)
-        self.kept[(url, body)] = answer
-        return answer
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = (str(request.url), await request.aread())
+        if not self.replaying:
+            answer = await super().handle_async_request(request)
+            self.kept[key] = (answer.status_code, answer.headers.raw, await answer.aread())
+        status, headers, content = self.kept[key]
+        return httpx.Response(status, headers=headers, content=content, request=request)
 
 
 def callgrind(switch: str) -> None:

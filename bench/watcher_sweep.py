@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 from aiogram import Bot
@@ -31,7 +31,7 @@ from bot import heap
 from bot.accounts import ChatAccounts
 from bot.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
-from bot.smsc.aiohttp_transport import AiohttpTransport, WholeAnswer
+from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.factory import SmscFactory
 from bot.watcher import Baselines, Notifier, PollTimes, Watcher
 from storage import AuthKind, Keyring, NotificationKind, Storage, generate_key
@@ -55,10 +55,12 @@ class Recording(AiohttpTransport):
 
     sink: TextIO | None = None
 
-    async def post_form(self, url: str, body: bytes, headers: Any, timeout: Any) -> WholeAnswer:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.sink is not None:
-            self.sink.write(json.dumps([url, body.decode("latin-1"), dict(headers)]) + "\n")
-        return await super().post_form(url, body, headers, timeout)
+            body = (await request.aread()).decode("latin-1")
+            headers = {k.decode(): v.decode() for k, v in request.headers.raw}
+            self.sink.write(json.dumps([str(request.url), body, headers]) + "\n")
+        return await super().handle_async_request(request)
 
 
 class Bare:

@@ -2,9 +2,9 @@
 
 Why it is here rather than httpcore (httpx's own transport) or the ``httpx-aiohttp`` package:
 
-- **CPU per request.** Under the watcher's concurrency, httpcore's connection pool spends about
-  8 ms of CPU per request on bookkeeping (it scans every connection and probes every idle socket
-  on each request; the upstream fixes are unmerged), against about 0.5 ms here: see
+- **CPU per request.** Under the watcher's concurrency, httpcore's connection pool spends many
+  times the CPU of this transport per request on bookkeeping (it scans every connection and
+  probes every idle socket on each request; the upstream fixes are unmerged): see
   ``bench/watcher_sweep.py``. aiohttp is already installed with aiogram.
 - **Writes are never repeated.** A request cut off after it was sent (the server closed the
   connection) may have reached SMSC, so it must never be sent again on the backup host.
@@ -13,18 +13,13 @@ Why it is here rather than httpcore (httpx's own transport) or the ``httpx-aioht
   invoice. Here only a request that never reached a socket becomes a connect error.
 
 The client API stays httpx: one shared ``httpx.AsyncClient``, its timeouts, its limits.
-:meth:`AiohttpTransport.post_form` is the same request without httpx's request and response
-objects around it, for answers read whole (most calls, every watcher poll): building and
-unwinding those objects was a fifth of a poll's CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import zlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -81,58 +76,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
         )
 
-    async def post_form(
-        self, url: str, body: bytes, headers: Mapping[str, str], timeout: Mapping[str, Any]
-    ) -> WholeAnswer:
-        """POST an urlencoded form and read the answer whole. Raises httpx's exceptions, mapped
-        as :meth:`handle_async_request` maps them."""
-        session = self._open()
-        try:
-            async with session.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=_timeout(timeout),
-                allow_redirects=False,
-            ) as response:
-                content = await response.read()
-                encoding = response.headers.get("Content-Encoding", "").strip().lower()
-                media = response.headers.get("Content-Type", "")
-                status = response.status
-        except Exception as error:
-            raise _mapped(error, None) from error
-        # Nothing asked for compression, but a tolerant reader undoes what a proxy applied.
-        if encoding in ("gzip", "x-gzip"):
-            content = _inflated(content, 16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            content = _inflated(content, zlib.MAX_WBITS, -zlib.MAX_WBITS)
-        return WholeAnswer(status, {"content-type": media}, content)
-
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-@dataclass(frozen=True, slots=True)
-class WholeAnswer:
-    """What the client reads of an answer read whole, under httpx.Response's names."""
-
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    async def aclose(self) -> None:
-        """Nothing to release: the connection went back to the pool when it was read."""
-
-
-def _inflated(content: bytes, *window_bits: int) -> bytes:
-    for bits in window_bits:
-        try:
-            return zlib.decompress(content, bits)
-        except zlib.error:
-            continue
-    raise httpx.DecodingError("the answer's Content-Encoding does not match its bytes")
 
 
 class _Body(httpx.AsyncByteStream):

@@ -6,7 +6,6 @@ import asyncio
 import email.policy
 import functools
 import logging
-import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
@@ -16,8 +15,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
-from urllib.parse import quote_plus
+from typing import Any
 
 import httpx
 
@@ -46,32 +44,14 @@ from bot.smsc.regions import Endpoint
 log = logging.getLogger("bot.smsc")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-# Accept and Accept-Encoding written out, so that aiohttp adds none of its own without being
-# told to skip them (a skip list made it rebuild a header dict on every request).
+# Accept-Encoding written out: SMSC's answers are small, and nothing has to be undone.
 _HEADERS = {"User-Agent": "smsc-bot", "Accept": "*/*", "Accept-Encoding": "identity"}
-# What httpx would add for a form; the direct path writes them itself.
-_FORM_HEADERS = {**_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 # An error answer is short; a body that starts like one is read this far to say which it is.
 _MAX_ERROR_BODY = 64 * 1024
 
 
 # Told about every finished call: script, action, outcome ("ok" or the error's name), seconds.
 CallObserver = Callable[[str, str, str, float], None]
-
-
-class Received(Protocol):
-    """What the client reads of an answer: an httpx.Response, or one read whole directly."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def content(self) -> bytes: ...
-    async def aclose(self) -> None: ...
-
-
-R = TypeVar("R", bound=Received)
 
 
 class AnswerForm(StrEnum):
@@ -101,7 +81,8 @@ class RawAnswer:
 
 
 class SmscTransport:
-    """Shared by every chat: one ``httpx.AsyncClient``, one limiter, one table of shared reads."""
+    """Shared by every chat: one ``httpx.AsyncClient`` (on the aiohttp transport, see
+    :mod:`bot.smsc.aiohttp_transport`), one limiter, one table of shared reads."""
 
     def __init__(
         self,
@@ -125,10 +106,6 @@ class SmscTransport:
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
-        # Requests go to the transport itself, past httpx.AsyncClient's pipeline: SMSC uses no
-        # cookies, no auth scheme, no redirects and no event hooks, and that pipeline cost
-        # about 100 µs of CPU per request (cookie jars built and thrown away, headers merged
-        # three times), a quarter of a watcher poll (bench/watcher_sweep.py).
         self._network = network or AiohttpTransport(limits)
         timeouts = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._extensions = {"timeout": timeouts.as_dict()}
@@ -220,7 +197,7 @@ class SmscTransport:
         return _Observed(self.on_call, operation)
 
     @staticmethod
-    def _decode(operation: Operation, response: Received, form: AnswerForm) -> Any:
+    def _decode(operation: Operation, response: httpx.Response, form: AnswerForm) -> Any:
         answer = RawAnswer(_content_type(response), response.content)
         if form is AnswerForm.JSON:
             return parse_json_answer(answer.body, operation.script)
@@ -258,35 +235,44 @@ class SmscTransport:
 
     async def _post(
         self, account: Account, operation: Operation, upload: Upload | None
-    ) -> Received:
-        endpoint = account.endpoint
+    ) -> httpx.Response:
         files = None
         if upload is not None:
             files = {upload.field: (upload.filename, upload.content, upload.content_type)}
         data = _form(account.credentials, operation)
-        network = self._network
-        if files is None and isinstance(network, AiohttpTransport):
-            body = form_body(data)
-            timeout = self._extensions["timeout"]
 
-            def direct(url: str) -> Awaitable[Received]:
-                return network.post_form(url, body, _FORM_HEADERS, timeout)
-
-            return await self._send_with_fallback(endpoint, operation, direct)
-
-        async def send(url: str) -> Received:
+        async def send(url: httpx.URL) -> httpx.Response:
             response = await self._send(url, data, files)
             try:
+                # Read whole: the connection goes back to the pool before it is decoded.
                 await response.aread()
             finally:
                 await response.aclose()
             return response
 
-        return await self._send_with_fallback(endpoint, operation, send)
+        return await self._send_with_fallback(account.endpoint, operation, send)
+
+    @asynccontextmanager
+    async def _open_stream(
+        self, account: Account, operation: Operation
+    ) -> AsyncIterator[httpx.Response]:
+        data = _form(account.credentials, operation)
+
+        async def send(url: httpx.URL) -> httpx.Response:
+            return await self._send(url, data)
+
+        response = await self._send_with_fallback(account.endpoint, operation, send)
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
     async def _send(
-        self, url: str, data: dict[str, str], files: dict[str, Any] | None = None
+        self, url: httpx.URL, data: dict[str, str], files: dict[str, Any] | None = None
     ) -> httpx.Response:
+        # Straight to the transport, past httpx.AsyncClient's pipeline: SMSC uses no cookies,
+        # no auth scheme, no redirects and no event hooks, and without that pipeline a watcher
+        # poll stays inside its CPU budget (bench.watcher_sweep, bench.poll_cost).
         request = httpx.Request(
             "POST", url, data=data, files=files, headers=_HEADERS, extensions=self._extensions
         )
@@ -294,25 +280,12 @@ class SmscTransport:
         response.request = request
         return response
 
-    @asynccontextmanager
-    async def _open_stream(
-        self, account: Account, operation: Operation
-    ) -> AsyncIterator[httpx.Response]:
-        data = _form(account.credentials, operation)
-        response = await self._send_with_fallback(
-            account.endpoint, operation, lambda url: self._send(url, data)
-        )
-        try:
-            yield response
-        finally:
-            await response.aclose()
-
     async def _send_with_fallback(
         self,
         endpoint: Endpoint,
         operation: Operation,
-        send: Callable[[str], Awaitable[R]],
-    ) -> R:
+        send: Callable[[httpx.URL], Awaitable[httpx.Response]],
+    ) -> httpx.Response:
         hosts = _hosts(endpoint)
         for attempt, base in enumerate(hosts):
             try:
@@ -406,9 +379,9 @@ async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[b
 
 
 @functools.lru_cache(maxsize=4096)
-def _script_url(base: str, script: str) -> str:
-    # Checked and normalised once by httpx, not on every request.
-    return str(httpx.URL(Endpoint.script_url(base, script)))
+def _script_url(base: str, script: str) -> httpx.URL:
+    # Parsed once, not on every request: a few scripts on a few hosts.
+    return httpx.URL(Endpoint.script_url(base, script))
 
 
 def _hosts(endpoint: Endpoint) -> tuple[str, ...]:
@@ -429,25 +402,7 @@ def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
     return form
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
-
-
-def form_body(form: Mapping[str, str]) -> bytes:
-    """``urlencode(form)``, byte for byte. Most names and values need no quoting, and
-    urlencode sent each through three calls: a tenth of a watcher poll's own CPU. One look
-    at them all together tells whether any does."""
-    if _PLAIN.fullmatch("".join(form.keys()) + "".join(form.values())):
-        pairs = list(map("=".join, form.items()))
-    else:
-        pairs = [f"{_quoted(key)}={_quoted(value)}" for key, value in form.items()]
-    return "&".join(pairs).encode("ascii")
-
-
-def _quoted(text: str) -> str:
-    return text if _PLAIN.fullmatch(text) else quote_plus(text)
-
-
-def _content_type(response: Received) -> str:
+def _content_type(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", ""))
 
 

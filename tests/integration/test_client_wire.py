@@ -1,6 +1,5 @@
-"""Answers read whole go to aiohttp directly, past httpx's request and response objects: the
-request on the wire is the one httpx would send, and what a proxy may do to the answer
-(compression SMSC was never asked for) is undone."""
+"""What goes on the wire: the request the aiohttp transport sends is the one httpx's own would
+send, and what a proxy may do to the answer (compression SMSC was never asked for) is undone."""
 
 from __future__ import annotations
 
@@ -58,9 +57,9 @@ async def balance(base: str, network: httpx.AsyncBaseTransport | None = None) ->
         return float((await client.balance()).balance)
 
 
-async def test_the_direct_request_is_the_one_httpx_sends(server: tuple[Recorder, str]) -> None:
+async def test_the_request_is_the_one_httpx_sends(server: tuple[Recorder, str]) -> None:
     recorder, base = server
-    assert await balance(base) == 12.5  # the direct path
+    assert await balance(base) == 12.5  # on aiohttp
     assert await balance(base, httpx.AsyncHTTPTransport()) == 12.5  # httpx's own
     (method, path, direct, form), (method2, path2, through_httpx, form2) = recorder.requests
     assert (method, path) == (method2, path2) == ("POST", "/sys/balance.php")
