@@ -27,6 +27,7 @@ from bot.middlewares import (
 )
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
+from bot.smsc.failures import Failure
 from bot.smsc.limiter import AddressBlock, Stamp
 from bot.telegram import build_bot, check_telegram
 from bot.ui_commands import set_commands
@@ -69,6 +70,7 @@ async def restored_limiter(settings: Settings, storage: Storage) -> RateLimiter:
     live = limiter.restore(
         [Stamp(s.bucket, s.rule, s.limit, s.at) for s in stamps],
         [AddressBlock(b.site, b.until, b.backoff) for b in blocks],
+        [Failure(f.site, f.who, f.code, f.at) for f in await storage.limits.failures()],
     )
     if live or blocks:
         log.info("smsc limits restored", extra={"stamps": live, "blocked_sites": len(blocks)})

@@ -18,7 +18,7 @@ from bot.smsc import (
     AddressBlockedError,
     ClientRateLimitError,
     CredentialsRejectedError,
-    LoginsHeldError,
+    FailuresHeldError,
     SmscApiError,
     SmscBadResponseError,
     SmscConnectionError,
@@ -51,10 +51,17 @@ def smsc_error_sentence(error: SmscError) -> str:
             "So that SMSC does not block this server, I will try them again in {minutes} min; "
             "if they were changed, an administrator can /login with the new ones now."
         ).format(minutes=max(1, math.ceil((error.retry_after or 60) / 60)))
-    if isinstance(error, LoginsHeldError):
+    if isinstance(error, FailuresHeldError):
+        if error.whole_site:
+            return _(
+                "Many requests from this server to SMSC failed in the last minute, and SMSC "
+                "blocks a server that sends too many. Logins and accounts not yet known to "
+                "work wait: try again in {seconds} s."
+            ).format(seconds=error.retry_after)
         return _(
-            "Many wrong logins reached SMSC from this server in the last minute, and SMSC "
-            "blocks a server that sends too many. New logins wait: try again in {seconds} s."
+            "Several requests of this chat's SMSC account failed in the last minute. So that "
+            "SMSC does not block this server, I hold its requests back: try again in "
+            "{seconds} s."
         ).format(seconds=error.retry_after)
     if isinstance(error, SmscApiError):
         sentences = {

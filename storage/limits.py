@@ -30,6 +30,17 @@ class StampFields(Protocol):
     def at(self) -> float: ...
 
 
+class FailureFields(Protocol):
+    @property
+    def site(self) -> str: ...
+    @property
+    def who(self) -> str: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def at(self) -> float: ...
+
+
 class BlockFields(Protocol):
     @property
     def site(self) -> str: ...
@@ -48,14 +59,26 @@ class StoredStamp:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredFailure:
+    site: str
+    who: str
+    code: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class StoredBlock:
     site: str
     until: float
     backoff: float
 
 
-# ("stamp", (bucket, rule, limit, at)) or ("block", (site, until, backoff))
+# ("stamp", (bucket, rule, limit, at)), ("block", (site, until, backoff)) or
+# ("failure", (site, who, code, at))
 _Row = tuple[str, tuple[str | float, ...]]
+
+
+FAILURES_KEPT_WINDOWS = 5
 
 
 class LimitsRepository:
@@ -71,6 +94,8 @@ class LimitsRepository:
     ) -> None:
         self._db = database
         self.window = window
+        # Failures teach for longer than a window: rejected credentials rest for several.
+        self.failures_for = FAILURES_KEPT_WINDOWS * window
         self._wall = wall
         self._batch: BatchWriter[_Row] = BatchWriter(
             database, self._write, what="smsc limiter stamps", flush_delay=flush_delay
@@ -81,6 +106,9 @@ class LimitsRepository:
 
     def address(self, block: BlockFields) -> None:
         self._batch.add(("block", (block.site, block.until, block.backoff)))
+
+    def failed(self, failure: FailureFields) -> None:
+        self._batch.add(("failure", (failure.site, failure.who, failure.code, failure.at)))
 
     async def _write(self, tx: aiosqlite.Connection, rows: Sequence[_Row]) -> None:
         await tx.executemany(
@@ -96,13 +124,29 @@ class LimitsRepository:
                 )
             else:
                 await tx.execute("DELETE FROM smsc_address_blocks WHERE site = ?", (site,))
+        await tx.executemany(
+            "INSERT INTO smsc_failures (site, who, code, at) VALUES (?, ?, ?, ?)",
+            [values for kind, values in rows if kind == "failure"],
+        )
         await tx.execute("DELETE FROM smsc_stamps WHERE at <= ?", (self._wall() - self.window,))
+        await tx.execute(
+            "DELETE FROM smsc_failures WHERE at <= ?", (self._wall() - self.failures_for,)
+        )
 
     async def flush(self) -> None:
         await self._batch.flush()
 
     async def close(self) -> None:
         await self._batch.close()
+
+    async def failures(self) -> list[StoredFailure]:
+        """The failing answers recent enough to still count."""
+        await self.flush()
+        rows = await self._db.fetchall(
+            "SELECT site, who, code, at FROM smsc_failures WHERE at > ? ORDER BY at",
+            (self._wall() - self.failures_for,),
+        )
+        return [StoredFailure(r["site"], r["who"], r["code"], r["at"]) for r in rows]
 
     async def recent(self) -> tuple[list[StoredStamp], list[StoredBlock]]:
         """The stamps of the last window and the blocks still in force."""

@@ -132,6 +132,17 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX login_prompts_sent ON login_prompts(sent_at);
     """,
+    # 8: failing SMSC answers of the last while (see bot.smsc.failures), kept across restarts:
+    # a crash loop must not forget how near the address is to being blocked.
+    """
+    CREATE TABLE smsc_failures (
+        site TEXT NOT NULL,
+        who  TEXT NOT NULL,
+        code INTEGER NOT NULL,
+        at   REAL NOT NULL
+    );
+    CREATE INDEX smsc_failures_at ON smsc_failures(at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

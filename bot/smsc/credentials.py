@@ -62,8 +62,20 @@ class Account:
     endpoint: Endpoint
     credentials: Credentials = field(repr=False)
     key: str
+    # The SMSC login whose limits the requests count against: SMSC counts identical requests
+    # and connections per login, whichever password or chat sent them. A login is looked up in
+    # any case; an API key names no login, so it is its own.
+    budget: str
 
     @classmethod
     def of(cls, endpoint: Endpoint, credentials: Credentials, names_key: bytes) -> Account:
         # One name per site, however the address was written (https://SMSC.ru/, www2.smsc.ru).
-        return cls(endpoint, credentials, f"{endpoint.site}|{credentials.fingerprint(names_key)}")
+        site = endpoint.site
+        key = f"{site}|{credentials.fingerprint(names_key)}"
+        budget = key
+        if credentials.login and not credentials.apikey:
+            material = f"login|{credentials.login.casefold()}".encode()
+            budget = (
+                f"{site}|{hashlib.blake2b(material, key=names_key, digest_size=16).hexdigest()}"
+            )
+        return cls(endpoint, credentials, key, budget)

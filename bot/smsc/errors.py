@@ -161,14 +161,17 @@ class AddressBlockedError(SmscError):
         )
 
 
-class LoginsHeldError(SmscError):
-    """Not sent: many wrong credentials reached this SMSC site in the last window, and SMSC
-    blocks an address that sends many failing requests. Accounts in use are not held."""
+class FailuresHeldError(SmscError):
+    """Not sent: requests failed too often lately (see :mod:`bot.smsc.failures`), and SMSC
+    blocks an address that sends many failing requests. ``whole_site``: the site's failures
+    hold it (requests not known to work, or all of them); else this account's own."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, *, whole_site: bool) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
+        self.whole_site = whole_site
+        where = "this server" if whole_site else "this account"
         super().__init__(
-            f"too many failed logins to SMSC from this server; try again in {self.retry_after} s"
+            f"too many failing requests to SMSC from {where}; try again in {self.retry_after} s"
         )
 
 

@@ -13,13 +13,12 @@ The provider's answers are information about its own counters, and are fed back:
 - **error 4** blocks the *address* of this server, whatever the login: every account on that
   SMSC site is held back for a back-off, then one request probes; another error 4 doubles the
   back-off, any other answer lifts the block;
-- **error 2** (credentials rejected) is a failing request, and SMSC blocks an address after
-  many of those: the rejected credentials are not sent again for a while, and once a window
-  holds many such answers from one site, credentials nobody has checked yet (a login being
-  tried) wait, while accounts already in use go on.
+- **failing answers** (a wrong password among them) bring the address nearer to an error 4:
+  they are counted and held back well before it (:mod:`bot.smsc.failures`).
 
-Every account is one set of credentials (see :class:`bot.smsc.credentials.Account`), so that
-nothing here lets one chat's wrong password cost another chat's account anything.
+Windows and concurrency are kept per SMSC login, as SMSC counts them (``bucket``); what
+failures teach is kept per set of credentials (``who``), so that nothing here lets one chat's
+wrong password cost another chat's account anything.
 
 A journal (the database, in the bot) keeps the stamps of the last window and the address
 blocks, so that a restart does not forget them: see :meth:`RateLimiter.restore`.
@@ -29,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,14 +38,12 @@ from typing import Protocol
 
 from bot.smsc.errors import (
     AddressBlockedError,
-    AuthenticationError,
     ClientRateLimitError,
-    CredentialsRejectedError,
     IpBlockedError,
-    LoginsHeldError,
     RateLimitError,
     SmscApiError,
 )
+from bot.smsc.failures import Failure, FailureGates
 from bot.smsc.policy import MAX_CONCURRENT_PER_LOGIN
 
 # The first back-off after an error 4; each error 4 on a probe doubles it, up to the maximum.
@@ -55,12 +51,6 @@ DEFAULT_ADDRESS_BACKOFF = 10 * 60.0
 MAX_ADDRESS_BACKOFF = 60 * 60.0
 # While one request probes a blocked address, the others are told to come back this much later.
 PROBE_RETRY = 60.0
-# Wrong-credential answers from one SMSC site within a window past which new logins wait. The
-# provider does not say how many failing requests block an address: a third of what the
-# sandbox allows, so that people mistyping passwords never come near it.
-LOGIN_FAILURES_PER_WINDOW = 10
-# Windows during which credentials SMSC rejected are not sent again.
-REJECTED_FOR_WINDOWS = 5
 
 Rules = Sequence[tuple[str, int]]
 
@@ -91,6 +81,8 @@ class LimiterJournal(Protocol):
     def stamped(self, stamp: Stamp) -> None: ...
 
     def address(self, block: AddressBlock) -> None: ...
+
+    def failed(self, failure: Failure) -> None: ...
 
 
 @dataclass(slots=True)
@@ -150,15 +142,6 @@ class _Gate:
     probing: bool = False
 
 
-@dataclass(slots=True)
-class _Failures:
-    """One site's recent wrong-credential answers, and the untried credentials in flight
-    (each may become one)."""
-
-    stamps: list[float] = field(default_factory=list)
-    trying: int = 0
-
-
 class RateLimiter:
     """Keeps each account under the provider's per-minute and concurrency limits.
 
@@ -176,8 +159,7 @@ class RateLimiter:
         journal: LimiterJournal | None = None,
         address_backoff: float = DEFAULT_ADDRESS_BACKOFF,
         reduced_for: float | None = None,
-        login_failures: int = LOGIN_FAILURES_PER_WINDOW,
-        rejected_for: float | None = None,
+        failures: FailureGates | None = None,
     ) -> None:
         if window <= 0:
             raise ValueError("the rate window must be positive")
@@ -185,15 +167,14 @@ class RateLimiter:
         self.max_concurrent = max_concurrent
         self.address_backoff = address_backoff
         self.reduced_for = 5 * window if reduced_for is None else reduced_for
-        self.login_failures = login_failures
-        self.rejected_for = REJECTED_FOR_WINDOWS * window if rejected_for is None else rejected_for
+        self.failures = failures or FailureGates(
+            window, clock, journal=journal.failed if journal else None, wall=wall
+        )
         self.journal = journal
         self._clock = clock
         self._wall = wall
         self._logins: dict[str, _Login] = {}
         self._gates: dict[str, _Gate] = {}
-        self._failures: dict[str, _Failures] = {}
-        self._rejected: dict[str, float] = {}
 
     def in_flight(self, bucket: str) -> int:
         login = self._logins.get(bucket)
@@ -211,8 +192,15 @@ class RateLimiter:
 
     # -- restart ------------------------------------------------------------------------------
 
-    def restore(self, stamps: Iterable[Stamp], blocks: Iterable[AddressBlock] = ()) -> int:
-        """Take back the windows and blocks a journal kept; returns how many stamps were live."""
+    def restore(
+        self,
+        stamps: Iterable[Stamp],
+        blocks: Iterable[AddressBlock] = (),
+        failures: Iterable[Failure] = (),
+    ) -> int:
+        """Take back the windows, blocks and failures a journal kept; returns how many stamps
+        were live."""
+        self.failures.restore(failures)
         now, wall = self._clock(), self._wall()
         live = 0
         for stamp in sorted(stamps, key=lambda s: s.at):
@@ -239,17 +227,19 @@ class RateLimiter:
         max_wait: float | None = None,
         *,
         site: str | None = None,
+        who: str | None = None,
         untried: bool = False,
     ) -> AbstractAsyncContextManager[None]:
         """Hold a slot for one request; wait for it or raise :class:`ClientRateLimitError`.
 
         ``max_wait`` None waits as long as needed, 0 fails at once, a number waits up to it.
-        The answer is read inside the block, so that an error 9, 4 or 2 teaches the limiter.
-        ``site`` names the SMSC site, whose block (error 4) applies to every account on it.
-        ``untried`` marks credentials SMSC has not accepted yet (a login being checked):
-        they wait while the site has had many wrong-credential answers.
+        The answer is read inside the block, so that an error 9, 4 or any failure teaches the
+        limiter. ``bucket`` names the login whose windows the request counts in; ``site`` the
+        SMSC site, whose block (error 4) applies to every account on it; ``who`` the exact
+        credentials, whose failures are theirs (the bucket when not given). ``untried`` marks
+        credentials SMSC has not accepted yet (a login being checked).
         """
-        return _Slot(self, bucket, rules, max_wait, site, untried)
+        return _Slot(self, bucket, rules, max_wait, site or "", who or bucket, untried)
 
     def _login(self, bucket: str) -> _Login:
         login = self._logins.get(bucket)
@@ -367,51 +357,6 @@ class RateLimiter:
         if not windows and not login.users and login.cap_until <= now:
             self._logins.pop(bucket, None)
 
-    # -- credentials ---------------------------------------------------------------------------
-
-    def _check_rejected(self, bucket: str) -> None:
-        until = self._rejected.get(bucket)
-        if until is None:
-            return
-        now = self._clock()
-        if until > now:
-            raise CredentialsRejectedError(until - now)
-        del self._rejected[bucket]
-
-    def _start_trying(self, site: str | None) -> None:
-        """Let untried credentials go to ``site`` unless its wrong-credential answers, with
-        those being tried now, come near the point where SMSC blocks an address."""
-        failures = self._failures.setdefault(site or "", _Failures())
-        now = self._clock()
-        horizon = now - self.window
-        failures.stamps = [at for at in failures.stamps if at > horizon]
-        if len(failures.stamps) + failures.trying >= self.login_failures:
-            oldest = failures.stamps[0] if failures.stamps else now
-            raise LoginsHeldError(max(oldest + self.window - now, 1.0))
-        failures.trying += 1
-
-    def _stop_trying(self, site: str | None) -> None:
-        failures = self._failures.get(site or "")
-        if failures is None:
-            return
-        failures.trying -= 1
-        if not failures.trying and not failures.stamps:
-            del self._failures[site or ""]
-
-    def _rejected_now(self, bucket: str, site: str | None) -> None:
-        """SMSC answered error 2: these credentials rest, and the site counts one more."""
-        now = self._clock()
-        self._rejected[bucket] = now + self.rejected_for
-        self._failures.setdefault(site or "", _Failures()).stamps.append(now)
-        # Old entries go as new ones come: the map never outgrows the rejections of a while.
-        for name, until in list(itertools.islice(self._rejected.items(), 2)):
-            if until <= now:
-                del self._rejected[name]
-
-    def rejected_for_seconds(self, bucket: str) -> float:
-        """Seconds until credentials SMSC rejected are sent again; 0 when they may be."""
-        return max(0.0, self._rejected.get(bucket, 0.0) - self._clock())
-
     # -- the address --------------------------------------------------------------------------
 
     def _pass_gate(self, site: str | None) -> bool:
@@ -464,9 +409,11 @@ class _Slot(AbstractAsyncContextManager[None]):
         "_login",
         "_max_wait",
         "_probe",
+        "_risky",
         "_rules",
         "_site",
         "_untried",
+        "_who",
         "_windows",
     )
 
@@ -476,7 +423,8 @@ class _Slot(AbstractAsyncContextManager[None]):
         bucket: str,
         rules: Rules,
         max_wait: float | None,
-        site: str | None,
+        site: str,
+        who: str,
         untried: bool,
     ) -> None:
         self._limiter = limiter
@@ -484,30 +432,32 @@ class _Slot(AbstractAsyncContextManager[None]):
         self._rules = rules
         self._max_wait = max_wait
         self._site = site
+        self._who = who
         self._untried = untried
         self._probe = False
+        self._risky = False
         self._windows: list[_Window] = []
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
-        limiter._check_rejected(self._bucket)
-        self._probe = limiter._pass_gate(self._site)
+        self._risky = await limiter.failures.admit(self._who, self._site, untried=self._untried)
         try:
-            if self._untried:
-                limiter._start_trying(self._site)
+            self._probe = limiter._pass_gate(self._site)
         except BaseException:
-            if self._probe:
-                limiter._end_probe(self._site)
+            limiter.failures.answered(self._who, self._site, self._risky, None, reached=False)
             raise
         login = self._login = limiter._login(self._bucket)
         login.users += 1
         try:
             self._windows = await limiter._reserve(login, self._rules, self._max_wait)
+            # Rejected while this one waited for its slot: not sent after all.
+            limiter.failures.check_rejected(self._who)
         except BaseException:
+            if self._windows:
+                await _release(login, self._windows)
             login.users -= 1
             limiter._forget_idle(self._bucket, login)
-            if self._untried:
-                limiter._stop_trying(self._site)
+            limiter.failures.answered(self._who, self._site, self._risky, None, reached=False)
             if self._probe:
                 limiter._end_probe(self._site)
             raise
@@ -525,11 +475,8 @@ class _Slot(AbstractAsyncContextManager[None]):
                 limiter._refused(self._bucket, login, rules, self._windows)
                 error.retry_after = math.ceil(limiter.window)
             elif isinstance(error, IpBlockedError):
-                if site is not None:
-                    error.retry_after = math.ceil(limiter._block(site))
-                    probe = False
-            elif isinstance(error, AuthenticationError):
-                limiter._rejected_now(self._bucket, site)
+                error.retry_after = math.ceil(limiter._block(site))
+                probe = False
             elif error is not None and not isinstance(error, SmscApiError):
                 # No answer from SMSC (or not one this request can vouch for): a probe says
                 # nothing.
@@ -547,7 +494,16 @@ class _Slot(AbstractAsyncContextManager[None]):
             limiter._journal_stamps(self._bucket, rules, stamp)
             login.users -= 1
             limiter._forget_idle(self._bucket, login)
-            if self._untried:
-                limiter._stop_trying(site)
+            limiter.failures.answered(self._who, site, self._risky, error, reached=answered)
             if probe:
                 limiter._end_probe(site, lift=answered)
+
+
+async def _release(login: _Login, windows: list[_Window]) -> None:
+    """Give back a slot reserved for a request that is not sent after all."""
+    for window in windows:
+        window.pending -= 1
+    login.active -= 1
+    if (changed := login.changed) is not None:
+        async with changed:
+            changed.notify_all()

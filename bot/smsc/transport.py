@@ -188,8 +188,16 @@ class SmscTransport:
     def _slot(
         self, account: Account, operation: Operation, max_wait: float | None, untried: bool = False
     ) -> AbstractAsyncContextManager[None]:
+        # A login being tried counts in its own credentials' windows, never the login's:
+        # a stranger's wrong attempts must not use up the budget of the account they name.
+        bucket = account.key if untried else account.budget
         return self.limiter.acquire(
-            account.key, operation.limits(), max_wait, site=account.endpoint.site, untried=untried
+            bucket,
+            operation.limits(),
+            max_wait,
+            site=account.endpoint.site,
+            who=account.key,
+            untried=untried,
         )
 
     def _observed(self, operation: Operation) -> _Observed:

@@ -17,6 +17,7 @@ from bot.smsc import (
     AuthenticationError,
     ClientRateLimitError,
     DownloadTask,
+    FailuresHeldError,
     IpBlockedError,
     Listing,
     Sender,
@@ -240,9 +241,11 @@ async def poll(login: Login) -> Polled:
             polled.senders = Answer(await login.client.senders.listing(all=True, operators=True))
     except AuthenticationError:
         polled.outcome = Outcome.REJECTED
-    except ClientRateLimitError:
+    except (ClientRateLimitError, FailuresHeldError):
+        # Held back, by the account's windows or by failures on its site: polled first in
+        # the next sweep.
         polled.outcome = Outcome.STARVED
-        log.info("poll skipped: no free slot for the account", extra={"login": login.key})
+        log.info("poll skipped: the account is held back", extra={"login": login.key})
     except (AddressBlockedError, IpBlockedError) as error:
         # The limiter holds every account on that site back, then probes once.
         polled.outcome, polled.tasks, polled.senders = Outcome.FAILED, None, None

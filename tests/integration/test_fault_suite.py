@@ -46,7 +46,9 @@ FAULTS = {
     "garbage": (Fault("garbage"), "an answer I cannot read"),
     # The first command meets error 4; the rest are held back without being sent.
     "error4": (Fault("error", code=4), "SMSC has blocked this server's address for a while"),
-    "error9": (Fault("error", code=9), "(error 9)"),
+    # The first few meet error 9; past them the account is held back without sending, so
+    # that a loop of failing requests never brings an address block.
+    "error9": (Fault("error", code=9), ("(error 9)", "I hold its requests back")),
     "refused": (None, "cannot reach SMSC"),
 }
 
@@ -67,6 +69,10 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def said(sentence: str | tuple[str, ...], text: str) -> bool:
+    return any(each in text for each in ((sentence,) if isinstance(sentence, str) else sentence))
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 async def test_every_command_answers_every_smsc_fault(quick: Harness, fault: str) -> None:
     injected, sentence = FAULTS[fault]
@@ -83,7 +89,7 @@ async def test_every_command_answers_every_smsc_fault(quick: Harness, fault: str
         replies = [c for c in calls if c.method in {"sendMessage", "editMessageText"}]
         if not replies:
             failures.append(f"{command}: silent")
-        elif sentence not in text_of(calls) or "Traceback" in text_of(calls):
+        elif not said(sentence, text_of(calls)) or "Traceback" in text_of(calls):
             failures.append(f"{command}: {text_of(calls)!r}")
         elif elapsed > TIMEOUT * 2 + 2.0:
             failures.append(f"{command}: answered after {elapsed:.1f} s")

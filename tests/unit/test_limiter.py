@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import pytest
 
 from bot.smsc import (
     AddressBlockedError,
-    AuthenticationError,
     ClientRateLimitError,
     Credentials,
-    CredentialsRejectedError,
     Endpoint,
     IpBlockedError,
-    LoginsHeldError,
     RateLimiter,
     RateLimitError,
     Region,
 )
 from bot.smsc.credentials import Account
+from bot.smsc.failures import Failure
 from bot.smsc.limiter import AddressBlock, Stamp
 from bot.smsc.policy import Operation
 
@@ -174,12 +171,16 @@ class Journal:
     def __init__(self) -> None:
         self.stamps: list[Stamp] = []
         self.blocks: list[AddressBlock] = []
+        self.failures: list[Failure] = []
 
     def stamped(self, stamp: Stamp) -> None:
         self.stamps.append(stamp)
 
     def address(self, block: AddressBlock) -> None:
         self.blocks.append(block)
+
+    def failed(self, failure: Failure) -> None:
+        self.failures.append(failure)
 
 
 def refused(text: str = "duplicate request, wait a minute") -> RateLimitError:
@@ -296,77 +297,6 @@ async def test_a_probe_without_an_answer_lets_the_next_request_probe() -> None:
             raise ConnectionError
     assert limiter.address_blocked_for("smsc.ru") == 0
     async with limiter.acquire("smsc.ru|login:a", rules, site="smsc.ru"):
-        pass
-
-
-def _wrong() -> AuthenticationError:
-    return AuthenticationError("invalid login or password", script="balance")
-
-
-async def test_rejected_credentials_are_not_sent_again_for_a_while() -> None:
-    clock = Clock()
-    limiter = RateLimiter(window=60, clock=clock, rejected_for=300)
-    rules = Operation.build("phones", "get_black", {}, names_key=KEY).limits()
-    with pytest.raises(AuthenticationError):
-        async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
-            raise _wrong()
-    clock.now += 100
-    with pytest.raises(CredentialsRejectedError) as caught:
-        async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
-            raise AssertionError("nothing may be sent")
-    assert caught.value.retry_after == 200
-    assert isinstance(caught.value, AuthenticationError)  # told as error 2 everywhere
-    async with limiter.acquire("smsc.ru|valid", rules, site="smsc.ru"):
-        pass  # the same login's right password is another account: it goes on
-    clock.now += 200
-    async with limiter.acquire("smsc.ru|stale", rules, site="smsc.ru"):
-        pass  # tried again after the rest
-
-
-async def test_many_wrong_credentials_hold_new_logins_but_not_accounts_in_use() -> None:
-    clock = Clock()
-    limiter = RateLimiter(window=60, clock=clock, login_failures=4)
-    rules = Operation.build("balance", "", {"cur": "1"}, names_key=KEY).limits()
-    for guess in range(3):
-        with pytest.raises(AuthenticationError):
-            async with limiter.acquire(
-                f"smsc.ru|guess{guess}", rules, site="smsc.ru", untried=True
-            ):
-                clock.now += 1
-                raise _wrong()
-    # One more may be tried: the fourth wrong answer reaches the limit.
-    trying = limiter.acquire("smsc.ru|guess3", rules, site="smsc.ru", untried=True)
-    await trying.__aenter__()
-    # While it is in flight it counts as if it failed: no fifth goes out beside it.
-    with pytest.raises(LoginsHeldError):
-        async with limiter.acquire("smsc.ru|guess4", rules, site="smsc.ru", untried=True):
-            raise AssertionError("nothing may be sent")
-    with pytest.raises(AuthenticationError):
-        async with contextlib.AsyncExitStack() as stack:
-            stack.push_async_exit(trying)
-            raise _wrong()
-    with pytest.raises(LoginsHeldError) as caught:
-        async with limiter.acquire("smsc.ru|owner", rules, site="smsc.ru", untried=True):
-            raise AssertionError("nothing may be sent")
-    assert caught.value.retry_after == 58  # the first failure, at 101, leaves the window at 161
-    # An account already in use is not held, nor is another site.
-    async with limiter.acquire("smsc.ru|in-use", rules, site="smsc.ru"):
-        pass
-    async with limiter.acquire("smsc.kz|owner", rules, site="smsc.kz", untried=True):
-        pass
-    clock.now += 60
-    async with limiter.acquire("smsc.ru|owner", rules, site="smsc.ru", untried=True):
-        pass
-
-
-async def test_a_login_that_never_got_an_answer_frees_its_place() -> None:
-    limiter = RateLimiter(window=60, clock=Clock(), login_failures=1)
-    rules = Operation.build("balance", "", {"cur": "1"}, names_key=KEY).limits()
-    for _ in range(3):
-        with pytest.raises(ConnectionError):
-            async with limiter.acquire("smsc.ru|a", rules, site="smsc.ru", untried=True):
-                raise ConnectionError
-    async with limiter.acquire("smsc.ru|a", rules, site="smsc.ru", untried=True):
         pass
 
 
