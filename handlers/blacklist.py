@@ -22,7 +22,7 @@ from bot.smsc import BlacklistEntry, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
 from bot.wording import block_type
 from handlers import args as parse
-from handlers import confirmation, paging
+from handlers import choices, confirmation, paging
 from handlers.callbacks import Page, PageKind
 from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
@@ -37,9 +37,17 @@ def code(value: str) -> str:
 
 
 async def block(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    args = parse.block(command.args, smsc.endpoint.region)
+    readings = parse.block(command.args, smsc.endpoint.region)
+    args = await choices.one_of(message, memo, smsc, "block", readings, choices.block_reading)
+    if args is not None:
+        await block_as_read(message, smsc, audit, args)
+
+
+async def block_as_read(
+    message: Message, smsc: SmscClient, audit: AuditNote, args: parse.BlockArgs
+) -> None:
     target = args.address
     audit.target = target.value
     await book_for(smsc, target.is_email).block(target.value, args.block_type, args.comment)
@@ -53,7 +61,15 @@ async def block(
 async def unblock(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    target = parse.unblock(command.args, smsc.endpoint.region)
+    readings = parse.unblock(command.args, smsc.endpoint.region)
+    target = await choices.one_of(message, memo, smsc, "unblock", readings, choices.unblock_reading)
+    if target is not None:
+        await ask_unblock(message, memo, smsc, audit, target)
+
+
+async def ask_unblock(
+    message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, target: parse.Address
+) -> None:
     await confirmation.ask(
         message,
         memo,
@@ -142,5 +158,9 @@ def router() -> Router:
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
+    choices.on_chosen(router, "block")(lambda c: block_as_read(c.message, c.smsc, c.audit, c.args))
+    choices.on_chosen(router, "unblock")(
+        lambda c: ask_unblock(c.message, c.memo, c.smsc, c.audit, c.args)
+    )
     router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
     return own_commands_only(router)

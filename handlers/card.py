@@ -229,11 +229,11 @@ async def card_pressed(
         await state.update_data(card=callback_data.token)
         if isinstance(message, Message):
             await message.answer(
-                # Escaped whole: "<id>" there is no tag.
+                # Escaped whole: "<group>" there is no tag.
                 html.escape(
                     _(
                         "Reply with what to change, as field=value: name=… first=… last=… "
-                        "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
+                        "birthday=dd.mm.yyyy comment=… tags=… grp=<group>,<group> new=<number>"
                     )
                 ),
                 reply_markup=ForceReply(selective=True),
