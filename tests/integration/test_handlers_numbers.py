@@ -202,3 +202,24 @@ async def test_an_anonymous_administrators_readings_are_any_administrators(
     assert EXPIRED in text_of(await harness.press(question, WHOLE, user_id=MEMBER))
     await harness.press(question, WHOLE, user_id=ADMIN)
     assert blocked(harness, "44207946095812")
+
+
+async def test_a_mistyped_number_sent_alone_is_told_what_is_wrong(harness: Harness) -> None:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    harness.sandbox.requests.clear()
+    reply = text_of(await harness.say(USER, "+7 999 000-77-6"))
+    assert "“+7 999 000-77-6” is one digit short for a Russian number" in reply
+    assert "📇" not in reply
+    assert harness.sandbox.requests == []
+    # In a group, only when it is addressed to the bot, as for the card.
+    await harness.app.storage.credentials.save(
+        GROUP,
+        auth_kind="password",
+        secret=PASSWORD,
+        login=LOGIN,  # type: ignore[arg-type]
+        base_url=harness.sandbox.base_url,
+        set_by=ADMIN,
+    )
+    assert sent(await harness.say(GROUP, "7999000777", user_id=MEMBER)) == []
+    reply = text_of(await harness.say(GROUP, "@smsc_test_bot 7999000777", user_id=MEMBER))
+    assert "“7999000777” is one digit short for a Russian number" in reply
