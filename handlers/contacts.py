@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +33,7 @@ from handlers.blacklist import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
-from handlers.group_names import GroupSource, named_groups, quoted
+from handlers.group_names import named_groups, quoted
 from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
 
@@ -57,11 +57,28 @@ def groups_changed(smsc: SmscClient, memo: Memo) -> None:
         memo.forget(f"groups|{smsc.account.key}|{script}")
 
 
-def group_source(smsc: SmscClient, book: ContactBook, memo: Memo) -> GroupSource:
+def _with_group(args: Any, refs: tuple[parse.GroupRef, ...]) -> Any:
+    """``args`` with the group the person chose in place of the one typed."""
+    return replace(args, group=refs[0])
+
+
+async def _named(
+    message: Message,
+    memo: Memo,
+    smsc: SmscClient,
+    book: ContactBook,
+    action: str,
+    refs: tuple[parse.GroupRef, ...],
+    again: Callable[[tuple[parse.GroupRef, ...]], Any],
+) -> list[Group] | None:
+    """The groups ``refs`` name among the book's (see :func:`named_groups`)."""
+
     async def source() -> Iterable[Group]:
         return (await groups_of(smsc, book, memo)).values()
 
-    return source
+    return await named_groups(
+        message, memo, smsc, action=action, refs=refs, source=source, again=again
+    )
 
 
 # A contact's groups in a list: at most this many named, so that one contact always fits.
@@ -99,14 +116,8 @@ async def _add_contact(
 ) -> None:
     audit.target = ",".join(args.addresses)
     book = book_for(smsc, args.is_email)
-    groups = await named_groups(
-        message,
-        memo,
-        smsc,
-        action="addcontact",
-        refs=args.groups,
-        source=group_source(smsc, book, memo),
-        again=lambda refs: replace(args, groups=refs),
+    groups = await _named(
+        message, memo, smsc, book, "addcontact", args.groups, lambda r: replace(args, groups=r)
     )
     if groups is None:
         return
@@ -182,14 +193,15 @@ async def _list_contacts(
     message: Message, smsc: SmscClient, memo: Memo, query: parse.ContactsQuery
 ) -> None:
     if query.group is not None:
-        found = await named_groups(
+        book = book_for(smsc, query.is_email)
+        found = await _named(
             message,
             memo,
             smsc,
-            action="contacts",
-            refs=(query.group,),
-            source=group_source(smsc, book_for(smsc, query.is_email), memo),
-            again=lambda refs: replace(query, group=refs[0]),
+            book,
+            "contacts",
+            (query.group,),
+            lambda r: replace(query, group=r[0]),
         )
         if found is None:
             return
@@ -307,14 +319,15 @@ async def change_or_ask(
     as people name them, and asked about when a name is two groups'."""
     audit.target = contact.value
     if changes.get("groups"):
-        groups = await named_groups(
+        book = book_for(smsc, contact.is_email)
+        groups = await _named(
             message,
             memo,
             smsc,
-            action="editcontact",
-            refs=changes["groups"],
-            source=group_source(smsc, book_for(smsc, contact.is_email), memo),
-            again=lambda refs: parse.EditContactArgs(contact, {**changes, "groups": refs}),
+            book,
+            "editcontact",
+            changes["groups"],
+            lambda r: parse.EditContactArgs(contact, {**changes, "groups": r}),
         )
         if groups is None:
             return
@@ -368,14 +381,8 @@ async def _rename_or_ask(
     ref: parse.GroupRef,
     name: str,
 ) -> None:
-    found = await named_groups(
-        message,
-        memo,
-        smsc,
-        action="renamegroup",
-        refs=(ref,),
-        source=group_source(smsc, smsc.phones, memo),
-        again=lambda refs: (refs[0], name),
+    found = await _named(
+        message, memo, smsc, smsc.phones, "renamegroup", (ref,), lambda r: (r[0], name)
     )
     if found is None:
         return
@@ -564,14 +571,14 @@ async def _move_contact(
     audit.target = args.contact.value
     book = book_for(smsc, args.contact.is_email)
     if args.group is not None:
-        found = await named_groups(
+        found = await _named(
             message,
             memo,
             smsc,
-            action="movecontact",
-            refs=(args.group,),
-            source=group_source(smsc, book, memo),
-            again=lambda refs: replace(args, group=refs[0]),
+            book,
+            "movecontact",
+            (args.group,),
+            lambda r: replace(args, group=r[0]),
         )
         if found is not None:
             await message.answer(await _apply_group_change(smsc, args.contact, found[0], args.mode))
@@ -634,15 +641,7 @@ async def _ask_delete_group(
     message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, ref: parse.GroupRef
 ) -> None:
     audit.target = str(ref)
-    found = await named_groups(
-        message,
-        memo,
-        smsc,
-        action="delgroup",
-        refs=(ref,),
-        source=group_source(smsc, smsc.phones, memo),
-        again=lambda refs: refs[0],
-    )
+    found = await _named(message, memo, smsc, smsc.phones, "delgroup", (ref,), lambda r: r[0])
     if found is None:
         audit.result = "no such group or several"
         return
@@ -699,28 +698,13 @@ def router() -> Router:
 
 def _on_chosen_readings(router: Router) -> None:
     """What a pressed reading of each command does: what the command does with it."""
-
-    @choices.on_chosen(router, "addcontact")
-    async def add(chosen: Chosen) -> None:
-        await _add_contact(chosen.message, chosen.smsc, chosen.memo, chosen.audit, chosen.args)
-
-    @choices.on_chosen(router, "contacts")
-    async def listed(chosen: Chosen) -> None:
-        await _list_contacts(chosen.message, chosen.smsc, chosen.memo, chosen.args)
-
-    @choices.on_chosen(router, "delcontact")
-    async def delete(chosen: Chosen) -> None:
-        await _ask_delete_contact(
-            chosen.message, chosen.memo, chosen.smsc, chosen.audit, chosen.args
-        )
-
-    @choices.on_chosen(router, "movecontact")
-    async def move(chosen: Chosen) -> None:
-        await _move_contact(chosen.message, chosen.smsc, chosen.memo, chosen.audit, chosen.args)
-
-    @choices.on_chosen(router, "delgroup")
-    async def delete_group(chosen: Chosen) -> None:
-        await _ask_delete_group(chosen.message, chosen.memo, chosen.smsc, chosen.audit, chosen.args)
-
-    choices.on_chosen(router, "editcontact")(edit_contact_chosen)
-    choices.on_chosen(router, "renamegroup")(rename_group_chosen)
+    on = choices.on_chosen
+    on(router, "addcontact")(lambda c: _add_contact(c.message, c.smsc, c.memo, c.audit, c.args))
+    on(router, "contacts")(lambda c: _list_contacts(c.message, c.smsc, c.memo, c.args))
+    on(router, "delcontact")(
+        lambda c: _ask_delete_contact(c.message, c.memo, c.smsc, c.audit, c.args)
+    )
+    on(router, "movecontact")(lambda c: _move_contact(c.message, c.smsc, c.memo, c.audit, c.args))
+    on(router, "delgroup")(lambda c: _ask_delete_group(c.message, c.memo, c.smsc, c.audit, c.args))
+    on(router, "editcontact")(edit_contact_chosen)
+    on(router, "renamegroup")(rename_group_chosen)
