@@ -344,7 +344,14 @@ def usage_delcontact() -> str:
     return _("/delcontact <phone>")
 
 
-def address(text: str | None, usage: str, region: str | None = None) -> tuple[Address, ...]:
+def _only(readings: tuple[T, ...]) -> T:
+    """The reading of a command that takes a set number of words after the number: however
+    the number was spaced, only one joining leaves that many."""
+    [reading] = readings
+    return reading
+
+
+def address(text: str | None, usage: str, region: str | None = None) -> Address:
     """One phone number (in any spacing) or e-mail address, and nothing after it."""
     words = _words(text)
     _require(words, 1, usage)
@@ -354,10 +361,10 @@ def address(text: str | None, usage: str, region: str | None = None) -> tuple[Ad
             raise ArgumentError(_("Give exactly one phone number or e-mail address."), usage)
         return found
 
-    return address_readings(words, usage, region, alone)
+    return _only(address_readings(words, usage, region, alone))
 
 
-def delcontact(text: str | None, region: str | None = None) -> tuple[Address, ...]:
+def delcontact(text: str | None, region: str | None = None) -> Address:
     return address(text, usage_delcontact(), region)
 
 
@@ -445,7 +452,7 @@ def contact_changes(
     return changes
 
 
-def editcontact(text: str | None, region: str | None = None) -> tuple[EditContactArgs, ...]:
+def editcontact(text: str | None, region: str | None = None) -> EditContactArgs:
     usage = usage_editcontact()
     words = _words(text)
     _require(words, 1, usage)
@@ -454,7 +461,8 @@ def editcontact(text: str | None, region: str | None = None) -> tuple[EditContac
         changes = contact_changes(" ".join(rest), contact.is_email, usage, region)
         return EditContactArgs(contact, changes)
 
-    return address_readings(words, usage, region, then)
+    # The words after the number begin with a field=, which no part of a number is.
+    return _only(address_readings(words, usage, region, then))
 
 
 def usage_renamegroup() -> str:
@@ -567,7 +575,7 @@ def usage_unblock() -> str:
     return _("/unblock <phone-or-email>")
 
 
-def unblock(text: str | None, region: str | None = None) -> tuple[Address, ...]:
+def unblock(text: str | None, region: str | None = None) -> Address:
     return address(text, usage_unblock(), region)
 
 
@@ -755,7 +763,7 @@ def _digital_readings(
     return address_readings(words, usage, region, digital)
 
 
-def sendcode(text: str | None, region: str | None = None) -> tuple[SendCodeArgs, ...]:
+def sendcode(text: str | None, region: str | None = None) -> SendCodeArgs:
     usage = usage_sendcode()
     words = _words(text)
     options = _options(words, ("site", "site_name", "user"), usage)
@@ -774,7 +782,7 @@ def sendcode(text: str | None, region: str | None = None) -> tuple[SendCodeArgs,
             raise ArgumentError(_("Give exactly one number."), usage)
         return SendCodeArgs(number, site, site_name, user)
 
-    return _digital_readings(words, usage, region, then)
+    return _only(_digital_readings(words, usage, region, then))
 
 
 @dataclass(frozen=True, slots=True)
@@ -788,7 +796,7 @@ def usage_checkcode() -> str:
     return _("/checkcode <number> <code> [user=<sub-client>]")
 
 
-def checkcode(text: str | None, region: str | None = None) -> tuple[CheckCodeArgs, ...]:
+def checkcode(text: str | None, region: str | None = None) -> CheckCodeArgs:
     usage = usage_checkcode()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
@@ -806,7 +814,7 @@ def checkcode(text: str | None, region: str | None = None) -> tuple[CheckCodeArg
             )
         return CheckCodeArgs(number, code, user)
 
-    return _digital_readings(words, usage, region, then)
+    return _only(_digital_readings(words, usage, region, then))
 
 
 # -- invoices and acts ---------------------------------------------------------------------

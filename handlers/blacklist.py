@@ -61,15 +61,7 @@ async def block_as_read(
 async def unblock(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    readings = parse.unblock(command.args, smsc.endpoint.region)
-    target = await choices.one_of(message, memo, smsc, "unblock", readings, choices.unblock_reading)
-    if target is not None:
-        await ask_unblock(message, memo, smsc, audit, target)
-
-
-async def ask_unblock(
-    message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, target: parse.Address
-) -> None:
+    target = parse.unblock(command.args, smsc.endpoint.region)
     await confirmation.ask(
         message,
         memo,
@@ -159,8 +151,5 @@ def router() -> Router:
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
     choices.on_chosen(router, "block")(lambda c: block_as_read(c.message, c.smsc, c.audit, c.args))
-    choices.on_chosen(router, "unblock")(
-        lambda c: ask_unblock(c.message, c.memo, c.smsc, c.audit, c.args)
-    )
     router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
     return own_commands_only(router)

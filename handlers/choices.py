@@ -3,9 +3,11 @@ exactly that reading when pressed.
 
 ``/block +44 20 7946 0958 12`` may block +442079460958 with the comment 12, or
 +44207946095812; ``/movecontact 79990007766 VIP`` may mean either of two groups called VIP.
-Neither is guessed: the person is asked. The readings wait behind a short token in the Memo, as
-confirmations do, and only the one who asked can press, once, in the same chat, on the same
-SMSC account, while the token lives; any other press reads as expired and does nothing.
+Neither is guessed: the person is asked. (A command that takes a set number of words after a
+number, /unblock or /checkcode, has one reading however the number is spaced.) The readings
+wait behind a short token in the Memo, as confirmations do, and only the one who asked can
+press, once, in the same chat, on the same SMSC account, while the token lives; any other press
+reads as expired and does nothing.
 
 A command's handler reads its arguments and hands them to :func:`one_of`; with one reading it
 goes on, with several it stops (the question is asked). :func:`on_chosen` registers what a
@@ -238,14 +240,6 @@ def block_reading(args: parse.BlockArgs) -> str:
     return text
 
 
-def unblock_reading(address: Address) -> str:
-    return _("Unblock {address}").format(address=_shown(address))
-
-
-def delcontact_reading(address: Address) -> str:
-    return _("Delete the contact {address}").format(address=_shown(address))
-
-
 def addcontact_reading(args: parse.AddContactArgs) -> str:
     shown = ", ".join(f"+{a}" if not args.is_email else a for a in args.addresses)
     text = _("Add {address}").format(address=shown)
@@ -264,15 +258,3 @@ def movecontact_reading(args: parse.MoveContactArgs) -> str:
         parse.GroupMove.REMOVE: _("Remove {address} from the group {group}"),
     }
     return words[args.mode].format(address=address, group=args.group)
-
-
-def editcontact_reading(args: parse.EditContactArgs) -> str:
-    return _("Change the contact {address}").format(address=_shown(args.contact))
-
-
-def sendcode_reading(args: parse.SendCodeArgs) -> str:
-    return _("Send a code to {number}").format(number=f"+{args.number}")
-
-
-def checkcode_reading(args: parse.CheckCodeArgs) -> str:
-    return _("Check the code {code} for {number}").format(code=args.code, number=f"+{args.number}")

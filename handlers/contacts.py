@@ -279,14 +279,8 @@ async def edit_contact(
     bot: Bot,
     chat_admins: ChatAdmins,
 ) -> None:
-    readings = parse.editcontact(command.args, smsc.endpoint.region)
-    args = await choices.one_of(
-        message, memo, smsc, "editcontact", readings, choices.editcontact_reading
-    )
-    if args is not None:
-        await change_or_ask(
-            message, bot, chat_admins, memo, smsc, audit, args.contact, args.changes
-        )
+    args = parse.editcontact(command.args, smsc.endpoint.region)
+    await change_or_ask(message, bot, chat_admins, memo, smsc, audit, args.contact, args.changes)
 
 
 async def edit_contact_chosen(chosen: Chosen) -> None:
@@ -432,17 +426,7 @@ async def _rename(smsc: SmscClient, memo: Memo, group_id: int, old: str, name: s
 async def delete_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    readings = parse.delcontact(command.args, smsc.endpoint.region)
-    target = await choices.one_of(
-        message, memo, smsc, "delcontact", readings, choices.delcontact_reading
-    )
-    if target is not None:
-        await _ask_delete_contact(message, memo, smsc, audit, target)
-
-
-async def _ask_delete_contact(
-    message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, target: parse.Address
-) -> None:
+    target = parse.delcontact(command.args, smsc.endpoint.region)
     await confirmation.ask(
         message,
         memo,
@@ -701,9 +685,6 @@ def _on_chosen_readings(router: Router) -> None:
     on = choices.on_chosen
     on(router, "addcontact")(lambda c: _add_contact(c.message, c.smsc, c.memo, c.audit, c.args))
     on(router, "contacts")(lambda c: _list_contacts(c.message, c.smsc, c.memo, c.args))
-    on(router, "delcontact")(
-        lambda c: _ask_delete_contact(c.message, c.memo, c.smsc, c.audit, c.args)
-    )
     on(router, "movecontact")(lambda c: _move_contact(c.message, c.smsc, c.memo, c.audit, c.args))
     on(router, "delgroup")(lambda c: _ask_delete_group(c.message, c.memo, c.smsc, c.audit, c.args))
     on(router, "editcontact")(edit_contact_chosen)

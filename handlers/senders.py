@@ -24,7 +24,7 @@ from bot.smsc import OperatorRegistration, Sender, SenderDocument, SmscClient
 from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
-from handlers import choices, confirmation, paging
+from handlers import confirmation, paging
 from handlers import sender_registration as registration
 from handlers.callbacks import (
     OperatorToggle,
@@ -399,17 +399,9 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
 
 
 async def send_code(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    readings = parse.sendcode(command.args, smsc.endpoint.region)
-    args = await choices.one_of(message, memo, smsc, "sendcode", readings, choices.sendcode_reading)
-    if args is not None:
-        await _send_code(message, smsc, audit, args)
-
-
-async def _send_code(
-    message: Message, smsc: SmscClient, audit: AuditNote, args: parse.SendCodeArgs
-) -> None:
+    args = parse.sendcode(command.args, smsc.endpoint.region)
     number = args.number
     audit.target = number
     await smsc.senders.send_code(number, site=args.site, site_name=args.site_name, user=args.user)
@@ -422,19 +414,9 @@ async def _send_code(
 
 
 async def check_code(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    readings = parse.checkcode(command.args, smsc.endpoint.region)
-    args = await choices.one_of(
-        message, memo, smsc, "checkcode", readings, choices.checkcode_reading
-    )
-    if args is not None:
-        await _check_code(message, smsc, audit, args)
-
-
-async def _check_code(
-    message: Message, smsc: SmscClient, audit: AuditNote, args: parse.CheckCodeArgs
-) -> None:
+    args = parse.checkcode(command.args, smsc.endpoint.region)
     audit.target = args.number
     await smsc.senders.check_code(args.number, args.code, user=args.user)
     await message.answer(
@@ -483,8 +465,4 @@ def router() -> Router:
     confirmation.on_confirmed(router, "addsender")(registration.registration_confirmed)
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})
     router.message.register(check_code, command("checkcode"), flags={"smsc": True})
-    choices.on_chosen(router, "sendcode")(lambda c: _send_code(c.message, c.smsc, c.audit, c.args))
-    choices.on_chosen(router, "checkcode")(
-        lambda c: _check_code(c.message, c.smsc, c.audit, c.args)
-    )
     return own_commands_only(router)

@@ -223,3 +223,15 @@ async def test_a_mistyped_number_sent_alone_is_told_what_is_wrong(harness: Harne
     assert sent(await harness.say(GROUP, "7999000777", user_id=MEMBER)) == []
     reply = text_of(await harness.say(GROUP, "@smsc_test_bot 7999000777", user_id=MEMBER))
     assert "“7999000777” is one digit short for a Russian number" in reply
+
+
+async def test_addcontact_readings_each_go_their_own_way(logged_in: Harness) -> None:
+    [question] = sent(await logged_in.say(USER, "/addcontact +44 20 7946 0958 12"))
+    assert [b["text"] for b in question.buttons()] == [
+        "Add +442079460958, name 12",
+        "Add +44207946095812",
+        "Cancel",
+    ]
+    await logged_in.press(question, "Add +44207946095812", user_id=USER)
+    assert account(logged_in).phones.find_contact("44207946095812") is not None
+    assert account(logged_in).phones.find_contact("442079460958") is None

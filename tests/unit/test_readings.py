@@ -66,27 +66,27 @@ def test_block_reads_a_spaced_number_and_what_follows() -> None:
 )
 def test_unblock_and_delcontact_read_a_spaced_number(typed: str) -> None:
     number = parse.Address("79990007766", False)
-    assert parse.unblock(typed) == (number,)
-    assert parse.delcontact(typed) == (number,)
+    assert parse.unblock(typed) == number
+    assert parse.delcontact(typed) == number
 
 
 def test_movecontact_editcontact_sendcode_checkcode_read_a_spaced_number() -> None:
     [moved] = parse.movecontact("８ ９１６ １２３ ４５ ６７ VIP clients")
     assert moved == parse.MoveContactArgs(PHONE, "VIP clients", parse.GroupMove.MOVE)
-    [edited] = parse.editcontact("8 916 123-45-67 name=Kate Ray")
+    edited = parse.editcontact("8 916 123-45-67 name=Kate Ray")
     assert edited == parse.EditContactArgs(PHONE, {"name": "Kate Ray"})
-    [sent] = parse.sendcode("+7 999 123-45-67 user=client1")
+    sent = parse.sendcode("+7 999 123-45-67 user=client1")
     assert (sent.number, sent.user) == ("79991234567", "client1")
-    assert parse.checkcode("+7 999 123-45-67 1234") == (
-        parse.CheckCodeArgs("79991234567", "1234", None),
+    assert parse.checkcode("+7 999 123-45-67 1234") == parse.CheckCodeArgs(
+        "79991234567", "1234", None
     )
 
 
 def test_a_national_number_is_read_as_the_card_reads_it() -> None:
     # Sent as typed, 89991234567 is no sender name SMSC knows (error 3).
-    assert parse.sendcode("89991234567")[0].number == "79991234567"
-    assert parse.checkcode("8 999 123 45 67 1234")[0].number == "79991234567"
-    assert parse.sendcode("0501234567", "ua")[0].number == "380501234567"
+    assert parse.sendcode("89991234567").number == "79991234567"
+    assert parse.checkcode("8 999 123 45 67 1234").number == "79991234567"
+    assert parse.sendcode("0501234567", "ua").number == "380501234567"
 
 
 # -- several readings: all of them, never a guess ------------------------------------------
@@ -99,7 +99,7 @@ def test_a_number_of_a_country_of_any_length_reads_two_ways() -> None:
         parse.BlockArgs(parse.Address("44207946095812", False), BlockType.ALL, None),
     )
     # Only readings the command's grammar takes: /unblock takes nothing after the number.
-    assert parse.unblock("+44 20 7946 0958 12") == (parse.Address("44207946095812", False),)
+    assert parse.unblock("+44 20 7946 0958 12") == parse.Address("44207946095812", False)
 
 
 def test_movecontact_offers_each_reading_with_its_group() -> None:
@@ -212,7 +212,7 @@ def test_group_names_are_read_wherever_a_group_is_asked() -> None:
     assert (added.name, added.groups) == ("Kim", ("VIP", "Friends"))
     [added] = parse.addcontact('79161234567 grp="VIP clients" Kim')
     assert (added.name, added.groups) == ("Kim", ("VIP clients",))
-    [edited] = parse.editcontact("79161234567 grp=VIP clients,Friends comment=x")
+    edited = parse.editcontact("79161234567 grp=VIP clients,Friends comment=x")
     assert edited.changes == {"groups": ("VIP clients", "Friends"), "comment": "x"}
     [moved] = parse.movecontact("79161234567 -VIP")
     assert (moved.group, moved.mode) == ("VIP", parse.GroupMove.REMOVE)
