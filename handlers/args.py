@@ -230,8 +230,9 @@ def linked_group(payload: str) -> int | None:
 
 # -- contacts ------------------------------------------------------------------------------
 # A command that begins with a phone number may read several ways when the number is typed in
-# groups of digits: these parsers return every reading the command's grammar accepts (see
-# handlers.readings), and the handler asks which one was meant when there are several.
+# groups of digits and free words follow it (a name, a comment, a group): those parsers return
+# every reading the command's grammar accepts (see handlers.readings), and the handler asks which
+# one was meant when there are several. Where a set number of words follows, one reading is left.
 
 
 @dataclass(frozen=True, slots=True)
