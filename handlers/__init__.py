@@ -19,6 +19,7 @@ from handlers import (
     errors,
     fallback,
     invoices,
+    mistyped_numbers,
     senders,
     stray_secrets,
     watch,
@@ -45,6 +46,8 @@ def routers() -> list[Router]:
         watch.router(),
         # A message that is just a number, a contact card, a forward: after every command.
         card.router(),
+        # A number a digit short or long is said to be so, not taken for chatter.
+        mistyped_numbers.router(),
         # Service messages are never commands: last, so commands do not pay for its filter.
         chat_events.router(),
         fallback.router(),

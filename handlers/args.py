@@ -7,18 +7,34 @@ says what is wrong and shows the right form. Nothing here talks to SMSC or Teleg
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.phones import ascii_digits, phone_number
 from bot.smsc import BlockType, Region
+from handlers.argument_error import ArgumentError as ArgumentError
+from handlers.argument_error import clip as _clip
+from handlers.readings import (
+    QUOTES,
+    address_readings,
+    email,
+    group_ref,
+    group_refs,
+    nearest_miss,
+    number_readings,
+    phone,
+)
+from handlers.readings import Address as Address
+from handlers.readings import GroupRef as GroupRef
+from handlers.readings import unquoted as _unquoted
 
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-_EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
+T = TypeVar("T")
+
 _SUM = re.compile(r"^[0-9]{1,9}(?:[.,][0-9]{1,2})?$")
 # "1 000,50": a sum in groups of thousands, or a sum of 1 and a service named "000,50".
 _SUM_HEAD = re.compile(r"^[0-9]{1,3}$")
@@ -36,78 +52,8 @@ MAX_COMMENT = 300
 MAX_SEARCH = 60
 
 
-class ArgumentError(ValueError):
-    """A command's arguments are wrong; ``usage`` shows the right form."""
-
-    def __init__(self, problem: str, usage: str) -> None:
-        self.problem = problem
-        self.usage = usage
-        super().__init__(problem)
-
-
 def _words(text: str | None) -> list[str]:
     return (text or "").split()
-
-
-def phone(raw: str, usage: str, region: str | None = None) -> str:
-    """International digits (``79990007766``); national forms read for the chat's region."""
-    number = phone_number(raw, region)
-    if number is None:
-        raise ArgumentError(
-            _(
-                "“{value}” is not a phone number: use 7 to 15 digits, with the country code or "
-                "in the national form (8 999 000-77-66)."
-            ).format(value=_clip(raw)),
-            usage,
-        )
-    return number
-
-
-# A number typed in groups: its first part may carry the "+", the others only digits and
-# separators.
-_NUMBER_START = re.compile(r"^\+?[\d()\-.]+$")
-_NUMBER_GROUP = re.compile(r"^[\d()\-.]+$")
-# Complete numbers of the countries the bot's regions serve: country code and length.
-_COMPLETE = (("7", 11), ("380", 12))
-
-
-def refuse_spaced_number(words: list[str], usage: str, region: str | None = None) -> None:
-    """Refuse a phone number typed with spaces (``+7 916 123-45-67 Ivan``) where the command
-    wants it as one word, showing it whole when it can be told from what follows.
-
-    Never joined silently: in ``/block +7 916 123 45 67 100`` the 100 may be the comment or
-    the number's end, and blocking a wrong number is worse than asking.
-    """
-    if not words or phone_number(words[0].split(",")[0], region) is not None:
-        return
-    first = ascii_digits(words[0])
-    if not _NUMBER_START.match(first):
-        return
-    joined, found = first, []
-    for word in words[1:8]:
-        word = ascii_digits(word)
-        if not _NUMBER_GROUP.match(word):
-            break
-        joined += word
-        number = phone_number(joined, region)
-        if number is not None:
-            found.append(number)
-    if not found:
-        return
-    complete = [n for n in found if any(n.startswith(c) and len(n) == k for c, k in _COMPLETE)]
-    meant = complete if len(complete) == 1 else found if len(found) == 1 else []
-    if meant:
-        problem = _("Write the phone number without spaces: +{number}.").format(number=meant[0])
-    else:
-        problem = _("Write the phone number without spaces.")
-    raise ArgumentError(problem, usage)
-
-
-def email(raw: str, usage: str) -> str:
-    if not _EMAIL.match(raw):
-        problem = _("“{value}” is not an e-mail address.").format(value=_clip(raw))
-        raise ArgumentError(problem, usage)
-    return raw
 
 
 def positive_id(raw: str, what: str, usage: str) -> int:
@@ -163,11 +109,6 @@ def refuse_spaced_sum(words: list[str], usage: str) -> None:
     )
 
 
-def _clip(value: str, limit: int = 40) -> str:
-    value = value.replace("\n", " ")
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def _require(words: list[str], count: int, usage: str) -> None:
     if len(words) < count:
         raise ArgumentError(_("Some arguments are missing."), usage)
@@ -180,22 +121,12 @@ def _exactly(words: list[str], count: int, usage: str, too_many: str) -> None:
         raise ArgumentError(too_many, usage)
 
 
-# Quotes people put around a name or a comment, as pairs: "…", “…”, «…», „…“, '…'.
-_QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“", "'": "'", "‘": "’"}
-
-
-def _unquoted(text: str) -> str:
-    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:
-        return text[1:-1].strip()
-    return text
-
-
 def _quoted_head(words: list[str]) -> list[str]:
     """Words with a quoted first argument made one (``"My Shop" comment``: ``My Shop``,
     ``comment``); unchanged when the first word opens no quote that closes."""
-    if not words or words[0][:1] not in _QUOTES:
+    if not words or words[0][:1] not in QUOTES:
         return words
-    closing = _QUOTES[words[0][0]]
+    closing = QUOTES[words[0][0]]
     for end, word in enumerate(words):
         if word.endswith(closing) and (end > 0 or len(word) > 1):
             head = _unquoted(" ".join(words[: end + 1]))
@@ -298,6 +229,10 @@ def linked_group(payload: str) -> int | None:
 
 
 # -- contacts ------------------------------------------------------------------------------
+# A command that begins with a phone number may read several ways when the number is typed in
+# groups of digits and free words follow it (a name, a comment, a group): those parsers return
+# every reading the command's grammar accepts (see handlers.readings), and the handler asks which
+# one was meant when there are several. Where a set number of words follows, one reading is left.
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,29 +240,52 @@ class AddContactArgs:
     addresses: tuple[str, ...]
     is_email: bool
     name: str | None
-    groups: tuple[int, ...]
+    groups: tuple[GroupRef, ...]
 
 
 def usage_addcontact() -> str:
-    return _("/addcontact <phone-or-email>[,more] [name…] [grp=<id>[,<id>]]")
+    return _("/addcontact <phone-or-email>[,more] [name…] [grp=<group>[,<group>]]")
 
 
-def addcontact(text: str | None, region: str | None = None) -> AddContactArgs:
+def _take_groups(words: list[str], usage: str) -> tuple[tuple[GroupRef, ...], list[str]]:
+    """``grp=VIP,Friends`` or ``grp="VIP clients"`` taken out of the words: the groups named,
+    and the other words."""
+    refs: tuple[GroupRef, ...] = ()
+    rest: list[str] = []
+    words = list(words)
+    while words:
+        word = words.pop(0)
+        if not word.lower().startswith("grp="):
+            rest.append(word)
+            continue
+        value = word[4:]
+        closing = QUOTES.get(value[:1])
+        while closing and words and not (len(value) > 1 and value.endswith(closing)):
+            value += " " + words.pop(0)
+        refs += group_refs(value, usage)
+    return tuple(dict.fromkeys(refs)), rest
+
+
+def addcontact(text: str | None, region: str | None = None) -> tuple[AddContactArgs, ...]:
     usage = usage_addcontact()
     words = _words(text)
     _require(words, 1, usage)
-    refuse_spaced_number(words, usage, region)
-    groups: tuple[int, ...] = ()
-    rest = []
-    for word in words[1:]:
-        if word.lower().startswith("grp="):
-            ids = [part for part in word[4:].split(",") if part]
-            if not ids:
-                raise ArgumentError(_("grp= needs at least one group id."), usage)
-            groups += tuple(positive_id(part, _("A group id"), usage) for part in ids)
-        else:
-            rest.append(word)
-    raw_addresses = [part for part in words[0].split(",") if part]
+    groups, rest = _take_groups(words[1:], usage)
+    if "," in words[0]:
+        return (_address_list(words[0], rest, groups, region, usage),)
+
+    def then(address: Address, rest: list[str]) -> AddContactArgs:
+        name = _free_text(rest, MAX_NAME, _("The name"), usage)
+        return AddContactArgs((address.value,), address.is_email, name, groups)
+
+    return address_readings([words[0], *rest], usage, region, then)
+
+
+def _address_list(
+    first: str, rest: list[str], groups: tuple[GroupRef, ...], region: str | None, usage: str
+) -> AddContactArgs:
+    """``79161234567,a…``: several addresses in one word, each written whole."""
+    raw_addresses = [part for part in first.split(",") if part]
     if not raw_addresses:
         raise ArgumentError(_("Give at least one phone number or e-mail address."), usage)
     is_email = "@" in raw_addresses[0]
@@ -339,17 +297,17 @@ def addcontact(text: str | None, region: str | None = None) -> AddContactArgs:
     if len(addresses) > 50:
         raise ArgumentError(_("At most 50 addresses in one command."), usage)
     name = _free_text(rest, MAX_NAME, _("The name"), usage)
-    return AddContactArgs(addresses, is_email, name, tuple(dict.fromkeys(groups)))
+    return AddContactArgs(addresses, is_email, name, groups)
 
 
 def usage_contacts() -> str:
-    return _("/contacts [grp=<group-id>] [search text]  ·  /contacts @text for e-mail contacts")
+    return _("/contacts [grp=<group>] [search text]  ·  /contacts @text for e-mail contacts")
 
 
 @dataclass(frozen=True, slots=True)
 class ContactsQuery:
     text: str | None
-    group: int | None
+    group: GroupRef | None
     is_email: bool
 
     @property
@@ -371,45 +329,40 @@ def _number_search(text: str, region: str | None) -> str:
 
 def contacts(text: str | None, region: str | None = None) -> ContactsQuery:
     usage = usage_contacts()
-    group: int | None = None
-    rest = []
-    for word in _words(text):
-        if word.lower().startswith("grp="):
-            if group is not None:
-                raise ArgumentError(_("Give one group."), usage)
-            group = positive_id(word[4:], _("A group id"), usage)
-        else:
-            rest.append(word)
+    groups, rest = _take_groups(_words(text), usage)
+    if len(groups) > 1:
+        raise ArgumentError(_("Give one group."), usage)
     search = _free_text(rest, MAX_SEARCH, _("The search text"), usage)
     if search and _NUMBER_SEARCH.match(ascii_digits(search)) and any(map(str.isdigit, search)):
         search = _number_search(ascii_digits(search), region) or None
     is_email = bool(search and search.startswith("@"))
     if is_email:
         search = (search or "").lstrip("@") or None
-    return ContactsQuery(search, group, is_email)
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    value: str
-    is_email: bool
+    return ContactsQuery(search, groups[0] if groups else None, is_email)
 
 
 def usage_delcontact() -> str:
     return _("/delcontact <phone>")
 
 
-def one_address(raw: str, usage: str, region: str | None = None) -> Address:
-    if "@" in raw:
-        return Address(email(raw, usage), True)
-    return Address(phone(raw, usage, region), False)
+def _only(readings: tuple[T, ...]) -> T:
+    """The reading of a command that takes a set number of words after the number: however
+    the number was spaced, only one joining leaves that many."""
+    [reading] = readings
+    return reading
 
 
 def address(text: str | None, usage: str, region: str | None = None) -> Address:
+    """One phone number (in any spacing) or e-mail address, and nothing after it."""
     words = _words(text)
-    refuse_spaced_number(words, usage, region)
-    _exactly(words, 1, usage, _("Give exactly one phone number or e-mail address."))
-    return one_address(words[0], usage, region)
+    _require(words, 1, usage)
+
+    def alone(found: Address, rest: list[str]) -> Address:
+        if rest:
+            raise ArgumentError(_("Give exactly one phone number or e-mail address."), usage)
+        return found
+
+    return _only(address_readings(words, usage, region, alone))
 
 
 def delcontact(text: str | None, region: str | None = None) -> Address:
@@ -429,7 +382,6 @@ CONTACT_FIELDS = {
     "grp": "groups",
     "new": "new_address",
 }
-_NUMBER_PART = re.compile(r"^[\d()\-.]+$")
 _BIRTHDAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.(19|20)[0-9]{2}$")
 
 
@@ -442,15 +394,13 @@ class EditContactArgs:
 def usage_editcontact() -> str:
     return _(
         "/editcontact <phone-or-email> name=… first=… last=… middle=… birthday=dd.mm.yyyy "
-        "comment=… tags=… other=… grp=<id>,<id> new=<phone>"
+        "comment=… tags=… other=… grp=<group>,<group> new=<phone>"
     )
 
 
-def contact_changes(
-    text: str | None, is_email: bool, usage: str, region: str | None
-) -> dict[str, Any]:
+def _fields(text: str | None, usage: str) -> dict[str, str]:
     """``name=Kate Ray comment=met at expo``: a value runs to the next ``field=``."""
-    changes: dict[str, Any] = {}
+    changes: dict[str, str] = {}
     current: str | None = None
     for word in _words(text):
         key, equals, value = word.partition("=")
@@ -470,10 +420,18 @@ def contact_changes(
             changes[current] = f"{changes[current]} {word}".strip()
     if not changes:
         raise ArgumentError(_("Say what to change, as field=value."), usage)
+    return changes
+
+
+def contact_changes(
+    text: str | None, is_email: bool, usage: str, region: str | None
+) -> dict[str, Any]:
+    """The fields to change, each read: ``grp=`` as the groups named (none: out of every
+    group), ``new=`` as an address, ``birthday=`` as a date."""
+    changes: dict[str, Any] = _fields(text, usage)
     for key, value in list(changes.items()):
         if key == "groups":
-            ids = [part for part in value.split(",") if part]
-            changes[key] = tuple(positive_id(part, _("A group id"), usage) for part in ids)
+            changes[key] = group_refs(value, usage) if value.strip() else ()
         elif key == "new_address":
             changes[key] = email(value, usage) if is_email else phone(value, usage, region)
         elif key == "birthday" and value and not _BIRTHDAY.match(ascii_digits(value)):
@@ -498,30 +456,29 @@ def contact_changes(
 def editcontact(text: str | None, region: str | None = None) -> EditContactArgs:
     usage = usage_editcontact()
     words = _words(text)
-    if not words:
-        raise ArgumentError(_("Some arguments are missing."), usage)
-    # The number may be typed with spaces (8 999 000-77-66): the words that are only digits
-    # and separators after the first belong to it.
-    fields = 1
-    while fields < len(words) and _NUMBER_PART.match(words[fields]):
-        fields += 1
-    contact = one_address(" ".join(words[:fields]), usage, region)
-    changes = contact_changes(" ".join(words[fields:]), contact.is_email, usage, region)
-    return EditContactArgs(contact, changes)
+    _require(words, 1, usage)
+
+    def then(contact: Address, rest: list[str]) -> EditContactArgs:
+        changes = contact_changes(" ".join(rest), contact.is_email, usage, region)
+        return EditContactArgs(contact, changes)
+
+    # The words after the number begin with a field=, which no part of a number is.
+    return _only(address_readings(words, usage, region, then))
 
 
 def usage_renamegroup() -> str:
-    return _("/renamegroup <group-id> <new name>")
+    return _("/renamegroup <group> <new name>")
 
 
-def renamegroup(text: str | None) -> tuple[int, str]:
+def renamegroup(text: str | None) -> tuple[GroupRef, str]:
+    """``VIP "VIP clients"``, ``"VIP clients" Key``: a group named with spaces is quoted."""
     usage = usage_renamegroup()
-    words = _words(text)
+    words = _quoted_head(_words(text))
     _require(words, 2, usage)
     name = _free_text(words[1:], MAX_NAME, _("The group name"), usage)
     if name is None:  # only quotes around nothing
         raise ArgumentError(_("Some arguments are missing."), usage)
-    return positive_id(words[0], _("A group id"), usage), name
+    return group_ref(words[0], usage), name
 
 
 def usage_addgroup() -> str:
@@ -537,14 +494,14 @@ def addgroup(text: str | None) -> str:
 
 
 def usage_delgroup() -> str:
-    return _("/delgroup <group-id>")
+    return _("/delgroup <group>")
 
 
-def delgroup(text: str | None) -> int:
+def delgroup(text: str | None) -> GroupRef:
     words = _words(text)
     usage = usage_delgroup()
-    _exactly(words, 1, usage, _("Give exactly one group id."))
-    return positive_id(words[0], _("A group id"), usage)
+    _require(words, 1, usage)
+    return group_ref(" ".join(words), usage)
 
 
 class GroupMove(StrEnum):
@@ -553,32 +510,36 @@ class GroupMove(StrEnum):
     REMOVE = "remove"
 
 
+# What may stand before a group for /movecontact: add to it, remove from it.
+_MOVE_MARKS = {"+": GroupMove.ADD, "-": GroupMove.REMOVE, "−": GroupMove.REMOVE}
+
+
 @dataclass(frozen=True, slots=True)
 class MoveContactArgs:
     contact: Address
-    group_id: int | None
+    group: GroupRef | None
     mode: GroupMove
 
 
 def usage_movecontact() -> str:
-    return _("/movecontact <phone> [<group-id> | +<group-id> to add | -<group-id> to remove]")
+    return _("/movecontact <phone> [<group> | +<group> to add | -<group> to remove]")
 
 
-def movecontact(text: str | None, region: str | None = None) -> MoveContactArgs:
+def movecontact(text: str | None, region: str | None = None) -> tuple[MoveContactArgs, ...]:
     usage = usage_movecontact()
     words = _words(text)
     _require(words, 1, usage)
-    refuse_spaced_number(words, usage, region)
-    if len(words) > 2:
-        raise ArgumentError(_("Give a phone number and at most one group."), usage)
-    contact = one_address(words[0], usage, region)
-    if len(words) == 1:
-        return MoveContactArgs(contact, None, GroupMove.MOVE)
-    raw = ascii_digits(words[1])
-    mode = {"+": GroupMove.ADD, "-": GroupMove.REMOVE}.get(raw[:1], GroupMove.MOVE)
-    if mode != GroupMove.MOVE:
-        raw = raw[1:]
-    return MoveContactArgs(contact, positive_id(raw, _("A group id"), usage), mode)
+
+    def then(contact: Address, rest: list[str]) -> MoveContactArgs:
+        if not rest:
+            return MoveContactArgs(contact, None, GroupMove.MOVE)
+        typed = " ".join(rest)
+        mode = _MOVE_MARKS.get(ascii_digits(typed[:1]), GroupMove.MOVE)
+        if mode != GroupMove.MOVE:
+            typed = typed[1:]
+        return MoveContactArgs(contact, group_ref(typed, usage), mode)
+
+    return address_readings(words, usage, region, then)
 
 
 # -- blacklist -----------------------------------------------------------------------------
@@ -597,17 +558,18 @@ def usage_block() -> str:
     return _("/block <phone-or-email> [all|mass|single] [comment…]")
 
 
-def block(text: str | None, region: str | None = None) -> BlockArgs:
+def block(text: str | None, region: str | None = None) -> tuple[BlockArgs, ...]:
     usage = usage_block()
     words = _words(text)
     _require(words, 1, usage)
-    refuse_spaced_number(words, usage, region)
-    target = one_address(words[0], usage, region)
-    rest = words[1:]
-    block_type = BlockType.ALL
-    if rest and rest[0].lower() in _BLOCK_TYPES:
-        block_type = _BLOCK_TYPES[rest.pop(0).lower()]
-    return BlockArgs(target, block_type, _free_text(rest, MAX_COMMENT, _("The comment"), usage))
+
+    def then(target: Address, rest: list[str]) -> BlockArgs:
+        block_type = BlockType.ALL
+        if rest and rest[0].lower() in _BLOCK_TYPES:
+            block_type, rest = _BLOCK_TYPES[rest[0].lower()], rest[1:]
+        return BlockArgs(target, block_type, _free_text(rest, MAX_COMMENT, _("The comment"), usage))
+
+    return address_readings(words, usage, region, then)
 
 
 def usage_unblock() -> str:
@@ -775,24 +737,38 @@ def usage_sendcode() -> str:
     return _("/sendcode <number> [site=<sender-name>] [site_name=<site>] [user=<sub-client>]")
 
 
-def digital_sender(raw: str, usage: str) -> str:
-    cleaned = _PHONE_NOISE.sub("", ascii_digits(raw))
-    if not _DIGITAL_SENDER.match(cleaned):
-        raise ArgumentError(
-            _(
-                "“{value}” is not a digital sender name: use the phone number, 10 to 15 digits."
-            ).format(value=_clip(raw)),
-            usage,
-        )
-    return cleaned.lstrip("+")
+def _not_digital(raw: str, usage: str) -> ArgumentError:
+    return ArgumentError(
+        _("“{value}” is not a digital sender name: use the phone number, 10 to 15 digits.").format(
+            value=_clip(raw)
+        ),
+        usage,
+    )
 
 
-def sendcode(text: str | None) -> SendCodeArgs:
+def _digital_readings(
+    words: list[str], usage: str, region: str | None, then: Callable[[str, list[str]], T]
+) -> tuple[T, ...]:
+    """A digital sender name is a phone number, read as the card reads one (8 999 123-45-67
+    is 79991234567), in any spacing; ``then`` reads the words after it."""
+    if "@" in words[0] or (
+        not number_readings(words, region) and nearest_miss(words, region) is None
+    ):
+        raise _not_digital(words[0], usage)
+
+    def digital(found: Address, rest: list[str]) -> T:
+        if not _DIGITAL_SENDER.match(found.value):
+            raise _not_digital(found.value, usage)
+        return then(found.value, rest)
+
+    return address_readings(words, usage, region, digital)
+
+
+def sendcode(text: str | None, region: str | None = None) -> SendCodeArgs:
     usage = usage_sendcode()
     words = _words(text)
     options = _options(words, ("site", "site_name", "user"), usage)
-    refuse_spaced_number(words, usage)
-    _exactly(words, 1, usage, _("Give exactly one number."))
+    _require(words, 1, usage)
     # site: an approved sender name the code comes from; site_name: a site named in the text.
     site = sender_name(options["site"], usage) if "site" in options else None
     site_name = options.get("site_name")
@@ -800,28 +776,46 @@ def sendcode(text: str | None) -> SendCodeArgs:
         raise ArgumentError(
             _("“{value}” is not a site name.").format(value=_clip(site_name)), usage
         )
-    return SendCodeArgs(digital_sender(words[0], usage), site, site_name, _user(options, usage))
+    user = _user(options, usage)
+
+    def then(number: str, rest: list[str]) -> SendCodeArgs:
+        if rest:
+            raise ArgumentError(_("Give exactly one number."), usage)
+        return SendCodeArgs(number, site, site_name, user)
+
+    return _only(_digital_readings(words, usage, region, then))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCodeArgs:
+    number: str
+    code: str
+    user: str | None
 
 
 def usage_checkcode() -> str:
     return _("/checkcode <number> <code> [user=<sub-client>]")
 
 
-def checkcode(text: str | None) -> tuple[str, str, str | None]:
+def checkcode(text: str | None, region: str | None = None) -> CheckCodeArgs:
     usage = usage_checkcode()
     words = _words(text)
     user = _user(_options(words, ("user",), usage), usage)
-    refuse_spaced_number(words, usage)
-    _exactly(words, 2, usage, _("Give the number and the code, nothing else."))
-    code = ascii_digits(words[1])
-    if not _CODE.match(code):
-        raise ArgumentError(
-            _("“{value}” is not a confirmation code: it has 3 to 8 digits.").format(
-                value=_clip(words[1])
-            ),
-            usage,
-        )
-    return digital_sender(words[0], usage), code, user
+    _require(words, 2, usage)
+
+    def then(number: str, rest: list[str]) -> CheckCodeArgs:
+        _exactly(rest, 1, usage, _("Give the number and the code, nothing else."))
+        code = ascii_digits(rest[0])
+        if not _CODE.match(code):
+            raise ArgumentError(
+                _("“{value}” is not a confirmation code: it has 3 to 8 digits.").format(
+                    value=_clip(rest[0])
+                ),
+                usage,
+            )
+        return CheckCodeArgs(number, code, user)
+
+    return _only(_digital_readings(words, usage, region, then))
 
 
 # -- invoices and acts ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
 from handlers import args as parse
-from handlers import blocks, confirmation, paging
+from handlers import blocks, choices, confirmation, paging
 from handlers.callbacks import Page, PageKind, Refresh, RefreshKind, with_refresh
 from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
@@ -36,7 +36,21 @@ async def block(
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    args = parse.block(command.args, smsc.endpoint.region)
+    readings = parse.block(command.args, smsc.endpoint.region)
+    args = await choices.one_of(message, memo, smsc, "block", readings, choices.block_reading)
+    if args is not None:
+        await block_as_read(message, smsc, copies, memo, audit, args)
+
+
+async def block_as_read(
+    message: Message,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+    args: parse.BlockArgs,
+) -> None:
+    """Block as the words were read; a block that would change another one asks first."""
     audit.target = args.address.value
     plan = await blocks.plan_block(copies, smsc, args.address, args.block_type, args.comment)
     if plan.unchanged:
@@ -173,6 +187,9 @@ def router() -> Router:
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
+    choices.on_chosen(router, "block")(
+        lambda c: block_as_read(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+    )
     router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
     router.callback_query.register(
         refresh_blacklist,

@@ -387,11 +387,11 @@ async def _ask_for_changes(press: Press, state: FSMContext) -> None:
     message = press.callback.message
     if isinstance(message, Message):
         await message.answer(
-            # Escaped whole: "<id>" there is no tag.
+            # Escaped whole: "<group>" there is no tag.
             html.escape(
                 _(
                     "Reply with what to change, as field=value: name=… first=… last=… "
-                    "birthday=dd.mm.yyyy comment=… tags=… grp=<id>,<id> new=<number>"
+                    "birthday=dd.mm.yyyy comment=… tags=… grp=<group>,<group> new=<number>"
                 )
             ),
             reply_markup=ForceReply(selective=True),

@@ -8,7 +8,9 @@ someone who is not an administrator, they wait for an administrator's Yes.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -26,10 +28,12 @@ from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
 from handlers import args as parse
-from handlers import confirmation, paging
+from handlers import choices, confirmation, paging
 from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
+from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
+from handlers.group_names import named_groups, quoted
 from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
 
@@ -51,6 +55,30 @@ async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int
 def groups_changed(smsc: SmscClient, memo: Memo) -> None:
     for script in ("phones", "mails"):
         memo.forget(f"groups|{smsc.account.key}|{script}")
+
+
+def _with_group(args: Any, refs: tuple[parse.GroupRef, ...]) -> Any:
+    """``args`` with the group the person chose in place of the one typed."""
+    return replace(args, group=refs[0])
+
+
+async def _named(
+    message: Message,
+    memo: Memo,
+    smsc: SmscClient,
+    book: ContactBook,
+    action: str,
+    refs: tuple[parse.GroupRef, ...],
+    again: Callable[[tuple[parse.GroupRef, ...]], Any],
+) -> list[Group] | None:
+    """The groups ``refs`` name among the book's (see :func:`named_groups`)."""
+
+    async def source() -> Iterable[Group]:
+        return (await groups_of(smsc, book, memo)).values()
+
+    return await named_groups(
+        message, memo, smsc, action=action, refs=refs, source=source, again=again
+    )
 
 
 # A contact's groups in a list: at most this many named, so that one contact always fits.
@@ -75,15 +103,30 @@ def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = 
 async def add_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    args = parse.addcontact(command.args, smsc.endpoint.region)
+    readings = parse.addcontact(command.args, smsc.endpoint.region)
+    args = await choices.one_of(
+        message, memo, smsc, "addcontact", readings, choices.addcontact_reading
+    )
+    if args is not None:
+        await _add_contact(message, smsc, memo, audit, args)
+
+
+async def _add_contact(
+    message: Message, smsc: SmscClient, memo: Memo, audit: AuditNote, args: parse.AddContactArgs
+) -> None:
     audit.target = ",".join(args.addresses)
     book = book_for(smsc, args.is_email)
-    contact_id = await book.add(args.addresses, name=args.name, groups=args.groups)
-    text = _("✅ Contact {addresses} added (id {id}).").format(
-        addresses=html.escape(", ".join(args.addresses)), id=contact_id
+    groups = await _named(
+        message, memo, smsc, book, "addcontact", args.groups, lambda r: replace(args, groups=r)
     )
-    if args.groups:
-        names = group_list(args.groups, await groups_of(smsc, book, memo))
+    if groups is None:
+        return
+    await book.add(args.addresses, name=args.name, groups=[g.id for g in groups])
+    text = _("✅ Contact {addresses} added.").format(
+        addresses=html.escape(", ".join(args.addresses))
+    )
+    if groups:
+        names = group_list([g.id for g in groups], {g.id: g for g in groups})
         text += " " + _("Groups: {groups}.").format(groups=names)
     await message.answer(text)
 
@@ -104,20 +147,22 @@ async def _fetch_contacts(
 ) -> paging.Listed:
     book = book_for(smsc, query.is_email)
     groups = await groups_of(smsc, book, memo)
+    # By now a group is its id: a name was looked up before the list was asked for.
+    group_id = query.group if isinstance(query.group, int) else None
     found: list[Contact] = []
     if query.text and query.by_name:
         # Names are searched first among first, last and middle names (fio), then, if that
         # finds nothing, among the contacts' own names and numbers (search).
-        found = await book.list(fio=query.text, group=query.group, after_id=after, count=FETCHED)
+        found = await book.list(fio=query.text, group=group_id, after_id=after, count=FETCHED)
     if not found:
-        found = await book.list(search=query.text, group=query.group, after_id=after, count=FETCHED)
+        found = await book.list(search=query.text, group=group_id, after_id=after, count=FETCHED)
     complete = len(found) < FETCHED
     if query.text:
         title = _("<b>Contacts</b> matching “{query}”").format(query=html.escape(query.text))
-    elif query.group is not None:
-        group = groups.get(query.group)
+    elif group_id is not None:
+        group = groups.get(group_id)
         title = _("<b>Contacts</b> in {group}").format(
-            group=display.shown(group.name, display.NAME) if group else query.group
+            group=display.shown(group.name, display.NAME) if group else group_id
         )
     else:
         title = _("<b>Contacts</b>")
@@ -141,7 +186,26 @@ def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, 
 async def list_contacts(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
 ) -> None:
-    query = parse.contacts(command.args, smsc.endpoint.region)
+    await _list_contacts(message, smsc, memo, parse.contacts(command.args, smsc.endpoint.region))
+
+
+async def _list_contacts(
+    message: Message, smsc: SmscClient, memo: Memo, query: parse.ContactsQuery
+) -> None:
+    if query.group is not None:
+        book = book_for(smsc, query.is_email)
+        found = await _named(
+            message,
+            memo,
+            smsc,
+            book,
+            "contacts",
+            (query.group,),
+            lambda r: replace(query, group=r[0]),
+        )
+        if found is None:
+            return
+        query = replace(query, group=found[0].id)
     listed = await _fetch_contacts(smsc, memo, query)
     if not listed.records:
         await message.answer(_("No contacts found."))
@@ -219,6 +283,21 @@ async def edit_contact(
     await change_or_ask(message, bot, chat_admins, memo, smsc, audit, args.contact, args.changes)
 
 
+async def edit_contact_chosen(chosen: Chosen) -> None:
+    args: parse.EditContactArgs = chosen.args
+    bot, chat_admins = chosen.data["bot"], chosen.data["chat_admins"]
+    await change_or_ask(
+        chosen.message,
+        bot,
+        chat_admins,
+        chosen.memo,
+        chosen.smsc,
+        chosen.audit,
+        args.contact,
+        args.changes,
+    )
+
+
 async def change_or_ask(
     message: Message,
     bot: Bot,
@@ -230,8 +309,23 @@ async def change_or_ask(
     changes: dict[str, Any],
 ) -> None:
     """Change the contact; a new number asked by a group's member waits for an
-    administrator's Yes (from /editcontact and from a card's edit alike)."""
+    administrator's Yes (from /editcontact and from a card's edit alike). Groups are named
+    as people name them, and asked about when a name is two groups'."""
     audit.target = contact.value
+    if changes.get("groups"):
+        book = book_for(smsc, contact.is_email)
+        groups = await _named(
+            message,
+            memo,
+            smsc,
+            book,
+            "editcontact",
+            changes["groups"],
+            lambda r: parse.EditContactArgs(contact, {**changes, "groups": r}),
+        )
+        if groups is None:
+            return
+        changes = {**changes, "groups": tuple(g.id for g in groups)}
     new = changes.get("new_address")
     if new and await confirmation.asked_an_administrator(
         message,
@@ -267,8 +361,27 @@ async def rename_group(
     bot: Bot,
     chat_admins: ChatAdmins,
 ) -> None:
-    group_id, name = parse.renamegroup(command.args)
-    audit.target = str(group_id)
+    ref, name = parse.renamegroup(command.args)
+    await _rename_or_ask(message, bot, chat_admins, memo, smsc, audit, ref, name)
+
+
+async def _rename_or_ask(
+    message: Message,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
+    smsc: SmscClient,
+    audit: AuditNote,
+    ref: parse.GroupRef,
+    name: str,
+) -> None:
+    found = await _named(
+        message, memo, smsc, smsc.phones, "renamegroup", (ref,), lambda r: (r[0], name)
+    )
+    if found is None:
+        return
+    group = found[0]
+    audit.target = str(group.id)
     if await confirmation.asked_an_administrator(
         message,
         bot,
@@ -277,26 +390,37 @@ async def rename_group(
         smsc,
         audit,
         action="renamegroup",
-        question=_("Rename the group {id} to “{name}”?").format(
-            id=group_id, name=html.escape(name)
+        question=_("Rename the group {group} to “{name}”?").format(
+            group=quoted(group.name, group.id), name=html.escape(name)
         ),
-        target=str(group_id),
-        args={"group_id": group_id, "name": name},
+        target=str(group.id),
+        args={"group_id": group.id, "old": group.name, "name": name},
     ):
         return
-    await message.answer(await _rename(smsc, memo, group_id, name))
+    await message.answer(await _rename(smsc, memo, group.id, group.name, name))
+
+
+async def rename_group_chosen(chosen: Chosen) -> None:
+    ref, name = chosen.args
+    bot, chat_admins = chosen.data["bot"], chosen.data["chat_admins"]
+    await _rename_or_ask(
+        chosen.message, bot, chat_admins, chosen.memo, chosen.smsc, chosen.audit, ref, name
+    )
 
 
 async def rename_group_confirmed(done: Confirmed) -> str:
     group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
     done.audit.target = str(group_id)
-    return await _rename(done.client, done.memo, group_id, name)
+    old = str(done.pending.args.get("old", ""))
+    return await _rename(done.client, done.memo, group_id, old, name)
 
 
-async def _rename(smsc: SmscClient, memo: Memo, group_id: int, name: str) -> str:
+async def _rename(smsc: SmscClient, memo: Memo, group_id: int, old: str, name: str) -> str:
     await smsc.phones.rename_group(group_id, name)
     groups_changed(smsc, memo)
-    return _("✅ Group {id} is now “{name}”.").format(id=group_id, name=html.escape(name))
+    return _("✅ The group {group} is now “{name}”.").format(
+        group=quoted(old, group_id), name=html.escape(name)
+    )
 
 
 async def delete_contact(
@@ -345,13 +469,22 @@ async def _contact_as(book: ContactBook, address: str) -> str | None:
     return in_another_case((c.address for c in found), address)
 
 
-def _group_line(entry: tuple[Group, bool]) -> str:
-    group, is_email = entry
+def _group_line(entry: tuple[Group, bool, bool]) -> str:
+    group, is_email, with_id = entry
     mark = "✉️ " if is_email else ""
-    name = display.shown(group.name, display.NAME)
+    name = display.shown(group.name, display.NAME) or "—"
     count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
-    number = f" · №{display.shown(group.number, display.NAME)}" if group.number else ""
-    return f"• {mark}<b>{group.id}</b> {name} — {count}{number}"
+    # Named groups go by their names; the id only where it is what tells a group apart.
+    tag = f" · id {group.id}" if with_id else ""
+    return f"• {mark}<b>{name}</b> — {count}{tag}"
+
+
+def _group_entries(groups: list[Group], is_email: bool) -> list[tuple[Group, bool, bool]]:
+    names = Counter(" ".join(g.name.split()).casefold() for g in groups)
+    return [
+        (g, is_email, not g.name.strip() or names[" ".join(g.name.split()).casefold()] > 1)
+        for g in groups
+    ]
 
 
 async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
@@ -360,10 +493,10 @@ async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
     if not groups and not mail_groups:
         await message.answer(no_groups())
         return
-    entries = [(g, False) for g in groups] + [(g, True) for g in mail_groups]
-    title = _("<b>Groups</b> (id, name, contacts)")
+    entries = _group_entries(groups, False) + _group_entries(mail_groups, True)
+    title = _("<b>Groups</b>")
     if mail_groups:
-        title = _("<b>Groups</b> (id, name, contacts; ✉️ e-mail groups)")
+        title = _("<b>Groups</b> (✉️ e-mail groups)")
     listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
     text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
     await message.answer(text, reply_markup=markup)
@@ -384,39 +517,57 @@ async def add_group(
 ) -> None:
     name = parse.addgroup(command.args)
     audit.target = name
-    group_id = await smsc.phones.add_group(name)
+    await smsc.phones.add_group(name)
     groups_changed(smsc, memo)
-    await message.answer(
-        _("✅ Group “{name}” created with id {id}.").format(name=html.escape(name), id=group_id)
-    )
+    await message.answer(_("✅ Group “{name}” created.").format(name=html.escape(name)))
 
 
 async def _apply_group_change(
-    smsc: SmscClient, contact: parse.Address, group_id: int, mode: str
+    smsc: SmscClient, contact: parse.Address, group: Group, mode: str
 ) -> str:
     book = book_for(smsc, contact.is_email)
     shown = f"<code>{html.escape(contact.value)}</code>"
+    named = quoted(group.name, group.id)
     if mode == parse.GroupMove.ADD:
-        await book.add_to_group(contact.value, group_id)
-        return _("✅ {contact} added to group {group}.").format(contact=shown, group=group_id)
+        await book.add_to_group(contact.value, group.id)
+        return _("✅ {contact} added to the group {group}.").format(contact=shown, group=named)
     if mode == parse.GroupMove.REMOVE:
-        await book.remove_from_group(contact.value, group_id)
-        return _("✅ {contact} removed from group {group}.").format(contact=shown, group=group_id)
-    await book.move_to_group(contact.value, group_id)
-    return _("✅ {contact} moved to group {group}.").format(contact=shown, group=group_id)
+        await book.remove_from_group(contact.value, group.id)
+        return _("✅ {contact} removed from the group {group}.").format(contact=shown, group=named)
+    await book.move_to_group(contact.value, group.id)
+    return _("✅ {contact} moved to the group {group}.").format(contact=shown, group=named)
 
 
 async def move_contact(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    args = parse.movecontact(command.args, smsc.endpoint.region)
+    readings = parse.movecontact(command.args, smsc.endpoint.region)
+    args = await choices.one_of(
+        message, memo, smsc, "movecontact", readings, choices.movecontact_reading
+    )
+    if args is not None:
+        await _move_contact(message, smsc, memo, audit, args)
+
+
+async def _move_contact(
+    message: Message, smsc: SmscClient, memo: Memo, audit: AuditNote, args: parse.MoveContactArgs
+) -> None:
     audit.target = args.contact.value
-    if args.group_id is not None:
-        await message.answer(
-            await _apply_group_change(smsc, args.contact, args.group_id, args.mode)
+    book = book_for(smsc, args.contact.is_email)
+    if args.group is not None:
+        found = await _named(
+            message,
+            memo,
+            smsc,
+            book,
+            "movecontact",
+            (args.group,),
+            lambda r: replace(args, group=r[0]),
         )
+        if found is not None:
+            await message.answer(await _apply_group_change(smsc, args.contact, found[0], args.mode))
         return
-    groups = await book_for(smsc, args.contact.is_email).groups()
+    groups = list((await groups_of(smsc, book, memo)).values())
     if not groups:
         await message.answer(no_groups())
         return
@@ -452,35 +603,46 @@ async def group_chosen(
     if contact is None:
         await expired(callback)
         return
-    mode = callback_data.mode
+    book = book_for(smsc, contact.is_email)
+    group = (await groups_of(smsc, book, memo)).get(callback_data.group_id)
+    if group is None:
+        # A forged press, or a group deleted since: nothing goes to SMSC.
+        await expired(callback)
+        return
     audit.target = contact.value
     await callback.answer()
-    text = await _apply_group_change(smsc, contact, callback_data.group_id, mode)
+    text = await _apply_group_change(smsc, contact, group, callback_data.mode)
     await edit_or_send(callback, text)
 
 
 async def delete_group(
     message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
 ) -> None:
-    group_id = parse.delgroup(command.args)
-    audit.target = str(group_id)
-    group = {g.id: g for g in await smsc.phones.groups()}.get(group_id)
-    if group is None:
-        await message.answer(_("There is no group with id {id}. See /groups.").format(id=group_id))
-        audit.result = "no such group"
+    await _ask_delete_group(message, memo, smsc, audit, parse.delgroup(command.args))
+
+
+async def _ask_delete_group(
+    message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, ref: parse.GroupRef
+) -> None:
+    audit.target = str(ref)
+    found = await _named(message, memo, smsc, smsc.phones, "delgroup", (ref,), lambda r: r[0])
+    if found is None:
+        audit.result = "no such group or several"
         return
+    group = found[0]
     await confirmation.ask(
         message,
         memo,
         smsc,
         audit,
         action="delgroup",
-        question=_(
-            "Delete the group {id} “{name}” ({count} contacts)? The contacts stay, "
-            "without this group."
-        ).format(id=group.id, name=html.escape(group.name), count=group.count),
-        target=str(group_id),
-        args={"group_id": group_id},
+        question=ngettext(
+            "Delete the group {group} ({count} contact)? The contact stays, without this group.",
+            "Delete the group {group} ({count} contacts)? The contacts stay, without this group.",
+            group.count,
+        ).format(group=quoted(group.name, group.id), count=group.count),
+        target=str(group.id),
+        args={"group_id": group.id, "name": group.name},
     )
 
 
@@ -490,7 +652,8 @@ async def delete_group_confirmed(done: Confirmed) -> str:
     audit.target = str(group_id)
     await smsc.phones.delete_group(group_id)
     groups_changed(smsc, done.memo)
-    return _("🗑 Group {id} deleted.").format(id=group_id)
+    named = quoted(str(pending.args.get("name", "")), group_id)
+    return _("🗑 The group {group} is deleted.").format(group=named)
 
 
 def router() -> Router:
@@ -513,4 +676,16 @@ def router() -> Router:
     router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
     confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
     confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
+    _on_chosen_readings(router)
     return own_commands_only(router)
+
+
+def _on_chosen_readings(router: Router) -> None:
+    """What a pressed reading of each command does: what the command does with it."""
+    on = choices.on_chosen
+    on(router, "addcontact")(lambda c: _add_contact(c.message, c.smsc, c.memo, c.audit, c.args))
+    on(router, "contacts")(lambda c: _list_contacts(c.message, c.smsc, c.memo, c.args))
+    on(router, "movecontact")(lambda c: _move_contact(c.message, c.smsc, c.memo, c.audit, c.args))
+    on(router, "delgroup")(lambda c: _ask_delete_group(c.message, c.memo, c.smsc, c.audit, c.args))
+    on(router, "editcontact")(edit_contact_chosen)
+    on(router, "renamegroup")(rename_group_chosen)

@@ -401,7 +401,7 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
 async def send_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    args = parse.sendcode(command.args)
+    args = parse.sendcode(command.args, smsc.endpoint.region)
     number = args.number
     audit.target = number
     await smsc.senders.send_code(number, site=args.site, site_name=args.site_name, user=args.user)
@@ -416,11 +416,13 @@ async def send_code(
 async def check_code(
     message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
 ) -> None:
-    number, code, user = parse.checkcode(command.args)
-    audit.target = number
-    await smsc.senders.check_code(number, code, user=user)
+    args = parse.checkcode(command.args, smsc.endpoint.region)
+    audit.target = args.number
+    await smsc.senders.check_code(args.number, args.code, user=args.user)
     await message.answer(
-        _("✅ The digital sender name {number} is confirmed.").format(number=html.escape(number))
+        _("✅ The digital sender name {number} is confirmed.").format(
+            number=html.escape(args.number)
+        )
     )
 
 

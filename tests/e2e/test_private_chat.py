@@ -81,9 +81,9 @@ async def test_contacts_lifecycle(
 
     reply = await telegram.reply_to(user, user, "/addgroup Partners")
     [partners] = [g for g in book.groups.values() if g.name == "Partners"]
-    assert str(partners.id) in reply.text
+    assert "Partners" in reply.text
 
-    await telegram.reply_to(user, user, f"/movecontact 79165550002 {partners.id}")
+    await telegram.reply_to(user, user, "/movecontact 79165550002 partners")
     assert book.find_contact("79165550002").groups == [partners.id]  # type: ignore[union-attr]
     await telegram.reply_to(user, user, "/movecontact 79165550002 +2")
     assert book.find_contact("79165550002").groups == [partners.id, 2]  # type: ignore[union-attr]

@@ -63,4 +63,4 @@ async def test_groups(logged_in: Harness) -> None:
     await logged_in.say(USER, "/movecontact 79991000000 ＋٣")
     assert book.find_contact("79991000000").groups == [2, 3]  # type: ignore[union-attr]
     [question] = sent(await logged_in.say(USER, "/delgroup ٣"))
-    assert "Delete the group 3" in question.text
+    assert "Delete the group “VIP”" in question.text

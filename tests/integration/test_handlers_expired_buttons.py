@@ -58,6 +58,11 @@ def assert_expired(calls: list[Call]) -> None:
         "wt:downloads:maybe",
         "op:zzz",
         "as:zzz",
+        # A reading's button: another kind's token, a pick out of range, a made-up action.
+        "rd:block:{token}:0",
+        "rd:block:{token}:-2",
+        "rd:block:{token}:10",
+        "rd:nothing:{token}:0",
     ],
 )
 async def test_forged_button(logged_in: Harness, data: str) -> None:
@@ -108,7 +113,7 @@ async def test_move_buttons_for_a_long_email_address(logged_in: Harness) -> None
     await logged_in.say(USER, f"/addcontact {address}")
     [choice] = sent(await logged_in.say(USER, f"/movecontact {address}"))
     calls = await logged_in.press(choice, "Newsletter", user_id=USER)
-    assert "moved to group 10" in text_of(calls)
+    assert "moved to the group “Newsletter”" in text_of(calls)
 
 
 @pytest.mark.parametrize(

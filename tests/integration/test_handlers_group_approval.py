@@ -205,6 +205,6 @@ async def test_in_a_private_chat_nothing_new_is_asked(alone: Harness) -> None:
     assert "submitted" in last_edit(alone).text  # type: ignore[attr-defined]
     # /delgroup asked before and still does: the person's own Yes does it.
     question = sent(await alone.say(USER, "/delgroup 3"))[-1]
-    assert "Delete the group 3" in question.text
+    assert "Delete the group “VIP”" in question.text
     await alone.press(question, "Yes", user_id=USER)
     assert 3 not in account(alone).phones.groups

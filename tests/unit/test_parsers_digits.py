@@ -10,7 +10,9 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from bot.app import LOCALES
+from bot.smsc import Group
 from handlers import args as parse
+from handlers.readings import groups_meant
 
 # 123 as people type it around the world.
 ONE_TWO_THREE = ["١٢٣", "۱۲۳", "१२३", "１２３", "১২৩"]
@@ -59,23 +61,38 @@ def test_sender_names_and_sub_clients() -> None:
     assert parse.senders("user=client١") == "client1"
     assert parse.addsender("Shop user=client١").user == "client1"
     assert parse.sendcode("79991234567 user=client١").user == "client1"
-    assert parse.checkcode("79991234567 ١٢٣٤ user=client١") == ("79991234567", "1234", "client1")
+    assert parse.checkcode("79991234567 ١٢٣٤ user=client١") == parse.CheckCodeArgs(
+        "79991234567", "1234", "client1"
+    )
+
+
+GROUPS = [Group(id=123, name="Key"), Group(id=4, name="Four")]
+
+
+def meant(ref: parse.GroupRef | None) -> list[int]:
+    assert ref is not None
+    return [group.id for group in groups_meant(ref, GROUPS)]
 
 
 @pytest.mark.parametrize("digits", ONE_TWO_THREE)
 def test_group_ids(digits: str) -> None:
-    assert parse.renamegroup(f"{digits} Key customers") == (123, "Key customers")
-    assert parse.delgroup(digits) == 123
-    assert parse.contacts(f"grp={digits}").group == 123
-    assert parse.addcontact(f"79991000000 Kim grp={digits},٤").groups == (123, 4)
-    assert parse.editcontact(f"79991000000 grp={digits},٤").changes == {"groups": (123, 4)}
-    assert parse.movecontact(f"79991000000 {digits}").group_id == 123
+    ref, name = parse.renamegroup(f"{digits} Key customers")
+    assert (meant(ref), name) == ([123], "Key customers")
+    assert meant(parse.delgroup(digits)) == [123]
+    assert meant(parse.contacts(f"grp={digits}").group) == [123]
+    [added] = parse.addcontact(f"79991000000 Kim grp={digits},٤")
+    assert [meant(ref) for ref in added.groups] == [[123], [4]]
+    edited = parse.editcontact(f"79991000000 grp={digits},٤")
+    assert [meant(ref) for ref in edited.changes["groups"]] == [[123], [4]]
+    [moved] = parse.movecontact(f"79991000000 {digits}")
+    assert meant(moved.group) == [123]
 
 
 @pytest.mark.parametrize(("typed", "mode"), [("＋٣", "add"), ("+٣", "add"), ("-٣", "remove")])
 def test_group_moves(typed: str, mode: str) -> None:
-    moved = parse.movecontact(f"79991000000 {typed}")
-    assert (moved.group_id, moved.mode) == (3, mode)
+    [moved] = parse.movecontact(f"79991000000 {typed}")
+    assert (moved.group, moved.mode) == ("٣", mode)
+    assert groups_meant(moved.group, [Group(id=3, name="VIP")])[0].id == 3
 
 
 @pytest.mark.parametrize(

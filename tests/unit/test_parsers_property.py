@@ -110,16 +110,22 @@ def test_parser_is_total(name: str, text: str | None, language: str) -> None:
 def test_accepted_phones_are_digits(text: str) -> None:
     with i18n.context():
         try:
-            result = parse.block(text)
+            readings = parse.block(text)
         except parse.ArgumentError:
             return
-    if result.address.is_email:
-        assert "@" in result.address.value
-        return
-    # International digits, no "+", whatever form was typed.
-    assert result.address.value.isascii()
-    assert result.address.value.isdigit()
-    assert 7 <= len(result.address.value) <= 15
+    assert readings
+    for result in readings:
+        if result.address.is_email:
+            assert "@" in result.address.value
+            continue
+        # International digits, no "+", whatever form was typed; +7 numbers are 11 digits.
+        assert result.address.value.isascii()
+        assert result.address.value.isdigit()
+        assert 7 <= len(result.address.value) <= 15
+        assert not result.address.value.startswith("7") or len(result.address.value) == 11
+    # Each reading reads the words differently: never the same number twice.
+    numbers = [result.address.value for result in readings]
+    assert len(numbers) == len(set(numbers))
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,88 @@
+"""Groups named where a group is asked for: by name in any case (``VIP``, ``"VIP clients"``), or
+by id. A name no group has is told; a name two groups share gets a button per group, which
+carries the command out with that group (see :mod:`handlers.choices`).
+
+Which groups a name means is decided in one place, :func:`handlers.readings.groups_meant`,
+from whatever list the caller's ``source`` gives: where the list comes from may change.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot import display
+from bot.memo import Memo
+from bot.smsc import Group, SmscClient
+from handlers import choices
+from handlers.readings import GroupRef, groups_meant
+
+# The account's groups of one book, when they are needed.
+GroupSource = Callable[[], Awaitable[Iterable[Group]]]
+
+
+def quoted(name: str, group_id: int) -> str:
+    """A group's name for a reply (HTML), or its id if it has none."""
+    if not name.strip():
+        return _("with id {id}").format(id=group_id)
+    # The quotes are the language's: «VIP» in Russian.
+    return _("“{name}”").format(name=display.shown(name, display.NAME))
+
+
+def group_label(group: Group) -> str:
+    """A button's words for one of several groups of one name: the id tells them apart, and
+    the person may type it next time."""
+    count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
+    return f"{group.name.strip() or '—'} · {count} · id {group.id}"
+
+
+def no_such_group(ref: GroupRef) -> str:
+    return html.escape(
+        _("There is no group “{name}”. /groups lists them.").format(name=str(ref)[:100])
+    )
+
+
+async def named_groups(
+    message: Message,
+    memo: Memo,
+    smsc: SmscClient,
+    *,
+    action: str,
+    refs: tuple[GroupRef, ...],
+    source: GroupSource,
+    again: Callable[[tuple[GroupRef, ...]], Any],
+) -> list[Group] | None:
+    """The groups ``refs`` name, in order; None, having answered, when a name is no group's,
+    or when two groups share one: then a button per group carries out ``again`` with the
+    chosen group's id in that name's place."""
+    if not refs:
+        return []
+    groups = list(await source())
+    found: list[Group] = []
+    for index, ref in enumerate(refs):
+        meant = groups_meant(ref, groups)
+        if not meant:
+            await message.answer(no_such_group(ref))
+            return None
+        if len(meant) > 1:
+            await choices.offer(
+                message,
+                memo,
+                smsc,
+                action=action,
+                question=_("Several groups are called “{name}”. Which one?").format(
+                    name=html.escape(str(ref))
+                ),
+                options=[
+                    (group_label(g), again((*refs[:index], g.id, *refs[index + 1 :])))
+                    for g in meant
+                ],
+            )
+            return None
+        found.append(meant[0])
+    return found
