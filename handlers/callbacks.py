@@ -76,6 +76,23 @@ class WatchToggle(CallbackData, prefix="wt"):
     enabled: bool
 
 
+class Refresh(CallbackData, prefix="rf"):
+    kind: PageKind
+    token: str  # the memo token of the list shown (what it was asked for)
+
+
+class ExportFile(CallbackData, prefix="dl"):
+    task_id: Id
+
+
+class ExportReady(CallbackData, prefix="dr"):
+    task_id: Id
+
+
+class HelpTopic(CallbackData, prefix="hp"):
+    full: bool
+
+
 async def expired(callback: CallbackQuery) -> None:
     """The answer to a button the bot cannot honour: stale, forged, or someone else's."""
     await callback.answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from aiogram import Bot, F, Router
@@ -10,7 +11,7 @@ from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -30,6 +31,7 @@ from handlers.callbacks import (
     OperatorToggle,
     Page,
     PageKind,
+    Refresh,
     SenderStep,
     SenderStepKind,
     expired,
@@ -100,23 +102,37 @@ async def list_senders(
 ) -> None:
     user = parse.senders(command.args)
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-        senders = await smsc.senders.list(
-            operators=True, files=True, count=paging.FETCHED, user=user
-        )
+        text, markup = await _senders_text(smsc, memo, user)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _senders_text(
+    smsc: SmscClient, memo: Memo, user: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    senders = await smsc.senders.list(operators=True, files=True, count=paging.FETCHED, user=user)
     if not senders:
         # Escaped whole: "<name>" there is no tag.
-        await message.answer(
-            html.escape(_("There are no sender names yet. Add one with /addsender <name>."))
-        )
-        return
+        return html.escape(
+            _("There are no sender names yet. Add one with /addsender <name>.")
+        ), None
     title = _("<b>Sender names</b>, newest first")
     if user:
         title = _("<b>Sender names</b> of {client}, newest first").format(
             client=display.shown(user, display.NAME)
         )
-    listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, sender_block)
-    await message.answer(text, reply_markup=markup)
+    listed = paging.Listed(
+        PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, extra={"user": user}
+    )
+    token = paging.remember(memo, listed)
+    return paging.page(listed, token, 0, sender_block, _refresh(token))
+
+
+def _refresh(token: str) -> paging.Buttons:
+    def rows(_shown: Sequence[Sender]) -> list[list[InlineKeyboardButton]]:
+        refresh = Refresh(kind=PageKind.SENDERS, token=token).pack()
+        return [[InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=refresh)]]
+
+    return rows
 
 
 async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
@@ -125,7 +141,21 @@ async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo)
         await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
         return
     await callback.answer()
-    text, markup = paging.page(listed, callback_data.token, callback_data.start, sender_block)
+    token = callback_data.token
+    text, markup = paging.page(listed, token, callback_data.start, sender_block, _refresh(token))
+    await edit_or_send(callback, text, markup)
+
+
+async def senders_refreshed(
+    callback: CallbackQuery, callback_data: Refresh, smsc: SmscClient, memo: Memo
+) -> None:
+    # The list it refreshes says whose names they were (a sub-client's, with user=).
+    listed = memo.get(callback_data.token, paging.Listed)
+    if listed is None or listed.kind != PageKind.SENDERS:
+        await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
+        return
+    text, markup = await _senders_text(smsc, memo, listed.extra.get("user"))
+    await callback.answer()
     await edit_or_send(callback, text, markup)
 
 
@@ -435,6 +465,9 @@ def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
     router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
+    router.callback_query.register(
+        senders_refreshed, Refresh.filter(F.kind == PageKind.SENDERS), flags={"smsc": True}
+    )
     router.message.register(add_sender, command("addsender"), flags={"smsc": True})
     router.callback_query.register(
         toggle_operator, StateFilter(AddSender.operators), OperatorToggle.filter()

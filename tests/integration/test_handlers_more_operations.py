@@ -171,10 +171,10 @@ async def test_an_export_named_in_another_case_is_found(logged_in: Harness) -> N
     [document] = sent(calls, "sendDocument")
     assert document.files["document"][0] == "sent_2026_09.csv"
     assert document.files["document"][1].startswith(b"id;phone;")
-    assert "not finished: it is waiting" in text_of(
+    assert "Export 4 (sent_2026_11) is waiting to start." in text_of(
         await logged_in.say(USER, "/download SENT_2026_11")
     )
-    assert "not finished: it is running" in text_of(
+    assert "Export 3 (sent_2026_10) is still running." in text_of(
         await logged_in.say(USER, "/download sent_2026_10")
     )
     assert "no finished export nosuch" in text_of(await logged_in.say(USER, "/download nosuch"))
