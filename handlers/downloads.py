@@ -312,10 +312,14 @@ async def tell_when_ready(
         "is ready."
     ).format(id=task_id)
     await edit_or_send(callback, note)
-    # The watch knows the export as it was when it began: one finished since the chat was
+    # The watch knows the export as it was when it began: one that ended since the chat was
     # told it was running would never be announced.
-    if await accounts.seen_task_status(chat_id, task_id) == TaskStatus.DONE:
+    seen = await accounts.seen_task_status(chat_id, task_id)
+    if seen == TaskStatus.DONE:
         await deliver(bot, chat_id, smsc, audit, parse.TaskRef(task_id, None), file_limit)
+    elif seen in (TaskStatus.CANCELLED, TaskStatus.FAILED):
+        text = _("The export {task} is not finished: it is {status}.")
+        await bot.send_message(chat_id, text.format(task=task_id, status=task_status(seen)))
 
 
 def router() -> Router:

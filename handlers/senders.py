@@ -124,12 +124,18 @@ async def _senders_text(
         PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, extra={"user": user}
     )
     token = paging.remember(memo, listed)
-    return paging.page(listed, token, 0, sender_block, _refresh(token))
+    return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
 
 
-def _refresh(token: str) -> paging.Buttons:
+# Refresh of the account's own names: nothing to remember, so the button never expires.
+OWN_NAMES = "-"
+
+
+def _refresh(listed: paging.Listed, token: str) -> paging.Buttons:
+    asked = token if listed.extra.get("user") else OWN_NAMES
+
     def rows(_shown: Sequence[Sender]) -> list[list[InlineKeyboardButton]]:
-        refresh = Refresh(kind=PageKind.SENDERS, token=token).pack()
+        refresh = Refresh(kind=PageKind.SENDERS, token=asked).pack()
         return [[InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=refresh)]]
 
     return rows
@@ -142,19 +148,23 @@ async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo)
         return
     await callback.answer()
     token = callback_data.token
-    text, markup = paging.page(listed, token, callback_data.start, sender_block, _refresh(token))
+    refresh = _refresh(listed, token)
+    text, markup = paging.page(listed, token, callback_data.start, sender_block, refresh)
     await edit_or_send(callback, text, markup)
 
 
 async def senders_refreshed(
     callback: CallbackQuery, callback_data: Refresh, smsc: SmscClient, memo: Memo
 ) -> None:
-    # The list it refreshes says whose names they were (a sub-client's, with user=).
-    listed = memo.get(callback_data.token, paging.Listed)
-    if listed is None or listed.kind != PageKind.SENDERS:
-        await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
-        return
-    text, markup = await _senders_text(smsc, memo, listed.extra.get("user"))
+    user = None
+    if callback_data.token != OWN_NAMES:
+        # The list it refreshes says whose names they were (a sub-client's, with user=).
+        listed = memo.get(callback_data.token, paging.Listed)
+        if listed is None or listed.kind != PageKind.SENDERS:
+            await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
+            return
+        user = listed.extra.get("user")
+    text, markup = await _senders_text(smsc, memo, user)
     await callback.answer()
     await edit_or_send(callback, text, markup)
 

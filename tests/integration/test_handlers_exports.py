@@ -137,6 +137,13 @@ async def test_an_export_that_finished_before_the_press_is_sent_at_once(
     assert len(document.files["document"][1]) == 3000
 
 
+async def test_an_export_that_failed_before_the_press_is_told_at_once(logged_in: Harness) -> None:
+    [reply] = [c for c in sent(await logged_in.say(USER, "/download 3")) if "running" in c.text]
+    logged_in.sandbox.state.set_task_status(LOGIN, 3, 4)
+    calls = await logged_in.press(reply, "Tell me when it is ready", user_id=USER)
+    assert "The export 3 is not finished: it is failed." in text_of(calls)
+
+
 async def test_in_a_group_only_an_administrator_turns_notifications_on(team: Harness) -> None:
     def running(calls: list[Call]) -> Call:
         return next(c for c in sent(calls) if "still running" in c.text)
