@@ -202,6 +202,12 @@ class ChatAccounts:
         await self._storage.settings.set_notify(chat_id, kind, True)
         return count
 
+    async def seen_task_status(self, chat_id: int, task_id: int) -> int | None:
+        """The status the chat's export watch last saw an export in (at first, its baseline's);
+        None when it has not seen it."""
+        seen = (await self._storage.watch.seen_tasks(chat_id)).get(task_id)
+        return None if seen is None else seen.status
+
     async def unwatch(self, chat_id: int, kind: NotificationKind) -> None:
         """Stop one notification; works whether or not the credentials can be read."""
         await self._storage.settings.set_notify(chat_id, kind, False)

@@ -136,10 +136,12 @@ async def build_demo(
     return app, sandbox, terminal
 
 
-HELP = """\
-SMSC bot demo, in this terminal, on the embedded SMSC sandbox (account "demo").
-Type commands as in Telegram: /help, /contacts, /block 79161234567, /senders ...
-A number presses a button of the last message. Sandbox events, to see notifications
+HELP = f"""\
+SMSC bot demo, in this terminal, on the embedded SMSC sandbox. You start logged in to its
+account; after /logout, /login {DEFAULT_LOGIN} {DEFAULT_PASSWORD} logs in again.
+Type commands as in Telegram: /start, /help, /contacts, /block 79161234567, /senders ...
+A number presses a button of the last message; keys under the message field show as
+⌨ [/help]: type one to press it. Sandbox events, to see notifications
 after "/watch downloads on" or "/watch senders on":
   :finish <task-id>              an export finishes (see /downloads)
   :approve <sender-id> <op>      an operator approves a name (e.g. :approve 2 mts_step)

@@ -1,7 +1,9 @@
 """A Bot API "session" that is a terminal: what the bot sends is printed, documents are saved.
 
 The demo feeds each typed line to the same dispatcher as a message from a private chat;
-inline buttons are printed numbered, and typing a number presses one.
+inline buttons are printed numbered, and typing a number presses one. Keys under the message
+field (a reply keyboard, as /start shows) are printed as a line of keys: typing one's text
+presses it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,20 @@ from typing import Any, TextIO, cast
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetChatMember,
+    GetMe,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
-from aiogram.types import InlineKeyboardMarkup, InputFile
+from aiogram.types import InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
+from pydantic import ValidationError
 
 DEMO_CHAT_ID = 1001
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "SMSC demo bot", "username": "smsc_demo_bot"}
@@ -56,39 +69,44 @@ class TerminalSession(BaseSession):
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
-        name = method.__api_method__
-        result: Any = True
-        if name == "getMe":
-            result = BOT_USER
-        elif name == "sendMessage":
-            result = self._show(method.text, method.reply_markup)  # type: ignore[attr-defined]
-        elif name == "editMessageText":
-            result = self._show(method.text, method.reply_markup, edited=True)  # type: ignore[attr-defined]
-        elif name == "editMessageReplyMarkup":
-            result = self._show("", method.reply_markup, edited=True)  # type: ignore[attr-defined]
-        elif name == "sendDocument":
-            result = await self._save(bot, method.document, method.caption)  # type: ignore[attr-defined]
-        elif name == "deleteMessage":
+        result = await self._answer(bot, method)
+        validate = getattr(method.__returning__, "model_validate", None)
+        if validate is None:
+            return cast(TelegramType, result)
+        try:
+            return cast(TelegramType, validate(result, context={"bot": bot}))
+        except ValidationError:
+            if isinstance(result, dict):
+                raise
+            return cast(TelegramType, result)
+
+    async def _answer(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
+        """What Telegram would answer ``method`` with, after showing it in the terminal."""
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, SendMessage):
+            return self._show(method.text, method.reply_markup)
+        if isinstance(method, EditMessageText):
+            return self._show(method.text or "", method.reply_markup, edited=True)
+        if isinstance(method, EditMessageReplyMarkup):
+            return self._show("", method.reply_markup, edited=True)
+        if isinstance(method, SendDocument):
+            return await self._save(bot, method.document, method.caption)
+        if isinstance(method, DeleteMessage):
             # The bot's own messages (a "⏳ fetching…" line) go quietly; one of yours held a
             # secret.
-            if method.message_id not in self._ours:  # type: ignore[attr-defined]
+            if method.message_id not in self._ours:
                 self._print("🔒 (message deleted from the chat)")
-        elif name == "answerCallbackQuery":
-            if getattr(method, "text", None):
-                self._print(f"ℹ️  {method.text}")  # type: ignore[attr-defined]
-        elif name == "getChatMember":
-            result = {
+        elif isinstance(method, AnswerCallbackQuery):
+            if method.text:
+                self._print(f"ℹ️  {method.text}")
+        elif isinstance(method, GetChatMember):
+            return {
                 "status": "creator",
                 "user": {"id": DEMO_CHAT_ID, "is_bot": False, "first_name": "You"},
                 "is_anonymous": False,
             }
-        returning: Any = method.__returning__
-        if isinstance(result, dict) and hasattr(returning, "model_validate"):
-            return cast(TelegramType, returning.model_validate(result, context={"bot": bot}))
-        try:
-            return returning.model_validate(result, context={"bot": bot})  # type: ignore[no-any-return]
-        except Exception:
-            return result  # type: ignore[no-any-return]
+        return True
 
     def _message(self, **content: Any) -> dict[str, Any]:
         message_id = next(self._ids)
@@ -118,6 +136,10 @@ class TerminalSession(BaseSession):
             self.buttons_message = message
             if labels:
                 self._print("   " + "   ".join(labels))
+        elif isinstance(markup, ReplyKeyboardMarkup):
+            # Keys under the message field: typing one's text is pressing it.
+            rows = ["  ".join(f"[{key.text}]" for key in row) for row in markup.keyboard]
+            self._print("   ⌨ " + "   ".join(rows))
         return message
 
     async def _save(

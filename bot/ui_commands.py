@@ -11,7 +11,10 @@ from handlers.commands import COMMANDS
 
 def commands_for(i18n: I18n, locale: str) -> list[BotCommand]:
     with i18n.context(), i18n.use_locale(locale):
-        return [BotCommand(command=name, description=str(text)[:256]) for name, text in COMMANDS]
+        return [
+            BotCommand(command=each.name, description=str(each.description)[:256])
+            for each in COMMANDS
+        ]
 
 
 async def set_commands(bot: Bot, i18n: I18n) -> None:

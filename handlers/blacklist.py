@@ -23,7 +23,7 @@ from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
 from handlers import args as parse
 from handlers import blocks, choices, confirmation, paging
-from handlers.callbacks import Page, PageKind, Refresh, RefreshKind, with_refresh
+from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
 
@@ -136,7 +136,7 @@ async def _blacklist_page(
     smsc: SmscClient, copies: AccountCopies, memo: Memo, is_email: bool, *, refresh: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     kept = await copies.blacklist(smsc, mail=is_email, refresh=refresh)
-    refresh_button = Refresh(what=RefreshKind.BLACKLIST_MAIL if is_email else RefreshKind.BLACKLIST)
+    refresh_button = Reread(what=RefreshKind.BLACKLIST_MAIL if is_email else RefreshKind.BLACKLIST)
     if not kept.records:
         return _("The blacklist is empty."), with_refresh(None, refresh_button)
     title = (
@@ -159,7 +159,7 @@ async def show_blacklist(
 
 async def refresh_blacklist(
     callback: CallbackQuery,
-    callback_data: Refresh,
+    callback_data: Reread,
     smsc: SmscClient,
     copies: AccountCopies,
     memo: Memo,
@@ -193,7 +193,7 @@ def router() -> Router:
     router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
     router.callback_query.register(
         refresh_blacklist,
-        Refresh.filter(F.what.in_({RefreshKind.BLACKLIST, RefreshKind.BLACKLIST_MAIL})),
+        Reread.filter(F.what.in_({RefreshKind.BLACKLIST, RefreshKind.BLACKLIST_MAIL})),
         flags={"smsc": True},
     )
     return own_commands_only(router)

@@ -77,18 +77,35 @@ class WatchToggle(CallbackData, prefix="wt"):
     enabled: bool
 
 
+class Refresh(CallbackData, prefix="rf"):
+    kind: PageKind
+    token: str  # the memo token of the list shown (what it was asked for)
+
+
+class ExportFile(CallbackData, prefix="dl"):
+    task_id: Id
+
+
+class ExportReady(CallbackData, prefix="dr"):
+    task_id: Id
+
+
+class HelpTopic(CallbackData, prefix="hp"):
+    full: bool
+
+
 class RefreshKind(StrEnum):
     BLACKLIST = "b"
     BLACKLIST_MAIL = "m"
 
 
-class Refresh(CallbackData, prefix="rf"):
+class Reread(CallbackData, prefix="rr"):
     """Read a kept list again now, not when its copy is a window old."""
 
     what: RefreshKind
 
 
-def with_refresh(markup: InlineKeyboardMarkup | None, refresh: Refresh) -> InlineKeyboardMarkup:
+def with_refresh(markup: InlineKeyboardMarkup | None, refresh: Reread) -> InlineKeyboardMarkup:
     """A list's buttons with a Refresh button under them."""
     keyboard = InlineKeyboardBuilder.from_markup(markup) if markup else InlineKeyboardBuilder()
     keyboard.row(InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=refresh.pack()))

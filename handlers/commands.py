@@ -1,50 +1,189 @@
-"""The commands, in the order /help and the command menu show them."""
+"""The commands, in the order the command menu shows them, with what /help says of each.
+
+The one list of the bot's commands: the menu, /help and the names the bot recognises (and
+logs) all come from here.
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.command_text import CommandText
 from bot.layouts import readings
+from handlers import args as parse
 
-COMMANDS: tuple[tuple[str, object], ...] = (
-    ("help", __("what I can do")),
-    ("login", __("connect this chat to an SMSC account")),
-    ("account", __("account, region and balance")),
-    ("contacts", __("contacts, with search")),
-    ("addcontact", __("add a phone or e-mail contact")),
-    ("editcontact", __("change a contact's name, details, groups or number")),
-    ("delcontact", __("delete a contact")),
-    ("groups", __("contact groups")),
-    ("addgroup", __("create a group")),
-    ("renamegroup", __("rename a group")),
-    ("movecontact", __("move a contact between groups")),
-    ("delgroup", __("delete a group")),
-    ("block", __("add a number or an e-mail address to the blacklist")),
-    ("unblock", __("remove a number or an e-mail address from the blacklist")),
-    ("blacklist", __("the blacklist")),
-    ("senders", __("sender names and operator statuses")),
-    ("addsender", __("register a sender name")),
-    ("editsender", __("change a sender name's comment or document")),
-    ("delsender", __("delete a sender name")),
-    ("sendcode", __("send a code to confirm a digital sender name")),
-    ("checkcode", __("confirm a digital sender name with its code")),
-    ("invoice", __("create an invoice for a sub-client")),
-    ("getinvoice", __("get a sub-client's invoice")),
-    ("act", __("get a sub-client's act")),
-    ("downloads", __("exports of sent messages")),
-    ("download", __("get an export as a CSV file")),
-    ("watch", __("notifications about exports and sender names")),
-    ("lang", __("change the language")),
-    ("logout", __("disconnect this chat from SMSC")),
-    ("cancel", __("leave the current dialog")),
+
+class Domain(StrEnum):
+    """What a command is about: /help groups the commands by it."""
+
+    BLACKLIST = "blacklist"
+    CONTACTS = "contacts"
+    SENDERS = "senders"
+    DOCUMENTS = "documents"
+    EXPORTS = "exports"
+    CHAT = "chat"
+
+
+DOMAINS: tuple[tuple[Domain, object], ...] = (
+    (Domain.BLACKLIST, __("🚫 Blacklist")),
+    (Domain.CONTACTS, __("👥 Contacts and groups")),
+    (Domain.SENDERS, __("✉️ Sender names")),
+    (Domain.DOCUMENTS, __("🧾 Invoices and acts")),
+    (Domain.EXPORTS, __("📦 Exports")),
+    (Domain.CHAT, __("⚙️ This chat")),
 )
 
+
+def usage_help() -> str:
+    return _("/help [command]")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A command as the menu, /help and /help <command> show it."""
+
+    name: str
+    description: object  # a lazy text: rendered in the language of the moment
+    domain: Domain
+    usage: Callable[[], str] | None = None
+    # On /help's first screen; the rest is a button away.
+    main: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", __("what I can do"), Domain.CHAT, usage_help),
+    CommandSpec(
+        "login",
+        __("connect this chat to an SMSC account"),
+        Domain.CHAT,
+        parse.usage_login,
+        main=True,
+    ),
+    CommandSpec("account", __("account, region and balance"), Domain.CHAT, main=True),
+    CommandSpec(
+        "contacts", __("contacts, with search"), Domain.CONTACTS, parse.usage_contacts, main=True
+    ),
+    CommandSpec(
+        "addcontact",
+        __("add a phone or e-mail contact"),
+        Domain.CONTACTS,
+        parse.usage_addcontact,
+        main=True,
+    ),
+    CommandSpec(
+        "editcontact",
+        __("change a contact's name, details, groups or number"),
+        Domain.CONTACTS,
+        parse.usage_editcontact,
+    ),
+    CommandSpec("delcontact", __("delete a contact"), Domain.CONTACTS, parse.usage_delcontact),
+    CommandSpec("groups", __("contact groups"), Domain.CONTACTS, main=True),
+    CommandSpec("addgroup", __("create a group"), Domain.CONTACTS, parse.usage_addgroup),
+    CommandSpec("renamegroup", __("rename a group"), Domain.CONTACTS, parse.usage_renamegroup),
+    CommandSpec(
+        "movecontact",
+        __("move a contact between groups"),
+        Domain.CONTACTS,
+        parse.usage_movecontact,
+        main=True,
+    ),
+    CommandSpec("delgroup", __("delete a group"), Domain.CONTACTS, parse.usage_delgroup),
+    CommandSpec(
+        "block",
+        __("add a number or an e-mail address to the blacklist"),
+        Domain.BLACKLIST,
+        parse.usage_block,
+        main=True,
+    ),
+    CommandSpec(
+        "unblock",
+        __("remove a number or an e-mail address from the blacklist"),
+        Domain.BLACKLIST,
+        parse.usage_unblock,
+        main=True,
+    ),
+    CommandSpec(
+        "blacklist", __("the blacklist"), Domain.BLACKLIST, parse.usage_blacklist, main=True
+    ),
+    CommandSpec(
+        "senders",
+        __("sender names and operator statuses"),
+        Domain.SENDERS,
+        parse.usage_senders,
+        main=True,
+    ),
+    CommandSpec(
+        "addsender", __("register a sender name"), Domain.SENDERS, parse.usage_addsender, main=True
+    ),
+    CommandSpec(
+        "editsender",
+        __("change a sender name's comment or document"),
+        Domain.SENDERS,
+        parse.usage_editsender,
+    ),
+    CommandSpec("delsender", __("delete a sender name"), Domain.SENDERS, parse.usage_delsender),
+    CommandSpec(
+        "sendcode",
+        __("send a code to confirm a digital sender name"),
+        Domain.SENDERS,
+        parse.usage_sendcode,
+    ),
+    CommandSpec(
+        "checkcode",
+        __("confirm a digital sender name with its code"),
+        Domain.SENDERS,
+        parse.usage_checkcode,
+    ),
+    CommandSpec(
+        "invoice",
+        __("create an invoice for a sub-client"),
+        Domain.DOCUMENTS,
+        parse.usage_invoice,
+        main=True,
+    ),
+    CommandSpec(
+        "getinvoice",
+        __("get a sub-client's invoice"),
+        Domain.DOCUMENTS,
+        parse.usage_getinvoice,
+        main=True,
+    ),
+    CommandSpec("act", __("get a sub-client's act"), Domain.DOCUMENTS, parse.usage_act, main=True),
+    CommandSpec("downloads", __("exports of sent messages"), Domain.EXPORTS, main=True),
+    CommandSpec(
+        "download",
+        __("get an export as a CSV file"),
+        Domain.EXPORTS,
+        parse.usage_download,
+        main=True,
+    ),
+    CommandSpec(
+        "watch",
+        __("notifications about exports and sender names"),
+        Domain.EXPORTS,
+        parse.usage_watch,
+        main=True,
+    ),
+    CommandSpec("lang", __("change the language"), Domain.CHAT, parse.usage_lang, main=True),
+    CommandSpec("logout", __("disconnect this chat from SMSC"), Domain.CHAT),
+    CommandSpec("cancel", __("leave the current dialog"), Domain.CHAT),
+)
+_BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def command_named(name: str) -> CommandSpec | None:
+    return _BY_NAME.get(name)
+
+
 # Every command the bot answers to, /start included: the only words after a slash it ever logs.
-KNOWN_COMMANDS = frozenset({"start", *(name for name, _ in COMMANDS)})
+KNOWN_COMMANDS = frozenset({"start", *_BY_NAME})
 
 # Words people reach for that are another command's here.
 SYNONYMS = {
@@ -83,7 +222,7 @@ SYNONYMS = {
     "exports": "downloads",
 }
 
-_NAMES = tuple(name for name, _ in COMMANDS)
+_NAMES = tuple(_BY_NAME)
 _SPELLINGS = _NAMES + tuple(SYNONYMS)
 
 # Words that, with anything glued on after them, are a login with its secret: /logindemo,

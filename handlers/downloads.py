@@ -1,19 +1,30 @@
-"""Exports of sent messages: /downloads and /download. Files are streamed to disk, not memory."""
+"""Exports of sent messages: /downloads and /download, and their buttons. Files are streamed to
+disk, not memory."""
 
 from __future__ import annotations
 
 import contextlib
 import html
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, FSInputFile, Message
+from aiogram.types import (
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
+from bot.accounts import ChatAccounts
+from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
 from bot.memo import Memo
@@ -29,8 +40,9 @@ from bot.smsc import (
 from bot.wording import task_status
 from handlers import args as parse
 from handlers import paging
-from handlers.callbacks import Page, PageKind
+from handlers.callbacks import ExportFile, ExportReady, Page, PageKind, Refresh
 from handlers.routing import command, own_commands_only
+from storage import NotificationKind
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +58,8 @@ def task_line(task: DownloadTask) -> str:
 
 # Exports are listed oldest first, a thousand at a time: this many batches at most.
 MOST_BATCHES = 5
+# An export's name on its button, at most: a phone shows two buttons a row.
+BUTTON_NAME = 18
 
 
 async def all_tasks(smsc: SmscClient) -> tuple[list[DownloadTask], bool]:
@@ -60,16 +74,48 @@ async def all_tasks(smsc: SmscClient) -> tuple[list[DownloadTask], bool]:
     return sorted(tasks, key=lambda t: t.id, reverse=True), False
 
 
-async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None:
+def _buttons(token: str) -> paging.Buttons:
+    """Under a page: a download button for each finished export on it, and Refresh."""
+
+    def rows(shown: Sequence[DownloadTask]) -> list[list[InlineKeyboardButton]]:
+        done = [
+            InlineKeyboardButton(
+                text=f"⬇ {task.id} {display.clip(task.name, BUTTON_NAME)}",
+                callback_data=ExportFile(task_id=task.id).pack(),
+            )
+            for task in shown
+            if task.status is TaskStatus.DONE
+        ]
+        refresh = InlineKeyboardButton(
+            text=_("🔄 Refresh"),
+            callback_data=Refresh(kind=PageKind.DOWNLOADS, token=token).pack(),
+        )
+        return [done[at : at + 2] for at in range(0, len(done), 2)] + [[refresh]]
+
+    return rows
+
+
+async def _listing(smsc: SmscClient, memo: Memo) -> tuple[str, InlineKeyboardMarkup | None]:
     tasks, complete = await all_tasks(smsc)
     if not tasks:
-        await message.answer(_("There are no exports. Create one in the SMSC cabinet."))
-        return
+        return _("There are no exports. Create one in the SMSC cabinet."), None
     listed = paging.Listed(PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, task_line)
+    token = paging.remember(memo, listed)
+    text, markup = paging.page(listed, token, 0, task_line, _buttons(token))
     if any(t.status is TaskStatus.DONE for t in tasks):
         text += "\n\n" + _("Get a finished one with <code>/download ID</code>.")
+    return text, markup
+
+
+async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None:
+    text, markup = await _listing(smsc, memo)
     await message.answer(text, reply_markup=markup)
+
+
+async def downloads_refreshed(callback: CallbackQuery, smsc: SmscClient, memo: Memo) -> None:
+    text, markup = await _listing(smsc, memo)
+    await callback.answer()
+    await edit_or_send(callback, text, markup)
 
 
 async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
@@ -78,7 +124,8 @@ async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Mem
         await callback.answer(_("This list has expired. Run /downloads again."), show_alert=True)
         return
     await callback.answer()
-    text, markup = paging.page(listed, callback_data.token, callback_data.start, task_line)
+    token, start = callback_data.token, callback_data.start
+    text, markup = paging.page(listed, token, start, task_line, _buttons(token))
     await edit_or_send(callback, text, markup)
 
 
@@ -91,53 +138,100 @@ async def download(
     file_limit: int = TELEGRAM_FILE_LIMIT,
 ) -> None:
     ref = parse.download(command.args)
+    await deliver(bot, message.chat.id, smsc, audit, ref, file_limit)
+
+
+async def export_pressed(
+    callback: CallbackQuery,
+    callback_data: ExportFile,
+    smsc: SmscClient,
+    bot: Bot,
+    audit: AuditNote,
+    file_limit: int = TELEGRAM_FILE_LIMIT,
+) -> None:
+    await callback.answer()
+    assert callback.message is not None
+    ref = parse.TaskRef(callback_data.task_id, None)
+    await deliver(bot, callback.message.chat.id, smsc, audit, ref, file_limit)
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    smsc: SmscClient,
+    audit: AuditNote,
+    ref: parse.TaskRef,
+    file_limit: int,
+) -> None:
+    """Send an export's CSV to the chat, or say why there is none."""
     shown = ref.name or str(ref.task_id)
     audit.target = shown
-    progress = await message.answer(
-        _("⏳ Fetching the export {task}…").format(task=html.escape(shown))
+    progress = await bot.send_message(
+        chat_id, _("⏳ Fetching the export {task}…").format(task=html.escape(shown))
     )
     try:
-        if await _send_export(message, smsc, bot, audit, ref, file_limit):
+        if await _send_export(bot, chat_id, smsc, audit, ref, file_limit):
             return
-        # Not by that name: a phone's keyboard may have capitalised it (Sent_2026_09), or the
-        # export is not finished. The list tells which, at one more request only on this path.
-        task = await _named(smsc, ref.name) if ref.name is not None else None
-        if task is not None and task.status is TaskStatus.DONE and task.name != ref.name:
+        # SMSC has no file by that id or name: a phone's keyboard may have capitalised the
+        # name (Sent_2026_09), the name may be the export's file's, or the export is not
+        # finished. The list tells which, at one more request only on this path.
+        task = await _find(smsc, ref)
+        if task is not None and task.status is TaskStatus.DONE:
             found = parse.TaskRef(task.id, task.name)
-            if await _send_export(message, smsc, bot, audit, found, file_limit):
+            if await _send_export(bot, chat_id, smsc, audit, found, file_limit):
                 return
         audit.result = "no file"
-        if task is not None and task.status is not TaskStatus.DONE:
-            text = _("The export {task} is not finished: it is {status}.").format(
-                task=html.escape(task.name), status=task_status(task.status)
-            )
-        else:
-            text = _("SMSC has no finished export {task}. See /downloads for what is ready.")
-            text = text.format(task=html.escape(shown))
-        await message.answer(text)
+        text, markup = _no_file(task, shown)
+        await bot.send_message(chat_id, text, reply_markup=markup)
     finally:
         with contextlib.suppress(TelegramAPIError):
-            await progress.delete()
+            await bot.delete_message(chat_id, progress.message_id)
 
 
-async def _named(smsc: SmscClient, name: str) -> DownloadTask | None:
-    """The one export called ``name``, in this case or, failing that, in any case; None also
-    when the list cannot be had now (the limit of identical requests): it is only a hint."""
+def _no_file(task: DownloadTask | None, shown: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Why there is no file to send, and for an export under way a button to hear when."""
+    if task is None:
+        text = _("SMSC has no finished export {task}. See /downloads for what is ready.")
+        return text.format(task=html.escape(shown)), None
+    name = display.shown(task.name, display.NAME)
+    if task.status is TaskStatus.RUNNING:
+        text = _("⏳ Export {id} ({name}) is still running.").format(id=task.id, name=name)
+    elif task.status is TaskStatus.WAITING:
+        text = _("⏳ Export {id} ({name}) is waiting to start.").format(id=task.id, name=name)
+    else:
+        text = _("The export {task} is not finished: it is {status}.").format(
+            task=name, status=task_status(task.status)
+        )
+        return text, None
+    ready = InlineKeyboardButton(
+        text=_("🔔 Tell me when it is ready"),
+        callback_data=ExportReady(task_id=task.id).pack(),
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[ready]])
+
+
+async def _find(smsc: SmscClient, ref: parse.TaskRef) -> DownloadTask | None:
+    """The one export ``ref`` names: by its id, or by its name or its file's, in this case or,
+    failing that, in any case. None also when the list cannot be had now (the limit of
+    identical requests): it is only a hint."""
     try:
         tasks, _complete = await all_tasks(smsc)
     except SmscError as error:
-        log.info("exports not listed for a name", extra={"error": type(error).__name__})
+        log.info("exports not listed for a reference", extra={"error": type(error).__name__})
         return None
-    found = [task for task in tasks if task.name == name] or [
-        task for task in tasks if task.name.casefold() == name.casefold()
+    if ref.task_id is not None:
+        return next((task for task in tasks if task.id == ref.task_id), None)
+    name = ref.name or ""
+    found = [task for task in tasks if name in (task.name, task.file)] or [
+        task for task in tasks if name.casefold() in (task.name.casefold(), task.file.casefold())
     ]
     return found[0] if len(found) == 1 else None
 
 
 async def _send_export(
-    message: Message,
-    smsc: SmscClient,
     bot: Bot,
+    chat_id: int,
+    smsc: SmscClient,
     audit: AuditNote,
     ref: parse.TaskRef,
     file_limit: int,
@@ -148,7 +242,7 @@ async def _send_export(
     by_id = ref.task_id is not None
     try:
         async with (
-            ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id),
+            ChatActionSender.upload_document(bot=bot, chat_id=chat_id),
             fetched_export(
                 smsc,
                 task_id=ref.task_id,
@@ -157,26 +251,85 @@ async def _send_export(
             ) as path,
         ):
             filename = csv_filename(ref.name or f"export_{ref.task_id}")
-            await message.answer_document(
+            await bot.send_document(
+                chat_id,
                 FSInputFile(path, filename=filename),
                 caption=_("📦 Export {task}.").format(task=html.escape(shown)),
             )
     except FileTooLargeError:
         audit.result = "too large"
-        await message.answer(
+        await bot.send_message(
+            chat_id,
             _(
                 "The export {task} is larger than {limit} MB, the most Telegram lets this bot "
                 "send. Download it in the SMSC cabinet."
-            ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024))
+            ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024)),
         )
     except OperationFailedError:
         return False
     return True
 
 
+async def tell_when_ready(
+    callback: CallbackQuery,
+    callback_data: ExportReady,
+    smsc: SmscClient,
+    bot: Bot,
+    accounts: ChatAccounts,
+    chat_admins: ChatAdmins,
+    audit: AuditNote,
+    i18n: I18n,
+    file_limit: int = TELEGRAM_FILE_LIMIT,
+) -> None:
+    """Turn on the chat's export notifications, as /watch downloads on does, unless they are
+    on; an export that finished meanwhile is sent at once."""
+    message = callback.message
+    assert message is not None
+    chat_id, task_id = message.chat.id, callback_data.task_id
+    audit.target = str(task_id)
+    await callback.answer()
+    settings = await accounts.settings(chat_id)
+    if settings.notify_downloads and not settings.watch_paused:
+        note = _(
+            "🔔 Notifications about exports are on: I will tell this chat when export {id} "
+            "is ready."
+        )
+        await edit_or_send(callback, note.format(id=task_id))
+        return
+    if not await chat_admins.allowed(bot, message.chat, callback.from_user):
+        audit.result = "denied: not an administrator"
+        await edit_or_send(
+            callback,
+            _(
+                "Only administrators of this chat can turn on notifications. Ask one to send "
+                "/watch downloads on, then I will tell this chat when export {id} is ready."
+            ).format(id=task_id),
+        )
+        return
+    await accounts.watch(chat_id, NotificationKind.DOWNLOADS, smsc, language=i18n.current_locale)
+    note = _(
+        "🔔 Notifications about exports are on now: I will tell this chat when export {id} "
+        "is ready."
+    ).format(id=task_id)
+    await edit_or_send(callback, note)
+    # The watch knows the export as it was when it began: one that ended since the chat was
+    # told it was running would never be announced.
+    seen = await accounts.seen_task_status(chat_id, task_id)
+    if seen == TaskStatus.DONE:
+        await deliver(bot, chat_id, smsc, audit, parse.TaskRef(task_id, None), file_limit)
+    elif seen in (TaskStatus.CANCELLED, TaskStatus.FAILED):
+        text = _("The export {task} is not finished: it is {status}.")
+        await bot.send_message(chat_id, text.format(task=task_id, status=task_status(seen)))
+
+
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_downloads, command("downloads"), flags={"smsc": True})
     router.callback_query.register(downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS))
+    router.callback_query.register(
+        downloads_refreshed, Refresh.filter(F.kind == PageKind.DOWNLOADS), flags={"smsc": True}
+    )
     router.message.register(download, command("download"), flags={"smsc": True})
+    router.callback_query.register(export_pressed, ExportFile.filter(), flags={"smsc": True})
+    router.callback_query.register(tell_when_ready, ExportReady.filter(), flags={"smsc": True})
     return own_commands_only(router)

@@ -18,11 +18,15 @@ from aiogram.utils.i18n import gettext as _
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
-from bot.smsc import SmscClient
+from bot.smsc import NotFoundError, SmscClient, SubClientNotFoundError
 from handlers import args as parse
 from handlers import confirmation
 from handlers.confirmation import Confirmed
 from handlers.routing import command, own_commands_only
+
+
+def no_sub_client(client: str) -> str:
+    return _("⚠️ SMSC has no sub-client {client}.").format(client=html.escape(client))
 
 
 async def create_invoice(
@@ -53,15 +57,25 @@ async def create_invoice(
         args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
     ):
         return
-    await _send_invoice(bot, message.chat.id, smsc, args)
+    sent, text = await _send_invoice(bot, message.chat.id, smsc, args, audit)
+    if not sent:
+        await message.answer(text)
 
 
-async def _send_invoice(bot: Bot, chat_id: int, smsc: SmscClient, args: parse.InvoiceArgs) -> str:
-    """Create the invoice and send its PDF; the caption it was sent with."""
+async def _send_invoice(
+    bot: Bot, chat_id: int, smsc: SmscClient, args: parse.InvoiceArgs, audit: AuditNote
+) -> tuple[bool, str]:
+    """Create the invoice and send its PDF: whether it was sent, with its caption, or why
+    there is none."""
     async with ChatActionSender.upload_document(bot=bot, chat_id=chat_id):
-        invoice = await smsc.documents.create_invoice(
-            args.amount, user=args.sub_client, service=args.service
-        )
+        try:
+            invoice = await smsc.documents.create_invoice(
+                args.amount, user=args.sub_client, service=args.service
+            )
+        except (SubClientNotFoundError, NotFoundError):
+            # Creating one, nothing but the sub-client can be missing, whatever the code says.
+            audit.result = "no sub-client"
+            return False, no_sub_client(args.sub_client)
         caption = _("🧾 Invoice {id} for {client}: {sum}.").format(
             id=invoice.id, client=html.escape(args.sub_client), sum=invoice.sum
         )
@@ -70,14 +84,16 @@ async def _send_invoice(bot: Bot, chat_id: int, smsc: SmscClient, args: parse.In
             BufferedInputFile(invoice.pdf, filename=f"invoice_{invoice.id}.pdf"),
             caption=caption,
         )
-    return caption
+    return True, caption
 
 
 async def invoice_confirmed(done: Confirmed) -> str:
     args = done.pending.args
     done.audit.target = f"{args['client']} {args['amount']}"
     invoice = parse.InvoiceArgs(args["client"], Decimal(args["amount"]), args["service"])
-    return await _send_invoice(done.data["bot"], done.pending.chat_id, done.client, invoice)
+    bot, chat_id = done.data["bot"], done.pending.chat_id
+    _sent, text = await _send_invoice(bot, chat_id, done.client, invoice, done.audit)
+    return text
 
 
 async def get_invoice(
@@ -86,7 +102,20 @@ async def get_invoice(
     client, invoice_id = parse.getinvoice(command.args)
     audit.target = f"{client} {invoice_id}"
     async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
-        pdf = await smsc.documents.get_invoice(invoice_id, user=client)
+        try:
+            pdf = await smsc.documents.get_invoice(invoice_id, user=client)
+        except SubClientNotFoundError:
+            audit.result = "no sub-client"
+            await message.answer(no_sub_client(client))
+            return
+        except NotFoundError:
+            audit.result = "no invoice"
+            await message.answer(
+                _("⚠️ SMSC has no invoice {id} for {client}.").format(
+                    id=invoice_id, client=html.escape(client)
+                )
+            )
+            return
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"invoice_{invoice_id}.pdf"),
             caption=_("🧾 Invoice {id} for {client}.").format(
@@ -99,12 +128,23 @@ async def get_act(
     message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
 ) -> None:
     args = parse.act(command.args)
-    reference = str(args.act_id) if args.act_id is not None else args.number or ""
+    reference = args.number if args.number is not None else str(args.act_id)
     audit.target = f"{args.sub_client} {reference}"
     async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
-        pdf = await smsc.documents.get_act(
-            act_id=args.act_id, number=args.number, user=args.sub_client
-        )
+        try:
+            pdf = await smsc.documents.get_act_by_reference(reference, user=args.sub_client)
+        except SubClientNotFoundError:
+            audit.result = "no sub-client"
+            await message.answer(no_sub_client(args.sub_client))
+            return
+        except NotFoundError:
+            audit.result = "no act"
+            await message.answer(
+                _("⚠️ SMSC has no act {reference} for {client}.").format(
+                    reference=html.escape(reference), client=html.escape(args.sub_client)
+                )
+            )
+            return
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in reference)
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"act_{safe}.pdf"),

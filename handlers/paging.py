@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -65,6 +65,8 @@ def recall(memo: Memo, pressed: Page) -> Listed | None:
 
 
 Line = Callable[[Any], str]
+# Rows of buttons under a page, made from the records it shows (a button for each, say).
+Buttons = Callable[[Sequence[Any]], list[list[InlineKeyboardButton]]]
 
 
 def _fill(records: Sequence[Any], start: int, line: Line, room: int) -> list[str]:
@@ -98,7 +100,7 @@ def _layout(listed: Listed, line: Line, room: int) -> list[int]:
 
 
 def page(
-    listed: Listed, token: str, start: int, line: Line
+    listed: Listed, token: str, start: int, line: Line, buttons: Buttons | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The page that begins at ``start``: a heading with its place, its lines, its buttons."""
     records = listed.records
@@ -132,4 +134,5 @@ def page(
         builder.button(text=_("◀ Back"), callback_data=to(starts[index - 1]))
     if end < len(records) or (not listed.complete and beyond is not None):
         builder.button(text=_("Next ▶"), callback_data=to(end))
-    return "\n".join(lines), builder.as_markup() if builder.buttons else None
+    rows = builder.export() + (buttons(records[start:end]) if buttons else [])
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -11,31 +11,31 @@ from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import display
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.memo import Memo
 from bot.replies import edit_or_send
-from bot.smsc import OperatorRegistration, Sender, SenderDocument, SmscClient
+from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
 from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
-from bot.wording import file_status, operator_name, operator_status, sender_status
+from bot.wording import operator_name
 from handlers import args as parse
-from handlers import confirmation, paging
+from handlers import confirmation
 from handlers import sender_registration as registration
 from handlers.callbacks import (
     OperatorToggle,
     Page,
     PageKind,
+    Refresh,
     SenderStep,
     SenderStepKind,
     expired,
 )
 from handlers.confirmation import Confirmed
 from handlers.routing import Magic, command, own_commands_only
+from handlers.sender_list import list_senders, senders_page, senders_refreshed
 
 # Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
 # details, which the SMSC cabinet collects better than a chat.
@@ -60,73 +60,6 @@ class AddSender(StatesGroup):
 
 class EditSender(StatesGroup):
     document = State()
-
-
-# A sender's operators and documents as SMSC lists them: at most this many are shown, so that
-# one name always fits in a message.
-SHOWN_OPERATORS = 20
-SHOWN_FILES = 5
-
-
-def sender_block(sender: Sender) -> str:
-    head = _("• <b>{name}</b> (id {id}) — {status}").format(
-        name=display.shown(sender.name, display.NAME),
-        id=sender.id,
-        status=sender_status(sender.status),
-    )
-    lines = [head]
-    operators = sorted(sender.operators.items())
-    shown = [
-        f"{display.shown(operator_name(key), display.KEY)}: {operator_status(code)}"
-        for key, code in operators[:SHOWN_OPERATORS]
-    ]
-    if len(operators) > SHOWN_OPERATORS:
-        shown.append(display.more(len(operators) - SHOWN_OPERATORS))
-    if shown:
-        lines.append("    " + " · ".join(shown))
-    lines += [
-        f"    📎 {display.shown(document.file or '—', display.NAME)}: "
-        f"{file_status(document.fstatus)}"
-        + (f" ({display.shown(document.fcomment, display.COMMENT)})" if document.fcomment else "")
-        for document in sender.files[:SHOWN_FILES]
-    ]
-    if len(sender.files) > SHOWN_FILES:
-        lines.append("    📎 " + display.more(len(sender.files) - SHOWN_FILES))
-    return "\n".join(lines)
-
-
-async def list_senders(
-    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, memo: Memo
-) -> None:
-    user = parse.senders(command.args)
-    async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-        senders = await smsc.senders.list(
-            operators=True, files=True, count=paging.FETCHED, user=user
-        )
-    if not senders:
-        # Escaped whole: "<name>" there is no tag.
-        await message.answer(
-            html.escape(_("There are no sender names yet. Add one with /addsender <name>."))
-        )
-        return
-    title = _("<b>Sender names</b>, newest first")
-    if user:
-        title = _("<b>Sender names</b> of {client}, newest first").format(
-            client=display.shown(user, display.NAME)
-        )
-    listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, sender_block)
-    await message.answer(text, reply_markup=markup)
-
-
-async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
-    if listed is None:
-        await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
-        return
-    await callback.answer()
-    text, markup = paging.page(listed, callback_data.token, callback_data.start, sender_block)
-    await edit_or_send(callback, text, markup)
 
 
 def _operators_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
@@ -437,6 +370,9 @@ def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
     router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
+    router.callback_query.register(
+        senders_refreshed, Refresh.filter(F.kind == PageKind.SENDERS), flags={"smsc": True}
+    )
     router.message.register(add_sender, command("addsender"), flags={"smsc": True})
     router.callback_query.register(
         toggle_operator, StateFilter(AddSender.operators), OperatorToggle.filter()

@@ -22,6 +22,7 @@ TEXTS = {
     3: "no records found",
     4: "IP temporarily blocked",
     5: "operation failed",
+    6: "sub-client not found",
     7: "invalid number",
     8: "message to the number cannot be delivered",
     9: "duplicate request, wait a minute",
@@ -56,6 +57,7 @@ class Call:
     def answer(self, payload: Any, item_tag: str = "item") -> web.Response:
         body, content_type = render_answer(self.fmt, self.dialect.values(payload), item_tag)
         if self.fmt == 3:
+            body = self.dialect.json_text(body, self.charset)
             content_type = self.dialect.json_type
         return encoded(body, content_type, self.charset)
 

@@ -7,8 +7,9 @@ dialect here:
 
 - ``plain``: numbers as numbers, the usual content types, every id present;
 - ``quirks``: every value quoted as in the samples, JSON labelled windows-1251 although it is
-  UTF-8 (seen from the real service), unusual file types (``application/x-pdf``,
-  ``application/force-download``, ``application/vnd.ms-excel``, ``text/plain`` parts);
+  UTF-8 (seen from the real service) and led by a UTF-8 byte-order mark, unusual file types
+  (``application/x-pdf``, ``application/force-download``, ``application/vnd.ms-excel``,
+  ``text/plain`` parts);
 - ``spare``: only what the samples show (no ``int_id`` on contacts), files with no content type
   or ``text/plain``, JSON labelled ``text/html``.
 """
@@ -29,6 +30,12 @@ class Dialect:
     csv_type: str | None
     invoice_json_part: str
     invoice_pdf_part: str | None
+    # A UTF-8 byte-order mark before every JSON answer (only where the answer is UTF-8).
+    bom: bool = False
+
+    def json_text(self, text: str, charset: str) -> str:
+        """A JSON answer's text as this dialect sends it in ``charset``."""
+        return "\ufeff" + text if self.bom and charset == "utf-8" else text
 
     def values(self, payload: Any) -> Any:
         """The payload with every number as a string, when this dialect quotes values."""
@@ -68,6 +75,7 @@ QUIRKS = Dialect(
     csv_type="application/vnd.ms-excel",
     invoice_json_part="text/plain",
     invoice_pdf_part="application/force-download",
+    bom=True,
 )
 SPARE = Dialect(
     name="spare",

@@ -23,7 +23,9 @@ def _sub_client(call: Call) -> str:
         raise SmscFail(1)
     found = call.account.sub_client(login=login, user_id=user_id)
     if found is None:
-        raise SmscFail(3, "sub-client not found")
+        # The documents page lists no code for it; the provider's sub-client page answers an
+        # unknown sub-client with error 6, and "no records" (3) is what a missing document is.
+        raise SmscFail(6)
     return found
 
 
@@ -41,7 +43,9 @@ async def add_invoice(call: Call) -> web.Response:
     invoice = SbInvoice(call.account.new_id(), user, amount, call.text("service"))
     call.account.invoices[invoice.id] = invoice
     boundary = uuid.uuid4().hex
-    details = json.dumps(call.dialect.values({"id": invoice.id, "sum": f"{invoice.sum:.2f}"}))
+    details = call.dialect.json_text(
+        json.dumps(call.dialect.values({"id": invoice.id, "sum": f"{invoice.sum:.2f}"})), "utf-8"
+    )
     pdf_type = call.dialect.invoice_pdf_part
     body = (
         (

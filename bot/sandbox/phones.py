@@ -71,8 +71,8 @@ async def change_contact(call: Call) -> web.Response:
     ):
         if key in call.params:
             setattr(contact, attr, call.text(key))
-    if "grp" in call.params:
-        contact.groups = _group_ids(call)
+    # The page documents grp for a contact being created only: a change leaves the groups as
+    # they are (move_group changes them).
     return call.ok()
 
 

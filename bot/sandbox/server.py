@@ -293,6 +293,7 @@ class SandboxServer:
                 self._failed(address)
             body, content_type = render_error(fmt, fail.code, fail.text)
             if fmt == 3:
+                body = self.dialect.json_text(body, charset)
                 content_type = self.dialect.json_type
             return encoded(body, content_type, charset)
 

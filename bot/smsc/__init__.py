@@ -29,6 +29,7 @@ from bot.smsc.errors import (
     SmscTimeoutError,
     SmscTransportError,
     SmscValidationError,
+    SubClientNotFoundError,
     UnknownApiError,
     WrongCodeError,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "SmscTransport",
     "SmscTransportError",
     "SmscValidationError",
+    "SubClientNotFoundError",
     "TaskStatus",
     "UnknownApiError",
     "WrongCodeError",

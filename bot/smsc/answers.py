@@ -14,13 +14,22 @@ from typing import Any
 from bot.smsc.errors import SmscBadResponseError, api_error
 
 _PLAIN_ERROR = re.compile(rb"^\s*ERROR\s*=\s*(\d+)\s*(?:\((.*)\))?", re.DOTALL)
+# A UTF-8 byte-order mark: some servers put one before a JSON answer; it is no part of it.
+_BOM = b"\xef\xbb\xbf"
 # Enough of a body's start to tell a file from an error answer or an HTML page.
 HEAD_BYTES = 512
+
+
+def without_bom(body: bytes) -> bytes:
+    """The body without a leading UTF-8 byte-order mark (after any whitespace)."""
+    stripped = body.lstrip()
+    return stripped[len(_BOM) :] if stripped.startswith(_BOM) else body
 
 
 def decode_text(body: bytes) -> str:
     # Every request asks for charset=utf-8, yet answers have been seen labelled windows-1251:
     # trust what was asked for and fall back only when the bytes are not UTF-8 at all.
+    body = without_bom(body)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -40,7 +49,7 @@ def _code(raw: Any) -> int:
 
 
 def _raise_plain_error(body: bytes, script: str) -> None:
-    plain = _PLAIN_ERROR.match(body[: HEAD_BYTES * 8])
+    plain = _PLAIN_ERROR.match(without_bom(body[: HEAD_BYTES * 8]))
     if plain:
         text = decode_text(plain.group(2) or b"").strip()
         raise api_error(int(plain.group(1)), text, script)
@@ -64,6 +73,7 @@ def listing_body(body: bytes, script: str) -> bytes:
 
     Kept unparsed: the watcher compares answers by digest and parses only those that changed.
     """
+    body = without_bom(body)
     if body.lstrip()[:1] != b"[":
         parse_json_answer(body, script)  # raises for every error form and for garbage
     return body
@@ -71,6 +81,7 @@ def listing_body(body: bytes, script: str) -> bytes:
 
 def looks_like_answer(head: bytes) -> bool:
     """True when a body that should be a file starts like an error answer or a web page."""
+    head = without_bom(head)
     start = head.lstrip()[:1]
     return start in (b"{", b"<") or _PLAIN_ERROR.match(head) is not None
 
@@ -81,7 +92,7 @@ def refuse_non_file(body: bytes, script: str) -> None:
     Call it with the whole body when :func:`looks_like_answer` said yes for its start.
     """
     _raise_plain_error(body, script)
-    stripped = body.lstrip()
+    stripped = without_bom(body).lstrip()
     if stripped[:1] == b"{":
         try:
             payload = json.loads(decode_text(stripped))

@@ -71,23 +71,38 @@ class ContactBook(Resource):
         birthday: str | None = None,
         other: str | None = None,
     ) -> None:
-        """Only what is given changes; an empty string clears a field."""
-        await self._call(
-            "chg",
-            {
-                self._field: address,
-                f"new_{self._field}": new_address,
-                "name": name,
-                "grp": None if groups is None else list(groups) or "",
-                "cmt": comment,
-                "tags": tags,
-                "fnm": first_name,
-                "lnm": last_name,
-                "mnm": middle_name,
-                "bd": birthday,
-                "pho": other,
-            },
-        )
+        """Only what is given changes; an empty string clears a field, no groups leaves the
+        contact in none."""
+        fields = {
+            f"new_{self._field}": new_address,
+            "name": name,
+            "cmt": comment,
+            "tags": tags,
+            "fnm": first_name,
+            "lnm": last_name,
+            "mnm": middle_name,
+            "bd": birthday,
+            "pho": other,
+        }
+        if any(value is not None for value in fields.values()):
+            await self._call("chg", {self._field: address, **fields})
+        if groups is not None:
+            await self.set_groups(new_address or address, list(groups))
+
+    async def set_groups(self, address: str, groups: builtins.list[int]) -> None:
+        """Make ``groups`` the contact's groups. The page documents ``grp`` on ``chg`` only for
+        a contact being created: groups change with ``move_group``, the first group a move
+        (it becomes the only one), each other one an addition."""
+        if groups:
+            first, *others = dict.fromkeys(groups)
+            await self.move_to_group(address, first)
+            for group_id in others:
+                await self.add_to_group(address, group_id)
+            return
+        # No groups at all: out of each one it is in now.
+        for contact in await self.list(address=address):
+            for group_id in contact.groups:
+                await self.remove_from_group(address, group_id)
 
     async def delete(self, address: str) -> None:
         await self._call("del", {self._field: address})

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.smsc._resource import Resource
-from bot.smsc.answers import decode_text, is_pdf, raise_for_error
-from bot.smsc.errors import SmscBadResponseError
+from bot.smsc.answers import decode_text, is_pdf, raise_for_error, without_bom
+from bot.smsc.errors import NotFoundError, SmscBadResponseError
 from bot.smsc.models import Invoice
 from bot.smsc.transport import AnswerForm, RawAnswer, parse_multipart
 
@@ -52,6 +52,18 @@ class Documents(Resource):
         params = _sub_client(user, user_id) | {"id": act_id, "num": number}
         return _pdf(await self._client.call(self.script, "get_act", params, form=AnswerForm.FILE))
 
+    async def get_act_by_reference(
+        self, reference: str, *, user: str | None = None, user_id: int | None = None
+    ) -> bytes:
+        """An act as a person names it. An act's number may be all digits too, so a reference
+        of digits not found as an id is asked for as a number."""
+        if reference.isascii() and reference.isdigit():
+            try:
+                return await self.get_act(act_id=int(reference), user=user, user_id=user_id)
+            except NotFoundError:
+                pass
+        return await self.get_act(number=reference, user=user, user_id=user_id)
+
 
 def _sub_client(user: str | None, user_id: int | None) -> dict[str, Any]:
     if (user is None) == (user_id is None):
@@ -75,7 +87,7 @@ def _invoice(answer: RawAnswer, script: str) -> Invoice:
             continue
         if is_pdf(payload):
             pdf = payload
-        elif details is None and payload.lstrip()[:1] == b"{":
+        elif details is None and without_bom(payload).lstrip()[:1] == b"{":
             try:
                 details = json.loads(decode_text(payload))
             except ValueError:

@@ -67,6 +67,12 @@ class OperationFailedError(SmscApiError):
     code = 5
 
 
+class SubClientNotFoundError(SmscApiError):
+    """No sub-client has that login or id (the code of the provider's sub-client pages)."""
+
+    code = 6
+
+
 class InvalidPhoneError(SmscApiError):
     code = 7
 
@@ -103,6 +109,7 @@ _BY_CODE: dict[int, type[SmscApiError]] = {
         NotFoundError,
         IpBlockedError,
         OperationFailedError,
+        SubClientNotFoundError,
         InvalidPhoneError,
         CodeUndeliverableError,
         RateLimitError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -151,3 +152,51 @@ async def test_demo_with_a_token_runs_in_telegram(tmp_path: Path) -> None:
         process.terminate()
         await process.wait()
         await telegram.stop()
+
+
+def readme_demo_login() -> str:
+    """The login command the README's set-up section gives for the demo."""
+    setup = (ROOT / "README.md").read_text().split("## Running it for real")[0]
+    found = re.search(r"`(/login \S+ \S+)`", setup)
+    assert found is not None, "the README does not say how to log in to the demo"
+    return found.group(1)
+
+
+async def test_demo_shows_the_start_keys_and_the_readme_login_works_after_logout(
+    tmp_path: Path,
+) -> None:
+    env = unconfigured_environment()
+    env.update(DEMO_DOWNLOADS=str(tmp_path / "files"), PYTHONUNBUFFERED="1")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    terminal = Terminal(process)
+    try:
+        await terminal.expect("Type commands as in Telegram")
+        await terminal.type("/start")
+        keys = await terminal.expect("⌨ [/contacts]")
+        assert "[/contacts]  [/blacklist]" in keys
+        assert "[/help]" in keys
+        # A key is pressed by typing it.
+        await terminal.type("/account")
+        await terminal.expect("Balance")
+        await terminal.type("/logout")
+        await terminal.expect("Yes")
+        await terminal.type("1")
+        await terminal.expect("Logged out")
+        await terminal.type(readme_demo_login())
+        await terminal.expect("Logged in")
+        await terminal.type(":quit")
+        assert await terminal.exits() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

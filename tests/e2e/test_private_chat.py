@@ -228,7 +228,7 @@ async def test_invoices_and_acts(user: int, telegram: FakeTelegram, sandbox: San
     document = await telegram.reply_to(user, user, "/act client1 A-201", method="sendDocument")
     assert b"Act No. A-201" in document.files["document"][1]
     reply = await telegram.reply_to(user, user, "/act client1 999")
-    assert "(error 3)" in reply.text
+    assert "SMSC has no act 999 for client1." in reply.text
 
 
 async def test_downloads(user: int, telegram: FakeTelegram, sandbox: SandboxServer) -> None:
@@ -242,7 +242,9 @@ async def test_downloads(user: int, telegram: FakeTelegram, sandbox: SandboxServ
     assert name.endswith(".csv")
     document = await telegram.reply_to(user, user, "/download sent_2026_08", method="sendDocument")
     assert len(document.files["document"][1]) == account(sandbox).tasks[1].size
-    reply = await telegram.reply_to(user, user, "/download 3", contains="no finished export")
+    reply = await telegram.reply_to(user, user, "/download 3", contains="still running")
+    assert reply.button("Tell me when it is ready")
+    reply = await telegram.reply_to(user, user, "/download 99", contains="no finished export")
     assert "/downloads" in reply.text
 
 

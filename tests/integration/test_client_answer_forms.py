@@ -161,3 +161,24 @@ async def test_an_empty_json_list_and_error_3_are_both_empty() -> None:
     assert await client_on(answering(no_records, "text/html")).phones.blacklist() == []
     with pytest.raises(NotFoundError):
         await client_on(answering(no_records, None)).phones.delete("79990001122")
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+async def test_a_byte_order_mark_before_a_json_answer_is_read() -> None:
+    tasks = json.dumps([{"id": 1, "name": "a", "status": 2, "file": "a.csv"}]).encode()
+    client = client_on(answering(BOM + tasks, "application/json; charset=utf-8"))
+    assert [t.id for t in await client.downloads.list()] == [1]
+    error = BOM + b'{"error": "task or file not found", "error_code": 5}'
+    # Where a file is expected, an error led by the mark is still an error, not the file.
+    with pytest.raises(OperationFailedError):
+        await client_on(answering(error, None)).downloads.get_file(task_id=2)
+    with pytest.raises(OperationFailedError):
+        await client_on(answering(error, "application/json")).documents.get_invoice(
+            7, user="client1"
+        )
+    no_records = BOM + b'{"error": "no records found", "error_code": 3}'
+    assert await client_on(answering(no_records, "text/html")).phones.blacklist() == []
+    balance = BOM + b'{"balance": "12.50"}'
+    assert (await client_on(answering(balance, "text/plain")).balance()).balance == Decimal("12.5")

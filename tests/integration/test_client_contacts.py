@@ -75,6 +75,36 @@ async def test_change_and_delete_contact(client: SmscClient, sandbox: SandboxSer
     assert caught.value.code == 3
 
 
+async def test_a_change_of_groups_moves_the_contact_and_sends_no_grp_on_chg(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    # The page documents grp for a contact being created only: groups change by move_group.
+    book = sandbox.state.accounts[LOGIN].phones
+    await client.phones.add(["79160000031"], name="Old", groups=[1])
+    sandbox.requests.clear()
+    await client.phones.change("79160000031", name="New", groups=[2, 3, 2])
+    contact = book.find_contact("79160000031")
+    assert contact is not None
+    assert (contact.name, contact.groups) == ("New", [2, 3])
+    sent = [(r.action, r.params.get("grp"), r.params.get("move_group")) for r in sandbox.requests]
+    assert sent == [("chg", None, None), ("move_group", "2", "1"), ("move_group", "3", "2")]
+
+    # Groups alone: no chg at all; none at all: out of each group it is in.
+    sandbox.requests.clear()
+    await client.phones.change("79160000031", groups=[])
+    assert contact.groups == []
+    assert [r.action for r in sandbox.requests] == ["get", "move_group", "move_group"]
+    assert {r.params.get("move_group") for r in sandbox.requests[1:]} == {"3"}
+
+
+async def test_new_groups_follow_a_new_address(client: SmscClient, sandbox: SandboxServer) -> None:
+    await client.mails.add(["old@example.org"], name="Mail")
+    await client.mails.change("old@example.org", new_address="new@example.org", groups=[10])
+    contact = sandbox.state.accounts[LOGIN].mails.find_contact("new@example.org")
+    assert contact is not None
+    assert contact.groups == [10]
+
+
 async def test_duplicate_contact_is_operation_failed(client: SmscClient) -> None:
     with pytest.raises(OperationFailedError) as caught:
         await client.phones.add(["79991000000"])  # a sample contact

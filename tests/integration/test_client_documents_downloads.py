@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.state import SbAct
 from bot.smsc import (
     AuthenticationError,
     ClientRateLimitError,
@@ -18,6 +19,7 @@ from bot.smsc import (
     OperationFailedError,
     SmscClient,
     SmscTransport,
+    SubClientNotFoundError,
     TaskStatus,
 )
 from tests.conftest import APIKEY, LOGIN
@@ -64,9 +66,33 @@ async def test_acts_by_id_and_by_number(client: SmscClient) -> None:
         await client.documents.get_act(act_id=999, user="client1")
 
 
-async def test_unknown_sub_client_is_not_found(client: SmscClient) -> None:
+async def test_a_digit_only_act_reference_not_found_as_an_id_is_tried_as_a_number(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    sandbox.state.accounts[LOGIN].acts[202] = SbAct(202, "123", "client1", Decimal("90.00"))
+    sandbox.requests.clear()
+    by_number = await client.documents.get_act_by_reference("123", user="client1")
+    assert b"Act No. 123" in by_number
+    asked = [(r.params.get("id"), r.params.get("num")) for r in sandbox.requests]
+    assert asked == [("123", None), (None, "123")]
+    # Found as an id: asked once.
+    sandbox.requests.clear()
+    assert b"Act No. A-201" in await client.documents.get_act_by_reference("201", user="client1")
+    assert len(sandbox.requests) == 1
+    assert b"Act No. A-201" in await client.documents.get_act_by_reference("A-201", user="client1")
     with pytest.raises(NotFoundError):
+        await client.documents.get_act_by_reference("999", user="client1")
+
+
+async def test_an_unknown_sub_client_is_told_from_a_missing_document(client: SmscClient) -> None:
+    with pytest.raises(SubClientNotFoundError) as caught:
         await client.documents.create_invoice(Decimal("5"), user="stranger")
+    assert caught.value.code == 6
+    with pytest.raises(SubClientNotFoundError):
+        await client.documents.get_invoice(101, user="stranger")
+    with pytest.raises(SubClientNotFoundError):
+        await client.documents.get_act(act_id=201, user_id=999)
+    # The sub-client exists; the invoice is another's.
     with pytest.raises(NotFoundError):
         await client.documents.get_invoice(101, user="client2")
 

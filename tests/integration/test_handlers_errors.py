@@ -134,7 +134,7 @@ def test_every_command_with_arguments_has_a_bad_argument_case() -> None:
         "login",
     }
     covered = {command.split()[0].lstrip("/") for command, _ in BAD_ARGUMENTS}
-    assert {name for name, _ in COMMANDS} - without_arguments <= covered
+    assert {each.name for each in COMMANDS} - without_arguments <= covered
 
 
 SENTENCES = {

@@ -29,7 +29,7 @@ def test_command_of(text: str | None, expected: CommandText | None) -> None:
 
 
 def test_every_command_suggests_itself() -> None:
-    for name, _ in COMMANDS:
+    for name in (each.name for each in COMMANDS):
         assert suggestion(name) == name
 
 

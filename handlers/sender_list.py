@@ -1,0 +1,125 @@
+"""/senders: every sender name with its statuses, paged, and Refresh."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.filters import CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import gettext as _
+
+from bot import display
+from bot.memo import Memo
+from bot.replies import edit_or_send
+from bot.smsc import Sender, SmscClient
+from bot.wording import file_status, operator_name, operator_status, sender_status
+from handlers import args as parse
+from handlers import paging
+from handlers.callbacks import Page, PageKind, Refresh
+
+# A sender's operators and documents as SMSC lists them: at most this many are shown, so that
+# one name always fits in a message.
+SHOWN_OPERATORS = 20
+SHOWN_FILES = 5
+
+
+def sender_block(sender: Sender) -> str:
+    head = _("• <b>{name}</b> (id {id}) — {status}").format(
+        name=display.shown(sender.name, display.NAME),
+        id=sender.id,
+        status=sender_status(sender.status),
+    )
+    lines = [head]
+    operators = sorted(sender.operators.items())
+    shown = [
+        f"{display.shown(operator_name(key), display.KEY)}: {operator_status(code)}"
+        for key, code in operators[:SHOWN_OPERATORS]
+    ]
+    if len(operators) > SHOWN_OPERATORS:
+        shown.append(display.more(len(operators) - SHOWN_OPERATORS))
+    if shown:
+        lines.append("    " + " · ".join(shown))
+    lines += [
+        f"    📎 {display.shown(document.file or '—', display.NAME)}: "
+        f"{file_status(document.fstatus)}"
+        + (f" ({display.shown(document.fcomment, display.COMMENT)})" if document.fcomment else "")
+        for document in sender.files[:SHOWN_FILES]
+    ]
+    if len(sender.files) > SHOWN_FILES:
+        lines.append("    📎 " + display.more(len(sender.files) - SHOWN_FILES))
+    return "\n".join(lines)
+
+
+async def list_senders(
+    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, memo: Memo
+) -> None:
+    user = parse.senders(command.args)
+    async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+        text, markup = await _senders_text(smsc, memo, user)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _senders_text(
+    smsc: SmscClient, memo: Memo, user: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    senders = await smsc.senders.list(operators=True, files=True, count=paging.FETCHED, user=user)
+    if not senders:
+        # Escaped whole: "<name>" there is no tag.
+        return html.escape(
+            _("There are no sender names yet. Add one with /addsender <name>.")
+        ), None
+    title = _("<b>Sender names</b>, newest first")
+    if user:
+        title = _("<b>Sender names</b> of {client}, newest first").format(
+            client=display.shown(user, display.NAME)
+        )
+    listed = paging.Listed(
+        PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, extra={"user": user}
+    )
+    token = paging.remember(memo, listed)
+    return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
+
+
+# Refresh of the account's own names: nothing to remember, so the button never expires.
+OWN_NAMES = "-"
+
+
+def _refresh(listed: paging.Listed, token: str) -> paging.Buttons:
+    asked = token if listed.extra.get("user") else OWN_NAMES
+
+    def rows(_shown: Sequence[Sender]) -> list[list[InlineKeyboardButton]]:
+        refresh = Refresh(kind=PageKind.SENDERS, token=asked).pack()
+        return [[InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=refresh)]]
+
+    return rows
+
+
+async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
+        return
+    await callback.answer()
+    token = callback_data.token
+    refresh = _refresh(listed, token)
+    text, markup = paging.page(listed, token, callback_data.start, sender_block, refresh)
+    await edit_or_send(callback, text, markup)
+
+
+async def senders_refreshed(
+    callback: CallbackQuery, callback_data: Refresh, smsc: SmscClient, memo: Memo
+) -> None:
+    user = None
+    if callback_data.token != OWN_NAMES:
+        # The list it refreshes says whose names they were (a sub-client's, with user=).
+        listed = memo.get(callback_data.token, paging.Listed)
+        if listed is None or listed.kind != PageKind.SENDERS:
+            await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
+            return
+        user = listed.extra.get("user")
+    text, markup = await _senders_text(smsc, memo, user)
+    await callback.answer()
+    await edit_or_send(callback, text, markup)
