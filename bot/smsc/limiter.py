@@ -89,7 +89,7 @@ class LimiterJournal(Protocol):
 class _Window:
     limit: int
     # A list, not a deque: a window holds a few stamps (its limit is 1 to 10), and an empty
-    # deque costs ten times an empty list, at thousands of accounts swept at once.
+    # deque is many times the size of an empty list, at thousands of accounts swept at once.
     stamps: list[float] = field(default_factory=list)
     pending: int = 0
 
@@ -111,11 +111,11 @@ class _Login:
 
     def __init__(self, max_concurrent: int) -> None:
         # Ordered by last use (a use moves a window to the end), so that windows gone idle
-        # are found at the front. A plain dict: an OrderedDict costs twice the memory, at
-        # thousands of accounts swept at once.
+        # are found at the front. A plain dict: an OrderedDict is larger, at thousands of
+        # accounts swept at once.
         self.windows: dict[str, _Window] = {}
-        # Only while someone waits: most requests find a slot at once, and a condition per
-        # account (a kilobyte with its queue) adds up over thousands swept together.
+        # Only while someone waits: most requests find a slot at once, and a condition with
+        # its queue per account adds up over thousands swept together.
         self.changed: asyncio.Condition | None = None
         self.waiting = 0
         self.active = 0  # holding a concurrency slot: reserved or in flight

@@ -140,8 +140,8 @@ class SmscTransport:
             return await self._limited(account, operation, form, upload, max_wait, untried)
         # Identical reads at the same moment share one request: the provider would count each
         # copy against its limit of three identical requests a minute. The first caller sends
-        # it itself (no task of its own: one per watcher poll was a tenth of the poll's CPU)
-        # and hands the answer to the others. Only within one account (credentials, secret
+        # it itself (no task of its own, which every watcher poll would pay for) and hands the
+        # answer to the others. Only within one account (credentials, secret
         # included): a wrong password must never be answered by another chat's request.
         key = (account.key, operation.key, form)
         while (shared := self._in_flight.get(key)) is not None:

@@ -126,8 +126,8 @@ class _Client:
 
 class Clients:
     """Each due chat's client, kept between sweeps by the version of the chat's stored row:
-    a row is decrypted again only when it changed (decrypting every row each sweep was a
-    tenth of a steady sweep)."""
+    a row is decrypted again only when it changed (decrypting every row each sweep was a good
+    part of a steady sweep's work)."""
 
     def __init__(self, storage: Storage, accounts: ChatAccounts) -> None:
         self._storage = storage
