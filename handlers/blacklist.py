@@ -173,7 +173,9 @@ def router() -> Router:
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
-    router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
+    router.callback_query.register(
+        blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": "if-any"}
+    )
     router.callback_query.register(
         refresh_blacklist,
         Refresh.filter(F.what.in_({RefreshKind.BLACKLIST, RefreshKind.BLACKLIST_MAIL})),

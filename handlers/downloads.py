@@ -177,6 +177,8 @@ async def _send_export(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_downloads, command("downloads"), flags={"smsc": True})
-    router.callback_query.register(downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS))
+    router.callback_query.register(
+        downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS), flags={"smsc": "if-any"}
+    )
     router.message.register(download, command("download"), flags={"smsc": True})
     return own_commands_only(router)

@@ -434,7 +434,9 @@ def _document_step(router: Router, state: State, handler: CallbackType) -> None:
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
-    router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
+    router.callback_query.register(
+        senders_page, Page.filter(F.kind == PageKind.SENDERS), flags={"smsc": "if-any"}
+    )
     router.message.register(add_sender, command("addsender"), flags={"smsc": True})
     router.callback_query.register(
         toggle_operator, StateFilter(AddSender.operators), OperatorToggle.filter()
