@@ -46,6 +46,11 @@ COMMANDS: tuple[tuple[str, object], ...] = (
 # Every command the bot answers to, /start included: the only words after a slash it ever logs.
 KNOWN_COMMANDS = frozenset({"start", *(name for name, _ in COMMANDS)})
 
+# Commands that read nothing after their name (/start reads only its login link): words after
+# one were meant for something else, perhaps /login. /groups and /downloads are left out: a list
+# may well learn to take a filter.
+TAKE_NO_ARGUMENTS = frozenset({"start", "help", "account", "logout", "cancel"})
+
 # Words people reach for that are another command's here.
 SYNONYMS = {
     "balance": "account",
@@ -69,6 +74,12 @@ SYNONYMS = {
     "увійти": "login",
     "пароль": "login",
     "ключ": "login",
+    "key": "login",
+    "connect": "login",
+    "подключить": "login",
+    "подключиться": "login",
+    "підключити": "login",
+    "підключитися": "login",
     "авторизация": "login",
     "авторизація": "login",
     "signout": "logout",
