@@ -109,10 +109,10 @@ def credentials_after(found: CommandText, *, in_group: bool, ours: str) -> bool:
 
     A command the bot knows that takes words, and its slips (``/blok 7916… 100``), read their
     own. In a group, a command named for another bot, and an unknown one not named for this
-    bot, are someone else's."""
+    bot, are someone else's. ``ours`` (this bot's username, case-folded) is read only there."""
     if not found.args:
         return False
-    named_for_us = found.mention == ours
+    named_for_us = bool(found.mention) and found.mention == ours
     if in_group and found.mention and not named_for_us and names_a_bot(found.mention):
         return False
     meant = suggestion(found.name)

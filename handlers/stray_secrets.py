@@ -64,27 +64,29 @@ def _the_login_command(text: str) -> bool:
     return name.casefold() == "login" and (not mention or names_a_bot(mention.casefold()))
 
 
-async def _our_name(bot: Bot) -> str:
-    return ((await bot.me()).username or "").casefold()
+async def _another_form(message: Message, bot: Bot) -> bool:
+    """A login's secret in a command, or in what stands for one, that no login handler reads
+    (/login itself is the login handler's)."""
+    text = message.text or message.caption
+    if text is None:
+        return False
+    if stand_in_login(text):
+        return True
+    found = command_of(text)
+    if found is None:
+        return False
+    if carries_login_secret(found):
+        return not _the_login_command(text)
+    in_group = message.chat.type != ChatType.PRIVATE
+    ours = ""
+    if found.args and in_group and found.mention:
+        ours = ((await bot.me()).username or "").casefold()
+    return credentials_after(found, in_group=in_group, ours=ours)
 
 
 class LoginInAnotherForm(Filter):
-    """A login's secret in a message that no login handler reads (a slash command's text is
-    the login handler's when it is /login itself)."""
-
     async def __call__(self, message: Message, bot: Bot) -> bool:
-        text = message.text or message.caption
-        if text is None:
-            return False
-        if stand_in_login(text):
-            return True
-        found = command_of(text)
-        if found is None:
-            return False
-        if carries_login_secret(found):
-            return not _the_login_command(text)
-        in_group = message.chat.type != ChatType.PRIVATE
-        return credentials_after(found, in_group=in_group, ours=await _our_name(bot))
+        return await _another_form(message, bot)
 
 
 class EditedIntoALogin(Filter):
@@ -92,11 +94,9 @@ class EditedIntoALogin(Filter):
     router deletes those): the edit is not carried out, so the secret must go."""
 
     async def __call__(self, message: Message, bot: Bot) -> bool:
-        text = message.text or message.caption
-        if text is None:
-            return False
-        if await LoginInAnotherForm()(message, bot):
+        if await _another_form(message, bot):
             return True
+        text = message.text or message.caption or ""
         in_group = message.chat.type != ChatType.PRIVATE
         return command_of(text) is None and plain_login(text, in_group=in_group)
 
