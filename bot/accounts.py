@@ -84,7 +84,7 @@ class ChatAccounts:
         self._storage = storage
         self.factory = factory
         self.guard = guard or ChatGuard()
-        self.attempts = attempts or LoginAttempts()
+        self.attempts = attempts or LoginAttempts(journal=storage.login_attempts)
         # The watcher's (shared with it by the assembly): /watch takes a new watch's baseline.
         self._baselines = baselines
 
@@ -138,16 +138,16 @@ class ChatAccounts:
         client = self.factory.client(
             credentials, region=region.value if region else None, max_wait=None, untried=True
         )
-        attempt = self.attempts.begin(set_by, chat_id)
+        attempt = await self.attempts.begin(set_by, chat_id)
         try:
             balance = await client.balance()
         except AuthenticationError:
             raise  # a wrong secret: it counts
         except BaseException:
             # SMSC never judged the secret (unreachable, held back, stopped): it does not.
-            self.attempts.not_wrong(attempt)
+            await self.attempts.not_wrong(attempt)
             raise
-        self.attempts.not_wrong(attempt)
+        await self.attempts.not_wrong(attempt)
         async with self.guard.holding(chat_id):
             self.guard.changed(chat_id)
             await self._storage.chats.connect(

@@ -48,8 +48,15 @@ class ChatAdmins:
         return allowed
 
     async def allowed(
-        self, bot: Bot, chat: Chat | None, user: User | None, *, sender_chat: Chat | None = None
+        self,
+        bot: Bot,
+        chat: Chat | None,
+        user: User | None,
+        *,
+        sender_chat: Chat | None = None,
+        fresh: bool = False,
     ) -> bool:
+        """``fresh`` as for :meth:`is_admin`."""
         if chat is None:
             return False
         if chat.type == ChatType.PRIVATE:
@@ -59,4 +66,4 @@ class ChatAdmins:
             return True
         if user is None:
             return False
-        return await self.is_admin(bot, chat.id, user.id)
+        return await self.is_admin(bot, chat.id, user.id, fresh=fresh)

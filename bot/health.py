@@ -1,18 +1,28 @@
 """``python -m bot check``: is the database readable and writable, do the keys open every
-stored secret, can SMSC be reached? Exit status 0 only when the bot could work."""
+stored secret, can SMSC be reached, has SMSC blocked this server's address? Exit status 0 only
+when the bot could work.
+
+Reaching SMSC is tested with a GET of the site's own root page, never with an API call: an API
+call without credentials is an erroneous request (error 2), and SMSC blocks an address that
+sends many of them, so a health check run every few seconds would itself get the bot blocked.
+A block SMSC already imposed (error 4) arrives with HTTP 200 and cannot be seen from outside
+without such a call: the limiter's journal in the database says whether one is in force.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from bot.config import Settings
 from bot.smsc import Endpoint, Region
-from storage import CredentialsUnreadableError, Storage, StorageError
+from storage import CredentialsUnreadableError, Storage, StorageError, StoredBlock
 from storage.database import utcnow
 
 
@@ -29,6 +39,7 @@ async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -
     except StorageError as error:
         report["key"] = {"ok": False, "error": str(error)}
         keyring = None
+    blocks: list[StoredBlock] = []
     if keyring is not None:
         try:
             storage = await Storage.open(settings.database_path, keyring)
@@ -38,12 +49,13 @@ async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -
             try:
                 report["database"] = await _database(storage, settings)
                 report["credentials"] = await _credentials(storage)
+                _stamps, blocks = await storage.limits.recent()
             except StorageError as error:
                 report["database"] = {"ok": False, "error": str(error)}
             finally:
                 await storage.close()
     if smsc:
-        report["smsc"] = await _reachability(settings)
+        report["smsc"] = await _reachability(settings, blocks)
     report["ok"] = _healthy(report)
     out.write(json.dumps(report, indent=2) + "\n")
     return 0 if report["ok"] else 1
@@ -53,9 +65,14 @@ def _healthy(report: dict[str, Any]) -> bool:
     local = all(
         report.get(part, {}).get("ok", False) for part in ("key", "database", "credentials")
     )
+    if "smsc" not in report:
+        return local
+    targets = report["smsc"].values()
     # One region down leaves the chats of the others working; none answering leaves no chat.
-    reachable = "smsc" not in report or any(target["ok"] for target in report["smsc"].values())
-    return local and reachable
+    # A block is this server's own doing, and lasts: the operator must hear of it.
+    reachable = any(target["ok"] for target in targets)
+    blocked = any("blocked_until" in target for target in targets)
+    return local and reachable and not blocked
 
 
 async def _database(storage: Storage, settings: Settings) -> dict[str, Any]:
@@ -90,20 +107,40 @@ async def _credentials(storage: Storage) -> dict[str, Any]:
     return {"ok": not unreadable, "stored": len(found), "unreadable_chats": unreadable}
 
 
-async def _reachability(settings: Settings) -> dict[str, Any]:
+async def _reachability(settings: Settings, blocks: Iterable[StoredBlock]) -> dict[str, Any]:
     if settings.smsc_base_url:
-        targets = {"custom": Endpoint(settings.smsc_base_url).base_url}
+        targets = {"custom": Endpoint(settings.smsc_base_url)}
     else:
-        targets = {region.value: Endpoint.for_region(region).base_url for region in Region}
+        targets = {region.value: Endpoint.for_region(region) for region in Region}
+    blocked = {block.site: block.until for block in blocks}
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http:
-        answers = await asyncio.gather(*(_answers(http, base) for base in targets.values()))
-    return dict(zip(targets, answers, strict=True))
+        answers = await asyncio.gather(
+            *(_answers(http, target, blocked.pop(target.site, None)) for target in targets.values())
+        )
+    report = dict(zip(targets, answers, strict=True))
+    # A block at a site no target names now (an earlier SMSC_BASE_URL) is still reported.
+    report.update({site: _blocked(until) for site, until in blocked.items()})
+    return report
 
 
-async def _answers(http: httpx.AsyncClient, base: str) -> dict[str, Any]:
+async def _answers(
+    http: httpx.AsyncClient, target: Endpoint, blocked_until: float | None
+) -> dict[str, Any]:
+    if blocked_until is not None:
+        return _blocked(blocked_until)
     try:
-        # Without credentials: any answer from the script proves it is reachable.
-        response = await http.post(f"{base}/sys/balance.php", data={"fmt": "3"})
+        # The site's root page, headers only: any answer proves it reachable, and it is no
+        # API call, so it can never count as a failing one.
+        async with http.stream("GET", f"{target.base_url}/") as response:
+            status = response.status_code
     except httpx.HTTPError as error:
         return {"ok": False, "error": type(error).__name__}
-    return {"ok": response.status_code < 500, "status": response.status_code}
+    return {"ok": status < 500, "status": status}
+
+
+def _blocked(until: float) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "error": "SMSC has blocked this server's address",
+        "blocked_until": datetime.fromtimestamp(until, UTC).isoformat(timespec="seconds"),
+    }

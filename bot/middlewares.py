@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -189,13 +190,25 @@ class AdminOnlyMiddleware(BaseMiddleware):
         return None
 
 
+# The chat an update is handled for and the SMSC account (its key) its client reads, while a
+# handler flagged ``smsc`` runs with one: what it shows can be bound to both, and checked by a
+# later press without every handler passing them along (handlers.paging).
+_serving: ContextVar[tuple[int, str] | None] = ContextVar("smsc_bot_serving", default=None)
+
+
+def serving() -> tuple[int, str] | None:
+    """(chat id, account key) of the client handed to the running handler; None without one."""
+    return _serving.get()
+
+
 class SmscClientMiddleware(BaseMiddleware):
     """Handlers flagged ``smsc`` receive the chat's ready client as ``smsc`` and ``account``.
 
     Credentials are loaded and decrypted here, per update; handlers never see the database.
     Flagged ``smsc="optional"`` (``/logout``, ``/watch … off``), a handler also runs when the
     stored credentials cannot be decrypted, with ``smsc`` and ``account`` None: wiping or
-    silencing a chat must not need its secret.
+    silencing a chat must not need its secret. Flagged ``smsc="if-any"`` (page buttons), it
+    runs with None as well when the chat has no credentials, and says nothing of them.
     """
 
     def __init__(self, accounts: ChatAccounts) -> None:
@@ -209,8 +222,11 @@ class SmscClientMiddleware(BaseMiddleware):
         try:
             stored = await self.accounts.stored(chat.id) if chat else None
         except CredentialsUnreadableError:
-            if wanted != "optional":
+            if wanted not in ("optional", "if-any"):
                 raise
+            data["account"] = data["smsc"] = None
+            return await handler(event, data)
+        if stored is None and wanted == "if-any":
             data["account"] = data["smsc"] = None
             return await handler(event, data)
         if stored is None:
@@ -226,5 +242,10 @@ class SmscClientMiddleware(BaseMiddleware):
             )
             return None
         data["account"] = stored
-        data["smsc"] = self.accounts.client(stored)
-        return await handler(event, data)
+        data["smsc"] = client = self.accounts.client(stored)
+        assert chat is not None
+        token = _serving.set((chat.id, client.account.key))
+        try:
+            return await handler(event, data)
+        finally:
+            _serving.reset(token)

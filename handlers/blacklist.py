@@ -190,7 +190,9 @@ def router() -> Router:
     choices.on_chosen(router, "block")(
         lambda c: block_as_read(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
     )
-    router.callback_query.register(blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST))
+    router.callback_query.register(
+        blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": "if-any"}
+    )
     router.callback_query.register(
         refresh_blacklist,
         Reread.filter(F.what.in_({RefreshKind.BLACKLIST, RefreshKind.BLACKLIST_MAIL})),

@@ -185,6 +185,11 @@ def command_named(name: str) -> CommandSpec | None:
 # Every command the bot answers to, /start included: the only words after a slash it ever logs.
 KNOWN_COMMANDS = frozenset({"start", *_BY_NAME})
 
+# Commands that read nothing after their name (/start reads only its login link): words after
+# one were meant for something else, perhaps /login. /groups and /downloads are left out: a list
+# may well learn to take a filter.
+TAKE_NO_ARGUMENTS = frozenset({"start", "help", "account", "logout", "cancel"})
+
 # Words people reach for that are another command's here.
 SYNONYMS = {
     "balance": "account",
@@ -208,6 +213,12 @@ SYNONYMS = {
     "увійти": "login",
     "пароль": "login",
     "ключ": "login",
+    "key": "login",
+    "connect": "login",
+    "подключить": "login",
+    "подключиться": "login",
+    "підключити": "login",
+    "підключитися": "login",
     "авторизация": "login",
     "авторизація": "login",
     "signout": "logout",

@@ -3,6 +3,9 @@
 Some actions ask only in a group, and only someone who is not its administrator: what costs
 money or changes what the whole team relies on (an invoice, a paid sender name registration,
 a contact's number, a group's name). There anyone may ask, and an administrator presses Yes.
+
+Whoever presses Yes in a group is asked about afresh, not from the minute-long memory of who is
+an administrator: someone demoted a moment ago must not confirm an invoice or a logout.
 """
 
 from __future__ import annotations
@@ -212,6 +215,12 @@ def on_confirmed(
             audit: AuditNote,
             **data: Any,
         ) -> None:
+            if callback_data.yes and not await _still_an_administrator(callback, data):
+                audit.result = "denied: not an administrator"
+                await callback.answer(
+                    _("Only administrators of this chat can do that."), show_alert=True
+                )
+                return
             pending = await claim(callback, callback_data, memo, smsc)
             if pending is None:
                 audit.result = "not confirmed"
@@ -226,6 +235,12 @@ def on_confirmed(
         return perform
 
     return register
+
+
+async def _still_an_administrator(callback: CallbackQuery, data: dict[str, Any]) -> bool:
+    chat_admins: ChatAdmins = data["chat_admins"]
+    chat = callback.message.chat if callback.message is not None else None
+    return await chat_admins.allowed(data["bot"], chat, callback.from_user, fresh=True)
 
 
 async def done(callback: CallbackQuery, text: str) -> None:

@@ -666,7 +666,9 @@ def router() -> Router:
     router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
     router.message.register(list_groups, command("groups"), flags={"smsc": True})
-    router.callback_query.register(groups_page, Page.filter(F.kind == PageKind.GROUPS))
+    router.callback_query.register(
+        groups_page, Page.filter(F.kind == PageKind.GROUPS), flags={"smsc": "if-any"}
+    )
     router.message.register(add_group, command("addgroup"), flags={"smsc": True})
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})

@@ -325,7 +325,9 @@ async def tell_when_ready(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_downloads, command("downloads"), flags={"smsc": True})
-    router.callback_query.register(downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS))
+    router.callback_query.register(
+        downloads_page, Page.filter(F.kind == PageKind.DOWNLOADS), flags={"smsc": "if-any"}
+    )
     router.callback_query.register(
         downloads_refreshed, Refresh.filter(F.kind == PageKind.DOWNLOADS), flags={"smsc": True}
     )

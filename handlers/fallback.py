@@ -1,22 +1,25 @@
 """Last in line: unknown commands, stray text, and buttons nobody is waiting for.
 
-``login name pass`` without the slash in a private chat, as a message or a photo's caption,
-is deleted as /login's would be (a misspelt /login with words after it never gets this far:
-see :mod:`handlers.stray_secrets`).
+``login name pass`` without the slash, as a message or a photo's caption, is deleted as
+/login's would be (a misspelt /login with words after it never gets this far: see
+:mod:`handlers.stray_secrets`). In a group the bot sees such text only as an administrator or
+with privacy mode off; there it says nothing about anything else.
 """
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.filters import Filter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.command_text import command_of
 from handlers.callbacks import expired
-from handlers.commands import KNOWN_COMMANDS, glued_login, means_login, suggestion
+from handlers.commands import KNOWN_COMMANDS, suggestion
 from handlers.routing import Magic
+from handlers.secret_shapes import plain_login
 from handlers.stray_secrets import looked_like_login
 
 
@@ -40,20 +43,25 @@ async def unknown_command(message: Message, bot: Bot) -> None:
 
 async def stray_message(message: Message, bot: Bot, fsm_storage: BaseStorage) -> None:
     # Credentials' shape only: "login" and then one word (an API key) or two, or glued on.
-    words = (message.text or message.caption or "").split()
-    first = words[0].casefold() if words else ""
-    if (2 <= len(words) <= 3 and means_login(first)) or (len(words) <= 3 and glued_login(first)):
+    text = message.text or message.caption or ""
+    if plain_login(text, in_group=False):
         await looked_like_login(message, bot, fsm_storage)
         return
     # "block 79161234567": a command without its slash. Only the exact name, not a slip:
     # ordinary words ("help me", "contacts?") would otherwise all look like commands.
-    first = first.rstrip("?!.:,")
+    words = text.split()
+    first = words[0].casefold().rstrip("?!.:,") if words else ""
     if first in KNOWN_COMMANDS and first != "start":
         await message.answer(
             _("I work with commands, with a slash: did you mean /{command}?").format(command=first)
         )
         return
     await message.answer(_("I work with commands. /help lists them."))
+
+
+class LoginInGroupTalk(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return plain_login(message.text or message.caption or "", in_group=True)
 
 
 async def edited_command(message: Message) -> None:
@@ -71,6 +79,7 @@ def router() -> Router:
     router = Router(name=__name__)
     router.message.register(unknown_command, Magic(F.text.startswith("/")))
     router.message.register(stray_message, Magic(F.chat.type == ChatType.PRIVATE))
+    router.message.register(looked_like_login, LoginInGroupTalk())
     router.edited_message.register(
         edited_command,
         Magic(F.text.startswith("/")),

@@ -7,6 +7,11 @@ three identical requests a minute). A list longer than that says so and asks to 
 A page also ends early where ten entries would not fit in one message: Telegram refuses a text
 over 4,096 characters, and the person would get nothing. Each entry's fields are clipped by
 its own line function (:mod:`bot.display`), so that one entry always fits.
+
+A kept list belongs to the chat it was shown in and to the account it was read with (its
+credentials, secret included): a press from another chat, or after the chat logged out or
+logged in to another account, finds it expired. Both are the ones the running handler's client
+was made for (:func:`bot.middlewares.serving`), so page handlers are flagged ``smsc``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
 from bot.memo import Memo
+from bot.middlewares import serving
 from handlers.callbacks import Page, PageKind
 
 PAGE_SIZE = 10
@@ -47,21 +53,37 @@ class Listed:
     layouts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    listed: Listed
+    # (chat id, account key); None where no client was handed over: no press ever matches.
+    owner: tuple[int, str] | None
+
+
 def remember(memo: Memo, listed: Listed) -> str:
-    return memo.put(listed)
+    return memo.put(_Shown(listed, serving()))
 
 
 def recall(memo: Memo, pressed: Page) -> Listed | None:
     """The list behind a page button, or None when it has expired or the button is forged:
-    a list of another kind, or a start that is no place in it (past its end only where SMSC
-    has a next batch)."""
-    listed = memo.get(pressed.token, Listed)
-    if listed is None or listed.kind != pressed.kind:
+    a list of another kind, a start that is no place in it (past its end only where SMSC
+    has a next batch), a list shown in another chat or read with other credentials."""
+    listed = recall_list(memo, pressed.token, pressed.kind)
+    if listed is None:
         return None
     beyond = listed.extra.get("beyond") is not None
     if not 0 <= pressed.start < len(listed.records) + beyond:
         return None
     return listed
+
+
+def recall_list(memo: Memo, token: str, kind: PageKind) -> Listed | None:
+    """The list ``token`` names, if it is a ``kind`` list shown in this chat with these
+    credentials (see :func:`recall`)."""
+    shown = memo.get(token, _Shown)
+    if shown is None or shown.owner is None or shown.owner != serving():
+        return None
+    return shown.listed if shown.listed.kind == kind else None
 
 
 Line = Callable[[Any], str]

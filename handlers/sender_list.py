@@ -115,8 +115,8 @@ async def senders_refreshed(
     user = None
     if callback_data.token != OWN_NAMES:
         # The list it refreshes says whose names they were (a sub-client's, with user=).
-        listed = memo.get(callback_data.token, paging.Listed)
-        if listed is None or listed.kind != PageKind.SENDERS:
+        listed = paging.recall_list(memo, callback_data.token, PageKind.SENDERS)
+        if listed is None:
             await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
             return
         user = listed.extra.get("user")

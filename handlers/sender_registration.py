@@ -23,6 +23,7 @@ from aiogram.types import Chat, Document, User
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
@@ -33,6 +34,10 @@ from handlers.confirmation import Confirmed
 FREE_REGISTRATIONS = frozenset(
     {OperatorRegistration.SBER_STEP, OperatorRegistration.TELE2, OperatorRegistration.MOTIV}
 )
+
+# A comment is shown whole up to this length, so that a Yes approves what it reads; a message
+# holds 4,096 characters.
+COMMENT_SHOWN = 1500
 
 # A request to register: name, comment, operators (their flags), user (a sub-client), and
 # document (Telegram's file id, name and type) or None. Kept in the FSM data and, while an
@@ -87,10 +92,19 @@ async def download(bot: Bot, chat_id: int, document: dict[str, str]) -> SenderDo
 
 
 def question(request: Request) -> str:
+    """The whole request, for the one who presses Yes: who it is for and what it says too."""
     chosen = ", ".join(operator_name(flag) for flag in request.get("operators", []))
     text = _("Register the sender name {name} with {operators}? Operators charge for it.").format(
         name=f"<b>{html.escape(str(request['name']))}</b>", operators=chosen
     )
+    if request.get("user"):
+        text += "\n" + _("For the sub-client: {user}").format(
+            user=f"<b>{html.escape(str(request['user']))}</b>"
+        )
+    if request.get("comment"):
+        text += "\n" + _("Comment: {comment}").format(
+            comment=display.shown(request["comment"], COMMENT_SHOWN)
+        )
     if request.get("document"):
         text += "\n" + _("Document: {file}").format(
             file=html.escape(request["document"]["filename"])

@@ -369,7 +369,9 @@ def _document_step(router: Router, state: State, handler: CallbackType) -> None:
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_senders, command("senders"), flags={"smsc": True})
-    router.callback_query.register(senders_page, Page.filter(F.kind == PageKind.SENDERS))
+    router.callback_query.register(
+        senders_page, Page.filter(F.kind == PageKind.SENDERS), flags={"smsc": "if-any"}
+    )
     router.callback_query.register(
         senders_refreshed, Refresh.filter(F.kind == PageKind.SENDERS), flags={"smsc": True}
     )

@@ -3,8 +3,10 @@
 Three ways people get there, each answered with "send /login" and nothing guessed:
 
 - /login in another form: misspelt, glued to its words (``/login:demo``, ``/loginP@ss``), under
-  another name (``/password``, ``/пароль``) or on the wrong keyboard layout (``/дщпшт``), as a
-  message or a caption, in any chat;
+  another name (``/password``, ``/пароль``), on the wrong keyboard layout (``/дщпшт``) or with
+  another key for the slash (``.дщпшт``, ``\\login``), as a message, a caption or an edit, in any
+  chat; and credentials after a command that reads no words, or one the bot does not know
+  (``/account demo P``), see :mod:`handlers.secret_shapes`;
 - the login dialog is over (``/cancel``, a failed try, a restart before dialogs were kept) but
   the person still answers it: one or two words without a slash, in that private chat, within
   the dialog's ten minutes, until a login there went through;
@@ -19,8 +21,6 @@ dialog is a slip of /login, not a secret to try on SMSC.
 
 from __future__ import annotations
 
-import re
-
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
@@ -31,14 +31,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.command_text import command_of
 from bot.dialog_storage import login_traces
-from handlers.account import deep_link, delete_secrets, deletion_notice
+from handlers.account import deep_link, delete_secrets, deletion_notice, edited_with_secret
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret, names_a_bot
 from handlers.routing import Magic
-
-# What a login looks like (as the parser reads it); a password may be anything.
-_LOGIN_WORD = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")
-# Shorter single words are chat ("ok", "hi"), not an API key or a password.
-_SHORTEST_SECRET = 4
+from handlers.secret_shapes import (
+    credentials_after,
+    credentials_shaped,
+    plain_login,
+    stand_in_login,
+)
 
 
 async def looked_like_login(message: Message, bot: Bot, fsm_storage: BaseStorage) -> None:
@@ -63,27 +64,41 @@ def _the_login_command(text: str) -> bool:
     return name.casefold() == "login" and (not mention or names_a_bot(mention.casefold()))
 
 
-class LoginInAnotherForm(Filter):
-    async def __call__(self, message: Message) -> bool:
-        text = message.text or message.caption
-        found = command_of(text)
-        return (
-            text is not None
-            and found is not None
-            and carries_login_secret(found)
-            and not _the_login_command(text)
-        )
-
-
-def credentials_shaped(text: str) -> bool:
-    """An API key, or a login and a password: one word, or two of which the first could be a
-    login; neither a command's name."""
-    words = text.split()
-    if not 1 <= len(words) <= 2 or words[0].casefold() in KNOWN_COMMANDS:
+async def _another_form(message: Message, bot: Bot) -> bool:
+    """A login's secret in a command, or in what stands for one, that no login handler reads
+    (/login itself is the login handler's)."""
+    text = message.text or message.caption
+    if text is None:
         return False
-    if len(words) == 1:
-        return len(words[0]) >= _SHORTEST_SECRET
-    return _LOGIN_WORD.match(words[0]) is not None
+    if stand_in_login(text):
+        return True
+    found = command_of(text)
+    if found is None:
+        return False
+    if carries_login_secret(found):
+        return not _the_login_command(text)
+    in_group = message.chat.type != ChatType.PRIVATE
+    ours = ""
+    if found.args and in_group and found.mention:
+        ours = ((await bot.me()).username or "").casefold()
+    return credentials_after(found, in_group=in_group, ours=ours)
+
+
+class LoginInAnotherForm(Filter):
+    async def __call__(self, message: Message, bot: Bot) -> bool:
+        return await _another_form(message, bot)
+
+
+class EditedIntoALogin(Filter):
+    """An edit that now reads as credentials in any form but /login's own (the login dialog's
+    router deletes those): the edit is not carried out, so the secret must go."""
+
+    async def __call__(self, message: Message, bot: Bot) -> bool:
+        if await _another_form(message, bot):
+            return True
+        text = message.text or message.caption or ""
+        in_group = message.chat.type != ChatType.PRIVATE
+        return command_of(text) is None and plain_login(text, in_group=in_group)
 
 
 class AnswersAClosedLoginDialog(Filter):
@@ -155,6 +170,7 @@ async def login_prompt_answered(message: Message, bot: Bot, fsm_storage: BaseSto
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(looked_like_login, LoginInAnotherForm())
+    router.edited_message.register(edited_with_secret, EditedIntoALogin())
     router.message.register(
         login_prompt_answered, Magic(F.reply_to_message), RepliesToALoginPrompt()
     )

@@ -26,6 +26,7 @@ from storage.errors import (
     WrongKeyError,
 )
 from storage.limits import LimitsRepository, StoredBlock, StoredStamp
+from storage.login_attempts import LoginAttemptsRepository, StoredAttempt
 from storage.models import (
     AuditEntry,
     AuthKind,
@@ -52,6 +53,7 @@ class Storage:
     limits: LimitsRepository
     dialogs: DialogsRepository
     login_traces: LoginTracesRepository
+    login_attempts: LoginAttemptsRepository
 
     @classmethod
     async def open(
@@ -71,6 +73,7 @@ class Storage:
             limits=LimitsRepository(database, window=rate_window),
             dialogs=DialogsRepository(database),
             login_traces=LoginTracesRepository(database),
+            login_attempts=LoginAttemptsRepository(database),
         )
 
     async def close(self) -> None:
@@ -99,6 +102,7 @@ __all__ = [
     "InvalidKeyError",
     "Keyring",
     "LimitsRepository",
+    "LoginAttemptsRepository",
     "LoginTracesRepository",
     "Migration",
     "NoKeyConfiguredError",
@@ -111,6 +115,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageFullError",
+    "StoredAttempt",
     "StoredBlock",
     "StoredStamp",
     "WatchRepository",

@@ -132,7 +132,18 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX login_prompts_sent ON login_prompts(sent_at);
     """,
-    # 8: failing SMSC answers of the last while (see bot.smsc.failures), kept across restarts:
+    # 8: wrong secrets counted per user and per chat, so that a restart does not give back the
+    # budget of failed logins (storage.login_attempts).
+    """
+    CREATE TABLE login_attempts (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        at      REAL NOT NULL
+    );
+    CREATE INDEX login_attempts_at ON login_attempts(at);
+    """,
+    # 9: failing SMSC answers of the last while (see bot.smsc.failures), kept across restarts:
     # a crash loop must not forget how near the address is to being blocked.
     """
     CREATE TABLE smsc_failures (

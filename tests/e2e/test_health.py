@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.sandbox import SandboxServer
-from storage import AuthKind, Keyring, Storage, generate_key
+from bot.smsc import Endpoint
+from storage import AuthKind, Keyring, Storage, StoredBlock, generate_key
 from tests.e2e.harness import TOKEN
 from tests.e2e.test_cli import arun
 from tests.e2e.test_fail_fast import free_port
@@ -43,11 +46,15 @@ async def check(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
     return result.returncode, report
 
 
-async def test_a_healthy_bot_checks_true(env: dict[str, str]) -> None:
+async def test_a_healthy_bot_checks_true(env: dict[str, str], sandbox: SandboxServer) -> None:
+    scripts_called = len(sandbox.requests)
     code, report = await check(env)
+    # Reachability is no API call: nothing that could count as a failing request.
+    assert sandbox.requests[scripts_called:] == []
     assert code == 0
     assert report["database"]["ok"] is True
-    assert report["smsc"] == {"custom": {"ok": True, "status": 200}}
+    # The sandbox has no home page: a 404 still proves the site answers.
+    assert report["smsc"] == {"custom": {"ok": True, "status": 404}}
     with sqlite3.connect(env["DATABASE_PATH"]) as connection:
         [probes] = connection.execute(
             "SELECT count(*) FROM audit_log WHERE action = 'health-check'"
@@ -92,3 +99,35 @@ async def test_smsc_unreachable_everywhere_checks_false(env: dict[str, str]) -> 
     code, report = await check(env, "--skip-smsc")
     assert code == 0
     assert "smsc" not in report
+
+
+async def record_block(env: dict[str, str], site: str, until: float) -> None:
+    storage = await Storage.open(env["DATABASE_PATH"], Keyring.from_text(env["ENCRYPTION_KEYS"]))
+    try:
+        storage.limits.address(StoredBlock(site, until, 600.0))
+    finally:
+        await storage.close()
+
+
+async def test_an_address_block_in_force_checks_false_and_says_until_when(
+    env: dict[str, str], sandbox: SandboxServer
+) -> None:
+    until = time.time() + 600
+    await record_block(env, Endpoint(sandbox.base_url).site, until)
+    code, report = await check(env)
+    assert code == 1
+    assert report["smsc"]["custom"] == {
+        "ok": False,
+        "error": "SMSC has blocked this server's address",
+        "blocked_until": datetime.fromtimestamp(until, UTC).isoformat(timespec="seconds"),
+    }
+    assert report["database"]["ok"] is True
+
+
+async def test_an_address_block_that_ended_checks_true(
+    env: dict[str, str], sandbox: SandboxServer
+) -> None:
+    await record_block(env, Endpoint(sandbox.base_url).site, time.time() - 1)
+    code, report = await check(env)
+    assert code == 0
+    assert report["smsc"]["custom"]["ok"] is True

@@ -55,3 +55,27 @@ async def test_three_reads_a_restart_and_a_fourth_sends_nothing(
     finally:
         await process.stop()
     assert "smsc limits restored" in process.log
+
+
+async def test_wrong_logins_counted_before_a_restart_still_count_after_it(
+    tmp_path: Path, telegram: FakeTelegram, provider: SandboxServer
+) -> None:
+    process = BotProcess(tmp_path, telegram, provider.base_url, SMSC_RATE_WINDOW="60")
+    chat = new_user()
+
+    def wrong_logins() -> list[str]:
+        return [r.status for r in provider.requests if r.script == "balance"]
+
+    await process.start()
+    try:
+        for guess in range(5):
+            await telegram.reply_to(chat, chat, f"/login {LOGIN} wrong-{guess}", contains="error 2")
+        await telegram.reply_to(chat, chat, f"/login {LOGIN} wrong-5", contains="Too many")
+        assert await process.stop() == 0
+        await process.start()
+        for guess in range(6, 12):
+            reply = await telegram.reply_to(chat, chat, f"/login {LOGIN} wrong-{guess}")
+            assert "Too many wrong logins" in reply.text
+    finally:
+        await process.stop()
+    assert wrong_logins() == ["error 2"] * 5

@@ -5,7 +5,8 @@ own request, and everything in a private chat, goes ahead as before."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -13,11 +14,12 @@ import pytest
 from bot.sandbox.state import Account
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
+from tests.fakes.telegram_text import plain_text
 from tests.integration.bot_harness import Harness, sent, text_of
 
 USER = 7801
 GROUP = -1007801
-ADMIN, MEMBER = 7811, 7812
+ADMIN, MEMBER, OTHER_ADMIN = 7811, 7812, 7813
 
 
 def account(harness: Harness) -> Account:
@@ -208,3 +210,83 @@ async def test_in_a_private_chat_nothing_new_is_asked(alone: Harness) -> None:
     assert "Delete the group “VIP”" in question.text
     await alone.press(question, "Yes", user_id=USER)
     assert 3 not in account(alone).phones.groups
+
+
+async def test_the_administrator_sees_who_a_paid_name_is_for_and_its_comment(
+    team: Harness,
+) -> None:
+    dialog = sent(
+        await team.say(
+            GROUP, "/addsender TeamSub Our shop's <b>name</b> user=client1", user_id=MEMBER
+        )
+    )[-1]
+    dialog = await toggle(team, dialog, "mts_step", MEMBER)
+    calls = await team.press(dialog, "Continue", user_id=MEMBER)
+    step = next(c for c in calls if c.method == "editMessageText")
+    await team.press(step, "Submit without", user_id=MEMBER)
+    question = last_edit(team)
+    shown = plain_text(question.text, "HTML")  # type: ignore[attr-defined]
+    assert "must confirm" in shown
+    assert "For the sub-client: client1" in shown
+    assert "Comment: Our shop's <b>name</b>" in shown
+
+
+async def ask_as(harness: Harness, user: int, command: str) -> Call:
+    return sent(await harness.say(GROUP, command, user_id=user))[-1]
+
+
+async def ask_paid_registration(harness: Harness) -> Call:
+    await register_sender(harness, GROUP, MEMBER, "TeamLate", "mts_step")
+    return last_edit(harness)  # type: ignore[return-value]
+
+
+async def logged_out(harness: Harness) -> bool:
+    return not await harness.app.storage.credentials.exists(GROUP)
+
+
+def synchronous(check: Callable[[Harness], bool]) -> Callable[[Harness], Awaitable[bool]]:
+    async def done(harness: Harness) -> bool:
+        return check(harness)
+
+    return done
+
+
+# How each is asked in the group, and whether it was done.
+Ask = Callable[[Harness], Awaitable[Call]]
+Done = Callable[[Harness], Awaitable[bool]]
+DEMOTION_CASES: dict[str, tuple[Ask, Done]] = {
+    **{
+        name: (functools.partial(ask_as, user=MEMBER, command=case.command), synchronous(case.done))
+        for name, case in CASES.items()
+    },
+    "unblock": (
+        functools.partial(ask_as, user=MEMBER, command="/unblock 79990000001"),
+        synchronous(lambda h: account(h).phones.find_blacklisted("79990000001") is None),
+    ),
+    "addsender": (
+        ask_paid_registration,
+        synchronous(lambda h: sender_named(h, "TeamLate") is not None),
+    ),
+    # Only an administrator may ask for this one.
+    "logout": (functools.partial(ask_as, user=ADMIN, command="/logout"), logged_out),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMOTION_CASES))
+async def test_an_administrator_demoted_a_moment_ago_cannot_press_yes(
+    team: Harness, name: str
+) -> None:
+    ask, done = DEMOTION_CASES[name]
+    # The bot has just seen him as an administrator: that answer is remembered for a minute.
+    calls = await team.say(GROUP, "/watch downloads off", user_id=ADMIN)
+    assert "Only administrators" not in text_of(calls)
+    question = await ask(team)
+    assert "Yes" in str(question.buttons())
+    team.telegram.admins[GROUP].discard(ADMIN)
+    refused = await team.press(question, "Yes", user_id=ADMIN)
+    assert "Only administrators" in text_of(refused)
+    assert not await done(team)
+    # The question still waits for someone who is an administrator now.
+    team.telegram.admins[GROUP].add(OTHER_ADMIN)
+    await team.press(question, "Yes", user_id=OTHER_ADMIN)
+    assert await done(team)

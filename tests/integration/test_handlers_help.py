@@ -59,6 +59,11 @@ async def test_help_for_an_unknown_name_suggests_the_closest_and_never_repeats_i
     assert "blok" not in reply.text
     [reply] = sent(await harness.say(USER, "/help идщсл"))  # the wrong keyboard layout
     assert "Did you mean /block?" in reply.text
-    reply_text = text_of(await harness.say(USER, "/help Xq7Zr-secret"))
+    reply_text = text_of(await harness.say(USER, "/help stats"))
     assert "I do not know this command" in reply_text
-    assert "Xq7Zr" not in reply_text
+    assert "stats" not in reply_text
+    # A word shaped like a secret after /help is taken for one: deleted, never repeated.
+    calls = await harness.say(USER, "/help Xq7Zr-secret")
+    assert any(c.method == "deleteMessage" for c in calls)
+    assert "Send /login" in text_of(calls)
+    assert "Xq7Zr" not in text_of(calls)

@@ -3,7 +3,8 @@ digit, any @suffix), the dispatcher never fails unhandled, and the secret of a /
 appears in a reply, a log line, the audit log, a request to SMSC or a database page.
 
 /login comes in every shape people type it: misspelt, under another name, on the wrong
-keyboard layout, glued to its words. Whatever the shape, the message is deleted; only /login
+keyboard layout, glued to its words, with another key for the slash; and credentials come
+after a command that reads no words. Whatever the shape, the message is deleted; only /login
 itself ever sends what follows it to SMSC."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from handlers.commands import KNOWN_COMMANDS
+from handlers.commands import KNOWN_COMMANDS, TAKE_NO_ARGUMENTS
 from tests.fakes.telegram import BOT_USERNAME
 from tests.integration.bot_harness import Harness, text_of
 
@@ -48,7 +49,16 @@ LOGIN_FORMS = {
     "kjuby": ["", "_", "."],  # "логин" with the Latin layout on
     "логін": ["", ":"],
     "вхід": ["_"],
+    "connect": [],
+    "key": [],
+    "підключити": [],
 }
+# Keys people press for the slash.
+SLASHES = ["/", "/", ".", "\\"]
+# A login as people have them.
+LOGINS = st.text(alphabet=st.sampled_from("abcdefxyz0123_."), min_size=1, max_size=10).map(
+    lambda s: "u" + s
+)
 
 
 def cased(word: str, pattern: list[bool]) -> str:
@@ -59,23 +69,29 @@ def cased(word: str, pattern: list[bool]) -> str:
 
 @st.composite
 def command_texts(draw: st.DrawFn) -> tuple[str, str | None, bool]:
-    """The text, the secret in it if it is a login, and whether it is /login itself."""
+    """The text, the secret in it if it carries one, and whether it is /login itself."""
     name = draw(st.sampled_from(sorted(KNOWN_COMMANDS | set(LOGIN_FORMS) | {"nosuch", ""})))
     pattern = draw(st.lists(st.booleans(), min_size=1, max_size=5))
     suffix = draw(st.sampled_from(["", f"@{BOT_USERNAME}", f"@{BOT_USERNAME.upper()}", "@"]))
     words = draw(st.lists(WORDS, max_size=4))
-    secret, head = None, "/" + cased(name, pattern)
+    secret, slash = None, "/"
+    head = cased(name, pattern)
     if name in LOGIN_FORMS:
         secret = draw(SECRETS)
+        slash = draw(st.sampled_from(SLASHES))
         glue = draw(st.sampled_from([None, *LOGIN_FORMS[name]]))
         if glue is None:
             words.insert(draw(st.integers(0, len(words))), secret)
         else:
             head += glue + secret
-    text = head + suffix
+    elif name in TAKE_NO_ARGUMENTS and draw(st.booleans()):
+        # A secret no sentence holds (a digit in it), after a login or alone.
+        secret = draw(SECRETS) + "7"
+        words = [draw(LOGINS), secret] if draw(st.booleans()) else [secret]
+    text = slash + head + suffix
     for word in words:
         text += draw(st.sampled_from(SPACES)) + word
-    return text, secret, name == "login" and head == "/" + cased(name, pattern)
+    return text, secret, name == "login" and slash + head == "/" + cased(name, pattern)
 
 
 def database_bytes(harness: Harness) -> bytes:
@@ -93,6 +109,10 @@ def logged(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 @example(typed=("/LOGIN@SMSC_TEST_BOT\u00a0Qz$wapped ru", "Qz$wapped", True), in_group=True)
 @example(typed=("/loginQz@glued", "Qz@glued", False), in_group=False)
 @example(typed=("/дщпшт demo Qz#layout", "Qz#layout", False), in_group=True)
+@example(typed=(".дщпшт demo Qz#dot", "Qz#dot", False), in_group=True)
+@example(typed=("\\login demo Qz#back", "Qz#back", False), in_group=False)
+@example(typed=("/account demo Qz7after", "Qz7after", False), in_group=True)
+@example(typed=("/key Qz7k3y-key", "Qz7k3y-key", False), in_group=False)
 @settings(
     max_examples=150,
     deadline=None,

@@ -1,6 +1,7 @@
 """Random text at every argument parser: a result or an ArgumentError, never anything else; and
 at the reading of a command: every mistyped /login with something after it is seen as one, no
-other command ever is."""
+other command ever is; credentials after a command that reads no words, or without a slash,
+are seen, and ordinary talk in a group never is."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.app import LOCALES
-from bot.command_text import command_of
+from bot.command_text import SLASH_STAND_INS, CommandText, command_of
 from handlers import args as parse
-from handlers.commands import KNOWN_COMMANDS, carries_login_secret, suggestion
+from handlers.commands import KNOWN_COMMANDS, TAKE_NO_ARGUMENTS, carries_login_secret, suggestion
+from handlers.secret_shapes import credentials_after, plain_login, stand_in_login
 
 PARSERS: dict[str, Callable[[str | None], Any]] = {
     "login": parse.login,
@@ -158,6 +160,10 @@ LOGIN_TYPOS = {
     "дщпшт": ["", " ", "."],
     "kjuby": ["", " "],
     "signin": [" "],
+    "connect": [" "],
+    "Key": [" "],
+    "подключить": [" "],
+    "підключити": [" "],
 }
 SECRET_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=["Z", "C"]), min_size=1, max_size=30
@@ -201,3 +207,95 @@ def test_the_other_commands_with_words_are_never_taken_for_a_login(name: str, wo
     found = command_of(f"/{name} {words}")
     assert found is not None
     assert not carries_login_secret(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    typo=st.sampled_from(sorted(LOGIN_TYPOS)),
+    data=st.data(),
+    secret=SECRET_TEXT,
+    stand_in=st.sampled_from(SLASH_STAND_INS),
+)
+def test_every_mistyped_login_with_a_stand_in_for_its_slash_carries_it(
+    typo: str, data: st.DataObject, secret: str, stand_in: str
+) -> None:
+    glue = data.draw(st.sampled_from(LOGIN_TYPOS[typo]))
+    assume(glue or not secret.startswith("@"))
+    assert stand_in_login(f"{stand_in}{typo}{glue}{secret}")
+
+
+OUR_NAME = "smsc_test_bot"
+# A login as people have them, and a secret no sentence holds: a digit or a sign in it.
+LOGINS = st.from_regex(r"[a-z][a-z0-9_.]{0,15}", fullmatch=True)
+SECRETS = st.tuples(
+    st.text(alphabet=st.characters(categories=["L", "N"]), max_size=12),
+    st.sampled_from(["7", "!", "#", "@", "-", "_", "0"]),
+    st.text(alphabet=st.characters(blacklist_categories=["Z", "C"]), max_size=12),
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from([*sorted(TAKE_NO_ARGUMENTS), "nosuch", "balance", "acount"]),
+    login=st.one_of(st.none(), LOGINS),
+    secret=SECRETS,
+    in_group=st.booleans(),
+)
+def test_credentials_after_a_command_that_reads_none_are_seen(
+    name: str, login: str | None, secret: str, in_group: bool
+) -> None:
+    args = secret if login is None else f"{login} {secret}"
+    assume(len(args.split()) == (1 if login is None else 2))
+    assume(login is not None or len(secret) >= 4)
+    assume(not args.casefold().startswith("login_"))
+    mention = OUR_NAME if name == "nosuch" else ""
+    found = CommandText(name, mention, args)
+    assert credentials_after(found, in_group=in_group, ours=OUR_NAME), (name, args)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from([*sorted(KNOWN_COMMANDS - TAKE_NO_ARGUMENTS), "blok", "contact"]),
+    words=st.lists(WORDS, min_size=1, max_size=5).map(" ".join),
+    in_group=st.booleans(),
+)
+def test_commands_that_read_words_never_have_credentials_after_them(
+    name: str, words: str, in_group: bool
+) -> None:
+    found = command_of(f"/{name} {words}")
+    assert found is not None
+    assert not credentials_after(found, in_group=in_group, ours=OUR_NAME)
+
+
+# Words of a sentence, in the scripts the bot's people write in. A lone capital ("P") is not
+# one: it stands for a password as often as for "I".
+ORDINARY = st.one_of(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10),
+    st.text(alphabet="абвгдежзийклмнопрстуфхцчшщыьэюяіїєґ", min_size=1, max_size=10),
+).flatmap(lambda word: st.sampled_from([word, word.capitalize() if len(word) > 1 else word]))
+LOGIN_WORDS = st.sampled_from(
+    ["login", "Login", "password", "пароль", "логин", "логін", "apikey", "pass", "вход", "key"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(head=LOGIN_WORDS, words=st.lists(ORDINARY, min_size=1, max_size=4))
+def test_ordinary_talk_in_a_group_is_never_taken_for_a_login(head: str, words: list[str]) -> None:
+    text = " ".join([head, *words])
+    assert not plain_login(text, in_group=True), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.sampled_from(["login", "Login", "LOGIN", "password", "пароль", "логин", "дщпшт"]),
+    login=st.one_of(st.none(), LOGINS),
+    secret=SECRETS,
+)
+def test_a_login_without_a_slash_in_a_group_is_seen(
+    head: str, login: str | None, secret: str
+) -> None:
+    rest = secret if login is None else f"{login} {secret}"
+    assume(len(rest.split()) == (1 if login is None else 2))
+    assume(login is not None or len(secret) >= 4)
+    assume(rest.split()[0].casefold() not in KNOWN_COMMANDS)
+    assert plain_login(f"{head} {rest}", in_group=True)
