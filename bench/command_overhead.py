@@ -166,7 +166,7 @@ async def main(short: bool) -> None:
                 await app.on_shutdown()
                 await bare_bot.session.close()
                 await our_bot.session.close()
-            target = " (target: at most 2x)" if label == "SMSC instant" else ""
+            target = " (guard rail: at most 2x)" if label == "SMSC instant" else ""
             figures.extend(
                 [
                     (f"{label}: bare aiogram reply", f"{base * 1e6:.0f} µs per update"),
