@@ -34,7 +34,7 @@ from aiogram.types import Message, Update
 
 from bench.support import InstantTelegram, report
 from bot import heap
-from bot.app import Application, build_application
+from bot.assembly.app import Application, build_application
 from bot.config import Settings
 from bot.smsc.aiohttp_transport import AiohttpTransport
 from storage import AuthKind, generate_key

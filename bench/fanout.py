@@ -27,7 +27,7 @@ import httpx
 
 from bench.support import peak_rss_mb, report
 from bot.accounts import ChatAccounts
-from bot.app import build_i18n
+from bot.assembly.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.factory import SmscFactory
 from bot.telegram import build_bot

@@ -29,7 +29,7 @@ from aiogram import Bot
 from bench.support import InstantTelegram, peak_rss_mb, report
 from bot import heap
 from bot.accounts import ChatAccounts
-from bot.app import build_i18n
+from bot.assembly.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.factory import SmscFactory

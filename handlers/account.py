@@ -34,7 +34,6 @@ from bot.audit import AuditNote
 from bot.command_text import command_of
 from bot.dialog_storage import login_traces
 from bot.login_attempts import TooManyAttemptsError
-from bot.memo import Memo
 from bot.smsc import AuthenticationError, Credentials, Region, SmscClient, SmscError
 from bot.wording import region_name
 from handlers import args as parse
@@ -42,14 +41,22 @@ from handlers import confirmation
 from handlers.callbacks import RegionChoice
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret
 from handlers.confirmation import Confirmed
-from handlers.errors import argument_sentence, smsc_error_sentence
+from handlers.memo import Memo
 from handlers.routing import Magic, command, own_commands_only
+from handlers.secret_messages import (
+    DEEP_LINK_PREFIX,
+    deep_link,
+    delete_and_say,
+    delete_secrets,
+    deletion_notice,
+    edited_with_secret,
+)
+from handlers.sentences import argument_sentence, smsc_error_sentence
 from storage import ChatCredentials
 from storage.dialogs import LOGIN_WINDOW
 
 log = logging.getLogger(__name__)
 
-DEEP_LINK_PREFIX = "login_"
 # A login dialog left open this long is closed: a secret that arrives later is deleted unread.
 DIALOG_TTL = LOGIN_WINDOW
 
@@ -71,35 +78,6 @@ class NotOurCommand(Filter):
         if not found.mention or found.name == "login":
             return False
         return found.mention != ((await bot.me()).username or "").casefold()
-
-
-async def delete_secrets(bot: Bot, messages: list[Message]) -> bool:
-    """Delete every message that carried a secret; False if any could not be deleted."""
-    all_gone = True
-    for message in messages:
-        try:
-            await bot.delete_message(message.chat.id, message.message_id)
-        except TelegramAPIError as error:
-            all_gone = False
-            log.warning(
-                "could not delete a message with a secret",
-                extra={"chat_id": message.chat.id, "error": type(error).__name__},
-            )
-    return all_gone
-
-
-def deletion_notice(deleted: bool) -> str:
-    if deleted:
-        return _("🔒 I deleted your message with the secret from this chat.")
-    return _(
-        "⚠️ I could NOT delete your message with the secret (I may lack the right to delete "
-        "messages, or it is older than 48 hours). Delete it yourself now, and change the "
-        "password or API key in the SMSC cabinet."
-    )
-
-
-def deep_link(username: str | None, chat_id: int) -> str | None:
-    return f"https://t.me/{username}?start={DEEP_LINK_PREFIX}{chat_id}" if username else None
 
 
 # Not flagged "admin": a secret sent to a group by anyone must be deleted before anything else.
@@ -246,11 +224,6 @@ async def region_chosen(
         await ask_for_secret(callback.message, state)
 
 
-async def delete_and_say(message: Message, bot: Bot, then: str, gap: str = "\n\n") -> None:
-    """Delete a message that may hold a secret, say whether it went, and what to do next."""
-    await message.answer(deletion_notice(await delete_secrets(bot, [message])) + gap + then)
-
-
 async def region_expected(message: Message, bot: Bot) -> None:
     # People paste the key here instead of pressing a button: treat it as one.
     await delete_and_say(message, bot, _("Choose the region with the buttons above, or /cancel."))
@@ -371,13 +344,6 @@ def too_many_attempts(seconds: float) -> str:
         "server from being blocked by SMSC, I will not try another for {minutes} minutes.",
         minutes,
     ).format(minutes=minutes)
-
-
-async def edited_with_secret(message: Message, bot: Bot) -> None:
-    """An edit that now holds a /login with words, or any edit during the login dialog."""
-    await delete_and_say(
-        message, bot, _("I do not read edited messages for credentials: send /login again."), "\n"
-    )
 
 
 class CarriesLogin(Filter):

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.phones import ascii_digits, phone_number
 from bot.smsc import BlockType, Region
 from handlers.argument_error import ArgumentError as ArgumentError
 from handlers.argument_error import clip as _clip
+from handlers.phones import ascii_digits, phone_number
 from handlers.readings import (
     QUOTES,
     address_readings,

@@ -17,7 +17,6 @@ from aiogram.utils.i18n import gettext as _
 from bot import display
 from bot.account_copies import AccountCopies
 from bot.audit import AuditNote
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
@@ -25,6 +24,7 @@ from handlers import args as parse
 from handlers import blocks, choices, confirmation, paging
 from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.confirmation import Confirmed
+from handlers.memo import Memo
 from handlers.routing import command, own_commands_only
 
 

@@ -97,6 +97,7 @@ class HelpTopic(CallbackData, prefix="hp"):
 class RefreshKind(StrEnum):
     BLACKLIST = "b"
     BLACKLIST_MAIL = "m"
+    GROUPS = "g"
 
 
 class Reread(CallbackData, prefix="rr"):

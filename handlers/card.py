@@ -29,8 +29,6 @@ from bot import display
 from bot.account_copies import AccountCopies, same_address
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.memo import Memo
-from bot.phones import looks_like_phone, phone_number
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
@@ -38,9 +36,12 @@ from handlers import args as parse
 from handlers import blocks, confirmation
 from handlers.blocks import book_for
 from handlers.callbacks import expired
-from handlers.contacts import change_or_ask, group_list, groups_changed, groups_of, no_groups
-from handlers.errors import smsc_error_sentence
+from handlers.contact_edits import change_or_ask
+from handlers.group_names import group_list, groups_of, no_groups
+from handlers.memo import Memo
+from handlers.phones import looks_like_phone, phone_number
 from handlers.routing import Magic
+from handlers.sentences import smsc_error_sentence
 
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 # Runs of digits with the separators people put in numbers: candidates in a forwarded text.
@@ -142,7 +143,7 @@ async def describe(
     entry = await blocks.current_block(copies, smsc, address, stale_ok=after_write, refresh=refresh)
     lines = [f"📇 {blocks.code(address.value)}"]
     if contacts:
-        groups = await groups_of(smsc, book_for(smsc, address.is_email), memo)
+        groups = await groups_of(copies, smsc, book_for(smsc, address.is_email))
         for contact in contacts:
             name = contact.name or " ".join(filter(None, (contact.first_name, contact.last_name)))
             line = _("Contact: {name}").format(name=display.shown(name or "—", display.NAME))
@@ -255,7 +256,7 @@ async def card_pressed(
         return
     if act is CardAct.GROUPS:
         await callback.answer()
-        await _choose_group(callback, smsc, memo, target, callback_data.token)
+        await _choose_group(callback, smsc, copies, target, callback_data.token)
         return
     if act is CardAct.REFRESH:
         await callback.answer()
@@ -355,7 +356,7 @@ async def _add(press: Press) -> str | None:
 
 async def _into_group(press: Press) -> str | None:
     address, group = press.target.address, press.data.group
-    if group not in await groups_of(press.smsc, press.book, press.memo):
+    if group not in await groups_of(press.copies, press.smsc, press.book):
         # A forged press, or a group deleted since: nothing goes to SMSC.
         await expired(press.callback)
         return None
@@ -367,7 +368,7 @@ async def _into_group(press: Press) -> str | None:
         await press.book.add_to_group(address.value, group)
         contact = known[0].model_copy(update={"groups": (*known[0].groups, group)})
     await press.copies.contact_saved(press.smsc, contact, mail=address.is_email)
-    groups_changed(press.smsc, press.memo)
+    await press.copies.forget(press.smsc, "groups", mail=address.is_email)  # one more in it
     return _("📂 Added to the group.")
 
 
@@ -399,9 +400,13 @@ async def _ask_for_changes(press: Press, state: FSMContext) -> None:
 
 
 async def _choose_group(
-    callback: CallbackQuery, smsc: SmscClient, memo: Memo, target: CardTarget, token: str
+    callback: CallbackQuery,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    target: CardTarget,
+    token: str,
 ) -> None:
-    groups = await groups_of(smsc, book_for(smsc, target.address.is_email), memo)
+    groups = await groups_of(copies, smsc, book_for(smsc, target.address.is_email))
     if not groups:
         await edit_or_send(callback, no_groups())
         return
@@ -425,6 +430,7 @@ async def edit_reply(
     message: Message,
     state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
     bot: Bot,
@@ -440,7 +446,9 @@ async def edit_reply(
     changes = parse.contact_changes(
         message.text, target.address.is_email, parse.usage_editcontact(), smsc.endpoint.region
     )
-    await change_or_ask(message, bot, chat_admins, memo, smsc, audit, target.address, changes)
+    await change_or_ask(
+        message, bot, chat_admins, memo, copies, smsc, audit, target.address, changes
+    )
 
 
 def router() -> Router:

@@ -33,7 +33,6 @@ from pydantic import Field
 
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import BlockType, SmscClient
 from bot.wording import block_type
@@ -41,6 +40,7 @@ from handlers import args as parse
 from handlers.args import Address
 from handlers.callbacks import expired
 from handlers.confirmation import account_of
+from handlers.memo import Memo
 
 T = TypeVar("T")
 

@@ -16,8 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.command_text import CommandText
-from bot.layouts import readings
 from handlers import args as parse
+from handlers.layouts import readings
 
 
 class Domain(StrEnum):

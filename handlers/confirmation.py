@@ -24,9 +24,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.memo import Memo, PendingAction
 from bot.smsc import SmscClient
 from handlers.callbacks import Confirm
+from handlers.memo import Memo, PendingAction
 
 
 def account_of(smsc: SmscClient | None) -> str:

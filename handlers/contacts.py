@@ -1,15 +1,11 @@
-"""Contacts and groups: /addcontact, /contacts, /delcontact, /groups, /addgroup, /movecontact,
-/delgroup. Addresses with ``@`` go to mails.php, phone numbers to phones.php.
-
-In a group, a contact's new number and a group's new name are the team's: asked for by
-someone who is not an administrator, they wait for an administrator's Yes.
+"""Contacts: /addcontact, /contacts, /editcontact, /delcontact, /movecontact. Addresses with
+``@`` go to mails.php, phone numbers to phones.php; groups are named as people name them
+(:mod:`handlers.group_names`). The bot's own writes go into the account's kept copies.
 """
 
 from __future__ import annotations
 
 import html
-from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -17,13 +13,12 @@ from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
+from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
@@ -33,95 +28,66 @@ from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
-from handlers.group_names import named_groups, quoted
+from handlers.contact_edits import apply_changes, change_or_ask
+from handlers.group_names import (
+    SHOWN_GROUPS,
+    group_list,
+    groups_of,
+    membership_changed,
+    named,
+    no_groups,
+    quoted,
+)
+from handlers.memo import Memo
 from handlers.paging import FETCHED
 from handlers.routing import command, own_commands_only
 
-# How long an account's group names are remembered between lists.
-GROUPS_TTL = 60.0
-
-
-async def groups_of(smsc: SmscClient, book: ContactBook, memo: Memo) -> dict[int, Group]:
-    """The account's groups, remembered for a minute: every list names its contacts' groups,
-    and paging must not spend SMSC's three identical requests a minute on them."""
-    key = f"groups|{smsc.account.key}|{book.script}"
-    known = memo.get(key, dict)
-    if known is None:
-        known = {group.id: group for group in await book.groups()}
-        memo.keep(key, known, GROUPS_TTL)
-    return known
-
-
-def groups_changed(smsc: SmscClient, memo: Memo) -> None:
-    for script in ("phones", "mails"):
-        memo.forget(f"groups|{smsc.account.key}|{script}")
-
-
-def _with_group(args: Any, refs: tuple[parse.GroupRef, ...]) -> Any:
-    """``args`` with the group the person chose in place of the one typed."""
-    return replace(args, group=refs[0])
-
-
-async def _named(
-    message: Message,
-    memo: Memo,
-    smsc: SmscClient,
-    book: ContactBook,
-    action: str,
-    refs: tuple[parse.GroupRef, ...],
-    again: Callable[[tuple[parse.GroupRef, ...]], Any],
-) -> list[Group] | None:
-    """The groups ``refs`` name among the book's (see :func:`named_groups`)."""
-
-    async def source() -> Iterable[Group]:
-        return (await groups_of(smsc, book, memo)).values()
-
-    return await named_groups(
-        message, memo, smsc, action=action, refs=refs, source=source, again=again
-    )
-
-
-# A contact's groups in a list: at most this many named, so that one contact always fits.
-SHOWN_GROUPS = 5
-
-
-def no_groups() -> str:
-    # Escaped whole: "<name>" there is no tag.
-    return html.escape(_("There are no groups yet. Create one with /addgroup <name>."))
-
-
-def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = None) -> str:
-    """The groups' names (ids where a name is unknown); past ``most`` of them, how many more."""
-    ids = list(ids)
-    shown = ids if most is None else ids[:most]
-    names = [display.shown(groups[g].name, display.NAME) if g in groups else str(g) for g in shown]
-    if len(ids) > len(shown):
-        names.append(display.more(len(ids) - len(shown)))
-    return ", ".join(names)
-
 
 async def add_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
     readings = parse.addcontact(command.args, smsc.endpoint.region)
     args = await choices.one_of(
         message, memo, smsc, "addcontact", readings, choices.addcontact_reading
     )
     if args is not None:
-        await _add_contact(message, smsc, memo, audit, args)
+        await _add_contact(message, smsc, copies, memo, audit, args)
 
 
 async def _add_contact(
-    message: Message, smsc: SmscClient, memo: Memo, audit: AuditNote, args: parse.AddContactArgs
+    message: Message,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+    args: parse.AddContactArgs,
 ) -> None:
     audit.target = ",".join(args.addresses)
     book = book_for(smsc, args.is_email)
-    groups = await _named(
-        message, memo, smsc, book, "addcontact", args.groups, lambda r: replace(args, groups=r)
+    groups = await named(
+        message,
+        memo,
+        copies,
+        smsc,
+        book,
+        "addcontact",
+        args.groups,
+        lambda r: replace(args, groups=r),
     )
     if groups is None:
         return
-    await book.add(args.addresses, name=args.name, groups=[g.id for g in groups])
+    group_ids = tuple(g.id for g in groups)
+    await book.add(args.addresses, name=args.name, groups=group_ids)
+    for address in args.addresses:
+        contact = Contact(address=address, name=args.name or "", groups=group_ids)
+        await copies.contact_saved(smsc, contact, mail=args.is_email)
+    if groups:
+        await copies.forget(smsc, "groups", mail=args.is_email)  # their counts grew
     text = _("✅ Contact {addresses} added.").format(
         addresses=html.escape(", ".join(args.addresses))
     )
@@ -143,10 +109,10 @@ def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
 
 
 async def _fetch_contacts(
-    smsc: SmscClient, memo: Memo, query: parse.ContactsQuery, after: int | None = None
+    smsc: SmscClient, copies: AccountCopies, query: parse.ContactsQuery, after: int | None = None
 ) -> paging.Listed:
     book = book_for(smsc, query.is_email)
-    groups = await groups_of(smsc, book, memo)
+    groups = await groups_of(copies, smsc, book)
     # By now a group is its id: a name was looked up before the list was asked for.
     group_id = query.group if isinstance(query.group, int) else None
     found: list[Contact] = []
@@ -184,19 +150,25 @@ def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, 
 
 
 async def list_contacts(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo
+    message: Message, command: CommandObject, smsc: SmscClient, copies: AccountCopies, memo: Memo
 ) -> None:
-    await _list_contacts(message, smsc, memo, parse.contacts(command.args, smsc.endpoint.region))
+    query = parse.contacts(command.args, smsc.endpoint.region)
+    await _list_contacts(message, smsc, copies, memo, query)
 
 
 async def _list_contacts(
-    message: Message, smsc: SmscClient, memo: Memo, query: parse.ContactsQuery
+    message: Message,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    query: parse.ContactsQuery,
 ) -> None:
     if query.group is not None:
         book = book_for(smsc, query.is_email)
-        found = await _named(
+        found = await named(
             message,
             memo,
+            copies,
             smsc,
             book,
             "contacts",
@@ -206,7 +178,7 @@ async def _list_contacts(
         if found is None:
             return
         query = replace(query, group=found[0].id)
-    listed = await _fetch_contacts(smsc, memo, query)
+    listed = await _fetch_contacts(smsc, copies, query)
     if not listed.records:
         await message.answer(_("No contacts found."))
         return
@@ -215,7 +187,11 @@ async def _list_contacts(
 
 
 async def contacts_page(
-    callback: CallbackQuery, callback_data: Page, smsc: SmscClient, memo: Memo
+    callback: CallbackQuery,
+    callback_data: Page,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
 ) -> None:
     listed = paging.recall(memo, callback_data)
     if listed is None:
@@ -227,7 +203,7 @@ async def contacts_page(
     if start >= len(listed.records) and beyond is not None:
         # Past what was fetched: the next batch, from SMSC, after the last internal id.
         offset = int(listed.extra.get("offset") or 0) + len(listed.records)
-        listed = await _fetch_contacts(smsc, memo, listed.extra["query"], after=beyond)
+        listed = await _fetch_contacts(smsc, copies, listed.extra["query"], after=beyond)
         listed.extra["offset"] = offset
         if not listed.records:
             await edit_or_send(callback, _("No more contacts."))
@@ -237,60 +213,31 @@ async def contacts_page(
     await edit_or_send(callback, text, markup)
 
 
-async def apply_changes(
-    smsc: SmscClient, memo: Memo, contact: parse.Address, changes: dict[str, Any]
-) -> str:
-    """Change a contact as ``changes`` says; the sentence that reports it."""
-    await book_for(smsc, contact.is_email).change(contact.value, **changes)
-    now = changes.get("new_address") or contact.value
-    said = []
-    for key, value in changes.items():
-        if key == "groups":
-            groups = await groups_of(smsc, book_for(smsc, contact.is_email), memo)
-            value = group_list(value, groups) or "—"
-        elif key == "new_address":
-            continue
-        said.append(f"{field_name(key)}: {html.escape(str(value)) or '—'}")
-    text = _("✏️ Contact {address} changed.").format(address=f"<code>{html.escape(now)}</code>")
-    return "\n".join([text, *said])
-
-
-def field_name(key: str) -> str:
-    names = {
-        "name": _("name"),
-        "first_name": _("first name"),
-        "last_name": _("last name"),
-        "middle_name": _("middle name"),
-        "birthday": _("birthday"),
-        "comment": _("comment"),
-        "tags": _("tags"),
-        "other": _("other numbers"),
-        "groups": _("groups"),
-    }
-    return names.get(key, key)
-
-
 async def edit_contact(
     message: Message,
     command: CommandObject,
     smsc: SmscClient,
+    copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
     bot: Bot,
     chat_admins: ChatAdmins,
 ) -> None:
     args = parse.editcontact(command.args, smsc.endpoint.region)
-    await change_or_ask(message, bot, chat_admins, memo, smsc, audit, args.contact, args.changes)
+    await change_or_ask(
+        message, bot, chat_admins, memo, copies, smsc, audit, args.contact, args.changes
+    )
 
 
 async def edit_contact_chosen(chosen: Chosen) -> None:
     args: parse.EditContactArgs = chosen.args
-    bot, chat_admins = chosen.data["bot"], chosen.data["chat_admins"]
+    data = chosen.data
     await change_or_ask(
         chosen.message,
-        bot,
-        chat_admins,
+        data["bot"],
+        data["chat_admins"],
         chosen.memo,
+        data["copies"],
         chosen.smsc,
         chosen.audit,
         args.contact,
@@ -298,129 +245,11 @@ async def edit_contact_chosen(chosen: Chosen) -> None:
     )
 
 
-async def change_or_ask(
-    message: Message,
-    bot: Bot,
-    chat_admins: ChatAdmins,
-    memo: Memo,
-    smsc: SmscClient,
-    audit: AuditNote,
-    contact: parse.Address,
-    changes: dict[str, Any],
-) -> None:
-    """Change the contact; a new number asked by a group's member waits for an
-    administrator's Yes (from /editcontact and from a card's edit alike). Groups are named
-    as people name them, and asked about when a name is two groups'."""
-    audit.target = contact.value
-    if changes.get("groups"):
-        book = book_for(smsc, contact.is_email)
-        groups = await _named(
-            message,
-            memo,
-            smsc,
-            book,
-            "editcontact",
-            changes["groups"],
-            lambda r: parse.EditContactArgs(contact, {**changes, "groups": r}),
-        )
-        if groups is None:
-            return
-        changes = {**changes, "groups": tuple(g.id for g in groups)}
-    new = changes.get("new_address")
-    if new and await confirmation.asked_an_administrator(
-        message,
-        bot,
-        chat_admins,
-        memo,
-        smsc,
-        audit,
-        action="editcontact",
-        question=_("Change the number of the contact {address} to {new}?").format(
-            address=f"<code>{html.escape(contact.value)}</code>",
-            new=f"<code>{html.escape(str(new))}</code>",
-        ),
-        target=contact.value,
-        args={"address": contact.value, "is_email": contact.is_email, "changes": changes},
-    ):
-        return
-    await message.answer(await apply_changes(smsc, memo, contact, changes))
-
-
 async def edit_contact_confirmed(done: Confirmed) -> str:
     contact = parse.Address(done.pending.args["address"], done.pending.args["is_email"])
     done.audit.target = contact.value
-    return await apply_changes(done.client, done.memo, contact, done.pending.args["changes"])
-
-
-async def rename_group(
-    message: Message,
-    command: CommandObject,
-    smsc: SmscClient,
-    memo: Memo,
-    audit: AuditNote,
-    bot: Bot,
-    chat_admins: ChatAdmins,
-) -> None:
-    ref, name = parse.renamegroup(command.args)
-    await _rename_or_ask(message, bot, chat_admins, memo, smsc, audit, ref, name)
-
-
-async def _rename_or_ask(
-    message: Message,
-    bot: Bot,
-    chat_admins: ChatAdmins,
-    memo: Memo,
-    smsc: SmscClient,
-    audit: AuditNote,
-    ref: parse.GroupRef,
-    name: str,
-) -> None:
-    found = await _named(
-        message, memo, smsc, smsc.phones, "renamegroup", (ref,), lambda r: (r[0], name)
-    )
-    if found is None:
-        return
-    group = found[0]
-    audit.target = str(group.id)
-    if await confirmation.asked_an_administrator(
-        message,
-        bot,
-        chat_admins,
-        memo,
-        smsc,
-        audit,
-        action="renamegroup",
-        question=_("Rename the group {group} to “{name}”?").format(
-            group=quoted(group.name, group.id), name=html.escape(name)
-        ),
-        target=str(group.id),
-        args={"group_id": group.id, "old": group.name, "name": name},
-    ):
-        return
-    await message.answer(await _rename(smsc, memo, group.id, group.name, name))
-
-
-async def rename_group_chosen(chosen: Chosen) -> None:
-    ref, name = chosen.args
-    bot, chat_admins = chosen.data["bot"], chosen.data["chat_admins"]
-    await _rename_or_ask(
-        chosen.message, bot, chat_admins, chosen.memo, chosen.smsc, chosen.audit, ref, name
-    )
-
-
-async def rename_group_confirmed(done: Confirmed) -> str:
-    group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
-    done.audit.target = str(group_id)
-    old = str(done.pending.args.get("old", ""))
-    return await _rename(done.client, done.memo, group_id, old, name)
-
-
-async def _rename(smsc: SmscClient, memo: Memo, group_id: int, old: str, name: str) -> str:
-    await smsc.phones.rename_group(group_id, name)
-    groups_changed(smsc, memo)
-    return _("✅ The group {group} is now “{name}”.").format(
-        group=quoted(old, group_id), name=html.escape(name)
-    )
+    changes = done.pending.args["changes"]
+    return await apply_changes(done.client, done.data["copies"], contact, changes)
 
 
 async def delete_contact(
@@ -455,6 +284,10 @@ async def delete_contact_confirmed(done: Confirmed) -> str:
             raise
         await book.delete(listed)
         address = audit.target = listed
+    copies: AccountCopies = done.data["copies"]
+    await copies.contact_deleted(smsc, address, mail=bool(pending.args["is_email"]))
+    # The groups it was in count one fewer.
+    await copies.forget(smsc, "groups", mail=bool(pending.args["is_email"]))
     return _("🗑 Contact {address} deleted.").format(address=html.escape(address))
 
 
@@ -469,95 +302,56 @@ async def _contact_as(book: ContactBook, address: str) -> str | None:
     return in_another_case((c.address for c in found), address)
 
 
-def _group_line(entry: tuple[Group, bool, bool]) -> str:
-    group, is_email, with_id = entry
-    mark = "✉️ " if is_email else ""
-    name = display.shown(group.name, display.NAME) or "—"
-    count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
-    # Named groups go by their names; the id only where it is what tells a group apart.
-    tag = f" · id {group.id}" if with_id else ""
-    return f"• {mark}<b>{name}</b> — {count}{tag}"
-
-
-def _group_entries(groups: list[Group], is_email: bool) -> list[tuple[Group, bool, bool]]:
-    names = Counter(" ".join(g.name.split()).casefold() for g in groups)
-    return [
-        (g, is_email, not g.name.strip() or names[" ".join(g.name.split()).casefold()] > 1)
-        for g in groups
-    ]
-
-
-async def list_groups(message: Message, smsc: SmscClient, memo: Memo) -> None:
-    groups = await smsc.phones.groups()
-    mail_groups = await smsc.mails.groups()
-    if not groups and not mail_groups:
-        await message.answer(no_groups())
-        return
-    entries = _group_entries(groups, False) + _group_entries(mail_groups, True)
-    title = _("<b>Groups</b>")
-    if mail_groups:
-        title = _("<b>Groups</b> (✉️ e-mail groups)")
-    listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
-    await message.answer(text, reply_markup=markup)
-
-
-async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
-    if listed is None:
-        await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
-        return
-    await callback.answer()
-    text, markup = paging.page(listed, callback_data.token, callback_data.start, _group_line)
-    await edit_or_send(callback, text, markup)
-
-
-async def add_group(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
-) -> None:
-    name = parse.addgroup(command.args)
-    audit.target = name
-    await smsc.phones.add_group(name)
-    groups_changed(smsc, memo)
-    await message.answer(_("✅ Group “{name}” created.").format(name=html.escape(name)))
-
-
 async def _apply_group_change(
-    smsc: SmscClient, contact: parse.Address, group: Group, mode: str
+    smsc: SmscClient, copies: AccountCopies, contact: parse.Address, group: Group, mode: str
 ) -> str:
     book = book_for(smsc, contact.is_email)
     shown = f"<code>{html.escape(contact.value)}</code>"
-    named = quoted(group.name, group.id)
+    group_name = quoted(group.name, group.id)
     if mode == parse.GroupMove.ADD:
         await book.add_to_group(contact.value, group.id)
-        return _("✅ {contact} added to the group {group}.").format(contact=shown, group=named)
-    if mode == parse.GroupMove.REMOVE:
+        said = _("✅ {contact} added to the group {group}.")
+    elif mode == parse.GroupMove.REMOVE:
         await book.remove_from_group(contact.value, group.id)
-        return _("✅ {contact} removed from the group {group}.").format(contact=shown, group=named)
-    await book.move_to_group(contact.value, group.id)
-    return _("✅ {contact} moved to the group {group}.").format(contact=shown, group=named)
+        said = _("✅ {contact} removed from the group {group}.")
+    else:
+        await book.move_to_group(contact.value, group.id)
+        said = _("✅ {contact} moved to the group {group}.")
+    await membership_changed(copies, smsc, book)
+    return said.format(contact=shown, group=group_name)
 
 
 async def move_contact(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
 ) -> None:
     readings = parse.movecontact(command.args, smsc.endpoint.region)
     args = await choices.one_of(
         message, memo, smsc, "movecontact", readings, choices.movecontact_reading
     )
     if args is not None:
-        await _move_contact(message, smsc, memo, audit, args)
+        await _move_contact(message, smsc, copies, memo, audit, args)
 
 
 async def _move_contact(
-    message: Message, smsc: SmscClient, memo: Memo, audit: AuditNote, args: parse.MoveContactArgs
+    message: Message,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+    args: parse.MoveContactArgs,
 ) -> None:
     audit.target = args.contact.value
     book = book_for(smsc, args.contact.is_email)
     if args.group is not None:
-        found = await _named(
+        found = await named(
             message,
             memo,
+            copies,
             smsc,
             book,
             "movecontact",
@@ -565,9 +359,10 @@ async def _move_contact(
             lambda r: replace(args, group=r[0]),
         )
         if found is not None:
-            await message.answer(await _apply_group_change(smsc, args.contact, found[0], args.mode))
+            said = await _apply_group_change(smsc, copies, args.contact, found[0], args.mode)
+            await message.answer(said)
         return
-    groups = list((await groups_of(smsc, book, memo)).values())
+    groups = list((await groups_of(copies, smsc, book)).values())
     if not groups:
         await message.answer(no_groups())
         return
@@ -596,6 +391,7 @@ async def group_chosen(
     callback: CallbackQuery,
     callback_data: GroupChoice,
     smsc: SmscClient,
+    copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
 ) -> None:
@@ -604,56 +400,15 @@ async def group_chosen(
         await expired(callback)
         return
     book = book_for(smsc, contact.is_email)
-    group = (await groups_of(smsc, book, memo)).get(callback_data.group_id)
+    group = (await groups_of(copies, smsc, book)).get(callback_data.group_id)
     if group is None:
         # A forged press, or a group deleted since: nothing goes to SMSC.
         await expired(callback)
         return
     audit.target = contact.value
     await callback.answer()
-    text = await _apply_group_change(smsc, contact, group, callback_data.mode)
+    text = await _apply_group_change(smsc, copies, contact, group, callback_data.mode)
     await edit_or_send(callback, text)
-
-
-async def delete_group(
-    message: Message, command: CommandObject, smsc: SmscClient, memo: Memo, audit: AuditNote
-) -> None:
-    await _ask_delete_group(message, memo, smsc, audit, parse.delgroup(command.args))
-
-
-async def _ask_delete_group(
-    message: Message, memo: Memo, smsc: SmscClient, audit: AuditNote, ref: parse.GroupRef
-) -> None:
-    audit.target = str(ref)
-    found = await _named(message, memo, smsc, smsc.phones, "delgroup", (ref,), lambda r: r[0])
-    if found is None:
-        audit.result = "no such group or several"
-        return
-    group = found[0]
-    await confirmation.ask(
-        message,
-        memo,
-        smsc,
-        audit,
-        action="delgroup",
-        question=ngettext(
-            "Delete the group {group} ({count} contact)? The contact stays, without this group.",
-            "Delete the group {group} ({count} contacts)? The contacts stay, without this group.",
-            group.count,
-        ).format(group=quoted(group.name, group.id), count=group.count),
-        target=str(group.id),
-        args={"group_id": group.id, "name": group.name},
-    )
-
-
-async def delete_group_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    group_id = int(pending.args["group_id"])
-    audit.target = str(group_id)
-    await smsc.phones.delete_group(group_id)
-    groups_changed(smsc, done.memo)
-    named = quoted(str(pending.args.get("name", "")), group_id)
-    return _("🗑 The group {group} is deleted.").format(group=named)
 
 
 def router() -> Router:
@@ -665,19 +420,10 @@ def router() -> Router:
     )
     router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
     confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
-    router.message.register(list_groups, command("groups"), flags={"smsc": True})
-    router.callback_query.register(
-        groups_page, Page.filter(F.kind == PageKind.GROUPS), flags={"smsc": "if-any"}
-    )
-    router.message.register(add_group, command("addgroup"), flags={"smsc": True})
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
-    router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
     router.message.register(edit_contact, command("editcontact"), flags={"smsc": True})
     confirmation.on_confirmed(router, "editcontact")(edit_contact_confirmed)
-    router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
-    confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
     _on_chosen_readings(router)
     return own_commands_only(router)
 
@@ -685,9 +431,13 @@ def router() -> Router:
 def _on_chosen_readings(router: Router) -> None:
     """What a pressed reading of each command does: what the command does with it."""
     on = choices.on_chosen
-    on(router, "addcontact")(lambda c: _add_contact(c.message, c.smsc, c.memo, c.audit, c.args))
-    on(router, "contacts")(lambda c: _list_contacts(c.message, c.smsc, c.memo, c.args))
-    on(router, "movecontact")(lambda c: _move_contact(c.message, c.smsc, c.memo, c.audit, c.args))
-    on(router, "delgroup")(lambda c: _ask_delete_group(c.message, c.memo, c.smsc, c.audit, c.args))
+    on(router, "addcontact")(
+        lambda c: _add_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+    )
+    on(router, "contacts")(
+        lambda c: _list_contacts(c.message, c.smsc, c.data["copies"], c.memo, c.args)
+    )
+    on(router, "movecontact")(
+        lambda c: _move_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+    )
     on(router, "editcontact")(edit_contact_chosen)
-    on(router, "renamegroup")(rename_group_chosen)

@@ -27,7 +27,6 @@ from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import (
     DownloadTask,
@@ -41,6 +40,7 @@ from bot.wording import task_status
 from handlers import args as parse
 from handlers import paging
 from handlers.callbacks import ExportFile, ExportReady, Page, PageKind, Refresh
+from handlers.memo import Memo
 from handlers.routing import command, own_commands_only
 from storage import NotificationKind
 

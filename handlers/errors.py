@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
-import math
 import secrets
 
 from aiogram import Router
@@ -15,101 +13,13 @@ from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.smsc import (
-    AddressBlockedError,
-    ClientRateLimitError,
-    CredentialsRejectedError,
-    FailuresHeldError,
-    SmscApiError,
-    SmscBadResponseError,
-    SmscConnectionError,
     SmscError,
-    SmscHttpError,
-    SmscTimeoutError,
-    SmscValidationError,
 )
 from handlers.args import ArgumentError
+from handlers.sentences import argument_sentence, smsc_error_sentence
 from storage import CredentialsUnreadableError, StorageError
 
 log = logging.getLogger(__name__)
-
-
-def _address_blocked(seconds: int | None) -> str:
-    if seconds is None:
-        return _("SMSC has blocked this server's address for a while; try again later")
-    return _(
-        "SMSC has blocked this server's address for a while; try again in {minutes} min"
-    ).format(minutes=max(1, math.ceil(seconds / 60)))
-
-
-def smsc_error_sentence(error: SmscError) -> str:
-    if isinstance(error, AddressBlockedError):
-        # Nothing was sent: the limiter knows the address is blocked.
-        return _address_blocked(error.retry_after) + "."
-    if isinstance(error, CredentialsRejectedError):
-        return _(
-            "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
-            "So that SMSC does not block this server, I will try them again in {minutes} min; "
-            "if they were changed, an administrator can /login with the new ones now."
-        ).format(minutes=max(1, math.ceil((error.retry_after or 60) / 60)))
-    if isinstance(error, FailuresHeldError):
-        if error.whole_site:
-            return _(
-                "Many requests from this server to SMSC failed in the last minute, and SMSC "
-                "blocks a server that sends too many. Logins and accounts not yet known to "
-                "work wait: try again in {seconds} s."
-            ).format(seconds=error.retry_after)
-        return _(
-            "Several requests of this chat's SMSC account failed in the last minute. So that "
-            "SMSC does not block this server, I hold its requests back: try again in "
-            "{seconds} s."
-        ).format(seconds=error.retry_after)
-    if isinstance(error, SmscApiError):
-        sentences = {
-            1: _("SMSC did not accept the parameters of this request"),
-            2: _(
-                "SMSC rejected the login, password or API key, or this server's IP is not "
-                "allowed for the account"
-            ),
-            3: _("SMSC found no such record"),
-            4: _address_blocked(error.retry_after),
-            5: _("SMSC could not carry out the operation"),
-            7: _("SMSC says the phone number format is wrong"),
-            8: _("SMSC cannot deliver a message to this number"),
-            9: _("SMSC refused a repeated request; try again in {seconds} s").format(
-                seconds=error.retry_after or 60
-            ),
-            10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
-            11: _("the confirmation code is wrong"),
-        }
-        sentence = sentences.get(error.code, _("SMSC answered with an error"))
-        detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
-        code = _("error {code}").format(code=error.code)
-        return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
-    if isinstance(error, ClientRateLimitError):
-        return _("Too many similar requests to SMSC in a minute; try again in {seconds} s.").format(
-            seconds=error.retry_after
-        )
-    if isinstance(error, SmscTimeoutError):
-        return _("SMSC did not answer in time. Try again in a moment.")
-    if isinstance(error, SmscConnectionError):
-        return _("I cannot reach SMSC right now. Try again later.")
-    if isinstance(error, SmscHttpError):
-        return _("SMSC is having trouble (HTTP {status}). Try again later.").format(
-            status=error.status
-        )
-    if isinstance(error, SmscBadResponseError):
-        return _("SMSC sent an answer I cannot read. Try again later.")
-    if isinstance(error, SmscValidationError):
-        return _("I did not send this to SMSC: {reason}.").format(reason=html.escape(str(error)))
-    return _("The request to SMSC failed. Try again later.")
-
-
-def argument_sentence(error: ArgumentError) -> str:
-    return "{problem}\n{usage_label} <code>{usage}</code>".format(
-        problem=html.escape(error.problem),
-        usage_label=_("Usage:"),
-        usage=html.escape(error.usage),
-    )
 
 
 async def _tell(event: ErrorEvent, text: str) -> None:

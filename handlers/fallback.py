@@ -19,8 +19,8 @@ from bot.command_text import command_of
 from handlers.callbacks import expired
 from handlers.commands import KNOWN_COMMANDS, suggestion
 from handlers.routing import Magic
+from handlers.secret_messages import looked_like_login
 from handlers.secret_shapes import plain_login
-from handlers.stray_secrets import looked_like_login
 
 
 async def unknown_command(message: Message, bot: Bot) -> None:

@@ -17,13 +17,47 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import display
-from bot.memo import Memo
+from bot.account_copies import AccountCopies
 from bot.smsc import Group, SmscClient
+from bot.smsc.contacts import ContactBook
 from handlers import choices
+from handlers.memo import Memo
 from handlers.readings import GroupRef, groups_meant
 
 # The account's groups of one book, when they are needed.
 GroupSource = Callable[[], Awaitable[Iterable[Group]]]
+# A contact's groups in a list: at most this many named, so that one contact always fits.
+SHOWN_GROUPS = 5
+
+
+async def groups_of(copies: AccountCopies, smsc: SmscClient, book: ContactBook) -> dict[int, Group]:
+    """The account's groups of one book, from its kept copy: every list names its contacts'
+    groups, and paging must not spend SMSC's three identical requests a minute on them."""
+    kept = await copies.groups(smsc, mail=book.script == "mails")
+    return {group.id: group for group in kept.records}
+
+
+async def membership_changed(copies: AccountCopies, smsc: SmscClient, book: ContactBook) -> None:
+    """A contact joined or left groups: the groups' counts and the contacts' groups are read
+    again when next needed (the bot cannot always tell what the contact was in before)."""
+    mail = book.script == "mails"
+    await copies.forget(smsc, "groups", mail=mail)
+    await copies.forget(smsc, "contacts", mail=mail)
+
+
+def no_groups() -> str:
+    # Escaped whole: "<name>" there is no tag.
+    return html.escape(_("There are no groups yet. Create one with /addgroup <name>."))
+
+
+def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = None) -> str:
+    """The groups' names (ids where a name is unknown); past ``most`` of them, how many more."""
+    ids = list(ids)
+    shown = ids if most is None else ids[:most]
+    names = [display.shown(groups[g].name, display.NAME) if g in groups else str(g) for g in shown]
+    if len(ids) > len(shown):
+        names.append(display.more(len(ids) - len(shown)))
+    return ", ".join(names)
 
 
 def quoted(name: str, group_id: int) -> str:
@@ -86,3 +120,23 @@ async def named_groups(
             return None
         found.append(meant[0])
     return found
+
+
+async def named(
+    message: Message,
+    memo: Memo,
+    copies: AccountCopies,
+    smsc: SmscClient,
+    book: ContactBook,
+    action: str,
+    refs: tuple[GroupRef, ...],
+    again: Callable[[tuple[GroupRef, ...]], Any],
+) -> list[Group] | None:
+    """The groups ``refs`` name among the book's kept groups (see :func:`named_groups`)."""
+
+    async def source() -> Iterable[Group]:
+        return (await groups_of(copies, smsc, book)).values()
+
+    return await named_groups(
+        message, memo, smsc, action=action, refs=refs, source=source, again=again
+    )

@@ -15,8 +15,8 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Message
 
-from bot.phones import WrongLength, wrong_length
 from bot.smsc import SmscClient
+from handlers.phones import WrongLength, wrong_length
 from handlers.readings import length_problem
 from handlers.routing import Magic
 

@@ -27,9 +27,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
-from bot.memo import Memo
 from bot.middlewares import serving
 from handlers.callbacks import Page, PageKind
+from handlers.memo import Memo
 
 PAGE_SIZE = 10
 # Kept free under a page for what a handler adds (a hint of a line or two), and for the

@@ -2,7 +2,7 @@
 
 A number may be typed in groups of digits (``+7 916 123-45-67 Ivan``). The words are joined
 while the joined digits can still be one number, and each joining that is a valid number for
-its country (see :mod:`bot.phones`) is a reading; the command's own grammar then judges the
+its country (see :mod:`handlers.phones`) is a reading; the command's own grammar then judges the
 words after it. One reading is read; several are offered as buttons (:mod:`handlers.choices`),
 never guessed between: in ``/block +44 20 7946 0958 12``, 12 may be the comment or the number's
 end. A number with a digit too few or too many for its country is refused with that reason.
@@ -21,9 +21,9 @@ from typing import TypeVar
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.phones import WrongLength, ascii_digits, phone_number, wrong_length
 from bot.smsc import Group
 from handlers.argument_error import ArgumentError, clip
+from handlers.phones import WrongLength, ascii_digits, phone_number, wrong_length
 
 T = TypeVar("T")
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 
 from bot.command_text import CommandText, stand_in_command
-from bot.layouts import readings
 from handlers.commands import (
     KNOWN_COMMANDS,
     TAKE_NO_ARGUMENTS,
@@ -29,6 +28,7 @@ from handlers.commands import (
     names_a_bot,
     suggestion,
 )
+from handlers.layouts import readings
 
 # What a login looks like (as the parser reads it); a password may be anything.
 _LOGIN_WORD = re.compile(r"^[A-Za-z0-9_.@+-]{1,64}$")

@@ -12,13 +12,13 @@ from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import Sender, SmscClient
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import args as parse
 from handlers import paging
 from handlers.callbacks import Page, PageKind, Refresh
+from handlers.memo import Memo
 
 # A sender's operators and documents as SMSC lists them: at most this many are shown, so that
 # one name always fits in a message.

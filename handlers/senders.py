@@ -16,7 +16,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.memo import Memo
 from bot.replies import edit_or_send
 from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
 from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
@@ -34,6 +33,7 @@ from handlers.callbacks import (
     expired,
 )
 from handlers.confirmation import Confirmed
+from handlers.memo import Memo
 from handlers.routing import Magic, command, own_commands_only
 from handlers.sender_list import list_senders, senders_page, senders_refreshed
 

@@ -31,30 +31,21 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.command_text import command_of
 from bot.dialog_storage import login_traces
-from handlers.account import deep_link, delete_secrets, deletion_notice, edited_with_secret
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret, names_a_bot
 from handlers.routing import Magic
+from handlers.secret_messages import (
+    deep_link,
+    delete_secrets,
+    deletion_notice,
+    edited_with_secret,
+    looked_like_login,
+)
 from handlers.secret_shapes import (
     credentials_after,
     credentials_shaped,
     plain_login,
     stand_in_login,
 )
-
-
-async def looked_like_login(message: Message, bot: Bot, fsm_storage: BaseStorage) -> None:
-    deleted = await delete_secrets(bot, [message])
-    text = deletion_notice(deleted)
-    in_group = message.chat.type != ChatType.PRIVATE
-    if in_group:
-        text += "\n" + _("Never send a password or API key to a group.")
-    said = await message.answer(
-        text
-        + "\n\n"
-        + _("That looked like /login with credentials. Send /login and I will ask for them.")
-    )
-    if in_group:
-        await login_traces(fsm_storage).prompt_sent(message.chat.id, said.message_id)
 
 
 def _the_login_command(text: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.types import Update
 
-from bot.app import Application, build_application
+from bot.assembly.app import Application, build_application
 from bot.config import Settings
 from bot.sandbox import SandboxServer
 from storage import generate_key

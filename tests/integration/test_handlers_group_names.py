@@ -127,7 +127,8 @@ async def test_replies_and_lists_name_groups_without_internal_ids(logged_in: Har
     assert "№" not in listing
     assert "id" not in listing
     # A name two groups share is the one place an id is shown: it is what tells them apart.
-    account(logged_in).phones.groups[50] = SbGroup(50, "partners")
-    listing = text_of(await logged_in.say(USER, "/groups"))
+    account(logged_in).phones.groups[50] = SbGroup(50, "partners")  # made in the cabinet
+    [shown] = sent(await logged_in.say(USER, "/groups"))
+    listing = text_of(await logged_in.press(shown, "Refresh", user_id=USER))
     assert "· id 50" in listing
     assert "<b>VIP</b> — 7 contacts\n" in listing

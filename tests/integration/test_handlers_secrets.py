@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.memo import PendingAction
 from handlers.callbacks import Confirm
+from handlers.memo import PendingAction
 from storage import NotificationKind
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 from tests.fakes.telegram import BOT_USERNAME, Call

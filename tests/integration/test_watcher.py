@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bot.accounts import ChatAccounts
-from bot.app import build_i18n
+from bot.assembly.app import build_i18n
 from bot.sandbox import Fault, SandboxServer
 from bot.smsc import RateLimiter, SmscTransport
 from bot.smsc.aiohttp_transport import AiohttpTransport

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.command_text import CommandText, command_of
-from bot.layouts import readings
 from handlers.commands import COMMANDS, carries_login_secret, means_login, suggestion
+from handlers.layouts import readings
 
 
 @pytest.mark.parametrize(

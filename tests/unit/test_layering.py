@@ -1,7 +1,7 @@
 """Dependencies point one way: handlers -> bot -> storage; bot.smsc and storage stand alone.
 
 Only the assembly (``bot/app.py``, ``bot/ui_commands.py``) imports ``handlers``; the demo and
-the webhook reach them only through ``bot.app``.
+the webhook reach them only through ``bot.assembly.app``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSEMBLY = {"bot/app.py", "bot/ui_commands.py"}
+ASSEMBLY = {str(path.relative_to(ROOT)) for path in (ROOT / "bot" / "assembly").glob("*.py")}
 
 
 def imported_modules(package: Path) -> set[tuple[str, str]]:
@@ -40,8 +40,11 @@ def offenders(package: str, forbidden: tuple[str, ...], allowed: set[str]) -> li
     ("package", "forbidden"),
     [
         ("storage", ("aiogram", "bot", "handlers")),
-        ("bot/smsc", ("aiogram", "storage", "handlers", "bot.sandbox", "bot.app", "bot.watcher")),
-        ("bot/sandbox", ("aiogram", "storage", "handlers", "bot.smsc", "bot.app")),
+        (
+            "bot/smsc",
+            ("aiogram", "storage", "handlers", "bot.sandbox", "bot.assembly.app", "bot.watcher"),
+        ),
+        ("bot/sandbox", ("aiogram", "storage", "handlers", "bot.smsc", "bot.assembly.app")),
         ("bot", ("handlers",)),
     ],
 )
@@ -61,3 +64,32 @@ def test_handlers_never_take_the_database() -> None:
                     taking.append(f"{path.name}:{node.name}")
     assert not offenders("handlers", ("aiosqlite", "sqlite3"), set())
     assert taking == []
+
+
+def router_modules() -> set[str]:
+    """Modules of ``handlers`` that define a router: ``def router()``."""
+    found = set()
+    for path in (ROOT / "handlers").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name.endswith("router") for node in tree.body
+        ):
+            found.add(f"handlers.{path.stem}")
+    return found
+
+
+def test_no_router_module_imports_another() -> None:
+    routers = router_modules()
+    assert "handlers.blacklist" in routers  # the test looks where routers are
+    crossing = []
+    for path in (ROOT / "handlers").glob("*.py"):
+        here = f"handlers.{path.stem}"
+        if here not in routers:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+                if node.module == "handlers":
+                    names = [f"handlers.{alias.name}" for alias in node.names]
+                crossing += [(here, name) for name in names if name in routers and name != here]
+    assert crossing == []

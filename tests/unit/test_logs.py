@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.__main__ as entry
+import bot.assembly.main as entry
 from bot.logs import configure_logging
 from storage import generate_key
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.app import LOCALES
+from bot.assembly.app import LOCALES
 from bot.smsc import Group
 from handlers import args as parse
 from handlers.readings import groups_meant

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import I18n
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.app import LOCALES
+from bot.assembly.app import LOCALES
 from bot.command_text import SLASH_STAND_INS, CommandText, command_of
 from handlers import args as parse
 from handlers.commands import KNOWN_COMMANDS, TAKE_NO_ARGUMENTS, carries_login_secret, suggestion

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phones import looks_like_phone, phone_number
+from handlers.phones import looks_like_phone, phone_number
 
 
 @pytest.mark.parametrize(

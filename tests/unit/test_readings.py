@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.app import LOCALES
-from bot.phones import WrongLength, phone_number, wrong_length
+from bot.assembly.app import LOCALES
 from bot.smsc import BlockType, Group
 from handlers import args as parse
+from handlers.phones import WrongLength, phone_number, wrong_length
 from handlers.readings import groups_meant
 
 PHONE = parse.Address("79161234567", False)

@@ -17,11 +17,11 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import Application
+from bot.assembly.app import Application
 from bot.startup import StartupError
 from bot.telegram import telegram_refused
 
-log = logging.getLogger("bot.webhook")
+log = logging.getLogger("bot.assembly.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 

@@ -25,11 +25,11 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Application, build_application
+from bot.assembly.app import Application, build_application
+from bot.assembly.terminal import DEMO_CHAT_ID, TerminalSession
 from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
 from bot.sandbox import DEFAULT_LOGIN, DEFAULT_PASSWORD, SandboxServer, SandboxState
-from bot.terminal import DEMO_CHAT_ID, TerminalSession
 from storage import AuthKind, Storage, generate_key
 
 

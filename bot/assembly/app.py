@@ -14,10 +14,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
+from bot.assembly.ui_commands import set_commands
 from bot.config import Settings
 from bot.dialog_storage import DialogStorage
 from bot.logs import current_context
-from bot.memo import Memo
 from bot.middlewares import (
     AdminOnlyMiddleware,
     AuditMiddleware,
@@ -30,14 +30,14 @@ from bot.smsc.factory import SmscFactory
 from bot.smsc.failures import Failure
 from bot.smsc.limiter import AddressBlock, Stamp
 from bot.telegram import build_bot, check_telegram
-from bot.ui_commands import set_commands
 from bot.watcher import Baselines, Notifier, PollTimes, Watcher, start_scheduler
 from handlers import KNOWN_COMMANDS, routers
+from handlers.memo import Memo
 from storage import Storage, WrongKeyError
 
 log = logging.getLogger("bot")
 
-LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES = Path(__file__).resolve().parents[1] / "locales"
 SHUTDOWN_GRACE = 15.0
 
 

@@ -1,0 +1,110 @@
+"""Changing a contact, from /editcontact and from a card's edit alike.
+
+In a group, a contact's new number is the team's: asked for by someone who is not an
+administrator, it waits for an administrator's Yes.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.account_copies import AccountCopies
+from bot.admins import ChatAdmins
+from bot.audit import AuditNote
+from bot.smsc import SmscClient
+from handlers import args as parse
+from handlers import confirmation
+from handlers.blocks import book_for
+from handlers.group_names import group_list, groups_of, membership_changed, named
+from handlers.memo import Memo
+
+
+async def apply_changes(
+    smsc: SmscClient, copies: AccountCopies, contact: parse.Address, changes: dict[str, Any]
+) -> str:
+    """Change a contact as ``changes`` says; the sentence that reports it."""
+    book = book_for(smsc, contact.is_email)
+    await book.change(contact.value, **changes)
+    # What SMSC keeps of a contact after a change is more than the bot can tell for sure:
+    # the kept book, and the groups' counts, are read again when next needed.
+    await membership_changed(copies, smsc, book)
+    now = changes.get("new_address") or contact.value
+    said = []
+    for key, value in changes.items():
+        if key == "groups":
+            value = group_list(value, await groups_of(copies, smsc, book)) or "—"
+        elif key == "new_address":
+            continue
+        said.append(f"{field_name(key)}: {html.escape(str(value)) or '—'}")
+    text = _("✏️ Contact {address} changed.").format(address=f"<code>{html.escape(now)}</code>")
+    return "\n".join([text, *said])
+
+
+def field_name(key: str) -> str:
+    names = {
+        "name": _("name"),
+        "first_name": _("first name"),
+        "last_name": _("last name"),
+        "middle_name": _("middle name"),
+        "birthday": _("birthday"),
+        "comment": _("comment"),
+        "tags": _("tags"),
+        "other": _("other numbers"),
+        "groups": _("groups"),
+    }
+    return names.get(key, key)
+
+
+async def change_or_ask(
+    message: Message,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
+    copies: AccountCopies,
+    smsc: SmscClient,
+    audit: AuditNote,
+    contact: parse.Address,
+    changes: dict[str, Any],
+) -> None:
+    """Change the contact; a new number asked by a group's member waits for an
+    administrator's Yes. Groups are named as people name them, and asked about when a name
+    is two groups'."""
+    audit.target = contact.value
+    if changes.get("groups"):
+        book = book_for(smsc, contact.is_email)
+        groups = await named(
+            message,
+            memo,
+            copies,
+            smsc,
+            book,
+            "editcontact",
+            changes["groups"],
+            lambda r: parse.EditContactArgs(contact, {**changes, "groups": r}),
+        )
+        if groups is None:
+            return
+        changes = {**changes, "groups": tuple(g.id for g in groups)}
+    new = changes.get("new_address")
+    if new and await confirmation.asked_an_administrator(
+        message,
+        bot,
+        chat_admins,
+        memo,
+        smsc,
+        audit,
+        action="editcontact",
+        question=_("Change the number of the contact {address} to {new}?").format(
+            address=f"<code>{html.escape(contact.value)}</code>",
+            new=f"<code>{html.escape(str(new))}</code>",
+        ),
+        target=contact.value,
+        args={"address": contact.value, "is_email": contact.is_email, "changes": changes},
+    ):
+        return
+    await message.answer(await apply_changes(smsc, copies, contact, changes))

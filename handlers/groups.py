@@ -1,0 +1,263 @@
+"""Contact groups: /groups, /addgroup, /renamegroup, /delgroup.
+
+The account's groups are its kept copy (:mod:`bot.account_copies`): read once a window, and
+kept up to date by the bot's own writes. In a group chat, a group's new name is the team's:
+asked for by someone who is not an administrator, it waits for an administrator's Yes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+
+from aiogram import Bot, F, Router
+from aiogram.filters import CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot import display
+from bot.account_copies import AccountCopies
+from bot.admins import ChatAdmins
+from bot.audit import AuditNote
+from bot.replies import edit_or_send
+from bot.smsc import Group, SmscClient
+from handlers import args as parse
+from handlers import choices, confirmation, paging
+from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
+from handlers.choices import Chosen
+from handlers.confirmation import Confirmed
+from handlers.group_names import named, no_groups, quoted
+from handlers.memo import Memo
+from handlers.routing import command, own_commands_only
+
+
+def _group_line(entry: tuple[Group, bool, bool]) -> str:
+    group, is_email, with_id = entry
+    mark = "✉️ " if is_email else ""
+    name = display.shown(group.name, display.NAME) or "—"
+    count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
+    # Named groups go by their names; the id only where it is what tells a group apart.
+    tag = f" · id {group.id}" if with_id else ""
+    return f"• {mark}<b>{name}</b> — {count}{tag}"
+
+
+def _group_entries(groups: tuple[Group, ...], is_email: bool) -> list[tuple[Group, bool, bool]]:
+    names = Counter(" ".join(g.name.split()).casefold() for g in groups)
+    return [
+        (g, is_email, not g.name.strip() or names[" ".join(g.name.split()).casefold()] > 1)
+        for g in groups
+    ]
+
+
+async def _groups_page(
+    smsc: SmscClient, copies: AccountCopies, memo: Memo, *, refresh: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    groups = (await copies.groups(smsc, mail=False, refresh=refresh)).records
+    mail_groups = (await copies.groups(smsc, mail=True, refresh=refresh)).records
+    again = Reread(what=RefreshKind.GROUPS)
+    if not groups and not mail_groups:
+        return no_groups(), with_refresh(None, again)
+    entries = _group_entries(groups, False) + _group_entries(mail_groups, True)
+    title = _("<b>Groups</b>")
+    if mail_groups:
+        title = _("<b>Groups</b> (✉️ e-mail groups)")
+    listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
+    text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
+    return text, with_refresh(markup, again)
+
+
+async def list_groups(
+    message: Message, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
+    text, markup = await _groups_page(smsc, copies, memo, refresh=False)
+    await message.answer(text, reply_markup=markup)
+
+
+async def refresh_groups(
+    callback: CallbackQuery, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
+    text, markup = await _groups_page(smsc, copies, memo, refresh=True)
+    await callback.answer()
+    await edit_or_send(callback, text, markup)
+
+
+async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
+    listed = paging.recall(memo, callback_data)
+    if listed is None:
+        await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
+        return
+    await callback.answer()
+    text, markup = paging.page(listed, callback_data.token, callback_data.start, _group_line)
+    await edit_or_send(callback, text, markup)
+
+
+async def add_group(
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    audit: AuditNote,
+) -> None:
+    name = parse.addgroup(command.args)
+    audit.target = name
+    group_id = await smsc.phones.add_group(name)
+    await copies.group_saved(smsc, Group(id=group_id, name=name), mail=False)
+    await message.answer(_("✅ Group “{name}” created.").format(name=html.escape(name)))
+
+
+async def rename_group(
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+) -> None:
+    ref, name = parse.renamegroup(command.args)
+    await _rename_or_ask(message, bot, chat_admins, memo, copies, smsc, audit, ref, name)
+
+
+async def _rename_or_ask(
+    message: Message,
+    bot: Bot,
+    chat_admins: ChatAdmins,
+    memo: Memo,
+    copies: AccountCopies,
+    smsc: SmscClient,
+    audit: AuditNote,
+    ref: parse.GroupRef,
+    name: str,
+) -> None:
+    found = await named(
+        message, memo, copies, smsc, smsc.phones, "renamegroup", (ref,), lambda r: (r[0], name)
+    )
+    if found is None:
+        return
+    group = found[0]
+    audit.target = str(group.id)
+    if await confirmation.asked_an_administrator(
+        message,
+        bot,
+        chat_admins,
+        memo,
+        smsc,
+        audit,
+        action="renamegroup",
+        question=_("Rename the group {group} to “{name}”?").format(
+            group=quoted(group.name, group.id), name=html.escape(name)
+        ),
+        target=str(group.id),
+        args={"group_id": group.id, "old": group.name, "name": name},
+    ):
+        return
+    await message.answer(await _rename(smsc, copies, group.id, group.name, name))
+
+
+async def rename_group_chosen(chosen: Chosen) -> None:
+    ref, name = chosen.args
+    data = chosen.data
+    await _rename_or_ask(
+        chosen.message,
+        data["bot"],
+        data["chat_admins"],
+        chosen.memo,
+        data["copies"],
+        chosen.smsc,
+        chosen.audit,
+        ref,
+        name,
+    )
+
+
+async def rename_group_confirmed(done: Confirmed) -> str:
+    group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
+    done.audit.target = str(group_id)
+    old = str(done.pending.args.get("old", ""))
+    return await _rename(done.client, done.data["copies"], group_id, old, name)
+
+
+async def _rename(
+    smsc: SmscClient, copies: AccountCopies, group_id: int, old: str, name: str
+) -> str:
+    await smsc.phones.rename_group(group_id, name)
+    await copies.group_saved(smsc, Group(id=group_id, name=name), mail=False)
+    return _("✅ The group {group} is now “{name}”.").format(
+        group=quoted(old, group_id), name=html.escape(name)
+    )
+
+
+async def delete_group(
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+) -> None:
+    await _ask_delete_group(message, memo, copies, smsc, audit, parse.delgroup(command.args))
+
+
+async def _ask_delete_group(
+    message: Message,
+    memo: Memo,
+    copies: AccountCopies,
+    smsc: SmscClient,
+    audit: AuditNote,
+    ref: parse.GroupRef,
+) -> None:
+    audit.target = str(ref)
+    found = await named(
+        message, memo, copies, smsc, smsc.phones, "delgroup", (ref,), lambda r: r[0]
+    )
+    if found is None:
+        audit.result = "no such group or several"
+        return
+    group = found[0]
+    await confirmation.ask(
+        message,
+        memo,
+        smsc,
+        audit,
+        action="delgroup",
+        question=ngettext(
+            "Delete the group {group} ({count} contact)? The contact stays, without this group.",
+            "Delete the group {group} ({count} contacts)? The contacts stay, without this group.",
+            group.count,
+        ).format(group=quoted(group.name, group.id), count=group.count),
+        target=str(group.id),
+        args={"group_id": group.id, "name": group.name},
+    )
+
+
+async def delete_group_confirmed(done: Confirmed) -> str:
+    pending, audit, smsc = done.pending, done.audit, done.client
+    group_id = int(pending.args["group_id"])
+    audit.target = str(group_id)
+    await smsc.phones.delete_group(group_id)
+    await done.data["copies"].group_deleted(smsc, group_id, mail=False)
+    named_group = quoted(str(pending.args.get("name", "")), group_id)
+    return _("🗑 The group {group} is deleted.").format(group=named_group)
+
+
+def router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(list_groups, command("groups"), flags={"smsc": True})
+    router.callback_query.register(
+        groups_page, Page.filter(F.kind == PageKind.GROUPS), flags={"smsc": "if-any"}
+    )
+    router.callback_query.register(
+        refresh_groups, Reread.filter(F.what == RefreshKind.GROUPS), flags={"smsc": True}
+    )
+    router.message.register(add_group, command("addgroup"), flags={"smsc": True})
+    router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
+    router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
+    confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
+    choices.on_chosen(router, "renamegroup")(rename_group_chosen)
+    choices.on_chosen(router, "delgroup")(
+        lambda c: _ask_delete_group(c.message, c.memo, c.data["copies"], c.smsc, c.audit, c.args)
+    )
+    return own_commands_only(router)
