@@ -36,8 +36,9 @@ from bot.dialog_storage import login_traces
 from bot.login_attempts import TooManyAttemptsError
 from bot.smsc import AuthenticationError, Credentials, Region, SmscClient, SmscError
 from bot.wording import region_name
-from handlers import args as parse
+from handlers import account_args as parse
 from handlers import confirmation
+from handlers.argument_error import ArgumentError
 from handlers.callbacks import RegionChoice
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret
 from handlers.confirmation import Confirmed
@@ -105,7 +106,7 @@ async def login(
     notice = deletion_notice(deleted) + "\n\n" if deleted is not None else ""
     try:
         args = parse.login(command.args)
-    except parse.ArgumentError as error:
+    except ArgumentError as error:
         audit.result = "bad arguments"
         await message.answer(notice + argument_sentence(error))
         return
@@ -259,7 +260,7 @@ async def secret_received(
         return
     try:
         args = parse.secret_reply(message.text)
-    except parse.ArgumentError as error:
+    except ArgumentError as error:
         await message.answer(notice + argument_sentence(error))
         return
     await state.clear()

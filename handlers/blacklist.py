@@ -20,11 +20,12 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
-from handlers import args as parse
+from handlers import blacklist_args as parse
 from handlers import blocks, choices, confirmation, paging
 from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.confirmation import Confirmed
 from handlers.memo import Memo
+from handlers.readers import Address
 from handlers.routing import command, own_commands_only
 
 
@@ -76,7 +77,7 @@ async def block_as_read(
 
 async def reblock_confirmed(done: Confirmed) -> str:
     args = done.pending.args
-    address = parse.Address(str(args["address"]), bool(args["is_email"]))
+    address = Address(str(args["address"]), bool(args["is_email"]))
     done.audit.target = address.value
     copies: AccountCopies = done.data["copies"]
     # The entry as it is now, which may have changed since the question: the change asked
@@ -104,7 +105,7 @@ async def ask_to_unblock(
     copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
-    target: parse.Address,
+    target: Address,
 ) -> None:
     current = await blocks.current_block(copies, smsc, target)
     await confirmation.ask(
@@ -120,7 +121,7 @@ async def ask_to_unblock(
 
 
 async def unblock_confirmed(done: Confirmed) -> str:
-    target = parse.Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
+    target = Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
     copies: AccountCopies = done.data["copies"]
     done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
     return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))

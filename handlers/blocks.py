@@ -20,7 +20,7 @@ from bot.account_copies import AccountCopies, block_entry, same_address
 from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.smsc.contacts import ContactBook
 from bot.wording import block_type
-from handlers.args import Address
+from handlers.readers import Address
 
 
 def book_for(smsc: SmscClient, is_email: bool) -> ContactBook:

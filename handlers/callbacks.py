@@ -17,7 +17,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.smsc import OperatorRegistration, Region
-from handlers.args import MAX_ID, GroupMove
+from handlers.contacts_args import GroupMove
+from handlers.readers import MAX_ID
 from storage import NotificationKind
 
 Id = Annotated[int, Field(gt=0, lt=MAX_ID)]

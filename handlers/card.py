@@ -32,14 +32,15 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
-from handlers import args as parse
 from handlers import blocks, confirmation
 from handlers.blocks import book_for
 from handlers.callbacks import expired
 from handlers.contact_edits import change_or_ask
+from handlers.contacts_args import contact_changes, usage_editcontact
 from handlers.group_names import group_list, groups_of, no_groups
 from handlers.memo import Memo
 from handlers.phones import looks_like_phone, phone_number
+from handlers.readers import Address
 from handlers.routing import Magic
 from handlers.sentences import smsc_error_sentence
 
@@ -70,7 +71,7 @@ class CardTarget:
     """What a card is about, behind its buttons' token."""
 
     chat_id: int
-    address: parse.Address
+    address: Address
 
 
 class EditFromCard(StatesGroup):
@@ -101,24 +102,24 @@ def _mention_free(text: str, username: str | None) -> str:
     return text.strip()
 
 
-def address_in(message: Message, username: str | None, region: str | None) -> parse.Address | None:
+def address_in(message: Message, username: str | None, region: str | None) -> Address | None:
     """The one number or address the message is about, if it is about exactly one."""
     if message.contact is not None and message.contact.phone_number:
         number = phone_number(message.contact.phone_number, region)
-        return parse.Address(number, False) if number else None
+        return Address(number, False) if number else None
     text = _mention_free(message.text or message.caption or "", username)
     if not text:
         return None
     if _EMAIL.match(text):
-        return parse.Address(text, True)
+        return Address(text, True)
     if looks_like_phone(text):
         number = phone_number(text, region)
-        return parse.Address(number, False) if number else None
+        return Address(number, False) if number else None
     if message.forward_origin is not None:
         found = {phone_number(m.group(0), region) for m in _NUMBERISH.finditer(text)}
         found.discard(None)
         if len(found) == 1:
-            return parse.Address(found.pop() or "", False)
+            return Address(found.pop() or "", False)
     return None
 
 
@@ -188,7 +189,7 @@ def _buttons(token: str, entry: BlacklistEntry | None, known: bool) -> InlineKey
 async def contacts_of(
     copies: AccountCopies,
     smsc: SmscClient,
-    address: parse.Address,
+    address: Address,
     *,
     stale_ok: bool = False,
     refresh: bool = False,
@@ -443,8 +444,8 @@ async def edit_reply(
         await message.answer(_("This card has expired. Send the number again."))
         return
     audit.target = target.address.value
-    changes = parse.contact_changes(
-        message.text, target.address.is_email, parse.usage_editcontact(), smsc.endpoint.region
+    changes = contact_changes(
+        message.text, target.address.is_email, usage_editcontact(), smsc.endpoint.region
     )
     await change_or_ask(
         message, bot, chat_admins, memo, copies, smsc, audit, target.address, changes

@@ -36,11 +36,12 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import BlockType, SmscClient
 from bot.wording import block_type
-from handlers import args as parse
-from handlers.args import Address
+from handlers.blacklist_args import BlockArgs
 from handlers.callbacks import expired
 from handlers.confirmation import account_of
+from handlers.contacts_args import AddContactArgs, GroupMove, MoveContactArgs
 from handlers.memo import Memo
+from handlers.readers import Address
 
 T = TypeVar("T")
 
@@ -228,7 +229,7 @@ def _shown(address: Address) -> str:
     return address.value if address.is_email else f"+{address.value}"
 
 
-def block_reading(args: parse.BlockArgs) -> str:
+def block_reading(args: BlockArgs) -> str:
     if args.block_type == BlockType.ALL:
         text = _("Block {address}").format(address=_shown(args.address))
     else:
@@ -240,7 +241,7 @@ def block_reading(args: parse.BlockArgs) -> str:
     return text
 
 
-def addcontact_reading(args: parse.AddContactArgs) -> str:
+def addcontact_reading(args: AddContactArgs) -> str:
     shown = ", ".join(f"+{a}" if not args.is_email else a for a in args.addresses)
     text = _("Add {address}").format(address=shown)
     if args.name:
@@ -248,13 +249,13 @@ def addcontact_reading(args: parse.AddContactArgs) -> str:
     return text
 
 
-def movecontact_reading(args: parse.MoveContactArgs) -> str:
+def movecontact_reading(args: MoveContactArgs) -> str:
     address = _shown(args.contact)
     if args.group is None:
         return _("Choose a group for {address}").format(address=address)
     words = {
-        parse.GroupMove.MOVE: _("Move {address} to the group {group}"),
-        parse.GroupMove.ADD: _("Add {address} to the group {group}"),
-        parse.GroupMove.REMOVE: _("Remove {address} from the group {group}"),
+        GroupMove.MOVE: _("Move {address} to the group {group}"),
+        GroupMove.ADD: _("Add {address} to the group {group}"),
+        GroupMove.REMOVE: _("Remove {address} from the group {group}"),
     }
     return words[args.mode].format(address=address, group=args.group)

@@ -16,8 +16,29 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.command_text import CommandText
-from handlers import args as parse
+from handlers.account_args import usage_login
+from handlers.blacklist_args import usage_blacklist, usage_block, usage_unblock
+from handlers.contacts_args import (
+    usage_addcontact,
+    usage_contacts,
+    usage_delcontact,
+    usage_editcontact,
+    usage_movecontact,
+)
+from handlers.downloads_args import usage_download
+from handlers.groups_args import usage_addgroup, usage_delgroup, usage_renamegroup
+from handlers.invoices_args import usage_act, usage_getinvoice, usage_invoice
+from handlers.lang_args import usage_lang
 from handlers.layouts import readings
+from handlers.senders_args import (
+    usage_addsender,
+    usage_checkcode,
+    usage_delsender,
+    usage_editsender,
+    usage_sendcode,
+    usage_senders,
+)
+from handlers.watch_args import usage_watch
 
 
 class Domain(StrEnum):
@@ -63,115 +84,113 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "login",
         __("connect this chat to an SMSC account"),
         Domain.CHAT,
-        parse.usage_login,
+        usage_login,
         main=True,
     ),
     CommandSpec("account", __("account, region and balance"), Domain.CHAT, main=True),
     CommandSpec(
-        "contacts", __("contacts, with search"), Domain.CONTACTS, parse.usage_contacts, main=True
+        "contacts", __("contacts, with search"), Domain.CONTACTS, usage_contacts, main=True
     ),
     CommandSpec(
         "addcontact",
         __("add a phone or e-mail contact"),
         Domain.CONTACTS,
-        parse.usage_addcontact,
+        usage_addcontact,
         main=True,
     ),
     CommandSpec(
         "editcontact",
         __("change a contact's name, details, groups or number"),
         Domain.CONTACTS,
-        parse.usage_editcontact,
+        usage_editcontact,
     ),
-    CommandSpec("delcontact", __("delete a contact"), Domain.CONTACTS, parse.usage_delcontact),
+    CommandSpec("delcontact", __("delete a contact"), Domain.CONTACTS, usage_delcontact),
     CommandSpec("groups", __("contact groups"), Domain.CONTACTS, main=True),
-    CommandSpec("addgroup", __("create a group"), Domain.CONTACTS, parse.usage_addgroup),
-    CommandSpec("renamegroup", __("rename a group"), Domain.CONTACTS, parse.usage_renamegroup),
+    CommandSpec("addgroup", __("create a group"), Domain.CONTACTS, usage_addgroup),
+    CommandSpec("renamegroup", __("rename a group"), Domain.CONTACTS, usage_renamegroup),
     CommandSpec(
         "movecontact",
         __("move a contact between groups"),
         Domain.CONTACTS,
-        parse.usage_movecontact,
+        usage_movecontact,
         main=True,
     ),
-    CommandSpec("delgroup", __("delete a group"), Domain.CONTACTS, parse.usage_delgroup),
+    CommandSpec("delgroup", __("delete a group"), Domain.CONTACTS, usage_delgroup),
     CommandSpec(
         "block",
         __("add a number or an e-mail address to the blacklist"),
         Domain.BLACKLIST,
-        parse.usage_block,
+        usage_block,
         main=True,
     ),
     CommandSpec(
         "unblock",
         __("remove a number or an e-mail address from the blacklist"),
         Domain.BLACKLIST,
-        parse.usage_unblock,
+        usage_unblock,
         main=True,
     ),
-    CommandSpec(
-        "blacklist", __("the blacklist"), Domain.BLACKLIST, parse.usage_blacklist, main=True
-    ),
+    CommandSpec("blacklist", __("the blacklist"), Domain.BLACKLIST, usage_blacklist, main=True),
     CommandSpec(
         "senders",
         __("sender names and operator statuses"),
         Domain.SENDERS,
-        parse.usage_senders,
+        usage_senders,
         main=True,
     ),
     CommandSpec(
-        "addsender", __("register a sender name"), Domain.SENDERS, parse.usage_addsender, main=True
+        "addsender", __("register a sender name"), Domain.SENDERS, usage_addsender, main=True
     ),
     CommandSpec(
         "editsender",
         __("change a sender name's comment or document"),
         Domain.SENDERS,
-        parse.usage_editsender,
+        usage_editsender,
     ),
-    CommandSpec("delsender", __("delete a sender name"), Domain.SENDERS, parse.usage_delsender),
+    CommandSpec("delsender", __("delete a sender name"), Domain.SENDERS, usage_delsender),
     CommandSpec(
         "sendcode",
         __("send a code to confirm a digital sender name"),
         Domain.SENDERS,
-        parse.usage_sendcode,
+        usage_sendcode,
     ),
     CommandSpec(
         "checkcode",
         __("confirm a digital sender name with its code"),
         Domain.SENDERS,
-        parse.usage_checkcode,
+        usage_checkcode,
     ),
     CommandSpec(
         "invoice",
         __("create an invoice for a sub-client"),
         Domain.DOCUMENTS,
-        parse.usage_invoice,
+        usage_invoice,
         main=True,
     ),
     CommandSpec(
         "getinvoice",
         __("get a sub-client's invoice"),
         Domain.DOCUMENTS,
-        parse.usage_getinvoice,
+        usage_getinvoice,
         main=True,
     ),
-    CommandSpec("act", __("get a sub-client's act"), Domain.DOCUMENTS, parse.usage_act, main=True),
+    CommandSpec("act", __("get a sub-client's act"), Domain.DOCUMENTS, usage_act, main=True),
     CommandSpec("downloads", __("exports of sent messages"), Domain.EXPORTS, main=True),
     CommandSpec(
         "download",
         __("get an export as a CSV file"),
         Domain.EXPORTS,
-        parse.usage_download,
+        usage_download,
         main=True,
     ),
     CommandSpec(
         "watch",
         __("notifications about exports and sender names"),
         Domain.EXPORTS,
-        parse.usage_watch,
+        usage_watch,
         main=True,
     ),
-    CommandSpec("lang", __("change the language"), Domain.CHAT, parse.usage_lang, main=True),
+    CommandSpec("lang", __("change the language"), Domain.CHAT, usage_lang, main=True),
     CommandSpec("logout", __("disconnect this chat from SMSC"), Domain.CHAT),
     CommandSpec("cancel", __("leave the current dialog"), Domain.CHAT),
 )

@@ -20,7 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import ChatAccounts
 from bot.replies import edit_or_send
-from handlers import args as parse
+from handlers import lang_args as parse
 from handlers.callbacks import HelpTopic, LangChoice
 from handlers.commands import COMMANDS, DOMAINS, CommandSpec, command_named, suggestion
 from handlers.routing import command, own_commands_only

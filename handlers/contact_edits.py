@@ -17,15 +17,16 @@ from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import SmscClient
-from handlers import args as parse
 from handlers import confirmation
 from handlers.blocks import book_for
+from handlers.contacts_args import EditContactArgs
 from handlers.group_names import group_list, groups_of, membership_changed, named
 from handlers.memo import Memo
+from handlers.readers import Address
 
 
 async def apply_changes(
-    smsc: SmscClient, copies: AccountCopies, contact: parse.Address, changes: dict[str, Any]
+    smsc: SmscClient, copies: AccountCopies, contact: Address, changes: dict[str, Any]
 ) -> str:
     """Change a contact as ``changes`` says; the sentence that reports it."""
     book = book_for(smsc, contact.is_email)
@@ -68,7 +69,7 @@ async def change_or_ask(
     copies: AccountCopies,
     smsc: SmscClient,
     audit: AuditNote,
-    contact: parse.Address,
+    contact: Address,
     changes: dict[str, Any],
 ) -> None:
     """Change the contact; a new number asked by a group's member waits for an
@@ -85,7 +86,7 @@ async def change_or_ask(
             book,
             "editcontact",
             changes["groups"],
-            lambda r: parse.EditContactArgs(contact, {**changes, "groups": r}),
+            lambda r: EditContactArgs(contact, {**changes, "groups": r}),
         )
         if groups is None:
             return

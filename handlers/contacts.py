@@ -22,8 +22,8 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
-from handlers import args as parse
 from handlers import choices, confirmation, paging
+from handlers import contacts_args as parse
 from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.choices import Chosen
@@ -40,6 +40,7 @@ from handlers.group_names import (
 )
 from handlers.memo import Memo
 from handlers.paging import FETCHED
+from handlers.readers import Address
 from handlers.routing import command, own_commands_only
 
 
@@ -246,7 +247,7 @@ async def edit_contact_chosen(chosen: Chosen) -> None:
 
 
 async def edit_contact_confirmed(done: Confirmed) -> str:
-    contact = parse.Address(done.pending.args["address"], done.pending.args["is_email"])
+    contact = Address(done.pending.args["address"], done.pending.args["is_email"])
     done.audit.target = contact.value
     changes = done.pending.args["changes"]
     return await apply_changes(done.client, done.data["copies"], contact, changes)
@@ -303,7 +304,7 @@ async def _contact_as(book: ContactBook, address: str) -> str | None:
 
 
 async def _apply_group_change(
-    smsc: SmscClient, copies: AccountCopies, contact: parse.Address, group: Group, mode: str
+    smsc: SmscClient, copies: AccountCopies, contact: Address, group: Group, mode: str
 ) -> str:
     book = book_for(smsc, contact.is_email)
     shown = f"<code>{html.escape(contact.value)}</code>"
@@ -395,7 +396,7 @@ async def group_chosen(
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    contact = memo.get(callback_data.token, parse.Address)
+    contact = memo.get(callback_data.token, Address)
     if contact is None:
         await expired(callback)
         return

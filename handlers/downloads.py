@@ -37,7 +37,7 @@ from bot.smsc import (
     TaskStatus,
 )
 from bot.wording import task_status
-from handlers import args as parse
+from handlers import downloads_args as parse
 from handlers import paging
 from handlers.callbacks import ExportFile, ExportReady, Page, PageKind, Refresh
 from handlers.memo import Memo

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.smsc import (
     SmscError,
 )
-from handlers.args import ArgumentError
+from handlers.argument_error import ArgumentError
 from handlers.sentences import argument_sentence, smsc_error_sentence
 from storage import CredentialsUnreadableError, StorageError
 

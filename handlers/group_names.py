@@ -2,8 +2,8 @@
 by id. A name no group has is told; a name two groups share gets a button per group, which
 carries the command out with that group (see :mod:`handlers.choices`).
 
-Which groups a name means is decided in one place, :func:`handlers.readings.groups_meant`,
-from whatever list the caller's ``source`` gives: where the list comes from may change.
+Which groups a name means is decided in one place, :func:`groups_meant`, from whatever list
+the caller's ``source`` gives: where the list comes from may change.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from bot.smsc import Group, SmscClient
 from bot.smsc.contacts import ContactBook
 from handlers import choices
 from handlers.memo import Memo
-from handlers.readings import GroupRef, groups_meant
+from handlers.phones import ascii_digits
+from handlers.readers import GroupRef
 
 # The account's groups of one book, when they are needed.
 GroupSource = Callable[[], Awaitable[Iterable[Group]]]
@@ -79,6 +80,25 @@ def no_such_group(ref: GroupRef) -> str:
     return html.escape(
         _("There is no group “{name}”. /groups lists them.").format(name=str(ref)[:100])
     )
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def groups_meant(ref: GroupRef, groups: Iterable[Group]) -> list[Group]:
+    """The groups ``ref`` means among ``groups``: the one with that id if it is one, else every
+    group of that name in any case (two groups may share a name)."""
+    groups = list(groups)
+    if isinstance(ref, int):
+        return [group for group in groups if group.id == ref]
+    digits = ascii_digits(ref)
+    if digits.isascii() and digits.isdigit() and len(digits) <= 16:
+        by_id = [group for group in groups if group.id == int(digits)]
+        if by_id:
+            return by_id
+    wanted = _folded(ref)
+    return [group for group in groups if _folded(group.name) == wanted]
 
 
 async def named_groups(

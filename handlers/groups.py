@@ -22,13 +22,14 @@ from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import Group, SmscClient
-from handlers import args as parse
 from handlers import choices, confirmation, paging
+from handlers import groups_args as parse
 from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
 from handlers.group_names import named, no_groups, quoted
 from handlers.memo import Memo
+from handlers.readers import GroupRef
 from handlers.routing import command, own_commands_only
 
 
@@ -128,7 +129,7 @@ async def _rename_or_ask(
     copies: AccountCopies,
     smsc: SmscClient,
     audit: AuditNote,
-    ref: parse.GroupRef,
+    ref: GroupRef,
     name: str,
 ) -> None:
     found = await named(
@@ -206,7 +207,7 @@ async def _ask_delete_group(
     copies: AccountCopies,
     smsc: SmscClient,
     audit: AuditNote,
-    ref: parse.GroupRef,
+    ref: GroupRef,
 ) -> None:
     audit.target = str(ref)
     found = await named(

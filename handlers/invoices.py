@@ -18,8 +18,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import NotFoundError, SmscClient, SubClientNotFoundError
-from handlers import args as parse
 from handlers import confirmation
+from handlers import invoices_args as parse
 from handlers.confirmation import Confirmed
 from handlers.memo import Memo
 from handlers.routing import command, own_commands_only

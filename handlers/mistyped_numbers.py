@@ -16,8 +16,8 @@ from aiogram.filters import Filter
 from aiogram.types import Message
 
 from bot.smsc import SmscClient
+from handlers.number_readings import length_problem
 from handlers.phones import WrongLength, wrong_length
-from handlers.readings import length_problem
 from handlers.routing import Magic
 
 # Longer than any number written with its separators: a sentence, not a number.

@@ -15,8 +15,8 @@ from bot import display
 from bot.replies import edit_or_send
 from bot.smsc import Sender, SmscClient
 from bot.wording import file_status, operator_name, operator_status, sender_status
-from handlers import args as parse
 from handlers import paging
+from handlers import senders_args as parse
 from handlers.callbacks import Page, PageKind, Refresh
 from handlers.memo import Memo
 

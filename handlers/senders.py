@@ -20,9 +20,9 @@ from bot.replies import edit_or_send
 from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
 from bot.smsc.senders import DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from bot.wording import operator_name
-from handlers import args as parse
 from handlers import confirmation
 from handlers import sender_registration as registration
+from handlers import senders_args as parse
 from handlers.callbacks import (
     OperatorToggle,
     Page,

@@ -21,7 +21,7 @@ from bot.smsc import (
     SmscTimeoutError,
     SmscValidationError,
 )
-from handlers.args import ArgumentError
+from handlers.argument_error import ArgumentError
 
 
 def _address_blocked(seconds: int | None) -> str:

@@ -17,7 +17,7 @@ from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import SmscClient
-from handlers import args as parse
+from handlers import watch_args as parse
 from handlers.callbacks import WatchToggle
 from handlers.routing import command, own_commands_only
 from storage import ChatSettings, NotificationKind

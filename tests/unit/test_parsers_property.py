@@ -15,36 +15,47 @@ from hypothesis import strategies as st
 
 from bot.assembly.app import LOCALES
 from bot.command_text import SLASH_STAND_INS, CommandText, command_of
-from handlers import args as parse
+from handlers import (
+    account_args,
+    blacklist_args,
+    contacts_args,
+    downloads_args,
+    groups_args,
+    invoices_args,
+    lang_args,
+    readers,
+    senders_args,
+    watch_args,
+)
 from handlers.commands import KNOWN_COMMANDS, TAKE_NO_ARGUMENTS, carries_login_secret, suggestion
 from handlers.secret_shapes import credentials_after, plain_login, stand_in_login
 
 PARSERS: dict[str, Callable[[str | None], Any]] = {
-    "login": parse.login,
-    "secret_reply": parse.secret_reply,
-    "addcontact": parse.addcontact,
-    "contacts": parse.contacts,
-    "delcontact": parse.delcontact,
-    "addgroup": parse.addgroup,
-    "delgroup": parse.delgroup,
-    "movecontact": parse.movecontact,
-    "block": parse.block,
-    "unblock": parse.unblock,
-    "addsender": parse.addsender,
-    "delsender": parse.delsender,
-    "sendcode": parse.sendcode,
-    "checkcode": parse.checkcode,
-    "invoice": parse.invoice,
-    "getinvoice": parse.getinvoice,
-    "act": parse.act,
-    "download": parse.download,
-    "watch": parse.watch,
-    "lang": parse.lang,
-    "blacklist": parse.blacklist,
-    "senders": parse.senders,
-    "editsender": parse.editsender,
-    "editcontact": parse.editcontact,
-    "renamegroup": parse.renamegroup,
+    "login": account_args.login,
+    "secret_reply": account_args.secret_reply,
+    "addcontact": contacts_args.addcontact,
+    "contacts": contacts_args.contacts,
+    "delcontact": contacts_args.delcontact,
+    "addgroup": groups_args.addgroup,
+    "delgroup": groups_args.delgroup,
+    "movecontact": contacts_args.movecontact,
+    "block": blacklist_args.block,
+    "unblock": blacklist_args.unblock,
+    "addsender": senders_args.addsender,
+    "delsender": senders_args.delsender,
+    "sendcode": senders_args.sendcode,
+    "checkcode": senders_args.checkcode,
+    "invoice": invoices_args.invoice,
+    "getinvoice": invoices_args.getinvoice,
+    "act": invoices_args.act,
+    "download": downloads_args.download,
+    "watch": watch_args.watch,
+    "lang": lang_args.lang,
+    "blacklist": blacklist_args.blacklist,
+    "senders": senders_args.senders,
+    "editsender": senders_args.editsender,
+    "editcontact": contacts_args.editcontact,
+    "renamegroup": groups_args.renamegroup,
 }
 
 # Words that mean something to some parser, mixed with anything at all.
@@ -102,7 +113,7 @@ def test_parser_is_total(name: str, text: str | None, language: str) -> None:
     with i18n.context(), i18n.use_locale(language):
         try:
             PARSERS[name](text)
-        except parse.ArgumentError as error:
+        except readers.ArgumentError as error:
             assert error.problem
             assert error.usage.startswith("/")
 
@@ -112,8 +123,8 @@ def test_parser_is_total(name: str, text: str | None, language: str) -> None:
 def test_accepted_phones_are_digits(text: str) -> None:
     with i18n.context():
         try:
-            readings = parse.block(text)
-        except parse.ArgumentError:
+            readings = blacklist_args.block(text)
+        except readers.ArgumentError:
             return
     assert readings
     for result in readings:
@@ -135,8 +146,8 @@ def test_accepted_phones_are_digits(text: str) -> None:
 def test_accepted_sums_are_positive_with_two_decimals(text: str) -> None:
     with i18n.context():
         try:
-            result = parse.invoice(text)
-        except parse.ArgumentError:
+            result = invoices_args.invoice(text)
+        except readers.ArgumentError:
             return
     assert result.amount > 0
     assert result.amount == result.amount.quantize(result.amount.__class__("0.01"))

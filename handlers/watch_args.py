@@ -1,0 +1,83 @@
+"""/watch's grammar: which notifications, on or off, and how often a chat is polled."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiogram.utils.i18n import gettext as _
+
+from handlers.phones import ascii_digits
+from handlers.readers import ArgumentError, clip, words_of
+
+MIN_CHAT_INTERVAL_MINUTES = 1
+MAX_CHAT_INTERVAL_MINUTES = 24 * 60
+
+
+class WatchKind(StrEnum):
+    DOWNLOADS = "downloads"
+    SENDERS = "senders"
+    EVERY = "every"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchArgs:
+    kind: WatchKind | None  # None: show the status
+    enabled: bool | None = None
+    minutes: int | None = None
+
+
+def usage_watch() -> str:
+    return _(
+        "/watch  ·  /watch downloads on|off  ·  /watch senders on|off  ·  /watch every <minutes>"
+    )
+
+
+def watch(text: str | None) -> WatchArgs:
+    usage = usage_watch()
+    words = [ascii_digits(w).lower() for w in words_of(text)]
+    if not words:
+        return WatchArgs(None)
+    if words[0] == "every" and len(words) in (2, 3):
+        # "5 min" is one interval, "5 5" no interval at all.
+        unit_apart = len(words) == 3 and words[2].rstrip(".").isalpha()
+        minutes = _minutes("".join(words[1:])) if len(words) == 2 or unit_apart else None
+        if minutes is None or not (
+            MIN_CHAT_INTERVAL_MINUTES <= minutes <= MAX_CHAT_INTERVAL_MINUTES
+        ):
+            raise ArgumentError(
+                _("The interval is a number of minutes from {low} to {high}.").format(
+                    low=MIN_CHAT_INTERVAL_MINUTES, high=MAX_CHAT_INTERVAL_MINUTES
+                ),
+                usage,
+            )
+        return WatchArgs(WatchKind.EVERY, minutes=minutes)
+    if len(words) != 2:
+        raise ArgumentError(_("Give what to watch and on or off."), usage)
+    kind, value = words
+    if kind not in {WatchKind.DOWNLOADS, WatchKind.SENDERS}:
+        raise ArgumentError(
+            _("I can watch “downloads” or “senders”, not “{value}”.").format(value=clip(kind)),
+            usage,
+        )
+    if value not in {"on", "off"}:
+        raise ArgumentError(_("Say on or off, not “{value}”.").format(value=clip(value)), usage)
+    return WatchArgs(WatchKind(kind), enabled=value == "on")
+
+
+# "15", "15m", "15 min", "2h", "2 hours", in the bot's three languages: minutes per unit.
+_INTERVAL = re.compile(r"^([0-9]{1,5})([^\W\d_]*)$")
+_UNITS = {
+    **dict.fromkeys(("", "m", "min", "mins", "minute", "minutes"), 1),
+    **dict.fromkeys(("мин", "минут", "минуты", "минута", "хв", "хвилин", "хвилини"), 1),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 60),
+    **dict.fromkeys(("ч", "час", "часа", "часов", "год", "години", "годин"), 60),
+}
+
+
+def _minutes(text: str) -> int | None:
+    match = _INTERVAL.match(text.rstrip("."))
+    if match is None or match.group(2) not in _UNITS:
+        return None
+    return int(match.group(1)) * _UNITS[match.group(2)]
