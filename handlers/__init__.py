@@ -20,6 +20,7 @@ from handlers import (
     fallback,
     groups,
     invoices,
+    login_dialog,
     mistyped_numbers,
     senders,
     stray_secrets,
@@ -36,7 +37,7 @@ def routers() -> list[Router]:
         # A secret where the login handler would not see it: deleted before anything reads it.
         stray_secrets.router(),
         # The login dialog's answers come next: a secret that starts with a slash is still one.
-        account.dialog_router(),
+        login_dialog.router(),
         account.router(),
         common.router(),
         contacts.router(),

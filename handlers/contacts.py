@@ -1,13 +1,13 @@
-"""Contacts: /addcontact, /contacts, /editcontact, /delcontact, /movecontact. Addresses with
-``@`` go to mails.php, phone numbers to phones.php; groups are named as people name them
-(:mod:`handlers.group_names`). The bot's own writes go into the account's kept copies.
+"""Contacts: /addcontact, /contacts (listed by :mod:`handlers.contact_list`), /editcontact,
+/delcontact, /movecontact. Addresses with ``@`` go to mails.php, phone numbers to phones.php;
+groups are named as people name them (:mod:`handlers.group_names`). The bot's own writes go into
+the account's kept copies.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import replace
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
@@ -15,22 +15,21 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import display
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
-from handlers import choices, confirmation, paging
+from handlers import choices, confirmation
 from handlers import contacts_args as parse
 from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
 from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
 from handlers.contact_edits import apply_changes, change_or_ask
+from handlers.contact_list import contacts_page, list_contacts, list_contacts_for
 from handlers.group_names import (
-    SHOWN_GROUPS,
     group_list,
     groups_of,
     membership_changed,
@@ -96,122 +95,6 @@ async def _add_contact(
         names = group_list([g.id for g in groups], {g.id: g for g in groups})
         text += " " + _("Groups: {groups}.").format(groups=names)
     await message.answer(text)
-
-
-def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
-    name = display.shown(
-        contact.name or " ".join(filter(None, (contact.first_name, contact.last_name))) or "—",
-        display.NAME,
-    )
-    line = f"• {name} — <code>{display.shown(contact.address, display.ADDRESS)}</code>"
-    if contact.groups:
-        line += " · " + group_list(contact.groups, groups, SHOWN_GROUPS)
-    return line
-
-
-async def _fetch_contacts(
-    smsc: SmscClient, copies: AccountCopies, query: parse.ContactsQuery, after: int | None = None
-) -> paging.Listed:
-    book = book_for(smsc, query.is_email)
-    groups = await groups_of(copies, smsc, book)
-    # By now a group is its id: a name was looked up before the list was asked for.
-    group_id = query.group if isinstance(query.group, int) else None
-    found: list[Contact] = []
-    if query.text and query.by_name:
-        # Names are searched first among first, last and middle names (fio), then, if that
-        # finds nothing, among the contacts' own names and numbers (search).
-        found = await book.list(fio=query.text, group=group_id, after_id=after, count=FETCHED)
-    if not found:
-        found = await book.list(search=query.text, group=group_id, after_id=after, count=FETCHED)
-    complete = len(found) < FETCHED
-    if query.text:
-        title = _("<b>Contacts</b> matching “{query}”").format(query=html.escape(query.text))
-    elif group_id is not None:
-        group = groups.get(group_id)
-        title = _("<b>Contacts</b> in {group}").format(
-            group=display.shown(group.name, display.NAME) if group else group_id
-        )
-    else:
-        title = _("<b>Contacts</b>")
-    # SMSC pages by the internal id, which the documented answer does not promise: without it
-    # there is no next batch to ask for, only a narrower search.
-    beyond = found[-1].int_id if found and not complete else None
-    return paging.Listed(
-        PageKind.CONTACTS,
-        found,
-        title,
-        complete,
-        {"groups": groups, "query": query, "beyond": beyond, "offset": 0},
-    )
-
-
-def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, Any]:
-    groups: dict[int, Group] = listed.extra["groups"]
-    return paging.page(listed, token, start, lambda c: _contact_line(c, groups))
-
-
-async def list_contacts(
-    message: Message, command: CommandObject, smsc: SmscClient, copies: AccountCopies, memo: Memo
-) -> None:
-    query = parse.contacts(command.args, smsc.endpoint.region)
-    await _list_contacts(message, smsc, copies, memo, query)
-
-
-async def _list_contacts(
-    message: Message,
-    smsc: SmscClient,
-    copies: AccountCopies,
-    memo: Memo,
-    query: parse.ContactsQuery,
-) -> None:
-    if query.group is not None:
-        book = book_for(smsc, query.is_email)
-        found = await named(
-            message,
-            memo,
-            copies,
-            smsc,
-            book,
-            "contacts",
-            (query.group,),
-            lambda r: replace(query, group=r[0]),
-        )
-        if found is None:
-            return
-        query = replace(query, group=found[0].id)
-    listed = await _fetch_contacts(smsc, copies, query)
-    if not listed.records:
-        await message.answer(_("No contacts found."))
-        return
-    text, markup = _contacts_text(listed, paging.remember(memo, listed), 0)
-    await message.answer(text, reply_markup=markup)
-
-
-async def contacts_page(
-    callback: CallbackQuery,
-    callback_data: Page,
-    smsc: SmscClient,
-    copies: AccountCopies,
-    memo: Memo,
-) -> None:
-    listed = paging.recall(memo, callback_data)
-    if listed is None:
-        await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
-        return
-    await callback.answer()
-    token, start = callback_data.token, callback_data.start
-    beyond = listed.extra.get("beyond")
-    if start >= len(listed.records) and beyond is not None:
-        # Past what was fetched: the next batch, from SMSC, after the last internal id.
-        offset = int(listed.extra.get("offset") or 0) + len(listed.records)
-        listed = await _fetch_contacts(smsc, copies, listed.extra["query"], after=beyond)
-        listed.extra["offset"] = offset
-        if not listed.records:
-            await edit_or_send(callback, _("No more contacts."))
-            return
-        token, start = paging.remember(memo, listed), 0
-    text, markup = _contacts_text(listed, token, start)
-    await edit_or_send(callback, text, markup)
 
 
 async def edit_contact(
@@ -436,7 +319,7 @@ def _on_chosen_readings(router: Router) -> None:
         lambda c: _add_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
     )
     on(router, "contacts")(
-        lambda c: _list_contacts(c.message, c.smsc, c.data["copies"], c.memo, c.args)
+        lambda c: list_contacts_for(c.message, c.smsc, c.data["copies"], c.memo, c.args)
     )
     on(router, "movecontact")(
         lambda c: _move_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)

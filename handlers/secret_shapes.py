@@ -39,7 +39,7 @@ _SHORTEST_SECRET = 4
 _LOGIN_WORDS = ("login", "логин", "логін", "password", "passwd", "пароль", "apikey")
 # What may glue a login word to what follows (``login:demo``).
 _GLUE = ":_.,=-"
-# /start's own argument: the link to log a group in (handlers.account.DEEP_LINK_PREFIX).
+# /start's own argument: the link to log a group in (handlers.secret_messages.DEEP_LINK_PREFIX).
 _LOGIN_LINK = "login_"
 
 

@@ -32,6 +32,31 @@ def _address_blocked(seconds: int | None) -> str:
     ).format(minutes=max(1, math.ceil(seconds / 60)))
 
 
+def _api_error_sentence(error: SmscApiError) -> str:
+    """An error SMSC answered with, by its documented code."""
+    sentences = {
+        1: _("SMSC did not accept the parameters of this request"),
+        2: _(
+            "SMSC rejected the login, password or API key, or this server's IP is not "
+            "allowed for the account"
+        ),
+        3: _("SMSC found no such record"),
+        4: _address_blocked(error.retry_after),
+        5: _("SMSC could not carry out the operation"),
+        7: _("SMSC says the phone number format is wrong"),
+        8: _("SMSC cannot deliver a message to this number"),
+        9: _("SMSC refused a repeated request; try again in {seconds} s").format(
+            seconds=error.retry_after or 60
+        ),
+        10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
+        11: _("the confirmation code is wrong"),
+    }
+    sentence = sentences.get(error.code, _("SMSC answered with an error"))
+    detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
+    code = _("error {code}").format(code=error.code)
+    return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
+
+
 def smsc_error_sentence(error: SmscError) -> str:
     if isinstance(error, AddressBlockedError):
         # Nothing was sent: the limiter knows the address is blocked.
@@ -55,27 +80,7 @@ def smsc_error_sentence(error: SmscError) -> str:
             "{seconds} s."
         ).format(seconds=error.retry_after)
     if isinstance(error, SmscApiError):
-        sentences = {
-            1: _("SMSC did not accept the parameters of this request"),
-            2: _(
-                "SMSC rejected the login, password or API key, or this server's IP is not "
-                "allowed for the account"
-            ),
-            3: _("SMSC found no such record"),
-            4: _address_blocked(error.retry_after),
-            5: _("SMSC could not carry out the operation"),
-            7: _("SMSC says the phone number format is wrong"),
-            8: _("SMSC cannot deliver a message to this number"),
-            9: _("SMSC refused a repeated request; try again in {seconds} s").format(
-                seconds=error.retry_after or 60
-            ),
-            10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
-            11: _("the confirmation code is wrong"),
-        }
-        sentence = sentences.get(error.code, _("SMSC answered with an error"))
-        detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
-        code = _("error {code}").format(code=error.code)
-        return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
+        return _api_error_sentence(error)
     if isinstance(error, ClientRateLimitError):
         return _("Too many similar requests to SMSC in a minute; try again in {seconds} s.").format(
             seconds=error.retry_after
