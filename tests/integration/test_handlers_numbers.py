@@ -1,6 +1,7 @@
 """Numbers as people type them, through the real dispatcher: a spaced number with one valid
 reading is read by every command that takes one; one with two gets a button per reading, which
-does exactly that reading for the one who asked, once; a number a digit short is refused."""
+does exactly that reading for the one who asked, once. (A number a digit short is refused: a
+unit test of the parsers, and one refusal per command family in test_handlers_errors.py.)"""
 
 from __future__ import annotations
 
@@ -96,12 +97,6 @@ async def test_a_digital_sender_name_is_read_as_the_card_reads_a_number(
     code = logged_in.sandbox.state.sent_code(LOGIN, "79991234567")
     reply = text_of(await logged_in.say(USER, f"/checkcode 8 999 123 45 67 {code}"))
     assert "79991234567 is confirmed" in reply
-
-
-async def test_a_number_a_digit_short_is_refused_and_nothing_is_saved(logged_in: Harness) -> None:
-    reply = text_of(await logged_in.say(USER, "/addcontact 7999000777"))
-    assert "“7999000777” is one digit short for a Russian number (+7 and 10 digits)" in reply
-    assert logged_in.sandbox.requests == []
 
 
 # -- two readings: a button each, never a guess ----------------------------------------------

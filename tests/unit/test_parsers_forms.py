@@ -1,0 +1,68 @@
+"""What people type that reads as one value: an interval with its unit in any of the bot's
+languages, a number searched for as people write it, quotes around a name. The parsers alone;
+that a value read reaches SMSC or the settings is tested once per form through the dispatcher
+(tests/integration/test_handlers_more_operations.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from aiogram.utils.i18n import I18n
+
+from bot.assembly.app import LOCALES
+from handlers import contacts_args, groups_args, senders_args, watch_args
+
+
+@pytest.fixture(autouse=True)
+def i18n() -> Iterator[None]:
+    with I18n(path=LOCALES, default_locale="en", domain="messages").context():
+        yield
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("every 90", 90),
+        ("every 2h", 120),
+        ("Every 5 min", 5),
+        ("every 3 часа", 180),
+        ("every 15хв", 15),
+    ],
+)
+def test_a_watch_interval_with_its_unit(text: str, minutes: int) -> None:
+    assert watch_args.watch(text) == watch_args.WatchArgs(
+        watch_args.WatchKind.EVERY, minutes=minutes
+    )
+
+
+@pytest.mark.parametrize(
+    ("search", "sent_as"),
+    [
+        ("+7 999 100", "7999100"),
+        ("8 (999) 100-00-00", "79991000000"),
+        ("７９９９１００", "7999100"),
+    ],
+)
+def test_a_number_searched_as_people_write_it(search: str, sent_as: str) -> None:
+    assert contacts_args.contacts(search) == contacts_args.ContactsQuery(sent_as, None, False)
+
+
+def test_quotes_around_a_name_are_not_part_of_it() -> None:
+    assert groups_args.renamegroup('1 "VIP clients"') == ("1", "VIP clients")
+    assert groups_args.addgroup("«Партнёры»") == "Партнёры"
+
+
+def test_quotes_around_a_contact_field_are_not_part_of_it() -> None:
+    edited = contacts_args.editcontact('79991000000 name="Ivan Petrov" comment=«VIP»')
+    assert edited.changes == {"name": "Ivan Petrov", "comment": "VIP"}
+
+
+def test_a_sender_name_with_a_space_goes_in_quotes() -> None:
+    assert senders_args.addsender('"My Shop" our own shop') == senders_args.AddSenderArgs(
+        "My Shop", "our own shop"
+    )
+    edited = senders_args.editsender("«Pizza24» new comment")
+    assert edited == senders_args.EditSenderArgs(
+        senders_args.SenderRef("Pizza24", None), "new comment"
+    )
