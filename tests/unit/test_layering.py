@@ -16,7 +16,7 @@ ASSEMBLY = {str(path.relative_to(ROOT)) for path in (ROOT / "bot" / "assembly").
 
 
 def imported_modules(package: Path) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for path in package.rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
