@@ -84,7 +84,7 @@ async def ours(
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
-        encryption_keys=generate_key(),  # type: ignore[call-arg]
+        encryption_keys=generate_key(),
         database_path=workdir / "bench.sqlite3",
         smsc_base_url=smsc_url,
         log_level="ERROR",

@@ -35,12 +35,14 @@ class InstantTelegram(BaseSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         name = method.__api_method__
+        returning: Any = method.__returning__
         if name == "getMe":
-            return method.__returning__.model_validate(BOT_USER)  # type: ignore[attr-defined,no-any-return]
+            answer: TelegramType = returning.model_validate(BOT_USER)
+            return answer
         if name.startswith(("send", "edit")):
             self.sent += 1
             chat_id = getattr(method, "chat_id", 1)
-            return method.__returning__.model_validate(  # type: ignore[attr-defined,no-any-return]
+            sent: TelegramType = returning.model_validate(
                 {
                     "message_id": next(self.ids),
                     "date": int(time.time()),
@@ -49,6 +51,7 @@ class InstantTelegram(BaseSession):
                 },
                 context={"bot": bot},
             )
+            return sent
         return True  # type: ignore[return-value]
 
 

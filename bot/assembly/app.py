@@ -26,9 +26,10 @@ from bot.middlewares import (
     SmscClientMiddleware,
 )
 from bot.smsc import RateLimiter, SmscTransport
+from bot.smsc.address_gate import AddressBlock
 from bot.smsc.factory import SmscFactory
 from bot.smsc.failures import Failure
-from bot.smsc.limiter import AddressBlock, Stamp
+from bot.smsc.limiter import Stamp
 from bot.telegram import build_bot, check_telegram
 from bot.watcher import Baselines, Notifier, PollTimes, Watcher, start_scheduler
 from handlers import KNOWN_COMMANDS, routers
@@ -190,6 +191,31 @@ async def build_application(
         raise
 
 
+def build_dispatcher(
+    settings: Settings, storage: Storage, accounts: ChatAccounts, i18n: I18n
+) -> tuple[Dispatcher, EventLogMiddleware]:
+    """The dispatcher: what every handler may name, the per-update middlewares, the routers."""
+    admins = ChatAdmins()
+    dispatcher = Dispatcher(storage=DialogStorage(storage))
+    dispatcher.workflow_data.update(
+        accounts=accounts,
+        memo=Memo(),
+        # What was last read of each account's lists, updated by the bot's own writes.
+        copies=AccountCopies(fresh_for=settings.smsc_rate_window),
+        chat_admins=admins,
+        file_limit=settings.telegram_file_limit,
+    )
+    updates = EventLogMiddleware(KNOWN_COMMANDS)
+    dispatcher.update.outer_middleware(updates)
+    ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
+    for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
+        observer.middleware(AuditMiddleware(storage.audit))
+        observer.middleware(AdminOnlyMiddleware(admins))
+        observer.middleware(SmscClientMiddleware(accounts))
+    dispatcher.include_routers(*routers())
+    return dispatcher, updates
+
+
 async def assemble(
     settings: Settings,
     storage: Storage,
@@ -215,7 +241,6 @@ async def assemble(
             wait_scale=settings.telegram_wait_scale,
         )
     i18n = build_i18n()
-    admins = ChatAdmins()
     # The watcher's record of when each chat was polled, shared with /watch: the request a
     # new watch makes for its baseline is the chat's first poll.
     baselines = Baselines(storage, PollTimes(settings.watch_interval))
@@ -230,24 +255,7 @@ async def assemble(
         file_limit=settings.telegram_file_limit,
     )
 
-    dispatcher = Dispatcher(storage=DialogStorage(storage))
-    dispatcher.workflow_data.update(
-        accounts=accounts,
-        memo=Memo(),
-        # What was last read of each account's lists, updated by the bot's own writes.
-        copies=AccountCopies(fresh_for=settings.smsc_rate_window),
-        chat_admins=admins,
-        file_limit=settings.telegram_file_limit,
-    )
-    updates = EventLogMiddleware(KNOWN_COMMANDS)
-    dispatcher.update.outer_middleware(updates)
-    ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
-    for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
-        observer.middleware(AuditMiddleware(storage.audit))
-        observer.middleware(AdminOnlyMiddleware(admins))
-        observer.middleware(SmscClientMiddleware(accounts))
-    dispatcher.include_routers(*routers())
-
+    dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n)
     app = Application(
         settings, bot, dispatcher, storage, transport, watcher, i18n, updates, run_watcher
     )

@@ -1,7 +1,8 @@
 """An SMSC sandbox: the documented API in memory, for tests and the demo."""
 
 from bot.sandbox.dialects import DIALECTS, PLAIN, QUIRKS, SPARE, Dialect
-from bot.sandbox.server import Fault, RecordedRequest, SandboxServer
+from bot.sandbox.faults import Fault, RecordedRequest
+from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import SandboxState
 
 DEFAULT_LOGIN = "demo"

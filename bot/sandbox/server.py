@@ -27,8 +27,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from bot.sandbox import balance, documents, downloads, phones, senders
-from bot.sandbox.call import NO_CONTENT_TYPE, TEXTS, Call, Handler, SmscFail, encoded, is_set
+from bot.sandbox.call import NO_CONTENT_TYPE, Call, Handler, SmscFail, encoded, is_set
 from bot.sandbox.dialects import PLAIN, Dialect
+from bot.sandbox.faults import Fault, RecordedRequest, misbehave
 from bot.sandbox.formats import render_error
 from bot.sandbox.state import SandboxState
 
@@ -47,32 +48,6 @@ ACTIONS: dict[str, dict[str, Handler]] = {
     "downloads": downloads.ACTIONS,
     "balance": balance.ACTIONS,
 }
-
-
-@dataclass
-class Fault:
-    """A misbehaviour: ``delay`` seconds before answering, then one of ``mode``'s answers."""
-
-    mode: str  # "slow", "http500", "garbage", "error", "reset", "body"
-    delay: float = 0.0
-    code: int = 0
-    fmt: int | None = None  # answer an "error" in this form whatever the request asked
-    body: str = ""  # "body": this text, as a JSON answer (a balance SMSC might send, say)
-    script: str | None = None  # only requests to this script misbehave
-    action: str | None = None  # only requests with this action flag misbehave
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: str
-    form_keys: tuple[str, ...]
-    login: str | None
-    script: str
-    action: str
-    status: str = "ok"
-    params: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -255,47 +230,64 @@ class SandboxServer:
                 and fault.script in (None, script)
                 and fault.action in (None, action)
             ):
-                faulty = await self._misbehave(fault, request, fmt, charset)
+                faulty = await misbehave(fault, request, fmt, charset, self.dialect)
                 if faulty is not None:
                     record.status = fault.mode
                     return faulty
-            account = self.state.authenticate(
-                params.get("login"), params.get("psw"), params.get("apikey")
-            )
-            if account is None:
-                raise SmscFail(2)
-            if script not in ACTIONS:
-                raise SmscFail(1, "unknown script")
-            handler = ACTIONS[script].get(action)
-            if handler is None:
-                raise SmscFail(1)
-            limits = self._limits[account.login]
-            self._check_limits(limits, script, action, params)
-            limits.in_flight += 1
-            limits.peak_in_flight = max(limits.peak_in_flight, limits.in_flight)
-            try:
-                if limits.in_flight >= 15:
-                    raise SmscFail(9, "too many concurrent requests")
-                if self.latency:
-                    await asyncio.sleep(self.latency)
-                call = Call(self.state, account, script, params, upload, fmt, self.dialect, charset)
-                return await handler(call)
-            finally:
-                limits.in_flight -= 1
+            return await self._answer(script, action, params, upload, fmt, charset)
         except SmscFail as fail:
-            record.status = f"error {fail.code}"
-            if fail.code == 9:
-                self.error9_count += 1
-            if fail.code == 4:
-                self.error4_count += 1
-            elif fail.code != 3:
-                # "No records" is an answer, not a mistake; everything else counts.
-                self._failed(address)
-            body, content_type = render_error(fmt, fail.code, fail.text)
-            if fmt == 3:
-                body = self.dialect.json_text(body, charset)
-                content_type = self.dialect.json_type
-            return encoded(body, content_type, charset)
+            return self._refuse(fail, record, address, fmt, charset)
+
+    async def _answer(
+        self,
+        script: str,
+        action: str,
+        params: dict[str, str],
+        upload: bytes | None,
+        fmt: int,
+        charset: str,
+    ) -> web.StreamResponse:
+        """The answer to an authenticated request, within the provider's limits."""
+        account = self.state.authenticate(
+            params.get("login"), params.get("psw"), params.get("apikey")
+        )
+        if account is None:
+            raise SmscFail(2)
+        if script not in ACTIONS:
+            raise SmscFail(1, "unknown script")
+        handler = ACTIONS[script].get(action)
+        if handler is None:
+            raise SmscFail(1)
+        limits = self._limits[account.login]
+        self._check_limits(limits, script, action, params)
+        limits.in_flight += 1
+        limits.peak_in_flight = max(limits.peak_in_flight, limits.in_flight)
+        try:
+            if limits.in_flight >= 15:
+                raise SmscFail(9, "too many concurrent requests")
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            call = Call(self.state, account, script, params, upload, fmt, self.dialect, charset)
+            return await handler(call)
+        finally:
+            limits.in_flight -= 1
+
+    def _refuse(
+        self, fail: SmscFail, record: RecordedRequest, address: _Address, fmt: int, charset: str
+    ) -> web.StreamResponse:
+        record.status = f"error {fail.code}"
+        if fail.code == 9:
+            self.error9_count += 1
+        if fail.code == 4:
+            self.error4_count += 1
+        elif fail.code != 3:
+            # "No records" is an answer, not a mistake; everything else counts.
+            self._failed(address)
+        body, content_type = render_error(fmt, fail.code, fail.text)
+        if fmt == 3:
+            body = self.dialect.json_text(body, charset)
+            content_type = self.dialect.json_type
+        return encoded(body, content_type, charset)
 
     def _failed(self, address: _Address) -> None:
         now = self.clock()
@@ -305,29 +297,6 @@ class SandboxServer:
         if len(address.failures) >= self.ip_block_after:
             address.blocked_until = now + self.ip_block_for
             address.failures.clear()
-
-    async def _misbehave(
-        self, fault: Fault, request: web.Request, fmt: int, charset: str
-    ) -> web.StreamResponse | None:
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.mode == "http500":
-            return web.Response(status=500, text="Internal Server Error")
-        if fault.mode == "garbage":
-            return web.Response(
-                text="<html><body>Bad gateway</body></html>", content_type="text/html"
-            )
-        if fault.mode == "error":
-            form = fmt if fault.fmt is None else fault.fmt
-            body, content_type = render_error(form, fault.code, TEXTS.get(fault.code, "error"))
-            return encoded(body, content_type, charset)
-        if fault.mode == "body":
-            return encoded(fault.body, self.dialect.json_type, charset)
-        if fault.mode == "reset":
-            assert request.transport is not None
-            request.transport.close()
-            return web.Response(status=500)
-        return None
 
     def _check_limits(
         self, limits: _Limits, script: str, action: str, params: dict[str, str]

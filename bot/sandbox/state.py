@@ -273,6 +273,12 @@ def csv_rows(task: SbTask) -> Iterator[bytes]:
 
 
 def _fill_sample_data(account: Account, now: datetime) -> None:
+    _fill_contacts(account)
+    _fill_senders(account, now)
+    _fill_documents(account, now)
+
+
+def _fill_contacts(account: Account) -> None:
     phones = account.phones
     names = [
         ("Ivan Petrov", "Ivan", "Petrov"),
@@ -328,6 +334,9 @@ def _fill_sample_data(account: Account, now: datetime) -> None:
         ]
     ):
         phones.blacklist[index + 1] = SbBlacklisted(index + 1, phone, kind, comment)
+
+
+def _fill_senders(account: Account, now: datetime) -> None:
     today = now.date()
     for sender in (
         SbSender(
@@ -358,6 +367,9 @@ def _fill_sample_data(account: Account, now: datetime) -> None:
         SbSender(4, "79991234567", 0, {}, "digital name", changed=today - timedelta(days=1)),
     ):
         account.senders[sender.id] = sender
+
+
+def _fill_documents(account: Account, now: datetime) -> None:
     for task_id, name, status, size in (
         (1, "sent_2026_08", 2, 12_000),
         (2, "sent_2026_09", 2, 48_000),

@@ -7,8 +7,12 @@ their bytes, never by the ``Content-Type`` header alone.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 from bot.smsc.errors import SmscBadResponseError, api_error
@@ -107,3 +111,33 @@ def refuse_non_file(body: bytes, script: str) -> None:
 def is_pdf(body: bytes) -> bool:
     # The PDF format allows a little junk before its header; real files start with it.
     return b"%PDF-" in body[:1024]
+
+
+@dataclass(slots=True)
+class RawAnswer:
+    content_type: str
+    body: bytes
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";")[0].strip().lower()
+
+
+def parse_multipart(answer: RawAnswer, script: str) -> list[EmailMessage]:
+    """Split a multipart answer into its parts with the standard MIME parser.
+
+    A body that starts with a boundary line is read as multipart even when its label says
+    otherwise, since no page promises the label.
+    """
+    content_type = answer.content_type
+    if not answer.media_type.startswith("multipart/"):
+        first_line = answer.body.lstrip().split(b"\r\n", 1)[0].split(b"\n", 1)[0]
+        if not first_line.startswith(b"--") or len(first_line) < 3:
+            raise SmscBadResponseError(f"SMSC did not send a multipart answer on {script}.php")
+        boundary = first_line[2:].strip().decode("latin-1")
+        content_type = f'multipart/mixed; boundary="{boundary}"'
+    header = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(header + answer.body.lstrip())
+    if not message.is_multipart():
+        raise SmscBadResponseError(f"SMSC sent a malformed multipart answer on {script}.php")
+    return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]

@@ -11,10 +11,10 @@ from bot.smsc.credentials import Account, Credentials
 from bot.smsc.documents import Documents
 from bot.smsc.downloads import Downloads
 from bot.smsc.models import Balance
-from bot.smsc.policy import Operation
+from bot.smsc.policy import Operation, clean_params
 from bot.smsc.regions import Endpoint
 from bot.smsc.senders import Senders
-from bot.smsc.transport import AnswerForm, SmscTransport, Upload, clean_params
+from bot.smsc.transport import AnswerForm, SmscTransport, Upload
 
 
 class SmscClient:

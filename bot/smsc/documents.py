@@ -7,10 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 from bot.smsc._resource import Resource
-from bot.smsc.answers import decode_text, is_pdf, raise_for_error, without_bom
+from bot.smsc.answers import (
+    RawAnswer,
+    decode_text,
+    is_pdf,
+    parse_multipart,
+    raise_for_error,
+    without_bom,
+)
 from bot.smsc.errors import NotFoundError, SmscBadResponseError
 from bot.smsc.models import Invoice
-from bot.smsc.transport import AnswerForm, RawAnswer, parse_multipart
+from bot.smsc.transport import AnswerForm
 
 
 class Documents(Resource):

@@ -32,12 +32,12 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from bot.smsc.address_gate import DEFAULT_ADDRESS_BACKOFF, AddressBlock, AddressGate
 from bot.smsc.errors import (
-    AddressBlockedError,
     ClientRateLimitError,
     IpBlockedError,
     RateLimitError,
@@ -45,12 +45,7 @@ from bot.smsc.errors import (
 )
 from bot.smsc.failures import Failure, FailureGates
 from bot.smsc.policy import MAX_CONCURRENT_PER_LOGIN
-
-# The first back-off after an error 4; each error 4 on a probe doubles it, up to the maximum.
-DEFAULT_ADDRESS_BACKOFF = 10 * 60.0
-MAX_ADDRESS_BACKOFF = 60 * 60.0
-# While one request probes a blocked address, the others are told to come back this much later.
-PROBE_RETRY = 60.0
+from bot.smsc.windows import LoginState, Window, held, to_end
 
 Rules = Sequence[tuple[str, int]]
 
@@ -65,15 +60,6 @@ class Stamp:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
-class AddressBlock:
-    """An SMSC site that blocked this server's address until ``until`` (wall-clock time)."""
-
-    site: str
-    until: float
-    backoff: float
-
-
 class LimiterJournal(Protocol):
     """Where the limiter writes what must survive a restart. Called synchronously, so an
     implementation buffers and writes later."""
@@ -83,63 +69,6 @@ class LimiterJournal(Protocol):
     def address(self, block: AddressBlock) -> None: ...
 
     def failed(self, failure: Failure) -> None: ...
-
-
-@dataclass(slots=True)
-class _Window:
-    limit: int
-    # A list, not a deque: a window holds a few stamps (its limit is 1 to 10), and an empty
-    # deque is many times the size of an empty list, at thousands of accounts swept at once.
-    stamps: list[float] = field(default_factory=list)
-    pending: int = 0
-
-    def prune(self, horizon: float) -> None:
-        stamps = self.stamps
-        old = 0
-        while old < len(stamps) and stamps[old] <= horizon:
-            old += 1
-        if old:
-            del stamps[:old]
-
-    @property
-    def used(self) -> int:
-        return self.pending + len(self.stamps)
-
-
-class _Login:
-    __slots__ = ("active", "cap", "cap_until", "changed", "users", "waiting", "windows")
-
-    def __init__(self, max_concurrent: int) -> None:
-        # Ordered by last use (a use moves a window to the end), so that windows gone idle
-        # are found at the front. A plain dict: an OrderedDict is larger, at thousands of
-        # accounts swept at once.
-        self.windows: dict[str, _Window] = {}
-        # Only while someone waits: most requests find a slot at once, and a condition with
-        # its queue per account adds up over thousands swept together.
-        self.changed: asyncio.Condition | None = None
-        self.waiting = 0
-        self.active = 0  # holding a concurrency slot: reserved or in flight
-        self.users = 0
-        self.cap = max_concurrent
-        self.cap_until = 0.0
-
-
-def _to_end(windows: dict[str, _Window], key: str) -> None:
-    windows[key] = windows.pop(key)
-
-
-def _held(login: _Login, windows: list[_Window]) -> list[_Window]:
-    for window in windows:
-        window.pending += 1
-    login.active += 1
-    return windows
-
-
-@dataclass(slots=True)
-class _Gate:
-    until: float = 0.0
-    backoff: float = 0.0
-    probing: bool = False
 
 
 class RateLimiter:
@@ -165,7 +94,6 @@ class RateLimiter:
             raise ValueError("the rate window must be positive")
         self.window = window
         self.max_concurrent = max_concurrent
-        self.address_backoff = address_backoff
         self.reduced_for = 5 * window if reduced_for is None else reduced_for
         self.failures = failures or FailureGates(
             window, clock, journal=journal.failed if journal else None, wall=wall
@@ -173,8 +101,10 @@ class RateLimiter:
         self.journal = journal
         self._clock = clock
         self._wall = wall
-        self._logins: dict[str, _Login] = {}
-        self._gates: dict[str, _Gate] = {}
+        self._logins: dict[str, LoginState] = {}
+        self.gate = AddressGate(
+            clock, wall=wall, backoff=address_backoff, journal=journal.address if journal else None
+        )
 
     def in_flight(self, bucket: str) -> int:
         login = self._logins.get(bucket)
@@ -187,8 +117,7 @@ class RateLimiter:
 
     def address_blocked_for(self, site: str) -> float:
         """Seconds until requests to ``site`` may go out again; 0 when they may."""
-        gate = self._gates.get(site)
-        return max(0.0, gate.until - self._clock()) if gate else 0.0
+        return self.gate.blocked_for(site)
 
     # -- restart ------------------------------------------------------------------------------
 
@@ -210,12 +139,10 @@ class RateLimiter:
             login = self._login(stamp.bucket)
             window = login.windows.get(stamp.rule)
             if window is None:
-                window = login.windows[stamp.rule] = _Window(stamp.limit)
+                window = login.windows[stamp.rule] = Window(stamp.limit)
             window.stamps.append(at)
             live += 1
-        for block in blocks:
-            if block.until > wall:
-                self._gates[block.site] = _Gate(now + (block.until - wall), block.backoff)
+        self.gate.restore(blocks)
         return live
 
     # -- one request --------------------------------------------------------------------------
@@ -241,13 +168,15 @@ class RateLimiter:
         """
         return _Slot(self, bucket, rules, max_wait, site or "", who or bucket, untried)
 
-    def _login(self, bucket: str) -> _Login:
+    def _login(self, bucket: str) -> LoginState:
         login = self._logins.get(bucket)
         if login is None:
-            login = self._logins[bucket] = _Login(self.max_concurrent)
+            login = self._logins[bucket] = LoginState(self.max_concurrent)
         return login
 
-    async def _reserve(self, login: _Login, rules: Rules, max_wait: float | None) -> list[_Window]:
+    async def _reserve(
+        self, login: LoginState, rules: Rules, max_wait: float | None
+    ) -> list[Window]:
         if not login.waiting:  # nobody queued ahead: take a free slot without the condition
             windows = self._take(login, rules, self._clock())
             if windows is not None:
@@ -262,15 +191,15 @@ class RateLimiter:
             if not login.waiting:
                 login.changed = None
 
-    def _take(self, login: _Login, rules: Rules, now: float) -> list[_Window] | None:
+    def _take(self, login: LoginState, rules: Rules, now: float) -> list[Window] | None:
         windows = [self._window(login, key, limit, now) for key, limit in rules]
         if self._delay(windows, now) == 0 and login.active < self._cap(login, now):
-            return _held(login, windows)
+            return held(login, windows)
         return None
 
     async def _wait_for_slot(
-        self, login: _Login, changed: asyncio.Condition, rules: Rules, max_wait: float | None
-    ) -> list[_Window]:
+        self, login: LoginState, changed: asyncio.Condition, rules: Rules, max_wait: float | None
+    ) -> list[Window]:
         deadline = None if max_wait is None else self._clock() + max_wait
         async with changed:
             while True:
@@ -278,7 +207,7 @@ class RateLimiter:
                 windows = [self._window(login, key, limit, now) for key, limit in rules]
                 delay = self._delay(windows, now)
                 if delay == 0 and login.active < self._cap(login, now):
-                    return _held(login, windows)
+                    return held(login, windows)
                 if delay == 0:
                     # Only the concurrency cap holds it: a slot frees when any request ends.
                     estimate, timeout = 1.0, None
@@ -296,22 +225,22 @@ class RateLimiter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), timeout=timeout)
 
-    def _cap(self, login: _Login, now: float) -> int:
+    def _cap(self, login: LoginState, now: float) -> int:
         if login.cap_until and login.cap_until <= now:
             login.cap, login.cap_until = self.max_concurrent, 0.0
         return login.cap
 
-    def _window(self, login: _Login, key: str, limit: int, now: float) -> _Window:
+    def _window(self, login: LoginState, key: str, limit: int, now: float) -> Window:
         window = login.windows.get(key)
         if window is None:
-            window = login.windows[key] = _Window(limit)
+            window = login.windows[key] = Window(limit)
         else:
-            _to_end(login.windows, key)
+            to_end(login.windows, key)
             window.limit = limit
         window.prune(now - self.window)
         return window
 
-    def _delay(self, windows: Sequence[_Window], now: float) -> float | None:
+    def _delay(self, windows: Sequence[Window], now: float) -> float | None:
         """0 when every window has room; else seconds until they may, None if unknowable."""
         delay = 0.0
         for window in windows:
@@ -323,7 +252,7 @@ class RateLimiter:
             delay = max(delay, window.stamps[excess - 1] + self.window - now)
         return delay
 
-    def _refused(self, bucket: str, login: _Login, rules: Rules, windows: list[_Window]) -> None:
+    def _refused(self, bucket: str, login: LoginState, rules: Rules, windows: list[Window]) -> None:
         """SMSC answered error 9: its window is full, whatever ours said; and it may have been
         the concurrency, so fewer requests go out at once for a while."""
         now = self._clock()
@@ -343,7 +272,7 @@ class RateLimiter:
         for key, limit in rules:
             self.journal.stamped(Stamp(bucket, key, limit, at))
 
-    def _forget_idle(self, bucket: str, login: _Login) -> None:
+    def _forget_idle(self, bucket: str, login: LoginState) -> None:
         """Drop windows that hold nothing any more, oldest first: memory stays flat over
         thousands of accounts and distinct requests, at a constant cost per request."""
         now = self._clock()
@@ -356,47 +285,6 @@ class RateLimiter:
             del windows[next(iter(windows))]
         if not windows and not login.users and login.cap_until <= now:
             self._logins.pop(bucket, None)
-
-    # -- the address --------------------------------------------------------------------------
-
-    def _pass_gate(self, site: str | None) -> bool:
-        """Raise if ``site`` is blocked; True if this request is the one that probes it."""
-        if site is None:
-            return False
-        gate = self._gates.get(site)
-        if gate is None:
-            return False
-        now = self._clock()
-        if gate.until > now:
-            raise AddressBlockedError(gate.until - now)
-        if gate.probing:
-            raise AddressBlockedError(PROBE_RETRY)
-        gate.probing = True
-        return True
-
-    def _end_probe(self, site: str | None, *, lift: bool = False) -> None:
-        gate = self._gates.get(site or "")
-        if gate is None:
-            return
-        gate.probing = False
-        if lift:
-            del self._gates[site or ""]
-            if self.journal is not None:
-                self.journal.address(AddressBlock(site or "", 0.0, 0.0))
-
-    def _block(self, site: str) -> float:
-        """SMSC answered error 4: hold every account on ``site`` back; returns the back-off."""
-        now = self._clock()
-        gate = self._gates.get(site)
-        if gate is not None and gate.until > now:
-            return gate.until - now  # already blocked: a request sent before the block
-        backoff = self.address_backoff
-        if gate is not None and gate.backoff:
-            backoff = min(MAX_ADDRESS_BACKOFF, max(self.address_backoff, gate.backoff * 2))
-        self._gates[site] = _Gate(now + backoff, backoff)
-        if self.journal is not None:
-            self.journal.address(AddressBlock(site, self._wall() + backoff, backoff))
-        return backoff
 
 
 class _Slot(AbstractAsyncContextManager[None]):
@@ -436,13 +324,13 @@ class _Slot(AbstractAsyncContextManager[None]):
         self._untried = untried
         self._probe = False
         self._risky = False
-        self._windows: list[_Window] = []
+        self._windows: list[Window] = []
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
         self._risky = await limiter.failures.admit(self._who, self._site, untried=self._untried)
         try:
-            self._probe = limiter._pass_gate(self._site)
+            self._probe = limiter.gate.enter(self._site)
         except BaseException:
             limiter.failures.answered(self._who, self._site, self._risky, None, reached=False)
             raise
@@ -459,7 +347,7 @@ class _Slot(AbstractAsyncContextManager[None]):
             limiter._forget_idle(self._bucket, login)
             limiter.failures.answered(self._who, self._site, self._risky, None, reached=False)
             if self._probe:
-                limiter._end_probe(self._site)
+                limiter.gate.probed(self._site, answered=False)
             raise
 
     async def __aexit__(
@@ -475,7 +363,7 @@ class _Slot(AbstractAsyncContextManager[None]):
                 limiter._refused(self._bucket, login, rules, self._windows)
                 error.retry_after = math.ceil(limiter.window)
             elif isinstance(error, IpBlockedError):
-                error.retry_after = math.ceil(limiter._block(site))
+                error.retry_after = math.ceil(limiter.gate.blocked(site))
                 probe = False
             elif error is not None and not isinstance(error, SmscApiError):
                 # No answer from SMSC (or not one this request can vouch for): a probe says
@@ -486,7 +374,7 @@ class _Slot(AbstractAsyncContextManager[None]):
             for (key, _limit), window in zip(rules, self._windows, strict=True):
                 window.pending -= 1
                 window.stamps.append(stamp)
-                _to_end(login.windows, key)
+                to_end(login.windows, key)
             login.active -= 1
             if (changed := login.changed) is not None:
                 async with changed:
@@ -496,10 +384,10 @@ class _Slot(AbstractAsyncContextManager[None]):
             limiter._forget_idle(self._bucket, login)
             limiter.failures.answered(self._who, site, self._risky, error, reached=answered)
             if probe:
-                limiter._end_probe(site, lift=answered)
+                limiter.gate.probed(site, answered=answered)
 
 
-async def _release(login: _Login, windows: list[_Window]) -> None:
+async def _release(login: LoginState, windows: list[Window]) -> None:
     """Give back a slot reserved for a request that is not sent after all."""
     for window in windows:
         window.pending -= 1

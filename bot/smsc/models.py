@@ -130,31 +130,6 @@ class OperatorRegistration(StrEnum):
     BY_INT = "by_int"
 
 
-# Registrations that the provider refuses without a company's details.
-REGISTRATION_DETAILS: dict[OperatorRegistration, tuple[str, ...]] = {
-    OperatorRegistration.UA_REG: ("fio", "inn", "site", "email", "address", "desc", "subj"),
-    OperatorRegistration.UA_INT: ("fio", "inn", "site", "email", "address", "desc", "subj"),
-    OperatorRegistration.BY_REG: (
-        "by_fio",
-        "by_inn",
-        "by_address",
-        "by_ocup",
-        "by_type",
-        "by_mes",
-        "by_site",
-    ),
-    OperatorRegistration.BY_INT: (
-        "by_fio",
-        "by_inn",
-        "by_address",
-        "by_ocup",
-        "by_type",
-        "by_mes",
-        "by_site",
-    ),
-}
-
-
 M = TypeVar("M", bound=BaseModel)
 
 

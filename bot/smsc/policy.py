@@ -84,3 +84,18 @@ def _limits(script: str, action: str, key: str) -> tuple[tuple[str, int], ...]:
     if kind_limit is not None:
         rules.append((f"kind:{script}:{action}", kind_limit))
     return tuple(rules)
+
+
+def clean_params(params: Mapping[str, object | None]) -> dict[str, str]:
+    """Drop unset parameters and render the rest as the provider expects them."""
+    rendered: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            rendered[key] = "1"
+        elif isinstance(value, (list, tuple)):
+            rendered[key] = ",".join(str(item) for item in value)
+        else:
+            rendered[key] = str(value)
+    return rendered

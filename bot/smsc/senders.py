@@ -10,7 +10,6 @@ from typing import Any, TypedDict, Unpack
 from bot.smsc._resource import Listing, Resource, created_id
 from bot.smsc.errors import SmscValidationError
 from bot.smsc.models import (
-    REGISTRATION_DETAILS,
     OperatorRegistration,
     Sender,
     SenderDocument,
@@ -21,6 +20,31 @@ from bot.smsc.transport import Upload
 MAX_DOCUMENT_BYTES = 3 * 1024 * 1024
 DOCUMENT_EXTENSIONS = frozenset({"jpg", "jpeg", "tif", "tiff", "pdf", "png", "zip", "rar"})
 MAX_LIST = 15000
+
+
+# Registrations that the provider refuses without a company's details.
+REGISTRATION_DETAILS: dict[OperatorRegistration, tuple[str, ...]] = {
+    OperatorRegistration.UA_REG: ("fio", "inn", "site", "email", "address", "desc", "subj"),
+    OperatorRegistration.UA_INT: ("fio", "inn", "site", "email", "address", "desc", "subj"),
+    OperatorRegistration.BY_REG: (
+        "by_fio",
+        "by_inn",
+        "by_address",
+        "by_ocup",
+        "by_type",
+        "by_mes",
+        "by_site",
+    ),
+    OperatorRegistration.BY_INT: (
+        "by_fio",
+        "by_inn",
+        "by_address",
+        "by_ocup",
+        "by_type",
+        "by_mes",
+        "by_site",
+    ),
+}
 
 
 class SenderQuery(TypedDict, total=False):

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import email.policy
 import functools
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.parser import BytesParser
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
@@ -22,6 +19,7 @@ import httpx
 from bot.smsc.aiohttp_transport import AiohttpTransport
 from bot.smsc.answers import (
     HEAD_BYTES,
+    RawAnswer,
     listing_body,
     looks_like_answer,
     parse_json_answer,
@@ -30,7 +28,6 @@ from bot.smsc.answers import (
 from bot.smsc.credentials import Account, Credentials
 from bot.smsc.errors import (
     SmscApiError,
-    SmscBadResponseError,
     SmscConnectionError,
     SmscError,
     SmscHttpError,
@@ -40,6 +37,7 @@ from bot.smsc.errors import (
 from bot.smsc.limiter import RateLimiter
 from bot.smsc.policy import Operation
 from bot.smsc.regions import Endpoint
+from bot.smsc.streams import guarded, read_until, replayed
 
 log = logging.getLogger("bot.smsc")
 
@@ -68,16 +66,6 @@ class Upload:
     filename: str
     content: bytes
     content_type: str
-
-
-@dataclass(slots=True)
-class RawAnswer:
-    content_type: str
-    body: bytes
-
-    @property
-    def media_type(self) -> str:
-        return self.content_type.split(";")[0].strip().lower()
 
 
 class SmscTransport:
@@ -233,13 +221,13 @@ class SmscTransport:
                 self._slot(account, operation, max_wait),
                 self._open_stream(account, operation) as response,
             ):
-                chunks = _guarded(response.aiter_bytes(), operation.script).__aiter__()
-                head = await _read_until(chunks, HEAD_BYTES)
+                chunks = guarded(response.aiter_bytes(), operation.script).__aiter__()
+                head = await read_until(chunks, HEAD_BYTES)
                 if looks_like_answer(head):
                     refuse_non_file(
-                        head + await _read_until(chunks, _MAX_ERROR_BODY), operation.script
+                        head + await read_until(chunks, _MAX_ERROR_BODY), operation.script
                     )
-                yield _replayed(head, chunks)
+                yield replayed(head, chunks)
 
     async def _post(
         self, account: Account, operation: Operation, upload: Upload | None
@@ -354,38 +342,6 @@ def _outcome(error: SmscError) -> str:
     return type(error).__name__
 
 
-async def _read_until(chunks: AsyncIterator[bytes], size: int) -> bytes:
-    """At least ``size`` bytes from the stream, or all of it if it is shorter."""
-    head = bytearray()
-    while len(head) < size:
-        try:
-            head += await anext(chunks)
-        except StopAsyncIteration:
-            break
-    return bytes(head)
-
-
-async def _replayed(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if head:
-        yield head
-    async for chunk in rest:
-        yield chunk
-
-
-async def _guarded(chunks: AsyncIterator[bytes], script: str) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except httpx.TimeoutException as exc:
-        raise SmscTimeoutError(
-            f"SMSC stopped sending {script}.php in time ({type(exc).__name__})"
-        ) from None
-    except httpx.HTTPError as exc:
-        raise SmscTransportError(
-            f"download from {script}.php failed ({type(exc).__name__})"
-        ) from None
-
-
 @functools.lru_cache(maxsize=4096)
 def _script_url(base: str, script: str) -> httpx.URL:
     # Parsed once, not on every request: a few scripts on a few hosts.
@@ -412,38 +368,3 @@ def _form(credentials: Credentials, operation: Operation) -> dict[str, str]:
 
 def _content_type(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", ""))
-
-
-def parse_multipart(answer: RawAnswer, script: str) -> list[EmailMessage]:
-    """Split a multipart answer into its parts with the standard MIME parser.
-
-    A body that starts with a boundary line is read as multipart even when its label says
-    otherwise, since no page promises the label.
-    """
-    content_type = answer.content_type
-    if not answer.media_type.startswith("multipart/"):
-        first_line = answer.body.lstrip().split(b"\r\n", 1)[0].split(b"\n", 1)[0]
-        if not first_line.startswith(b"--") or len(first_line) < 3:
-            raise SmscBadResponseError(f"SMSC did not send a multipart answer on {script}.php")
-        boundary = first_line[2:].strip().decode("latin-1")
-        content_type = f'multipart/mixed; boundary="{boundary}"'
-    header = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(header + answer.body.lstrip())
-    if not message.is_multipart():
-        raise SmscBadResponseError(f"SMSC sent a malformed multipart answer on {script}.php")
-    return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
-
-
-def clean_params(params: Mapping[str, object | None]) -> dict[str, str]:
-    """Drop unset parameters and render the rest as the provider expects them."""
-    rendered: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None or value is False:
-            continue
-        if value is True:
-            rendered[key] = "1"
-        elif isinstance(value, (list, tuple)):
-            rendered[key] = ",".join(str(item) for item in value)
-        else:
-            rendered[key] = str(value)
-    return rendered

@@ -131,12 +131,13 @@ async def test_destructive_actions_need_an_admin(
     await telegram.reply_to(chat, team.member, "/addgroup Doomed")
     [doomed] = [g for g in account.phones.groups.values() if g.name == "Doomed"]
     sender = sandbox.state.add_sender(LOGIN, "Doomed")
-    for command, check in [
+    checks: list[tuple[str, Callable[[], object]]] = [
         ("/unblock 79167770101", lambda: account.phones.find_blacklisted("79167770101")),
         ("/delcontact 79167770102", lambda: account.phones.find_contact("79167770102")),
         (f"/delgroup {doomed.id}", lambda: account.phones.groups.get(doomed.id)),
         (f"/delsender {sender.id}", lambda: account.senders.get(sender.id)),
-    ]:
+    ]
+    for command, check in checks:
         question = await telegram.reply_to(chat, team.member, command)
         assert "An administrator of this chat must confirm" in question.text
         since = telegram.mark()

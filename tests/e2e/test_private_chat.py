@@ -84,16 +84,16 @@ async def test_contacts_lifecycle(
     assert "Partners" in reply.text
 
     await telegram.reply_to(user, user, "/movecontact 79165550002 partners")
-    assert book.find_contact("79165550002").groups == [partners.id]  # type: ignore[union-attr]
+    assert book.find_contact("79165550002").groups == [partners.id]
     await telegram.reply_to(user, user, "/movecontact 79165550002 +2")
-    assert book.find_contact("79165550002").groups == [partners.id, 2]  # type: ignore[union-attr]
+    assert book.find_contact("79165550002").groups == [partners.id, 2]
     await telegram.reply_to(user, user, f"/movecontact 79165550002 -{partners.id}")
-    assert book.find_contact("79165550002").groups == [2]  # type: ignore[union-attr]
+    assert book.find_contact("79165550002").groups == [2]
     chooser = await telegram.reply_to(user, user, "/movecontact 79165550002")
     since = telegram.mark()
     telegram.press(chooser, f"mv:add:{partners.id}:", user)
     await telegram.wait_for("editMessageText", chat_id=user, since=since, contains="added")
-    assert book.find_contact("79165550002").groups == [2, partners.id]  # type: ignore[union-attr]
+    assert book.find_contact("79165550002").groups == [2, partners.id]
 
     question = await telegram.reply_to(user, user, "/delcontact 79165550002")
     assert book.find_contact("79165550002") is not None
@@ -133,7 +133,7 @@ async def test_blacklist(user: int, telegram: FakeTelegram, sandbox: SandboxServ
     assert entry is not None
     assert (entry.type, entry.comment) == (2, "asked to stop")
     await telegram.reply_to(user, user, "/block 79165550102")
-    assert book.find_blacklisted("79165550102").type == 0  # type: ignore[union-attr]
+    assert book.find_blacklisted("79165550102").type == 0
     for n in range(10):
         await telegram.reply_to(user, user, f"/block 7916555020{n} mass")
     listing = await telegram.reply_to(user, user, "/blacklist")
@@ -283,12 +283,12 @@ async def test_a_number_a_contact_card_and_a_forward_each_get_a_card(
     telegram.press(card, "Block all", user)
     # Blocked for single messages already: a change is asked about, never made silently.
     question = await telegram.wait_for("sendMessage", chat_id=user, since=since, contains="Change")
-    assert account(sandbox).phones.find_blacklisted("79990000003").type == 2  # type: ignore[union-attr]
+    assert account(sandbox).phones.find_blacklisted("79990000003").type == 2
     since = telegram.mark()
     telegram.press(question, "Change it", user)
     done = await telegram.wait_for("editMessageText", chat_id=user, since=since)
     assert "all messages" in done.text
-    assert account(sandbox).phones.find_blacklisted("79990000003").type == 0  # type: ignore[union-attr]
+    assert account(sandbox).phones.find_blacklisted("79990000003").type == 0
 
     since = telegram.mark()
     telegram.send(user, user, None, contact={"phone_number": "+79991000000", "first_name": "Ivan"})

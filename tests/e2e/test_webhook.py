@@ -24,7 +24,8 @@ HOOK_PATH = "/tg/hook"
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def start_webhook_bot(

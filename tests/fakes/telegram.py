@@ -220,7 +220,8 @@ class FakeTelegram:
     ) -> dict[str, Any]:
         update = self.message_update(chat_id, user_id, text, language=language, **extra)
         self._push(update)
-        return update["message"]
+        message: dict[str, Any] = update["message"]
+        return message
 
     def send_document(
         self,
@@ -233,7 +234,8 @@ class FakeTelegram:
     ) -> dict[str, Any]:
         update = self.document_update(chat_id, user_id, content, file_name, mime_type, reply_to)
         self._push(update)
-        return update["message"]
+        message: dict[str, Any] = update["message"]
+        return message
 
     def press(self, call: Call, button_text: str, user_id: int, language: str = "en") -> None:
         self._push(self.callback_update(call, button_text, user_id, language))

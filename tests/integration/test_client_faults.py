@@ -48,7 +48,8 @@ DOCUMENTED = {
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.mark.parametrize(("code", "cls"), sorted(DOCUMENTED.items()))

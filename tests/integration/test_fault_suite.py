@@ -40,7 +40,7 @@ COMMANDS = [
     "/watch downloads on",
 ]
 
-FAULTS = {
+FAULTS: dict[str, tuple[Fault | None, str | tuple[str, ...]]] = {
     "slow": (Fault("slow", delay=TIMEOUT * 4), "did not answer in time"),
     "http500": (Fault("http500"), "HTTP 500"),
     "garbage": (Fault("garbage"), "an answer I cannot read"),
@@ -66,7 +66,8 @@ async def quick(
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def said(sentence: str | tuple[str, ...], text: str) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Fault, SandboxServer
+from storage import AuthKind
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 from tests.fakes.telegram import BOT_USERNAME, FakeTelegram
 from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
@@ -166,9 +167,9 @@ async def test_logout_asks_and_only_an_admin_confirms(harness: Harness) -> None:
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )

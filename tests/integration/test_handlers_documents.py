@@ -8,6 +8,7 @@ import pytest
 
 from bot.sandbox import Fault
 from bot.sandbox.state import SbAct
+from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.bot_harness import Harness, sent, text_of
 
@@ -34,9 +35,9 @@ async def test_an_invoice_confirmed_for_an_unknown_sub_client_names_it(harness: 
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )

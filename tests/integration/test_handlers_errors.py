@@ -147,8 +147,8 @@ async def test_unknown_command_and_stray_text(harness: Harness) -> None:
     # In a group, commands for other bots are ignored.
     assert sent(await harness.say(-100555, "/frobnicate@otherbot", user_id=USER)) == []
     assert sent(await harness.say(-100555, "/frobnicate", user_id=USER)) == []
-    reply = await harness.say(-100555, "/frobnicate@smsc_test_bot", user_id=USER)
-    assert "do not know this command" in text_of(reply)
+    addressed = await harness.say(-100555, "/frobnicate@smsc_test_bot", user_id=USER)
+    assert "do not know this command" in text_of(addressed)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.state import SbSender
-from storage import NotificationKind
+from storage import AuthKind, NotificationKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
 from tests.integration.bot_harness import Harness, sent, text_of
@@ -27,9 +27,9 @@ async def team(harness: Harness) -> Harness:
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )

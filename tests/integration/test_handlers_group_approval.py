@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.sandbox.state import Account
+from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
 from tests.fakes.telegram_text import plain_text
@@ -31,9 +32,9 @@ async def team(harness: Harness) -> Harness:
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.state import Account
+from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
 from tests.integration.bot_harness import Harness, sent, text_of
@@ -168,9 +169,9 @@ async def test_in_a_group_only_the_member_who_asked_chooses(harness: Harness) ->
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )
@@ -187,9 +188,9 @@ async def test_an_anonymous_administrators_readings_are_any_administrators(
     harness.telegram.admins[GROUP].add(ADMIN)
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )
@@ -209,9 +210,9 @@ async def test_a_mistyped_number_sent_alone_is_told_what_is_wrong(harness: Harne
     # In a group, only when it is addressed to the bot, as for the card.
     await harness.app.storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
-        login=LOGIN,  # type: ignore[arg-type]
+        login=LOGIN,
         base_url=harness.sandbox.base_url,
         set_by=ADMIN,
     )

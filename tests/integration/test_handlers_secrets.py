@@ -17,7 +17,7 @@ from aiogram.fsm.storage.base import StorageKey
 
 from handlers.callbacks import Confirm
 from handlers.memo import PendingAction
-from storage import NotificationKind
+from storage import AuthKind, NotificationKind
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 from tests.fakes.telegram import BOT_USERNAME, Call
 from tests.integration.bot_harness import Harness, sent, text_of
@@ -222,11 +222,11 @@ async def test_unreadable_credentials_do_not_stop_a_migration(harness: Harness) 
     # The group's row sealed under a key this bot does not have.
     await storage.credentials.save(
         GROUP,
-        auth_kind="password",
+        auth_kind=AuthKind.PASSWORD,
         secret=PASSWORD,
         login=LOGIN,
         region="ru",
-        set_by=1,  # type: ignore[arg-type]
+        set_by=1,
     )
     await storage.settings.set_language(GROUP, "uk")
     await storage.settings.set_notify(GROUP, NotificationKind.SENDERS, True)
@@ -252,11 +252,11 @@ async def test_a_supergroup_in_use_keeps_its_own_newer_credentials(harness: Harn
     ):
         await storage.credentials.save(
             chat,
-            auth_kind="password",
+            auth_kind=AuthKind.PASSWORD,
             secret=password,
             login=login,
             region="ru",
-            set_by=1,  # type: ignore[arg-type]
+            set_by=1,
         )
         await storage.settings.set_language(chat, language)
     await harness.say(GROUP, None, user_id=ADMIN, migrate_to_chat_id=supergroup)  # type: ignore[arg-type]

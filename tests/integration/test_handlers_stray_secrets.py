@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def deleted(calls: list[Call], chat_id: int, message_id: int) -> bool:
 
 
 async def said(
-    harness: Harness, chat: int, text: str | None, *, user: int, **extra: object
+    harness: Harness, chat: int, text: str | None, *, user: int, **extra: Any
 ) -> tuple[int, list[Call]]:
     """Sends a message; its id, and what the bot did."""
     update = harness.telegram.message_update(chat, user, text, **extra)

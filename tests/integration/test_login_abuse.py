@@ -104,7 +104,9 @@ async def test_the_limiters_journal_names_accounts_with_a_keyed_hash(harness: Ha
         for word in ("login:summer2024", "login:Summer2024", "Summer2024")
         for size in (8, 12, 16)
     }
-    keyring = Keyring.from_text(harness.app.settings.encryption_keys.get_secret_value())
+    keys = harness.app.settings.encryption_keys
+    assert keys is not None
+    keyring = Keyring.from_text(keys.get_secret_value())
     guessed = Account.of(
         Endpoint(harness.sandbox.base_url), Credentials("Summer2024", LOGIN), bytes(32)
     ).key

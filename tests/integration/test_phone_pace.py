@@ -89,7 +89,7 @@ async def test_blocking_again_what_is_already_so_blocked_sends_nothing(pace: Har
     assert "already blacklisted" in text_of(calls)
     calls = await pace.say(CHAT, "/block 79990000001 all a new reason")
     assert "Change it to" in text_of(calls)  # a new comment is a change: asked
-    assert book(pace).find_blacklisted("79990000001").comment == "asked to stop"  # type: ignore[union-attr]
+    assert book(pace).find_blacklisted("79990000001").comment == "asked to stop"
 
 
 async def test_a_blacklist_past_a_thousand_is_listed_whole_and_found_by_the_card(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiogram import Bot
 
 from bot.accounts import ChatAccounts
 from bot.assembly.app import build_i18n
@@ -62,14 +63,14 @@ class Rig:
     clock: Clock
     keyring: Keyring
     transport: SmscTransport
-    bot: object
+    bot: Bot
     accounts: ChatAccounts
 
-    def watcher(self, **options: object) -> Watcher:
+    def watcher(self, **options: int) -> Watcher:
         notifier = Notifier(
             self.bot,
             chat_gap=0.0,
-            per_second=1000.0,  # type: ignore[arg-type]
+            per_second=1000.0,
             on_migrate=self.accounts.migrate,
         )
         return Watcher(
@@ -80,7 +81,7 @@ class Rig:
             # A watcher of its own, as a process of its own: when chats were polled included.
             baselines=Baselines(self.storage, PollTimes(INTERVAL, self.clock)),
             **options,
-        )  # type: ignore[arg-type]
+        )
 
     async def watch(
         self,
@@ -548,7 +549,7 @@ async def test_one_unreadable_record_does_not_stop_a_logins_notifications(rig: R
         watcher = Watcher(
             rig.storage,
             ChatAccounts(rig.storage, SmscFactory(odd, forced_base_url=rig.sandbox.base_url)),
-            Notifier(rig.bot, chat_gap=0.0, per_second=1000.0),  # type: ignore[arg-type]
+            Notifier(rig.bot, chat_gap=0.0, per_second=1000.0),
             build_i18n(),
             baselines=Baselines(rig.storage, PollTimes(INTERVAL, rig.clock)),
         )
@@ -592,12 +593,12 @@ async def test_credentials_changed_between_sweeps_are_the_ones_polled(rig: Rig) 
     watcher = rig.watcher()
     await watcher.sweep()
 
-    async def polled_logins() -> list[str | None]:
+    async def polled_logins() -> list[str]:
         rig.clock.now += INTERVAL
         rig.sandbox.requests.clear()
         report = await watcher.sweep()
         assert report.failures == 0
-        return sorted(r.login for r in rig.sandbox.requests)
+        return sorted(r.login or "" for r in rig.sandbox.requests)
 
     assert await polled_logins() == [LOGIN]  # both chats, one account, one poll
     await rig.storage.credentials.save(

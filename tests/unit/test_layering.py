@@ -16,7 +16,7 @@ ASSEMBLY = {str(path.relative_to(ROOT)) for path in (ROOT / "bot" / "assembly").
 
 
 def imported_modules(package: Path) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for path in package.rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
@@ -93,3 +93,24 @@ def test_no_router_module_imports_another() -> None:
                     names = [f"handlers.{alias.name}" for alias in node.names]
                 crossing += [(here, name) for name in names if name in routers and name != here]
     assert crossing == []
+
+
+# Modules of one purpose, functions that fit on a screen: a newcomer reads a module whole.
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+@pytest.mark.parametrize("package", ["bot", "storage"])
+def test_modules_and_functions_stay_small(package: str) -> None:
+    too_long = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        source = path.read_text()
+        where = str(path.relative_to(ROOT))
+        if source.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{where}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{where}: {node.name} is {length} lines")
+    assert too_long == []

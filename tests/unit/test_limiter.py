@@ -16,9 +16,10 @@ from bot.smsc import (
     RateLimitError,
     Region,
 )
+from bot.smsc.address_gate import AddressBlock
 from bot.smsc.credentials import Account
 from bot.smsc.failures import Failure
-from bot.smsc.limiter import AddressBlock, Stamp
+from bot.smsc.limiter import Stamp
 from bot.smsc.policy import Operation
 
 KEY = bytes(range(32))

@@ -104,6 +104,7 @@ def test_group_ids(digits: str) -> None:
 def test_group_moves(typed: str, mode: str) -> None:
     [moved] = contacts_args.movecontact(f"79991000000 {typed}")
     assert (moved.group, moved.mode) == ("٣", mode)
+    assert moved.group is not None
     assert groups_meant(moved.group, [Group(id=3, name="VIP")])[0].id == 3
 
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -44,9 +45,9 @@ def key_text() -> str:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, key_text: str) -> Storage:
+async def store(tmp_path: Path, key_text: str) -> AsyncIterator[Storage]:
     opened = await Storage.open(tmp_path / "bot.sqlite3", Keyring.from_text(key_text))
-    yield opened  # type: ignore[misc]
+    yield opened
     await opened.close()
 
 
@@ -180,7 +181,9 @@ async def test_migration_from_empty_file_and_every_earlier_version(tmp_path: Pat
         upgraded = await Database.open(path)
         assert await upgraded.schema_version() == SCHEMA_VERSION
         if start >= 1:
-            assert (await upgraded.fetchone("SELECT action FROM audit_log"))["action"] == "block"
+            row = await upgraded.fetchone("SELECT action FROM audit_log")
+            assert row is not None
+            assert row["action"] == "block"
         tables = {
             r["name"]
             for r in await upgraded.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -240,6 +243,7 @@ async def test_locked_database_is_a_clear_error_and_loses_nothing(
 async def test_full_disk_rolls_back_and_keeps_earlier_data(store: Storage) -> None:
     await save_password(store, 1)
     row = await store.database.fetchone("PRAGMA page_count")
+    assert row is not None
     # SQLite's own size cap produces the same SQLITE_FULL as a full disk.
     await store.database.fetchone(f"PRAGMA max_page_count = {row[0]}")
     with pytest.raises(StorageFullError, match="rolled back"):
