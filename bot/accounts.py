@@ -101,10 +101,6 @@ class ChatAccounts:
         they cannot be)."""
         return await self._storage.credentials.get(chat_id)
 
-    async def connected(self, chat_id: int) -> bool:
-        """Whether the chat has credentials, readable or not."""
-        return await self._storage.credentials.exists(chat_id)
-
     def client(self, stored: ChatCredentials, *, max_wait: MaxWait = UNSET) -> SmscClient:
         """A client for the chat's account; ``max_wait`` left unset keeps the factory's
         default (short, for people waiting in a chat)."""
@@ -205,7 +201,7 @@ class ChatAccounts:
     async def seen_task_status(self, chat_id: int, task_id: int) -> int | None:
         """The status the chat's export watch last saw an export in (at first, its baseline's);
         None when it has not seen it."""
-        seen = (await self._storage.watch.seen_tasks(chat_id)).get(task_id)
+        seen = (await self._storage.watch.seen_tasks_of([chat_id])).get(chat_id, {}).get(task_id)
         return None if seen is None else seen.status
 
     async def unwatch(self, chat_id: int, kind: NotificationKind) -> None:

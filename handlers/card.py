@@ -222,7 +222,6 @@ async def _ask(
     assert isinstance(message, Message)
     text, keyboard = confirmation.pending_question(
         message.chat,
-        press.callback.from_user,
         press.memo,
         press.smsc,
         press.audit,

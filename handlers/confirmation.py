@@ -47,10 +47,8 @@ async def ask(
     args: dict[str, Any] | None = None,
     labels: tuple[str, str] | None = None,
 ) -> None:
-    assert message.from_user is not None
     text, keyboard = pending_question(
         message.chat,
-        message.from_user,
         memo,
         smsc,
         audit,
@@ -65,7 +63,6 @@ async def ask(
 
 def pending_question(
     chat: Chat,
-    requested_by: User,
     memo: Memo,
     smsc: SmscClient | None,
     audit: AuditNote,
@@ -83,7 +80,6 @@ def pending_question(
     token = memo.put(
         PendingAction(
             chat_id=chat.id,
-            requested_by=requested_by.id,
             action=action,
             account=account_of(smsc),
             args=dict(args or {}),

@@ -23,7 +23,6 @@ class PendingAction:
     """A destructive action that waits for an administrator's confirmation."""
 
     chat_id: int
-    requested_by: int
     action: str
     account: str  # the SMSC identity the chat had when it was asked
     args: dict[str, Any] = field(default_factory=dict)

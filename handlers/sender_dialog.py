@@ -156,7 +156,6 @@ async def submit_without_document(
     ):
         text, keyboard = confirmation.pending_question(
             message.chat,
-            callback.from_user,
             memo,
             smsc,
             audit,

@@ -62,13 +62,6 @@ class WatchRepository:
 
     # -- baselines ------------------------------------------------------------------------------
 
-    async def baseline_taken(self, chat_id: int, kind: NotificationKind) -> str | None:
-        row = await self._db.fetchone(
-            "SELECT taken_at FROM watch_baselines WHERE chat_id = ? AND kind = ?",
-            (chat_id, kind.value),
-        )
-        return None if row is None else row["taken_at"]
-
     async def replace_download_baseline(
         self, chat_id: int, tasks: list[SeenTask], digest: str | None = None
     ) -> None:
@@ -200,12 +193,6 @@ class WatchRepository:
             )
         return rows
 
-    async def seen_tasks(self, chat_id: int) -> dict[int, SeenTask]:
-        return (await self.seen_tasks_of([chat_id]))[chat_id]
-
-    async def seen_senders(self, chat_id: int) -> dict[int, SeenSender]:
-        return (await self.seen_senders_of([chat_id]))[chat_id]
-
     async def record_task(
         self, chat_id: int, task: SeenTask, *, change: str | None, message_id: int | None = None
     ) -> None:
@@ -254,21 +241,6 @@ class WatchRepository:
                 await _delivered(
                     tx, chat_id, NotificationKind.SENDERS, str(sender.sender_id), change, message_id
                 )
-
-    async def was_delivered(
-        self, chat_id: int, kind: NotificationKind, item: str, change: str
-    ) -> bool:
-        row = await self._db.fetchone(
-            "SELECT 1 FROM deliveries WHERE chat_id = ? AND kind = ? AND item = ? AND change = ?",
-            (chat_id, kind.value, item, change),
-        )
-        return row is not None
-
-    async def delivery_count(self, chat_id: int) -> int:
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,)
-        )
-        return int(row["n"]) if row else 0
 
 
 def _chunks(chat_ids: list[int], size: int = 500) -> list[list[int]]:

@@ -10,6 +10,7 @@ from storage import AuthKind, NotificationKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
 from tests.integration.bot_harness import Harness, sent, text_of
+from tests.watch_state import seen_tasks
 
 USER = 8101
 GROUP = -1008101
@@ -117,7 +118,7 @@ async def test_a_running_export_says_so_and_offers_to_tell_when_ready(
     assert "I will tell this chat when export 3 is ready" in text_of(calls)
     # On as /watch downloads on turns it on: what exists now is the baseline.
     assert (await storage.settings.get(USER)).notify_downloads
-    seen = await storage.watch.seen_tasks(USER)
+    seen = await seen_tasks(storage, USER)
     assert (seen[3].status, seen[2].status) == (1, 2)
 
     # Pressed again, with the watch on: nothing is read again.

@@ -21,6 +21,7 @@ from storage import AuthKind, NotificationKind
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 from tests.fakes.telegram import BOT_USERNAME, Call
 from tests.integration.bot_harness import Harness, sent, text_of
+from tests.watch_state import seen_tasks
 
 USER = 7401
 GROUP = -1007401
@@ -334,7 +335,7 @@ async def test_logout_during_a_poll_gets_nothing_delivered_after_it(harness: Har
     after = telegram.calls[telegram.calls.index(logged_out) :]
     assert [c for c in after if c.chat_id == USER and "export" in c.text] == []
     assert "Logged out" in text_of(confirmed)
-    assert await storage.watch.seen_tasks(USER) == {}
+    assert await seen_tasks(storage, USER) == {}
     assert not (await storage.settings.get(USER)).notify_downloads
 
 

@@ -28,6 +28,7 @@ from storage import AuthKind, Keyring, NotificationKind, SeenTask, Storage, gene
 from tests.conftest import LOGIN, PASSWORD, RATE_WINDOW
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.bot_harness import TOKEN
+from tests.watch_state import seen_senders, seen_tasks, was_delivered
 
 INTERVAL = 60
 # Telegram's waits, shortened: the fake Bot API asks for whole seconds as the real one does.
@@ -170,7 +171,7 @@ async def test_progress_without_an_outcome_is_recorded_silently(rig: Rig) -> Non
     rig.sandbox.state.set_task_status(LOGIN, 4, 1)
     watcher = rig.watcher()
     assert (await watcher.sweep()).notifications == 0
-    assert (await rig.storage.watch.seen_tasks(503))[4].status == 1
+    assert (await seen_tasks(rig.storage, 503))[4].status == 1
     rig.sandbox.state.add_task(LOGIN, "brand_new_done", 2, size=100)
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 1
@@ -211,7 +212,7 @@ async def test_moderation_new_and_deleted_names_are_told_within_one_interval(rig
     rig.clock.now += INTERVAL
     await watcher.sweep()
     assert sum("Fresh" in t for t in rig.messages(505)) == 1
-    assert added.id in await rig.storage.watch.seen_senders(505)
+    assert added.id in await seen_senders(rig.storage, 505)
 
 
 async def test_an_account_without_changes_is_not_compared_again(rig: Rig) -> None:
@@ -283,7 +284,7 @@ async def test_429_is_waited_out_and_the_message_delivered(rig: Rig) -> None:
     attempts = rig.telegram.find("sendMessage", chat_id=508)
     assert len(attempts) == 2
     assert attempts[1].at - attempts[0].at >= 3 * WAIT_SCALE
-    assert await rig.storage.watch.was_delivered(508, NotificationKind.DOWNLOADS, "4", "4")
+    assert await was_delivered(rig.storage, 508, NotificationKind.DOWNLOADS, "4", "4")
 
 
 async def test_undelivered_notification_is_retried_next_sweep(rig: Rig) -> None:
@@ -292,7 +293,7 @@ async def test_undelivered_notification_is_retried_next_sweep(rig: Rig) -> None:
     rig.telegram.fail("sendMessage", 500, times=3)
     watcher = rig.watcher()
     assert (await watcher.sweep()).notifications == 0
-    assert (await rig.storage.watch.seen_tasks(509))[4].status == 0
+    assert (await seen_tasks(rig.storage, 509))[4].status == 0
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 1
 
@@ -433,8 +434,8 @@ async def test_a_chat_without_a_baseline_gets_one_from_the_sweep(rig: Rig) -> No
     assert (await watcher.sweep()).notifications == 0
     assert [r.action for r in rig.sandbox.requests] == ["get_list", "get"]  # no extra request
     for chat in (540, 541):
-        assert len(await rig.storage.watch.seen_tasks(chat)) == 6
-        assert len(await rig.storage.watch.seen_senders(chat)) == 4
+        assert len(await seen_tasks(rig.storage, chat)) == 6
+        assert len(await seen_senders(rig.storage, chat)) == 4
     rig.sandbox.state.set_task_status(LOGIN, 4, 4)
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 2
@@ -664,7 +665,7 @@ async def test_an_unreadable_record_keeps_its_last_known_state(
     await watcher.sweep()  # complete, with MyShop's record unreadable
     [text] = rig.messages(509)
     assert "The sender name <b>79991234567</b> was deleted" in text
-    assert 2 in await rig.storage.watch.seen_senders(509)
+    assert 2 in await seen_senders(rig.storage, 509)
     myshop.quirks = {}
     rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
     since = len(rig.telegram.calls)
@@ -715,7 +716,7 @@ async def test_a_name_unreadable_when_watching_began_is_never_told_as_new(rig: R
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 0  # readable now: taken in silently
     assert rig.messages(511) == []
-    assert (await rig.storage.watch.seen_senders(511))[2].name == "MyShop"
+    assert (await seen_senders(rig.storage, 511))[2].name == "MyShop"
     rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
     rig.clock.now += INTERVAL
     assert (await watcher.sweep()).notifications == 1

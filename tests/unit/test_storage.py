@@ -34,6 +34,13 @@ from storage import (
     parse_keys,
 )
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from tests.watch_state import (
+    baseline_taken,
+    delivery_count,
+    seen_senders,
+    seen_tasks,
+    was_delivered,
+)
 
 PASSWORD = "Tr0ub4dor&3-unique-marker"
 APIKEY = "APIKEY-7f3c9e2a1b-unique-marker"
@@ -271,7 +278,7 @@ async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
     assert len(await store.settings.watching()) == 200
     rows = await store.database.fetchall("SELECT COUNT(*) FROM audit_log")
     assert rows[0][0] == 200
-    assert sum([await store.watch.delivery_count(1000 + n) for n in range(200)]) == 200
+    assert sum([await delivery_count(store, 1000 + n) for n in range(200)]) == 200
 
 
 async def test_settings_and_watch_state(store: Storage) -> None:
@@ -289,12 +296,12 @@ async def test_settings_and_watch_state(store: Storage) -> None:
     assert [s.chat_id for s in await store.settings.watching()] == [9]
 
     await store.watch.replace_sender_baseline(9, [SeenSender(1, "Shop", 0, {"mts": 1})])
-    assert await store.watch.baseline_taken(9, NotificationKind.SENDERS)
+    assert await baseline_taken(store, 9, NotificationKind.SENDERS)
     await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {"mts": 2}), change="mts:1>2")
-    assert (await store.watch.seen_senders(9))[1].operators == {"mts": 2}
-    assert await store.watch.was_delivered(9, NotificationKind.SENDERS, "1", "mts:1>2")
+    assert (await seen_senders(store, 9))[1].operators == {"mts": 2}
+    assert await was_delivered(store, 9, NotificationKind.SENDERS, "1", "mts:1>2")
     await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {}), change="deleted", deleted=True)
-    assert await store.watch.seen_senders(9) == {}
+    assert await seen_senders(store, 9) == {}
 
 
 async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
@@ -307,7 +314,7 @@ async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
     assert moved is not None
     assert moved.secret == PASSWORD
     assert (await store.settings.get(-1009999)).language == "ru"
-    assert 1 in await store.watch.seen_tasks(-1009999)
+    assert 1 in await seen_tasks(store, -1009999)
 
 
 async def test_a_rows_version_changes_with_every_write_and_only_then(store: Storage) -> None:
