@@ -1,11 +1,12 @@
 """The readers every command's parser is built from: words, quotes, free text, ``name=value``
 options, ids, sums, sub-client logins, phone numbers and e-mail addresses, groups.
 
-Each command's grammar lives beside its router (``handlers/<router>_args.py``) and reads its
-words with these. Every reader is total: any text gives either a value or an
-:class:`ArgumentError` that says what is wrong and shows the command's right form. Digits of any
-script read as the same digits (a phone's keyboard in Arabic or Devanagari types the same id).
-Nothing here talks to SMSC or Telegram.
+Each command's grammar lives beside its router (``handlers/contacts_args.py`` beside
+``handlers/contacts.py``; /lang's in ``handlers/lang_args.py``) and reads its words with these.
+Every reader is total: any text gives either a value or an :class:`ArgumentError` that says
+what is wrong and shows the command's right form. Wherever a number, an id or a sum is read,
+digits of any script read as the same digits (a phone's keyboard in Arabic or Devanagari types
+the same id). Nothing here talks to SMSC or Telegram.
 
 A number may be typed in groups of digits and read more than one way
 (:mod:`handlers.number_readings`); a group is named by its name, in any case, or by its id, and
