@@ -182,5 +182,13 @@ class FailuresHeldError(SmscError):
         )
 
 
+class LimiterUnavailableError(SmscError):
+    """Not sent: the limits shared by the bot's replicas could not be checked (Redis is out of
+    reach), and a request sent unchecked could break them."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"SMSC's limits cannot be checked right now ({reason}); nothing was sent")
+
+
 class SmscValidationError(SmscError, ValueError):
     """A request was refused before sending because it breaks a documented constraint."""

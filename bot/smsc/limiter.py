@@ -60,6 +60,24 @@ class Stamp:
     at: float
 
 
+class Limiter(Protocol):
+    """What the transport asks of a limiter: this process's (:class:`RateLimiter`) or the one
+    every replica shares (:class:`bot.smsc.redis_limiter.RedisLimiter`)."""
+
+    window: float
+
+    def acquire(
+        self,
+        bucket: str,
+        rules: Rules,
+        max_wait: float | None = None,
+        *,
+        site: str | None = None,
+        who: str | None = None,
+        untried: bool = False,
+    ) -> AbstractAsyncContextManager[None]: ...
+
+
 class LimiterJournal(Protocol):
     """Where the limiter writes what must survive a restart. Called synchronously, so an
     implementation buffers and writes later."""

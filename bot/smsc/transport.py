@@ -34,7 +34,7 @@ from bot.smsc.errors import (
     SmscTimeoutError,
     SmscTransportError,
 )
-from bot.smsc.limiter import RateLimiter
+from bot.smsc.limiter import Limiter, RateLimiter
 from bot.smsc.policy import Operation
 from bot.smsc.regions import Endpoint
 from bot.smsc.streams import guarded, read_until, replayed
@@ -76,7 +76,7 @@ class SmscTransport:
         self,
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         max_connections: int = 200,
         network: httpx.AsyncBaseTransport | None = None,
         on_call: CallObserver | None = None,

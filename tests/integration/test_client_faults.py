@@ -193,7 +193,9 @@ async def test_error_9_is_not_repeated_within_the_window(
     with pytest.raises(ClientRateLimitError):
         await hurried.phones.groups()
     assert len(sandbox.requests) == sent
-    assert client.transport.limiter.concurrency(client.account.budget) == 7
+    limiter = client.transport.limiter
+    assert isinstance(limiter, RateLimiter)
+    assert limiter.concurrency(client.account.budget) == 7
 
 
 async def test_a_write_cut_off_after_sending_is_not_repeated_on_the_backup(
