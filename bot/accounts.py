@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from bot.login_attempts import LoginAttempts
+from bot.login_attempts import Attempts, LoginAttempts
 from bot.smsc import AuthenticationError, Balance, Credentials, Region, SmscClient
 from bot.smsc.factory import UNSET, MaxWait, SmscFactory
 from storage import (
@@ -78,13 +78,13 @@ class ChatAccounts:
         storage: Storage,
         factory: SmscFactory,
         guard: ChatGuard | None = None,
-        attempts: LoginAttempts | None = None,
+        attempts: Attempts | None = None,
         baselines: Baselines | None = None,
     ) -> None:
         self._storage = storage
         self.factory = factory
         self.guard = guard or ChatGuard()
-        self.attempts = attempts or LoginAttempts(journal=storage.login_attempts)
+        self.attempts: Attempts = attempts or LoginAttempts(journal=storage.login_attempts)
         # The watcher's (shared with it by the assembly): /watch takes a new watch's baseline.
         self._baselines = baselines
 

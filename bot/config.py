@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # Against a fake Bot API only (tests, benchmarks): every Telegram retry wait times this.
     telegram_wait_scale: float = Field(default=1.0, gt=0, le=1)
 
+    # Several replicas: what they share (limits, dialogs, copies, leases) lives here.
+    redis_url: SecretStr | None = None
+    # How long a replica's lease (the watcher, polling) outlives its last renewal.
+    replica_lease: float = Field(default=30.0, ge=0.3, le=600)
+
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
@@ -102,6 +107,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        # Never quoted back: the URL may carry Redis's password.
+        if not value.get_secret_value().strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return SecretStr(value.get_secret_value().strip())
+
     @model_validator(mode="after")
     def _webhook(self) -> Settings:
         if self.webhook_url and not self.webhook_secret:
@@ -127,6 +142,10 @@ class Settings(BaseSettings):
         found = [self.bot_token.get_secret_value()]
         if self.webhook_secret:
             found.append(self.webhook_secret.get_secret_value())
+        if self.redis_url:
+            password = urlsplit(self.redis_url.get_secret_value()).password
+            if password:
+                found.append(password)
         if self.encryption_keys:
             found += [k.strip() for k in self.encryption_keys.get_secret_value().split(",")]
         return [s for s in found if len(s) >= 6]

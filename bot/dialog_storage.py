@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
 
 from storage import DialogsRepository, LoginTracesRepository, Storage
+from storage.dialogs import DIALOG_TTL
 
 
 def _key(key: StorageKey) -> str:
@@ -60,9 +63,32 @@ class DialogStorage(BaseStorage):
         """The database belongs to the application, which closes it."""
 
 
+class SharedDialogStorage(RedisStorage):
+    """With replicas: aiogram's Redis storage, so that a dialog begun through one replica goes
+    on through another (JSON values that end a day after their last change), and the login
+    traces in the shared database beside it."""
+
+    def __init__(self, redis: Redis, storage: Storage, *, prefix: str) -> None:
+        super().__init__(
+            redis,
+            key_builder=shared_key_builder(prefix),
+            state_ttl=int(DIALOG_TTL),
+            data_ttl=int(DIALOG_TTL),
+        )
+        self.login_traces: LoginTracesRepository = storage.login_traces
+
+    async def close(self) -> None:
+        """Redis belongs to the application, which closes it."""
+
+
+def shared_key_builder(prefix: str) -> DefaultKeyBuilder:
+    """The keys of dialogs and of aiogram's event isolation (its per-chat locks)."""
+    return DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
+
+
 def login_traces(storage: BaseStorage) -> LoginTracesRepository:
     """The login traces behind a dispatcher's FSM storage (handlers get it as ``fsm_storage``,
     or as ``state.storage``)."""
-    if not isinstance(storage, DialogStorage):
+    if not isinstance(storage, DialogStorage | SharedDialogStorage):
         raise TypeError("the dispatcher's FSM storage must be a DialogStorage")
     return storage.login_traces

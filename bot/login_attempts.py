@@ -46,6 +46,7 @@ class Attempt:
     chat_id: int
     at: float  # wall-clock time: it is compared with times kept by an earlier process
     token: int = field(default=0)  # the journal's name for it; 0 when not written
+    member: str = ""  # its name in a store shared by replicas
 
 
 class JournalledAttempt(Protocol):
@@ -67,6 +68,15 @@ class AttemptJournal(Protocol):
     async def uncounted(self, token: int) -> None: ...
 
     async def since(self, oldest: float) -> Sequence[JournalledAttempt]: ...
+
+
+class Attempts(Protocol):
+    """The counting a login asks for: this process's (:class:`LoginAttempts`) or the one
+    every replica shares (:class:`bot.shared.attempts.RedisLoginAttempts`)."""
+
+    async def begin(self, user_id: int, chat_id: int) -> Attempt: ...
+
+    async def not_wrong(self, attempt: Attempt) -> None: ...
 
 
 class LoginAttempts:

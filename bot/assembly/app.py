@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
+from bot.assembly.leadership import PollingLease, WatchLeadership
+from bot.assembly.replicas import Replicas, connect, kept_windows
 from bot.assembly.ui_commands import set_commands
 from bot.config import Settings
 from bot.dialog_storage import DialogStorage
@@ -26,12 +27,11 @@ from bot.middlewares import (
     SmscClientMiddleware,
 )
 from bot.smsc import RateLimiter, SmscTransport
-from bot.smsc.address_gate import AddressBlock
 from bot.smsc.factory import SmscFactory
 from bot.smsc.failures import Failure
-from bot.smsc.limiter import Stamp
+from bot.smsc.limiter import Limiter
 from bot.telegram import build_bot, check_telegram
-from bot.watcher import Baselines, Notifier, PollTimes, Watcher, start_scheduler
+from bot.watcher import Baselines, Notifier, PollTimes, Watcher
 from handlers import KNOWN_COMMANDS, routers
 from handlers.memo import Memo
 from storage import Storage, WrongKeyError
@@ -67,10 +67,10 @@ async def restored_limiter(settings: Settings, storage: Storage) -> RateLimiter:
         journal=storage.limits,
         address_backoff=settings.smsc_ip_block_backoff,
     )
-    stamps, blocks = await storage.limits.recent()
+    stamps, blocks = await kept_windows(storage)
     live = limiter.restore(
-        [Stamp(s.bucket, s.rule, s.limit, s.at) for s in stamps],
-        [AddressBlock(b.site, b.until, b.backoff) for b in blocks],
+        stamps,
+        blocks,
         [Failure(f.site, f.who, f.code, f.at) for f in await storage.limits.failures()],
     )
     if live or blocks:
@@ -93,7 +93,9 @@ class Application:
     i18n: I18n
     updates: EventLogMiddleware
     run_watcher: bool = True
-    scheduler: AsyncIOScheduler | None = field(default=None, init=False)
+    replicas: Replicas | None = None
+    leadership: WatchLeadership = field(default_factory=lambda: WatchLeadership(None))
+    polling: PollingLease | None = field(default=None, init=False)
     closed: bool = field(default=False, init=False)
 
     async def on_startup(self) -> None:
@@ -108,7 +110,7 @@ class Application:
             )
         if self.run_watcher:
             self.settings.log_interval_warning(log)
-            self.scheduler = start_scheduler(self.watcher)
+            self.leadership.start(self.watcher)
         log.info("bot started", extra={"watch_interval": self.settings.watch_interval})
 
     async def on_shutdown(self) -> None:
@@ -116,9 +118,9 @@ class Application:
             return
         self.closed = True
         try:
-            if self.scheduler is not None:
-                self.scheduler.shutdown(wait=False)
-                self.scheduler = None
+            if self.polling is not None:
+                await self.polling.stop()
+            await self.leadership.stop()
             # Cut before the database goes: a sweep writing into a closing database would
             # leave half a transaction behind.
             await self.watcher.stop()
@@ -131,6 +133,8 @@ class Application:
             await self.transport.aclose()
         finally:
             await self.storage.close()
+            if self.replicas is not None:
+                await self.replicas.close()
         log.info("bot stopped")
 
     async def close(self) -> None:
@@ -142,6 +146,11 @@ class Application:
             await self.bot.session.close()
 
     async def run_polling(self) -> None:
+        if self.replicas is not None:
+            self.polling = PollingLease(
+                self.replicas.lease("polling"), self.dispatcher.stop_polling
+            )
+            await self.polling.take()
         await self.dispatcher.start_polling(
             self.bot,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
@@ -180,33 +189,55 @@ async def build_application(
     storage = await Storage.open(
         settings.database_path, keyring, rate_window=settings.smsc_rate_window
     )
+    replicas: Replicas | None = None
     try:
         await check_keys(storage, allow_unreadable=allow_unreadable)
+        replicas = await connect(settings)
         return await assemble(
-            settings, storage, bot=bot, smsc_network=smsc_network, run_watcher=run_watcher
+            settings,
+            storage,
+            bot=bot,
+            smsc_network=smsc_network,
+            run_watcher=run_watcher,
+            replicas=replicas,
         )
     except BaseException:
         # An open database's thread would keep the process alive after the error.
         await storage.close()
+        if replicas is not None:
+            await replicas.close()
         raise
 
 
 def build_dispatcher(
-    settings: Settings, storage: Storage, accounts: ChatAccounts, i18n: I18n
+    settings: Settings,
+    storage: Storage,
+    accounts: ChatAccounts,
+    i18n: I18n,
+    replicas: Replicas | None = None,
 ) -> tuple[Dispatcher, EventLogMiddleware]:
     """The dispatcher: what every handler may name, the per-update middlewares, the routers."""
     admins = ChatAdmins()
-    dispatcher = Dispatcher(storage=DialogStorage(storage))
+    if replicas is None:
+        dispatcher = Dispatcher(storage=DialogStorage(storage))
+    else:
+        dispatcher = Dispatcher(
+            storage=replicas.dialogs(storage), events_isolation=replicas.isolation()
+        )
     dispatcher.workflow_data.update(
         accounts=accounts,
         memo=Memo(),
         # What was last read of each account's lists, updated by the bot's own writes.
-        copies=AccountCopies(fresh_for=settings.smsc_rate_window),
+        copies=AccountCopies(
+            replicas.copies() if replicas else None, fresh_for=settings.smsc_rate_window
+        ),
         chat_admins=admins,
         file_limit=settings.telegram_file_limit,
     )
     updates = EventLogMiddleware(KNOWN_COMMANDS)
     dispatcher.update.outer_middleware(updates)
+    if replicas is not None:
+        dispatcher.update.outer_middleware(replicas.claims())
     ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
     for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
         observer.middleware(AuditMiddleware(storage.audit))
@@ -216,6 +247,22 @@ def build_dispatcher(
     return dispatcher, updates
 
 
+def build_smsc(
+    settings: Settings, limiter: Limiter, network: httpx.AsyncBaseTransport | None
+) -> tuple[SmscTransport, SmscFactory]:
+    transport = SmscTransport(
+        limiter=limiter,
+        names_key=settings.keyring().derive("smsc request names"),
+        timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
+        network=network,
+        on_call=record_smsc_call,
+    )
+    factory = SmscFactory(
+        transport, forced_base_url=settings.smsc_base_url, max_wait=settings.smsc_max_wait
+    )
+    return transport, factory
+
+
 async def assemble(
     settings: Settings,
     storage: Storage,
@@ -223,17 +270,12 @@ async def assemble(
     bot: Bot | None,
     smsc_network: httpx.AsyncBaseTransport | None,
     run_watcher: bool,
+    replicas: Replicas | None = None,
 ) -> Application:
-    transport = SmscTransport(
-        limiter=await restored_limiter(settings, storage),
-        names_key=settings.keyring().derive("smsc request names"),
-        timeout=httpx.Timeout(settings.smsc_timeout, connect=min(5.0, settings.smsc_timeout)),
-        network=smsc_network,
-        on_call=record_smsc_call,
+    limiter: Limiter = (
+        replicas.limiter(storage) if replicas else await restored_limiter(settings, storage)
     )
-    factory = SmscFactory(
-        transport, forced_base_url=settings.smsc_base_url, max_wait=settings.smsc_max_wait
-    )
+    transport, factory = build_smsc(settings, limiter, smsc_network)
     if bot is None:
         bot = build_bot(
             settings.bot_token.get_secret_value(),
@@ -244,7 +286,13 @@ async def assemble(
     # The watcher's record of when each chat was polled, shared with /watch: the request a
     # new watch makes for its baseline is the chat's first poll.
     baselines = Baselines(storage, PollTimes(settings.watch_interval))
-    accounts = ChatAccounts(storage, factory, baselines=baselines)
+    accounts = ChatAccounts(
+        storage,
+        factory,
+        baselines=baselines,
+        attempts=replicas.attempts(storage) if replicas else None,
+    )
+    leadership = WatchLeadership(replicas.lease("watcher") if replicas else None)
     watcher = Watcher(
         storage,
         accounts,
@@ -253,11 +301,22 @@ async def assemble(
         baselines=baselines,
         concurrency=settings.watch_concurrency,
         file_limit=settings.telegram_file_limit,
+        leading=leadership.leading,
     )
 
-    dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n)
+    dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n, replicas)
     app = Application(
-        settings, bot, dispatcher, storage, transport, watcher, i18n, updates, run_watcher
+        settings,
+        bot,
+        dispatcher,
+        storage,
+        transport,
+        watcher,
+        i18n,
+        updates,
+        run_watcher,
+        replicas=replicas,
+        leadership=leadership,
     )
     dispatcher.startup.register(app.on_startup)
     dispatcher.shutdown.register(app.on_shutdown)

@@ -72,8 +72,10 @@ def build_web_app(app: Application) -> web.Application:
     secret = settings.webhook_secret.get_secret_value()
     path = urlsplit(settings.webhook_url).path or "/webhook"
     web_app = web.Application()
+    # Handled before Telegram hears 200: a replica that dies with an update in hand leaves it
+    # unanswered, and Telegram sends it again (to another replica, perhaps).
     CheckedRequestHandler(
-        dispatcher=app.dispatcher, bot=app.bot, secret_token=secret, handle_in_background=True
+        dispatcher=app.dispatcher, bot=app.bot, secret_token=secret, handle_in_background=False
     ).register(web_app, path=path)
 
     async def health(_: web.Request) -> web.Response:
@@ -91,13 +93,19 @@ async def register_webhook(app: Application) -> None:
     settings = app.settings
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
+    url, secret = settings.webhook_url, settings.webhook_secret.get_secret_value()
+    replicas = app.replicas
+    if replicas is not None and not await replicas.first_to_set_webhook(url, secret):
+        # One call is enough; replicas started together would each make it.
+        log.info("webhook registered by another replica")
+        return
     try:
         await app.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=app.dispatcher.resolve_used_update_types(),
+            url, secret_token=secret, allowed_updates=app.dispatcher.resolve_used_update_types()
         )
     except TelegramAPIError as error:
+        if replicas is not None:
+            await replicas.webhook_not_set(url, secret)
         raise telegram_refused("setWebhook", error) from None
     log.info("webhook registered", extra={"path": urlsplit(settings.webhook_url).path})
 

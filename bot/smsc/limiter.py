@@ -32,9 +32,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
 
 from bot.smsc.address_gate import DEFAULT_ADDRESS_BACKOFF, AddressBlock, AddressGate
 from bot.smsc.errors import (
@@ -44,49 +42,11 @@ from bot.smsc.errors import (
     SmscApiError,
 )
 from bot.smsc.failures import Failure, FailureGates
+from bot.smsc.limits import Limiter, LimiterJournal, Rules, Stamp
 from bot.smsc.policy import MAX_CONCURRENT_PER_LOGIN
 from bot.smsc.windows import LoginState, Window, held, to_end
 
-Rules = Sequence[tuple[str, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class Stamp:
-    """One request counted in a window: ``at`` is wall-clock time (seconds since the epoch)."""
-
-    bucket: str
-    rule: str
-    limit: int
-    at: float
-
-
-class Limiter(Protocol):
-    """What the transport asks of a limiter: this process's (:class:`RateLimiter`) or the one
-    every replica shares (:class:`bot.smsc.redis_limiter.RedisLimiter`)."""
-
-    window: float
-
-    def acquire(
-        self,
-        bucket: str,
-        rules: Rules,
-        max_wait: float | None = None,
-        *,
-        site: str | None = None,
-        who: str | None = None,
-        untried: bool = False,
-    ) -> AbstractAsyncContextManager[None]: ...
-
-
-class LimiterJournal(Protocol):
-    """Where the limiter writes what must survive a restart. Called synchronously, so an
-    implementation buffers and writes later."""
-
-    def stamped(self, stamp: Stamp) -> None: ...
-
-    def address(self, block: AddressBlock) -> None: ...
-
-    def failed(self, failure: Failure) -> None: ...
+__all__ = ["Limiter", "LimiterJournal", "RateLimiter", "Rules", "Stamp"]
 
 
 class RateLimiter:

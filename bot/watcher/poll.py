@@ -90,6 +90,10 @@ class Login:
         return any(chat.settings.notifies(kind) for chat in self.chats)
 
 
+# The steps of :meth:`PollTimes.spread` (a prime: ids in runs spread evenly).
+SPREAD = 997
+
+
 class PollTimes:
     """When each chat was last polled: due again an interval later, or after its own longer
     interval. The request a new watch makes for its baseline counts as its first poll."""
@@ -106,6 +110,14 @@ class PollTimes:
 
     def forget(self, chat_id: int) -> None:
         self._at.pop(chat_id, None)
+
+    def spread(self, chat_ids: Iterable[int]) -> None:
+        """Give the chats with no poll time one spread over the last interval, by chat id: half
+        are due at once, the rest an interval later."""
+        now = self.clock()
+        for chat_id in chat_ids:
+            if chat_id not in self._at:
+                self._at[chat_id] = now - self.interval * (chat_id % SPREAD) / SPREAD
 
     def due(self, settings: ChatSettings, now: float) -> bool:
         last = self._at.get(settings.chat_id)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,7 @@ class Watcher:
         concurrency: int = 50,
         file_limit: int = 50 * 1024 * 1024,
         part_size: int = SWEEP_PART,
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
         self.storage = storage
         self.accounts = accounts
@@ -87,10 +89,24 @@ class Watcher:
         self._starved: set[str] = set()
         self._sweeps: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        # With replicas: whether this one still holds the watcher's lease. A replica frozen
+        # past its lease wakes up mid-sweep, and must send nothing more.
+        self._leading = leading
 
     @property
     def interval(self) -> int:
         return self.polls.interval
+
+    async def take_over(self) -> None:
+        """Start sweeping in a replica that won the watcher's lease (again, perhaps): what the
+        last holder polled is not known here, so the chats are spread over the next interval
+        instead of all polled in the first sweep."""
+        self._stopping = False
+        watching = await self.storage.settings.watching()
+        self.polls.spread(s.chat_id for s in watching)
+
+    def stopping(self) -> bool:
+        return self._stopping or not self._leading()
 
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """Let a sweep under way finish the notifications it is sending, and start no more.
@@ -161,7 +177,7 @@ class Watcher:
         # not before: workers reaching a new part would otherwise all wait for the read.
         part.read(self.storage)
         async with self._concurrency:
-            if self._stopping:
+            if self.stopping():
                 return
             polled = await poll(login)
         report.polls += polled.requests
@@ -186,7 +202,7 @@ class Watcher:
             polled,
             seen,
             exports,
-            lambda: self._stopping,
+            self.stopping,
             await compare.seen_tasks(self.storage, behind_tasks),
             await compare.seen_senders(self.storage, behind_senders),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 
 import httpx
@@ -104,8 +103,8 @@ async def test_http_500_garbage_and_reset(client: SmscClient, sandbox: SandboxSe
 
 
 async def test_slow_answer_times_out(sandbox: SandboxServer) -> None:
-    sandbox.set_fault(Fault("slow", delay=0.8))
-    async with SmscTransport(timeout=httpx.Timeout(0.3)) as quick:
+    sandbox.set_fault(Fault("slow", delay=0.2))
+    async with SmscTransport(timeout=httpx.Timeout(0.05)) as quick:
         client = SmscClient(quick, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
         with pytest.raises(SmscTimeoutError):
             await client.balance()
@@ -164,18 +163,19 @@ async def test_error_4_holds_every_login_on_the_address_back_without_sending(
 async def test_after_the_back_off_one_request_probes_and_lifts_the_block(
     sandbox: SandboxServer,
 ) -> None:
-    limiter = RateLimiter(window=RATE_WINDOW, address_backoff=0.05)
+    now = [1000.0]
+    limiter = RateLimiter(window=RATE_WINDOW, address_backoff=600, clock=lambda: now[0])
     async with SmscTransport(limiter=limiter) as transport:
         client = SmscClient(transport, Credentials(LOGIN, PASSWORD), Endpoint(sandbox.base_url))
         sandbox.block_address("127.0.0.1", 30)
         with pytest.raises(IpBlockedError):
             await client.balance()
-        await asyncio.sleep(0.06)
+        now[0] += 601
         with pytest.raises(IpBlockedError):
             await client.balance()  # the probe: still blocked, so the back-off doubles
-        assert 0.05 < limiter.address_blocked_for(Endpoint(sandbox.base_url).site) <= 0.1
+        assert limiter.address_blocked_for(Endpoint(sandbox.base_url).site) == 1200
         sandbox.unblock_address("127.0.0.1")
-        await asyncio.sleep(0.11)
+        now[0] += 1201
         assert (await client.balance()).balance
         assert await client.phones.groups()
 

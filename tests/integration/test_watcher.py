@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,7 +68,7 @@ class Rig:
     bot: Bot
     accounts: ChatAccounts
 
-    def watcher(self, **options: int) -> Watcher:
+    def watcher(self, **options: Any) -> Watcher:
         notifier = Notifier(
             self.bot,
             chat_gap=0.0,

@@ -1,0 +1,123 @@
+"""What several replicas share, built from ``REDIS_URL``: the SMSC limiter, dialogs and their
+per-chat locks, kept account copies, login attempts, handled updates and the leases.
+
+Keys for SMSC (its limits, the server's address blocks) are shared by every bot on one Redis:
+SMSC counts per login and per address whichever bot sends. Everything else is per bot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+
+from aiogram.fsm.storage.redis import RedisEventIsolation
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.config import Settings
+from bot.dialog_storage import SharedDialogStorage, shared_key_builder
+from bot.shared.attempts import RedisLoginAttempts
+from bot.shared.copies import RedisCopyStore
+from bot.shared.leases import Lease, replica_name
+from bot.shared.updates import UpdateClaims
+from bot.smsc.address_gate import AddressBlock
+from bot.smsc.limiter import Stamp
+from bot.smsc.redis_limiter import RedisLimiter
+from bot.startup import StartupError
+from storage import Storage
+
+log = logging.getLogger("bot.assembly.replicas")
+
+SMSC_PREFIX = "smsc-bot:smsc"
+
+
+@dataclass
+class Replicas:
+    redis: Redis
+    settings: Settings
+    name: str = field(default_factory=replica_name)
+
+    @property
+    def prefix(self) -> str:
+        # The bot's id is the token's public half: bots sharing one Redis keep apart.
+        return f"smsc-bot:{self.settings.bot_token.get_secret_value().partition(':')[0]}"
+
+    def limiter(self, storage: Storage) -> RedisLimiter:
+        return RedisLimiter(
+            self.redis,
+            window=self.settings.smsc_rate_window,
+            journal=storage.limits,
+            recent=lambda: kept_windows(storage),
+            address_backoff=self.settings.smsc_ip_block_backoff,
+            prefix=SMSC_PREFIX,
+        )
+
+    def dialogs(self, storage: Storage) -> SharedDialogStorage:
+        return SharedDialogStorage(self.redis, storage, prefix=self.prefix)
+
+    def isolation(self) -> RedisEventIsolation:
+        return RedisEventIsolation(self.redis, key_builder=shared_key_builder(self.prefix))
+
+    def copies(self) -> RedisCopyStore:
+        return RedisCopyStore(self.redis, prefix=self.prefix)
+
+    def attempts(self, storage: Storage) -> RedisLoginAttempts:
+        return RedisLoginAttempts(self.redis, journal=storage.login_attempts, prefix=self.prefix)
+
+    def claims(self) -> UpdateClaims:
+        return UpdateClaims(self.redis, replica=self.name, prefix=self.prefix)
+
+    def lease(self, name: str) -> Lease:
+        return Lease(
+            self.redis, name, ttl=self.settings.replica_lease, holder=self.name, prefix=self.prefix
+        )
+
+    async def first_to_set_webhook(self, url: str, secret: str) -> bool:
+        """Whether this replica is the one to tell Telegram the webhook (the others starting
+        with the same address and secret within ten minutes leave it)."""
+        return bool(
+            await self.redis.set(self._webhook_key(url, secret), self.name, nx=True, ex=600)
+        )
+
+    async def webhook_not_set(self, url: str, secret: str) -> None:
+        """setWebhook failed: the next replica to start tries again."""
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.delete(self._webhook_key(url, secret))
+
+    def _webhook_key(self, url: str, secret: str) -> str:
+        # Keyed: the secret's hash must not be open to a dictionary.
+        named = hmac.new(
+            self.settings.keyring().derive("webhook"), f"{url}\n{secret}".encode(), hashlib.sha256
+        )
+        return f"{self.prefix}:webhook:{named.hexdigest()[:32]}"
+
+    async def close(self) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.aclose()
+
+
+async def kept_windows(storage: Storage) -> tuple[list[Stamp], list[AddressBlock]]:
+    """The limiter's windows and the address blocks the database kept."""
+    stamps, blocks = await storage.limits.recent()
+    return (
+        [Stamp(s.bucket, s.rule, s.limit, s.at) for s in stamps],
+        [AddressBlock(b.site, b.until, b.backoff) for b in blocks],
+    )
+
+
+async def connect(settings: Settings) -> Replicas | None:
+    """The shared engines, or None for one process on its own. Unreachable Redis stops the
+    start: a replica that cannot share its limits must not send anything."""
+    if settings.redis_url is None:
+        return None
+    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as error:
+        await redis.aclose()
+        raise StartupError(f"cannot reach Redis at REDIS_URL ({type(error).__name__})") from None
+    log.info("sharing through redis")
+    return Replicas(redis, settings)

@@ -1,0 +1,94 @@
+"""Each update handled once however many replicas Telegram's retries reach.
+
+Webhook replicas answer Telegram only after an update was handled, so a replica that dies with
+an update in hand leaves it unanswered, and Telegram sends it again, perhaps to another replica.
+An update is claimed before it is handled: a claim renewed while the handling lasts, then
+marked done for a day (Telegram keeps an update that long). An update already done is dropped;
+one in hand elsewhere is refused (Telegram tries again later, when the claim has ended if its
+replica died).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("bot.shared")
+
+DONE_FOR = 24 * 3600
+CLAIM_FOR = 30.0
+
+# KEYS: the update's key. ARGV: this replica's name, the claim's length (ms).
+# 0: done already; -1: claimed by another replica; 1: claimed now.
+CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held == 'done' then return 0 end
+if held and held ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+
+class UpdateInHandElsewhereError(Exception):
+    """Another replica is handling this update now: Telegram is to send it again later."""
+
+
+class UpdateClaims(BaseMiddleware):
+    def __init__(
+        self, redis: Redis, *, replica: str, prefix: str = "smsc-bot", claim_for: float = CLAIM_FOR
+    ) -> None:
+        self.redis = redis
+        self.replica = replica
+        self.claim_for = claim_for
+        self._prefix = f"{prefix}:update:"
+        self._claim = redis.register_script(CLAIM)
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        key = f"{self._prefix}{event.update_id}"
+        try:
+            claimed = await self._claim(
+                keys=[key], args=[self.replica, math.ceil(self.claim_for * 1000)]
+            )
+        except (RedisError, OSError) as error:
+            # Handled without a claim: it is doubled only if Telegram also sends it again.
+            log.warning("update not claimed", extra={"error": type(error).__name__})
+            return await handler(event, data)
+        if claimed == 0:
+            log.info("update already handled", extra={"update_id": event.update_id})
+            return None
+        if claimed == -1:
+            raise UpdateInHandElsewhereError(f"update {event.update_id} is in hand elsewhere")
+        renewing = asyncio.create_task(self._renew(key))
+        try:
+            result = await handler(event, data)
+        except BaseException:
+            renewing.cancel()
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.delete(key)
+            raise
+        renewing.cancel()
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.set(key, "done", ex=DONE_FOR)
+        return result
+
+    async def _renew(self, key: str) -> None:
+        while True:
+            await asyncio.sleep(self.claim_for / 3)
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.pexpire(key, math.ceil(self.claim_for * 1000))
