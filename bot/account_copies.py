@@ -127,7 +127,7 @@ class AccountCopies:
         write's result, never a read that might be refused).
         """
         book = _book(smsc, mail)
-        return await self._read(
+        return await self.read(
             _key(smsc, "black", book),
             BlacklistEntry,
             lambda: _whole_blacklist(book),
@@ -144,13 +144,13 @@ class AccountCopies:
                 return tuple(entry if each.id == entry.id else each for each in records)
             return (entry, *(each for each in records if not same_address(each.phone, entry.phone)))
 
-        await self._change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, add)
+        await self.change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, add)
 
     async def unblocked(self, smsc: SmscClient, address: str, *, mail: bool) -> None:
         def remove(records: tuple[BlacklistEntry, ...]) -> tuple[BlacklistEntry, ...]:
             return tuple(each for each in records if not same_address(each.phone, address))
 
-        await self._change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, remove)
+        await self.change(_key(smsc, "black", _book(smsc, mail)), BlacklistEntry, remove)
 
     # -- groups ------------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class AccountCopies:
         async def read() -> tuple[list[Group], bool]:
             return await book.groups(), True
 
-        return await self._read(
+        return await self.read(
             _key(smsc, "groups", book), Group, read, refresh=refresh, stale_ok=stale_ok
         )
 
@@ -176,15 +176,15 @@ class AccountCopies:
             renamed = old.model_copy(update={"name": group.name})
             return tuple(renamed if each.id == group.id else each for each in records)
 
-        await self._change(_key(smsc, "groups", _book(smsc, mail)), Group, save)
+        await self.change(_key(smsc, "groups", _book(smsc, mail)), Group, save)
 
     async def group_deleted(self, smsc: SmscClient, group_id: int, *, mail: bool) -> None:
         def remove(records: tuple[Group, ...]) -> tuple[Group, ...]:
             return tuple(each for each in records if each.id != group_id)
 
-        await self._change(_key(smsc, "groups", _book(smsc, mail)), Group, remove)
+        await self.change(_key(smsc, "groups", _book(smsc, mail)), Group, remove)
         # Its contacts are in one group fewer.
-        await self._change(
+        await self.change(
             _key(smsc, "contacts", _book(smsc, mail)),
             Contact,
             lambda records: tuple(_without_group(each, group_id) for each in records),
@@ -198,7 +198,7 @@ class AccountCopies:
         """The whole address book when SMSC lets it be paged to its end; ``complete`` False
         when it could not be (no internal ids to page by, or more pages than kept)."""
         book = _book(smsc, mail)
-        return await self._read(
+        return await self.read(
             _key(smsc, "contacts", book),
             Contact,
             lambda: _whole_book(book),
@@ -213,13 +213,13 @@ class AccountCopies:
             others = tuple(c for c in records if not same_address(c.address, contact.address))
             return (*others, contact)
 
-        await self._change(_key(smsc, "contacts", _book(smsc, mail)), Contact, save)
+        await self.change(_key(smsc, "contacts", _book(smsc, mail)), Contact, save)
 
     async def contact_deleted(self, smsc: SmscClient, address: str, *, mail: bool) -> None:
         def remove(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
             return tuple(c for c in records if not same_address(c.address, address))
 
-        await self._change(_key(smsc, "contacts", _book(smsc, mail)), Contact, remove)
+        await self.change(_key(smsc, "contacts", _book(smsc, mail)), Contact, remove)
 
     async def forget(self, smsc: SmscClient, what: str, *, mail: bool) -> None:
         """A write whose result the bot cannot tell (or that failed in a way that shows the
@@ -228,7 +228,7 @@ class AccountCopies:
 
     # -- the mechanics -----------------------------------------------------------------------
 
-    async def _read(
+    async def read(
         self,
         key: str,
         model: type[M],
@@ -237,6 +237,8 @@ class AccountCopies:
         refresh: bool,
         stale_ok: bool = False,
     ) -> Kept[M]:
+        """The copy under ``key``, read with ``fetch`` when there is none, when it is older
+        than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
         async with self.store.exclusive(key):
             kept = await self.store.load(key, model)
             if kept is None or refresh or not (stale_ok or self._fresh(kept)):
@@ -249,7 +251,7 @@ class AccountCopies:
     def _fresh(self, kept: Kept[Any]) -> bool:
         return self._clock() - kept.read_at < self.fresh_for
 
-    async def _change(
+    async def change(
         self, key: str, model: type[M], edit: Callable[[tuple[M, ...]], tuple[M, ...]]
     ) -> None:
         """Apply a write to the copy, if there is one. Edits are idempotent: a read that

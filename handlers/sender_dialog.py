@@ -15,6 +15,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import sender_copies
+from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
@@ -71,6 +73,7 @@ async def add_sender(
     command: CommandObject,
     state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     audit: AuditNote,
 ) -> None:
     args = parse.addsender(command.args)
@@ -78,6 +81,7 @@ async def add_sender(
     if args.is_email:
         # An e-mail sender address needs no operator: it is added at once.
         sender_id = await smsc.senders.add_mail(args.name, owner=args.comment, user=args.user)
+        await sender_copies.sender_added(copies, smsc, sender_id, args.name, user=args.user)
         await message.answer(
             _("✅ E-mail sender address {address} added (id {id}).").format(
                 address=html.escape(args.name), id=sender_id
@@ -143,6 +147,7 @@ async def submit_without_document(
     callback: CallbackQuery,
     state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     audit: AuditNote,
     bot: Bot,
     chat_admins: ChatAdmins,
@@ -166,7 +171,7 @@ async def submit_without_document(
         )
         await edit_or_send(callback, text, keyboard)
         return
-    await edit_or_send(callback, await registration.register(smsc, audit, request, None))
+    await edit_or_send(callback, await registration.register(smsc, copies, audit, request, None))
 
 
 def acceptable_document(message: Message) -> str | None:
@@ -197,6 +202,7 @@ async def submit_with_document(
     message: Message,
     state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     bot: Bot,
     audit: AuditNote,
     chat_admins: ChatAdmins,
@@ -223,4 +229,4 @@ async def submit_with_document(
         )
         return
     document = await registration.download(bot, message.chat.id, request["document"])
-    await message.answer(await registration.register(smsc, audit, request, document))
+    await message.answer(await registration.register(smsc, copies, audit, request, document))

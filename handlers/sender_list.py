@@ -12,7 +12,9 @@ from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
+from bot.account_copies import AccountCopies
 from bot.replies import edit_or_send
+from bot.sender_copies import senders as kept_senders
 from bot.smsc import Sender, SmscClient
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import paging
@@ -54,18 +56,24 @@ def sender_block(sender: Sender) -> str:
 
 
 async def list_senders(
-    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, memo: Memo
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    memo: Memo,
 ) -> None:
     user = parse.senders(command.args)
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
-        text, markup = await _senders_text(smsc, memo, user)
+        text, markup = await _senders_text(smsc, copies, memo, user, refresh=False)
     await message.answer(text, reply_markup=markup)
 
 
 async def _senders_text(
-    smsc: SmscClient, memo: Memo, user: str | None
+    smsc: SmscClient, copies: AccountCopies, memo: Memo, user: str | None, *, refresh: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    senders = await smsc.senders.list(operators=True, files=True, count=paging.FETCHED, user=user)
+    kept = await kept_senders(copies, smsc, user=user, refresh=refresh)
+    senders = kept.records
     if not senders:
         # Escaped whole: "<name>" there is no tag.
         return html.escape(
@@ -76,9 +84,7 @@ async def _senders_text(
         title = _("<b>Sender names</b> of {client}, newest first").format(
             client=display.shown(user, display.NAME)
         )
-    listed = paging.Listed(
-        PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, extra={"user": user}
-    )
+    listed = paging.Listed(PageKind.SENDERS, senders, title, kept.complete, extra={"user": user})
     token = paging.remember(memo, listed)
     return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
 
@@ -110,7 +116,11 @@ async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo)
 
 
 async def senders_refreshed(
-    callback: CallbackQuery, callback_data: Refresh, smsc: SmscClient, memo: Memo
+    callback: CallbackQuery,
+    callback_data: Refresh,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
 ) -> None:
     user = None
     if callback_data.token != OWN_NAMES:
@@ -120,6 +130,6 @@ async def senders_refreshed(
             await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
             return
         user = listed.extra.get("user")
-    text, markup = await _senders_text(smsc, memo, user)
+    text, markup = await _senders_text(smsc, copies, memo, user, refresh=True)
     await callback.answer()
     await edit_or_send(callback, text, markup)

@@ -23,7 +23,8 @@ from aiogram.types import Chat, Document, User
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
-from bot import display
+from bot import display, sender_copies
+from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
@@ -113,7 +114,11 @@ def question(request: Request) -> str:
 
 
 async def register(
-    smsc: SmscClient, audit: AuditNote, request: Request, document: SenderDocument | None
+    smsc: SmscClient,
+    copies: AccountCopies,
+    audit: AuditNote,
+    request: Request,
+    document: SenderDocument | None,
 ) -> str:
     name = str(request["name"])
     audit.target = name
@@ -125,6 +130,15 @@ async def register(
         document=document,
         doc_info=document.filename if document else None,
         user=request.get("user"),
+    )
+    await sender_copies.sender_added(
+        copies,
+        smsc,
+        sender_id,
+        name,
+        user=request.get("user"),
+        operators=tuple(operators),
+        document=document.filename if document else None,
     )
     chosen = ", ".join(operator_name(op.value) for op in operators) or _("none")
     return _(
@@ -138,4 +152,4 @@ async def registration_confirmed(done: Confirmed) -> str:
     document = None
     if request.get("document"):
         document = await download(done.data["bot"], done.pending.chat_id, request["document"])
-    return await register(done.client, done.audit, request, document)
+    return await register(done.client, done.data["copies"], done.audit, request, document)

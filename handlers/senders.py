@@ -13,6 +13,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import sender_copies
+from bot.account_copies import AccountCopies
 from bot.audit import AuditNote
 from bot.smsc import SmscClient
 from handlers import confirmation
@@ -77,7 +79,12 @@ async def edit_sender(
 
 
 async def edit_with_document(
-    message: Message, state: FSMContext, smsc: SmscClient, bot: Bot, audit: AuditNote
+    message: Message,
+    state: FSMContext,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    audit: AuditNote,
 ) -> None:
     upload = await received_document(message, bot)
     if upload is None:
@@ -91,6 +98,14 @@ async def edit_with_document(
         sender_id=data.get("sender_id"),
         document=upload,
         doc_info=upload.filename,
+        user=data.get("user"),
+    )
+    await sender_copies.sender_document_added(
+        copies,
+        smsc,
+        upload.filename,
+        name=data.get("name"),
+        sender_id=data.get("sender_id"),
         user=data.get("user"),
     )
     await message.answer(
@@ -131,7 +146,10 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
     pending, audit, smsc = done.pending, done.audit, done.client
     name, sender_id = pending.args["name"], pending.args["sender_id"]
     audit.target = name or str(sender_id)
-    await smsc.senders.delete(name=name, sender_id=sender_id, user=pending.args.get("user"))
+    user = pending.args.get("user")
+    await smsc.senders.delete(name=name, sender_id=sender_id, user=user)
+    copies: AccountCopies = done.data["copies"]
+    await sender_copies.sender_deleted(copies, smsc, name=name, sender_id=sender_id, user=user)
     shown = name or _("id {id}").format(id=sender_id)
     return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
 
@@ -152,11 +170,16 @@ async def send_code(
 
 
 async def check_code(
-    message: Message, command: CommandObject, smsc: SmscClient, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    audit: AuditNote,
 ) -> None:
     args = parse.checkcode(command.args, smsc.endpoint.region)
     audit.target = args.number
     await smsc.senders.check_code(args.number, args.code, user=args.user)
+    await sender_copies.sender_confirmed(copies, smsc, args.number, user=args.user)
     await message.answer(
         _("✅ The digital sender name {number} is confirmed.").format(
             number=html.escape(args.number)
