@@ -8,9 +8,11 @@ read once a window and kept up to date by the bot's own writes (:mod:`handlers.b
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -20,24 +22,39 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, SmscClient
 from bot.wording import block_type
+from handlers import asking, blocks, choices, confirmation, paging
 from handlers import blacklist_args as parse
-from handlers import blocks, choices, confirmation, paging
 from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.confirmation import Confirmed
 from handlers.memo import Memo
-from handlers.readers import Address
+from handlers.readers import Address, words_of
 from handlers.routing import command, own_commands_only
 
 
 async def block(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     smsc: SmscClient,
     copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    readings = parse.block(command.args, smsc.endpoint.region)
+    if not words_of(command.args):
+        await asking.start(message, state, BLOCK, [], {})
+        return
+    await block_text(message, command.args, smsc, copies, memo, audit)
+
+
+async def block_text(
+    message: Message,
+    text: str | None,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+) -> None:
+    readings = parse.block(text, smsc.endpoint.region)
     args = await choices.one_of(message, memo, smsc, "block", readings, choices.block_reading)
     if args is not None:
         await block_as_read(message, smsc, copies, memo, audit, args)
@@ -90,13 +107,44 @@ async def reblock_confirmed(done: Confirmed) -> str:
 async def unblock(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     smsc: SmscClient,
     copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
 ) -> None:
+    if not words_of(command.args):
+        await asking.start(message, state, UNBLOCK, [], {})
+        return
     target = parse.unblock(command.args, smsc.endpoint.region)
     await ask_to_unblock(message, smsc, copies, memo, audit, target)
+
+
+async def _unblock_answered(message: Message, text: str, data: dict[str, Any]) -> None:
+    smsc: SmscClient = data["smsc"]
+    target = parse.unblock(text, smsc.endpoint.region)
+    await ask_to_unblock(message, smsc, data["copies"], data["memo"], data["audit"], target)
+
+
+BLOCK = asking.Dialog(
+    asking.Asking.block,
+    (
+        asking.Step(
+            lambda: _(
+                "Which number or e-mail address should I blacklist? Send it; after it you may "
+                "add <code>all</code> or <code>mass</code> and a comment."
+            )
+        ),
+    ),
+    lambda message, text, data: block_text(
+        message, text, data["smsc"], data["copies"], data["memo"], data["audit"]
+    ),
+)
+UNBLOCK = asking.Dialog(
+    asking.Asking.unblock,
+    (asking.Step(lambda: _("Which number or e-mail address should I remove from the blacklist?")),),
+    _unblock_answered,
+)
 
 
 async def ask_to_unblock(
@@ -188,6 +236,8 @@ def router() -> Router:
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
     confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
+    asking.register(router, BLOCK)
+    asking.register(router, UNBLOCK)
     choices.on_chosen(router, "block")(
         lambda c: block_as_read(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
     )

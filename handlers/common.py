@@ -20,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import ChatAccounts
 from bot.replies import edit_or_send
+from handlers import asking
 from handlers import lang_args as parse
 from handlers.callbacks import HelpTopic, LangChoice
 from handlers.commands import COMMANDS, DOMAINS, CommandSpec, command_named, suggestion
@@ -180,6 +181,7 @@ def router() -> Router:
     router.message.register(show_help, command("help"))
     router.callback_query.register(help_pressed, HelpTopic.filter())
     router.message.register(cancel, command("cancel"))
+    router.callback_query.register(asking.cancelled, asking.Ask.filter(F.pick == asking.CANCEL))
     # With a language it changes the chat's (administrators only); without, it offers them.
     router.message.register(set_language, command("lang", magic=F.args), flags={"admin": True})
     router.message.register(offer_languages, command("lang"))

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -21,7 +22,7 @@ from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from bot.smsc import Contact, Group, NotFoundError, SmscClient, SmscError
 from bot.smsc.contacts import ContactBook
-from handlers import choices, confirmation
+from handlers import asking, choices, confirmation
 from handlers import contacts_args as parse
 from handlers.blocks import book_for, in_another_case
 from handlers.callbacks import GroupChoice, Page, PageKind, expired
@@ -39,19 +40,34 @@ from handlers.group_names import (
 )
 from handlers.memo import Memo
 from handlers.paging import FETCHED
-from handlers.readers import Address
+from handlers.readers import Address, words_of
 from handlers.routing import command, own_commands_only
 
 
 async def add_contact(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     smsc: SmscClient,
     copies: AccountCopies,
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    readings = parse.addcontact(command.args, smsc.endpoint.region)
+    if not words_of(command.args):
+        await asking.start(message, state, ADD_CONTACT, [], {})
+        return
+    await add_contact_text(message, command.args, smsc, copies, memo, audit)
+
+
+async def add_contact_text(
+    message: Message,
+    text: str | None,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    memo: Memo,
+    audit: AuditNote,
+) -> None:
+    readings = parse.addcontact(text, smsc.endpoint.region)
     args = await choices.one_of(
         message, memo, smsc, "addcontact", readings, choices.addcontact_reading
     )
@@ -95,6 +111,22 @@ async def _add_contact(
         names = group_list([g.id for g in groups], {g.id: g for g in groups})
         text += " " + _("Groups: {groups}.").format(groups=names)
     await message.answer(text)
+
+
+ADD_CONTACT = asking.Dialog(
+    asking.Asking.addcontact,
+    (
+        asking.Step(
+            lambda: _(
+                "Send the new contact's number or e-mail address, and its name after it if "
+                "you like."
+            )
+        ),
+    ),
+    lambda message, text, data: add_contact_text(
+        message, text, data["smsc"], data["copies"], data["memo"], data["audit"]
+    ),
+)
 
 
 async def edit_contact(
@@ -298,6 +330,7 @@ async def group_chosen(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(add_contact, command("addcontact"), flags={"smsc": True})
+    asking.register(router, ADD_CONTACT)
     router.message.register(list_contacts, command("contacts"), flags={"smsc": True})
     router.callback_query.register(
         contacts_page, Page.filter(F.kind == PageKind.CONTACTS), flags={"smsc": True}

@@ -7,10 +7,12 @@ import contextlib
 import html
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
     FSInputFile,
@@ -37,10 +39,11 @@ from bot.smsc import (
     TaskStatus,
 )
 from bot.wording import task_status
+from handlers import asking, paging
 from handlers import downloads_args as parse
-from handlers import paging
 from handlers.callbacks import ExportFile, ExportReady, Page, PageKind, Refresh
 from handlers.memo import Memo
+from handlers.readers import words_of
 from handlers.routing import command, own_commands_only
 from storage import NotificationKind
 
@@ -132,13 +135,53 @@ async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Mem
 async def download(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     smsc: SmscClient,
     bot: Bot,
     audit: AuditNote,
     file_limit: int = TELEGRAM_FILE_LIMIT,
 ) -> None:
+    if not words_of(command.args):
+        await _ask_for_export(message, state, smsc)
+        return
     ref = parse.download(command.args)
     await deliver(bot, message.chat.id, smsc, audit, ref, file_limit)
+
+
+async def _ask_for_export(message: Message, state: FSMContext, smsc: SmscClient) -> None:
+    """Bare /download: the finished exports as buttons, or why there is none to offer."""
+    tasks, _complete = await all_tasks(smsc)
+    if not any(task.status is TaskStatus.DONE for task in tasks):
+        await message.answer(
+            _("No export is finished yet. /downloads lists them, with what each is doing.")
+        )
+        return
+    await asking.start(message, state, DOWNLOAD, [], {"tasks": tasks})
+
+
+async def _finished_exports(
+    _step: int, _given: list[str], data: dict[str, Any]
+) -> list[tuple[str, str]]:
+    tasks: list[DownloadTask] = data["tasks"]
+    return [
+        (f"⬇ {task.id} {display.clip(task.name, BUTTON_NAME)}", str(task.id))
+        for task in tasks
+        if task.status is TaskStatus.DONE
+    ]
+
+
+async def _export_answered(message: Message, text: str, data: dict[str, Any]) -> None:
+    ref = parse.download(text)
+    file_limit = data.get("file_limit", TELEGRAM_FILE_LIMIT)
+    await deliver(data["bot"], message.chat.id, data["smsc"], data["audit"], ref, file_limit)
+
+
+DOWNLOAD = asking.Dialog(
+    asking.Asking.download,
+    (asking.Step(lambda: _("Which export? Press a finished one, or send its id or name.")),),
+    _export_answered,
+    _finished_exports,
+)
 
 
 async def export_pressed(
@@ -332,6 +375,7 @@ def router() -> Router:
         downloads_refreshed, Refresh.filter(F.kind == PageKind.DOWNLOADS), flags={"smsc": True}
     )
     router.message.register(download, command("download"), flags={"smsc": True})
+    asking.register(router, DOWNLOAD)
     router.callback_query.register(export_pressed, ExportFile.filter(), flags={"smsc": True})
     router.callback_query.register(tell_when_ready, ExportReady.filter(), flags={"smsc": True})
     return own_commands_only(router)

@@ -7,21 +7,28 @@ for an administrator's Yes.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot import sender_copies
+from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import NotFoundError, SmscClient, SubClientNotFoundError
-from handlers import confirmation
+from handlers import asking, confirmation
 from handlers import invoices_args as parse
+from handlers.argument_error import ArgumentError
 from handlers.confirmation import Confirmed
 from handlers.memo import Memo
+from handlers.readers import positive_id, sub_client, words_of
 from handlers.routing import command, own_commands_only
 
 
@@ -32,13 +39,32 @@ def no_sub_client(client: str) -> str:
 async def create_invoice(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     bot: Bot,
     audit: AuditNote,
     memo: Memo,
     chat_admins: ChatAdmins,
 ) -> None:
-    args = parse.invoice(command.args)
+    words = words_of(command.args)
+    if len(words) < len(INVOICE.steps):
+        await asking.start(message, state, INVOICE, words, {"smsc": smsc, "copies": copies})
+        return
+    await create_invoice_text(message, command.args, smsc, copies, bot, audit, memo, chat_admins)
+
+
+async def create_invoice_text(
+    message: Message,
+    text: str | None,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    audit: AuditNote,
+    memo: Memo,
+    chat_admins: ChatAdmins,
+) -> None:
+    args = parse.invoice(text)
     target = f"{args.sub_client} {args.amount}"
     audit.target = target
     if await confirmation.asked_an_administrator(
@@ -57,13 +83,18 @@ async def create_invoice(
         args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
     ):
         return
-    sent, text = await _send_invoice(bot, message.chat.id, smsc, args, audit)
+    sent, caption = await _send_invoice(bot, message.chat.id, smsc, copies, args, audit)
     if not sent:
-        await message.answer(text)
+        await message.answer(caption)
 
 
 async def _send_invoice(
-    bot: Bot, chat_id: int, smsc: SmscClient, args: parse.InvoiceArgs, audit: AuditNote
+    bot: Bot,
+    chat_id: int,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    args: parse.InvoiceArgs,
+    audit: AuditNote,
 ) -> tuple[bool, str]:
     """Create the invoice and send its PDF: whether it was sent, with its caption, or why
     there is none."""
@@ -75,7 +106,9 @@ async def _send_invoice(
         except (SubClientNotFoundError, NotFoundError):
             # Creating one, nothing but the sub-client can be missing, whatever the code says.
             audit.result = "no sub-client"
+            await sender_copies.sub_client_unknown(copies, smsc, args.sub_client)
             return False, no_sub_client(args.sub_client)
+        await sender_copies.sub_client_seen(copies, smsc, args.sub_client)
         caption = _("🧾 Invoice {id} for {client}: {sum}.").format(
             id=invoice.id, client=html.escape(args.sub_client), sum=invoice.sum
         )
@@ -92,23 +125,48 @@ async def invoice_confirmed(done: Confirmed) -> str:
     done.audit.target = f"{args['client']} {args['amount']}"
     invoice = parse.InvoiceArgs(args["client"], Decimal(args["amount"]), args["service"])
     bot, chat_id = done.data["bot"], done.pending.chat_id
-    _sent, text = await _send_invoice(bot, chat_id, done.client, invoice, done.audit)
+    copies: AccountCopies = done.data["copies"]
+    _sent, text = await _send_invoice(bot, chat_id, done.client, copies, invoice, done.audit)
     return text
 
 
 async def get_invoice(
-    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    audit: AuditNote,
 ) -> None:
-    client, invoice_id = parse.getinvoice(command.args)
+    words = words_of(command.args)
+    if len(words) < len(GET_INVOICE.steps):
+        await asking.start(message, state, GET_INVOICE, words, {"smsc": smsc, "copies": copies})
+        return
+    await get_invoice_text(message, command.args, smsc, copies, bot, audit)
+
+
+async def get_invoice_text(
+    message: Message,
+    text: str | None,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    audit: AuditNote,
+) -> None:
+    client, invoice_id = parse.getinvoice(text)
     audit.target = f"{client} {invoice_id}"
     async with ChatActionSender.upload_document(bot=bot, chat_id=message.chat.id):
         try:
             pdf = await smsc.documents.get_invoice(invoice_id, user=client)
         except SubClientNotFoundError:
             audit.result = "no sub-client"
+            await sender_copies.sub_client_unknown(copies, smsc, client)
             await message.answer(no_sub_client(client))
             return
         except NotFoundError:
+            # The sub-client is there: SMSC says so when it is not.
+            await sender_copies.sub_client_seen(copies, smsc, client)
             audit.result = "no invoice"
             await message.answer(
                 _("⚠️ SMSC has no invoice {id} for {client}.").format(
@@ -116,6 +174,7 @@ async def get_invoice(
                 )
             )
             return
+        await sender_copies.sub_client_seen(copies, smsc, client)
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"invoice_{invoice_id}.pdf"),
             caption=_("🧾 Invoice {id} for {client}.").format(
@@ -125,7 +184,12 @@ async def get_invoice(
 
 
 async def get_act(
-    message: Message, command: CommandObject, smsc: SmscClient, bot: Bot, audit: AuditNote
+    message: Message,
+    command: CommandObject,
+    smsc: SmscClient,
+    copies: AccountCopies,
+    bot: Bot,
+    audit: AuditNote,
 ) -> None:
     args = parse.act(command.args)
     reference = args.number if args.number is not None else str(args.act_id)
@@ -135,9 +199,11 @@ async def get_act(
             pdf = await smsc.documents.get_act_by_reference(reference, user=args.sub_client)
         except SubClientNotFoundError:
             audit.result = "no sub-client"
+            await sender_copies.sub_client_unknown(copies, smsc, args.sub_client)
             await message.answer(no_sub_client(args.sub_client))
             return
         except NotFoundError:
+            await sender_copies.sub_client_seen(copies, smsc, args.sub_client)
             audit.result = "no act"
             await message.answer(
                 _("⚠️ SMSC has no act {reference} for {client}.").format(
@@ -145,6 +211,7 @@ async def get_act(
                 )
             )
             return
+        await sender_copies.sub_client_seen(copies, smsc, args.sub_client)
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in reference)
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"act_{safe}.pdf"),
@@ -154,10 +221,74 @@ async def get_act(
         )
 
 
+def _one_sub_client(usage: Callable[[], str]) -> Callable[[str, list[str]], None]:
+    def check(answer: str, _given: list[str]) -> None:
+        words = words_of(answer)
+        if len(words) != 1:
+            raise ArgumentError(_("Send one sub-client login."), usage())
+        sub_client(words[0], usage())
+
+    return check
+
+
+def _invoice_id(answer: str, _given: list[str]) -> None:
+    positive_id(answer, _("The invoice id"), parse.usage_getinvoice())
+
+
+async def _sub_clients_seen(
+    step: int, _given: list[str], data: dict[str, Any]
+) -> list[tuple[str, str]]:
+    if step != 0:
+        return []
+    seen = await sender_copies.sub_clients(data["copies"], data["smsc"])
+    return [(login, login) for login in seen]
+
+
+INVOICE = asking.Dialog(
+    asking.Asking.invoice,
+    (
+        asking.Step(
+            lambda: _("Which sub-client is the invoice for? Send the login."),
+            _one_sub_client(parse.usage_invoice),
+        ),
+        asking.Step(
+            lambda: _("What sum? Send it (1500 or 1500.50); after it you may name the service.")
+        ),
+    ),
+    lambda message, text, data: create_invoice_text(
+        message,
+        text,
+        data["smsc"],
+        data["copies"],
+        data["bot"],
+        data["audit"],
+        data["memo"],
+        data["chat_admins"],
+    ),
+    _sub_clients_seen,
+)
+GET_INVOICE = asking.Dialog(
+    asking.Asking.getinvoice,
+    (
+        asking.Step(
+            lambda: _("Whose invoice? Send the sub-client's login."),
+            _one_sub_client(parse.usage_getinvoice),
+        ),
+        asking.Step(lambda: _("Which invoice? Send its id."), _invoice_id),
+    ),
+    lambda message, text, data: get_invoice_text(
+        message, text, data["smsc"], data["copies"], data["bot"], data["audit"]
+    ),
+    _sub_clients_seen,
+)
+
+
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(create_invoice, command("invoice"), flags={"smsc": True})
     confirmation.on_confirmed(router, "invoice")(invoice_confirmed)
     router.message.register(get_invoice, command("getinvoice"), flags={"smsc": True})
+    asking.register(router, INVOICE)
+    asking.register(router, GET_INVOICE)
     router.message.register(get_act, command("act"), flags={"smsc": True})
     return own_commands_only(router)

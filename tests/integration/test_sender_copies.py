@@ -27,9 +27,7 @@ async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 def sender_reads(h: Harness, since: int = 0) -> int:
-    return sum(
-        1 for r in h.sandbox.requests[since:] if r.script == "senders" and r.action == "get"
-    )
+    return sum(1 for r in h.sandbox.requests[since:] if r.script == "senders" and r.action == "get")
 
 
 async def test_senders_listed_five_times_in_a_minute_are_read_once(pace: Harness) -> None:
