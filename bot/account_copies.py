@@ -5,6 +5,7 @@ number up, taps Block, looks up the next one: read afresh each time, every card 
 the whole blacklist and the third one a minute would be refused. So the blacklists, the groups
 and the contact books are read once and kept per account, and each successful write of the bot
 (block, unblock, add, delete, move, rename) is applied to the copy instead of reading again.
+Sender names are kept the same way (:mod:`bot.sender_copies`).
 
 A copy is served while it is younger than SMSC's window; older, it is read again when
 something needs it (or at once when a person asks to refresh). What someone changes in the

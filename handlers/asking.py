@@ -16,12 +16,14 @@ FSM data is plain JSON (:class:`Asked`): a storage shared by replicas keeps it a
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -116,6 +118,7 @@ async def start(
         if check is not None:
             check(word, given[:index])
     await state.set_state(dialog.state)
+    await state.set_data({})  # nothing of another dialog's
     await _ask(message, state, dialog, list(given), data)
 
 
@@ -226,7 +229,8 @@ def register(router: Router, dialog: Dialog) -> None:
             await expired(callback)
             return
         await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
+        with contextlib.suppress(TelegramBadRequest):  # the buttons are gone already
+            await message.edit_reply_markup(reply_markup=None)
         # Replies and checks see the one who pressed, as they would see the one who typed.
         as_typed = message.model_copy(update={"from_user": callback.from_user, "sender_chat": None})
         await _take(as_typed, state, dialog, choices[callback_data.pick], data)

@@ -15,6 +15,7 @@ from bot import display
 from bot.account_copies import AccountCopies
 from bot.replies import edit_or_send
 from bot.sender_copies import senders as kept_senders
+from bot.sender_copies import sub_client_seen
 from bot.smsc import Sender, SmscClient
 from bot.wording import file_status, operator_name, operator_status, sender_status
 from handlers import paging
@@ -73,6 +74,9 @@ async def _senders_text(
     smsc: SmscClient, copies: AccountCopies, memo: Memo, user: str | None, *, refresh: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     kept = await kept_senders(copies, smsc, user=user, refresh=refresh)
+    if user and kept.records:
+        # An empty list may be SMSC's way of saying there is no such sub-client.
+        await sub_client_seen(copies, smsc, user)
     senders = kept.records
     if not senders:
         # Escaped whole: "<name>" there is no tag.

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bot.sandbox.state import Account
+from bot.sandbox.state import Account, SbSender
 from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call
@@ -168,6 +168,13 @@ async def test_invoice_offers_the_sub_clients_seen_on_the_account(alone: Harness
     assert "What sum?" in sum_asked.text
     [document] = sent(await alone.say(USER, "250"), "sendDocument")
     assert "client1" in document.text
+
+
+async def test_a_sub_clients_sender_names_make_it_one_the_bot_has_seen(alone: Harness) -> None:
+    account(alone).client_senders["client2"] = {900: SbSender(900, "Client2Shop", 1)}
+    await alone.say(USER, "/senders user=client2")
+    asked = prompt_of(await alone.say(USER, "/getinvoice"))
+    assert labels(asked) == ["client2", "✖ Cancel"]
 
 
 async def test_dialog_data_is_plain_json(alone: Harness) -> None:
