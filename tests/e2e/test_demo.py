@@ -194,6 +194,12 @@ async def test_demo_shows_the_start_keys_and_the_readme_login_works_after_logout
         await terminal.expect("Logged out")
         await terminal.type(readme_demo_login())
         await terminal.expect("Logged in")
+        # A command sent bare asks for what it needs; its buttons are numbered as any.
+        await terminal.type("/download")
+        offered = await terminal.expect("✖ Cancel")
+        assert "[1] ⬇ 2 sent_2026_09" in offered
+        await terminal.type("1")
+        await terminal.expect("Export 2")
         await terminal.type(":quit")
         assert await terminal.exits() == 0
     finally:

@@ -6,14 +6,16 @@ answer through, and only replies to the bot are taken."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from bot.sandbox import SandboxServer
 from bot.sandbox.state import Account, SbSender
-from storage import AuthKind
+from storage import AuthKind, generate_key
 from tests.conftest import LOGIN, PASSWORD
-from tests.fakes.telegram import Call
-from tests.integration.bot_harness import Harness, sent, text_of
+from tests.fakes.telegram import Call, FakeTelegram
+from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
 
 USER = 7901
 GROUP = -1007901
@@ -183,6 +185,24 @@ async def test_dialog_data_is_plain_json(alone: Harness) -> None:
     data = await context.get_data()
     assert json.loads(json.dumps(data)) == data
     assert data["pieces"] == ["client1"]
+
+
+async def test_a_dialog_survives_a_restart(
+    telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    key = generate_key()
+    before = await open_harness(telegram, sandbox, tmp_path, encryption_keys=key)
+    try:
+        await before.say(USER, f"/login {LOGIN} {PASSWORD}")
+        await before.say(USER, "/getinvoice client1")
+    finally:
+        await close_harness(before)
+    after = await open_harness(telegram, sandbox, tmp_path, encryption_keys=key)
+    try:
+        [document] = sent(await after.say(USER, "101"), "sendDocument")
+        assert "Invoice 101 for client1" in document.text
+    finally:
+        await close_harness(after)
 
 
 async def test_in_a_group_a_step_asks_the_member_for_a_reply(team: Harness) -> None:
