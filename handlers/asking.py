@@ -39,6 +39,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from handlers.argument_error import ArgumentError
 from handlers.callbacks import expired
@@ -189,6 +190,9 @@ async def _take(
         return
     # The dialog is over before the command runs: what it does may open another one.
     await state.clear()
+    audit: AuditNote | None = data.get("audit")
+    if audit is not None:  # the audit log names the command, not "message"
+        audit.action = "/" + (dialog.state.state or "").rpartition(":")[2]
     try:
         await dialog.finish(message, " ".join(pieces), data)
     except ArgumentError as error:

@@ -66,6 +66,8 @@ async def test_bare_block_asks_for_the_number_then_blocks_it(alone: Harness) -> 
     entry = account(alone).phones.find_blacklisted("79161234567")
     assert entry is not None
     assert (entry.type, entry.comment) == (1, "spam")
+    audit = await alone.app.storage.audit.recent(USER)
+    assert ("/block", "79161234567") in [(row.action, row.target) for row in audit]
     # The dialog is over: the next number is a card, not another block.
     assert "📇" in text_of(await alone.say(USER, "79161234568"))
     assert account(alone).phones.find_blacklisted("79161234568") is None
