@@ -34,6 +34,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -48,6 +49,8 @@ from handlers.routing import Magic
 # Buttons offered at one step at most.
 MAX_CHOICES = 10
 CANCEL = -1
+# In the update's data: the answer came from a button, under the bot's own message.
+PRESSED = "asking_pressed"
 
 
 class Asking(StatesGroup):
@@ -161,7 +164,12 @@ async def _ask(
             text = _mention(message) + text + "\n" + _("Press a button or reply to this message.")
     if problem is not None:
         text = problem + "\n\n" + text
-    prompt = await message.answer(text, reply_markup=markup)
+    if group and not data.get(PRESSED):
+        # Aimed at the one who asked twice over: a reply to their message, and the mention.
+        to = ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+        prompt = await message.answer(text, reply_markup=markup, reply_parameters=to)
+    else:
+        prompt = await message.answer(text, reply_markup=markup)
     asked: Asked = {
         "pieces": pieces,
         "choices": [value for _label, value in offered],
@@ -237,7 +245,8 @@ def register(router: Router, dialog: Dialog) -> None:
             await message.edit_reply_markup(reply_markup=None)
         # Replies and checks see the one who pressed, as they would see the one who typed.
         as_typed = message.model_copy(update={"from_user": callback.from_user, "sender_chat": None})
-        await _take(as_typed, state, dialog, choices[callback_data.pick], data)
+        pressed = data | {PRESSED: True}
+        await _take(as_typed, state, dialog, choices[callback_data.pick], pressed)
 
     router.message.register(
         answered,

@@ -211,6 +211,7 @@ async def test_in_a_group_a_step_asks_the_member_for_a_reply(team: Harness) -> N
     asked = prompt_of(await team.say(GROUP, "/block", user_id=MEMBER))
     assert asked.markup == {"force_reply": True, "selective": True}
     assert f"tg://user?id={MEMBER}" in asked.params["text"]
+    assert "reply_parameters" in asked.params  # a reply to the member's /block
     # Talk in the group that is not a reply to the bot is left alone.
     await team.say(GROUP, "79161112233", user_id=MEMBER)
     assert account(team).phones.find_blacklisted("79161112233") is None
