@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from handlers.phones import ascii_digits, phone_number
 from handlers.readers import (
@@ -228,9 +229,11 @@ def contact_changes(
             changes[key] = ascii_digits(value)
         elif len(value := unquoted(value)) > MAX_COMMENT:
             raise ArgumentError(
-                _("{what} is too long: at most {limit} characters.").format(
-                    what=key, limit=MAX_COMMENT
-                ),
+                ngettext(
+                    "{what} is too long: at most {limit} character.",
+                    "{what} is too long: at most {limit} characters.",
+                    MAX_COMMENT,
+                ).format(what=key, limit=MAX_COMMENT),
                 usage,
             )
         else:

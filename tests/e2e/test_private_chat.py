@@ -252,12 +252,12 @@ async def test_watch_settings(user: int, telegram: FakeTelegram) -> None:
     reply = await telegram.reply_to(user, user, "/watch")
     assert "off" in reply.text
     reply = await telegram.reply_to(user, user, "/watch every 15")
-    assert "15 min" in reply.text
+    assert "every 15 minutes" in reply.text
     reply = await telegram.reply_to(user, user, "/watch downloads on")
-    assert "6 known now" in reply.text
+    assert "6 exports known now" in reply.text
     reply = await telegram.reply_to(user, user, "/watch")
     assert "Exports finished or failed: on" in reply.text
-    assert "Checked every 15 min" in reply.text
+    assert "Checked every 15 minutes" in reply.text
     reply = await telegram.reply_to(user, user, "/watch downloads off")
     assert "No more notifications" in reply.text
 

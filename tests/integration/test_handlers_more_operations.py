@@ -188,9 +188,28 @@ async def test_an_unknown_export_name_is_told_even_when_the_list_is_rate_limited
 
 async def test_a_watch_interval_with_its_unit(logged_in: Harness) -> None:
     # Every other way to write an interval: tests/unit/test_parsers_forms.py.
-    await logged_in.say(USER, "/watch every 3 часа")
+    reply = text_of(await logged_in.say(USER, "/watch every 3 часа"))
     settings = await logged_in.app.storage.settings.get(USER)
     assert settings.poll_interval == 180 * 60
+    assert "checked every 3 hours." in reply
+    assert "Checked every 3 hours." in text_of(await logged_in.say(USER, "/watch"))
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "status"),
+    [
+        ("ru", "проверяться раз в 3 часа.", "Проверка раз в 3 часа."),
+        ("uk", "перевірятиметься раз на 3 години.", "Перевірка раз на 3 години."),
+    ],
+)
+async def test_a_watch_interval_is_answered_in_the_unit_given(
+    logged_in: Harness, language: str, said: str, status: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, "/watch every 3 часа", language=language))
+    assert said in reply
+    assert status in text_of(await logged_in.say(USER, "/watch", language=language))
+    minutes = text_of(await logged_in.say(USER, "/watch every 180 min", language=language))
+    assert {"ru": "раз в 180 минут.", "uk": "раз на 180 хвилин."}[language] in minutes
 
 
 async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> None:
