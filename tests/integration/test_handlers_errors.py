@@ -125,7 +125,9 @@ async def test_after_error_4_no_chat_sends_anything_and_each_is_told_why(
         (other, other, "/account"),
     ):
         reply = text_of(await logged_in.say(chat, command, user_id=user))
-        assert "SMSC has blocked this server's address for a while; try again in 10 minutes" in reply
+        assert (
+            "SMSC has blocked this server's address for a while; try again in 10 minutes" in reply
+        )
     assert len(logged_in.sandbox.requests) == reached
 
 
