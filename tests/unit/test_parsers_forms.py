@@ -69,3 +69,11 @@ def test_a_sender_name_with_a_space_goes_in_quotes() -> None:
     assert edited == senders_args.EditSenderArgs(
         senders_args.SenderRef("Pizza24", None), "new comment"
     )
+
+
+@pytest.mark.parametrize("day", ["29.02.2024", "31.12.1999", "01.01.2000", "３０.０４.１９９０"])
+def test_a_birthday_that_exists_is_taken(day: str) -> None:
+    edited = contacts_args.editcontact(f"79991000000 birthday={day}")
+    assert edited.changes == {
+        "birthday": day.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    }
