@@ -9,7 +9,6 @@ with it (opening the dialog, checking and storing credentials) is :mod:`handlers
 
 from __future__ import annotations
 
-import html
 import logging
 
 from aiogram import Bot, F, Router
@@ -21,6 +20,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -155,10 +155,10 @@ async def logout_confirmed(done: Confirmed) -> str:
 
 async def account(message: Message, smsc: SmscClient, account: ChatCredentials) -> None:
     balance = await smsc.balance()
-    who = html.escape(account.login) if account.login else _("API key")
+    who = display.escaped(account.login) if account.login else _("API key")
     region = account.region or smsc.endpoint.region
     # The site's name, never its URL: a mirror or the sandbox shows as its host.
-    where = region_name(region) if region else html.escape(smsc.endpoint.site)
+    where = region_name(region) if region else display.escaped(smsc.endpoint.site)
     await message.answer(
         _("<b>SMSC account</b>\nLogin: {who}\nSite: {where}\nBalance: {balance}").format(
             who=who, where=where, balance=money_text(balance.balance, balance.currency)

@@ -7,8 +7,6 @@ read once a window and kept up to date by the bot's own writes (:mod:`handlers.b
 
 from __future__ import annotations
 
-import html
-
 from aiogram import F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -124,7 +122,7 @@ async def unblock_confirmed(done: Confirmed) -> str:
     target = Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
     copies: AccountCopies = done.data["copies"]
     done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
-    return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
+    return _("✅ {phone} removed from the blacklist.").format(phone=display.escaped(address))
 
 
 def entry_line(entry: BlacklistEntry) -> str:

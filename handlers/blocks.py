@@ -9,7 +9,6 @@ new one is given, and nothing is sent when nothing would change.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ def in_another_case(listed: Iterable[str], address: str) -> str | None:
 
 
 def code(value: str) -> str:
-    return f"<code>{html.escape(value)}</code>"
+    return f"<code>{display.escaped(value)}</code>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ the groups it may join."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -154,7 +153,7 @@ async def choose_group(
     await edit_or_send(
         callback,
         _("Which group should {address} join?").format(
-            address=f"<code>{html.escape(target.address.value)}</code>"
+            address=f"<code>{display.escaped(target.address.value)}</code>"
         ),
         keyboard.as_markup(),
     )

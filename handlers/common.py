@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -18,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.replies import edit_or_send
 from handlers import lang_args as parse
@@ -70,7 +69,7 @@ def command_help(spec: CommandSpec) -> str:
         name=spec.name,
         description=spec.description,
         label=_("Usage:"),
-        usage=html.escape(usage),
+        usage=display.escaped(usage),
     )
 
 

@@ -4,7 +4,6 @@ disk, not memory."""
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 from collections.abc import Sequence
 
@@ -167,7 +166,7 @@ async def deliver(
     shown = ref.name or str(ref.task_id)
     audit.target = shown
     progress = await bot.send_message(
-        chat_id, _("⏳ Fetching the export {task}…").format(task=html.escape(shown))
+        chat_id, _("⏳ Fetching the export {task}…").format(task=display.escaped(shown))
     )
     try:
         if await _send_export(bot, chat_id, smsc, audit, ref, file_limit):
@@ -192,7 +191,7 @@ def _no_file(task: DownloadTask | None, shown: str) -> tuple[str, InlineKeyboard
     """Why there is no file to send, and for an export under way a button to hear when."""
     if task is None:
         text = _("SMSC has no finished export {task}. See /downloads for what is ready.")
-        return text.format(task=html.escape(shown)), None
+        return text.format(task=display.escaped(shown)), None
     name = display.shown(task.name, display.NAME)
     if task.status is TaskStatus.RUNNING:
         text = _("⏳ Export {id} ({name}) is still running.").format(id=task.id, name=name)
@@ -254,7 +253,7 @@ async def _send_export(
             await bot.send_document(
                 chat_id,
                 FSInputFile(path, filename=filename),
-                caption=_("📦 Export {task}.").format(task=html.escape(shown)),
+                caption=_("📦 Export {task}.").format(task=display.escaped(shown)),
             )
     except FileTooLargeError:
         audit.result = "too large"
@@ -263,7 +262,7 @@ async def _send_export(
             _(
                 "The export {task} is larger than {limit} MB, the most Telegram lets this bot "
                 "send. Download it in the SMSC cabinet."
-            ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024)),
+            ).format(task=display.escaped(shown), limit=file_limit // (1024 * 1024)),
         )
     except OperationFailedError:
         return False

@@ -6,7 +6,6 @@ for an administrator's Yes.
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 
 from aiogram import Bot, Router
@@ -15,6 +14,7 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.smsc import NotFoundError, SmscClient, SubClientNotFoundError
@@ -26,7 +26,7 @@ from handlers.routing import command, own_commands_only
 
 
 def no_sub_client(client: str) -> str:
-    return _("⚠️ SMSC has no sub-client {client}.").format(client=html.escape(client))
+    return _("⚠️ SMSC has no sub-client {client}.").format(client=display.escaped(client))
 
 
 async def create_invoice(
@@ -50,9 +50,9 @@ async def create_invoice(
         audit,
         action="invoice",
         question=_("Create an invoice for {client} for {sum}?").format(
-            client=html.escape(args.sub_client), sum=f"{args.amount:.2f}"
+            client=display.escaped(args.sub_client), sum=f"{args.amount:.2f}"
         )
-        + (f" ({html.escape(args.service)})" if args.service else ""),
+        + (f" ({display.escaped(args.service)})" if args.service else ""),
         target=target,
         args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
     ):
@@ -77,7 +77,7 @@ async def _send_invoice(
             audit.result = "no sub-client"
             return False, no_sub_client(args.sub_client)
         caption = _("🧾 Invoice {id} for {client}: {sum}.").format(
-            id=invoice.id, client=html.escape(args.sub_client), sum=invoice.sum
+            id=invoice.id, client=display.escaped(args.sub_client), sum=invoice.sum
         )
         await bot.send_document(
             chat_id,
@@ -112,14 +112,14 @@ async def get_invoice(
             audit.result = "no invoice"
             await message.answer(
                 _("⚠️ SMSC has no invoice {id} for {client}.").format(
-                    id=invoice_id, client=html.escape(client)
+                    id=invoice_id, client=display.escaped(client)
                 )
             )
             return
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"invoice_{invoice_id}.pdf"),
             caption=_("🧾 Invoice {id} for {client}.").format(
-                id=invoice_id, client=html.escape(client)
+                id=invoice_id, client=display.escaped(client)
             ),
         )
 
@@ -141,7 +141,7 @@ async def get_act(
             audit.result = "no act"
             await message.answer(
                 _("⚠️ SMSC has no act {reference} for {client}.").format(
-                    reference=html.escape(reference), client=html.escape(args.sub_client)
+                    reference=display.escaped(reference), client=display.escaped(args.sub_client)
                 )
             )
             return
@@ -149,7 +149,7 @@ async def get_act(
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"act_{safe}.pdf"),
             caption=_("📄 Act {reference} for {client}.").format(
-                reference=html.escape(reference), client=html.escape(args.sub_client)
+                reference=display.escaped(reference), client=display.escaped(args.sub_client)
             ),
         )
 

@@ -10,7 +10,6 @@ it started.
 from __future__ import annotations
 
 import contextlib
-import html
 import math
 import time
 from typing import Any
@@ -24,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
 from bot.dialog_storage import login_traces
@@ -127,7 +127,7 @@ async def finish_login(
         await message.answer(notice + smsc_error_sentence(error) + " " + _("Nothing was saved."))
         return
     audit.target = args.login or "api key"
-    who = html.escape(args.login) if args.login else _("an API key")
+    who = display.escaped(args.login) if args.login else _("an API key")
     where = _("this chat") if target_chat == message.chat.id else _("the group")
     await message.answer(
         notice
@@ -140,7 +140,7 @@ async def finish_login(
             await bot.send_message(
                 target_chat,
                 _("🔑 {admin} connected this group to SMSC as {who}.").format(
-                    admin=html.escape(message.from_user.full_name), who=who
+                    admin=display.escaped(message.from_user.full_name), who=who
                 ),
             )
 

@@ -7,7 +7,6 @@ In a group, as for the card, only a message addressed to the bot is answered.
 
 from __future__ import annotations
 
-import html
 import re
 
 from aiogram import Bot, F, Router
@@ -15,6 +14,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Message
 
+from bot import display
 from bot.smsc import SmscClient
 from handlers.number_readings import length_problem
 from handlers.phones import WrongLength, wrong_length
@@ -60,7 +60,7 @@ async def tell_what_is_wrong(message: Message, bot: Bot, smsc: SmscClient) -> No
     text = _without_mention(message.text or "", (await bot.me()).username)
     misfit = _misfit(text, smsc.endpoint.region)
     assert misfit is not None  # the filter found one
-    await message.answer(html.escape(length_problem(text, misfit)))
+    await message.answer(display.escaped(length_problem(text, misfit)))
 
 
 def router() -> Router:

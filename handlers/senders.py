@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import CommandObject, StateFilter
@@ -13,6 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.audit import AuditNote
 from bot.smsc import SmscClient
 from handlers import confirmation
@@ -63,7 +62,9 @@ async def edit_sender(
     await state.set_state(EditSender.document)
     await state.update_data(name=ref.name, sender_id=ref.sender_id, user=ref.user)
     done = (
-        _("✅ The comment of {name} is changed.").format(name=f"<b>{html.escape(ref.shown)}</b>")
+        _("✅ The comment of {name} is changed.").format(
+            name=f"<b>{display.escaped(ref.shown)}</b>"
+        )
         if args.comment is not None
         else ""
     )
@@ -72,7 +73,7 @@ async def edit_sender(
         + _(
             "To give the operators a new supporting document for {name}, send it as a file in "
             "reply to this message (jpg, tif, pdf, png, zip or rar, up to 3 MB); /cancel if not."
-        ).format(name=f"<b>{html.escape(ref.shown)}</b>")
+        ).format(name=f"<b>{display.escaped(ref.shown)}</b>")
     )
 
 
@@ -95,7 +96,7 @@ async def edit_with_document(
     )
     await message.answer(
         _("📎 The document {file} is attached to {name}; the operators will check it.").format(
-            file=html.escape(upload.filename), name=f"<b>{html.escape(shown)}</b>"
+            file=display.escaped(upload.filename), name=f"<b>{display.escaped(shown)}</b>"
         )
     )
 
@@ -120,7 +121,7 @@ async def delete_sender(
         audit,
         action="delsender",
         question=_("Delete the sender name {name}? Operator registrations are lost.").format(
-            name=f"<b>{html.escape(shown)}</b>"
+            name=f"<b>{display.escaped(shown)}</b>"
         ),
         target=ref.name or str(ref.sender_id),
         args={"name": ref.name, "sender_id": ref.sender_id, "user": ref.user},
@@ -133,7 +134,7 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
     audit.target = name or str(sender_id)
     await smsc.senders.delete(name=name, sender_id=sender_id, user=pending.args.get("user"))
     shown = name or _("id {id}").format(id=sender_id)
-    return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
+    return _("🗑 Sender name {name} deleted.").format(name=display.escaped(shown))
 
 
 async def send_code(
@@ -147,7 +148,7 @@ async def send_code(
         _(
             "📨 SMSC sent a confirmation code to {number}. When it arrives: "
             "<code>/checkcode {number} CODE</code>"
-        ).format(number=html.escape(number))
+        ).format(number=display.escaped(number))
     )
 
 
@@ -159,7 +160,7 @@ async def check_code(
     await smsc.senders.check_code(args.number, args.code, user=args.user)
     await message.answer(
         _("✅ The digital sender name {number} is confirmed.").format(
-            number=html.escape(args.number)
+            number=display.escaped(args.number)
         )
     )
 

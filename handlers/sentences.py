@@ -3,11 +3,11 @@ handlers that say what went wrong themselves (a login, a card after a write)."""
 
 from __future__ import annotations
 
-import html
 import math
 
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.durations import minutes_phrase, seconds_phrase
 from bot.smsc import (
     AddressBlockedError,
@@ -53,7 +53,7 @@ def _api_error_sentence(error: SmscApiError) -> str:
         11: _("the confirmation code is wrong"),
     }
     sentence = sentences.get(error.code, _("SMSC answered with an error"))
-    detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
+    detail = f" — “{display.escaped(error.text)}”" if error.code in (1, 5) and error.text else ""
     code = _("error {code}").format(code=error.code)
     return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
 
@@ -97,13 +97,15 @@ def smsc_error_sentence(error: SmscError) -> str:
     if isinstance(error, SmscBadResponseError):
         return _("SMSC sent an answer I cannot read. Try again later.")
     if isinstance(error, SmscValidationError):
-        return _("I did not send this to SMSC: {reason}.").format(reason=html.escape(str(error)))
+        return _("I did not send this to SMSC: {reason}.").format(
+            reason=display.escaped(str(error))
+        )
     return _("The request to SMSC failed. Try again later.")
 
 
 def argument_sentence(error: ArgumentError) -> str:
     return "{problem}\n{usage_label} <code>{usage}</code>".format(
-        problem=html.escape(error.problem),
+        problem=display.escaped(error.problem),
         usage_label=_("Usage:"),
-        usage=html.escape(error.usage),
+        usage=display.escaped(error.usage),
     )
