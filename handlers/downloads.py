@@ -25,7 +25,7 @@ from bot import display
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
+from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, export_filename, fetched_export
 from bot.replies import edit_or_send
 from bot.smsc import (
     DownloadTask,
@@ -177,7 +177,7 @@ async def deliver(
         task = await _find(smsc, ref)
         if task is not None and task.status is TaskStatus.DONE:
             found = parse.TaskRef(task.id, task.name)
-            if await _send_export(bot, chat_id, smsc, audit, found, file_limit):
+            if await _send_export(bot, chat_id, smsc, audit, found, file_limit, task):
                 return
         audit.result = "no file"
         text, markup = _no_file(task, shown)
@@ -234,6 +234,7 @@ async def _send_export(
     audit: AuditNote,
     ref: parse.TaskRef,
     file_limit: int,
+    task: DownloadTask | None = None,
 ) -> bool:
     """Send the export's file, or say it is too large; False if SMSC has no such file."""
     shown = ref.name or str(ref.task_id)
@@ -249,7 +250,13 @@ async def _send_export(
                 limit=file_limit,
             ) as path,
         ):
-            filename = csv_filename(ref.name or f"export_{ref.task_id}")
+            # Named after the export whichever way it was asked for: the list says its name.
+            task = task or await _find(smsc, ref)
+            filename = (
+                export_filename(task)
+                if task is not None
+                else csv_filename(ref.name or f"export_{ref.task_id}")
+            )
             await bot.send_document(
                 chat_id,
                 FSInputFile(path, filename=filename),
