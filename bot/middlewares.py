@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
@@ -201,6 +202,14 @@ def serving() -> tuple[int, str] | None:
     return _serving.get()
 
 
+def not_connected(chat: Chat | None) -> str:
+    """What a chat without credentials hears: in a private chat the person is the one to log
+    in; in a group it takes an administrator."""
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return _("This chat is not connected to SMSC yet: send /login.")
+    return _("This chat is not connected to SMSC yet. An administrator can do it with /login.")
+
+
 class SmscClientMiddleware(BaseMiddleware):
     """Handlers flagged ``smsc`` receive the chat's ready client as ``smsc`` and ``account``.
 
@@ -233,13 +242,7 @@ class SmscClientMiddleware(BaseMiddleware):
             note: AuditNote | None = data.get("audit")
             if note is not None:
                 note.result = "not logged in"
-            await respond(
-                event,
-                _(
-                    "This chat is not connected to SMSC yet. An administrator can do it with "
-                    "/login."
-                ),
-            )
+            await respond(event, not_connected(chat))
             return None
         data["account"] = stored
         data["smsc"] = client = self.accounts.client(stored)
