@@ -154,6 +154,42 @@ async def test_start_is_short_with_quick_keys(logged_in: Harness) -> None:
     assert keys == ["/contacts", "/blacklist", "/senders", "/downloads", "/account", "/help"]
 
 
+async def test_start_again_in_a_connected_chat_says_so(harness: Harness) -> None:
+    first = text_of(await harness.say(USER, "/start"))
+    assert "/login connects this chat" in first
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    [again] = sent(await harness.say(USER, "/start"))
+    assert "This chat is connected to SMSC as demo." in again.text
+    assert "/login" not in again.text
+    assert again.markup is not None
+    assert again.markup["keyboard"][0][0]["text"] == "/contacts"
+
+
+@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг"])
+async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
+    logged_in: Harness, typed: str
+) -> None:
+    [reply] = sent(await logged_in.say(USER, typed))
+    assert "My menu is the keys under the message field" in reply.text
+    keys = [k["text"] for row in reply.markup["keyboard"] for k in row]  # type: ignore[index]
+    assert keys == ["/contacts", "/blacklist", "/senders", "/downloads", "/account", "/help"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("/settings", "en", "/lang for the language, /watch for notifications"),
+        ("/preferences", "en", "/lang for the language"),
+        ("/настройки", "ru", "/lang для языка, /watch для уведомлений"),
+        ("/налаштування", "uk", "/lang для мови, /watch для сповіщень"),
+    ],
+)
+async def test_settings_is_answered_with_lang_and_watch(
+    logged_in: Harness, typed: str, language: str, said: str
+) -> None:
+    assert said in text_of(await logged_in.say(USER, typed, language=language))
+
+
 async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
     reply = text_of(await logged_in.say(USER, "/account"))
     assert "http://" not in reply
