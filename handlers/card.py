@@ -195,7 +195,7 @@ async def _block(press: Press) -> str | None:
         )
         return None
     entry = await blocks.carry_out(press.copies, press.smsc, plan)
-    return _("⛔ Blacklisted for {kind}.").format(kind=blocks.entry_text(entry))
+    return _("⛔ Blacklisted: {kind}.").format(kind=blocks.entry_text(entry))
 
 
 async def _unblock(press: Press) -> str | None:

@@ -80,7 +80,7 @@ async def describe(
     else:
         lines.append(_("Not in the contacts."))
     if entry is not None:
-        lines.append(_("⛔ Blacklisted for {kind}").format(kind=blocks.entry_text(entry)))
+        lines.append(_("⛔ Blacklisted: {kind}").format(kind=blocks.entry_text(entry)))
     else:
         lines.append(_("Not blacklisted."))
     if note:

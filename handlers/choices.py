@@ -236,7 +236,7 @@ def block_reading(args: BlockArgs) -> str:
     if args.block_type == BlockType.ALL:
         text = _("Block {address}").format(address=_shown(args.address))
     else:
-        text = _("Block {address} for {kind}").format(
+        text = _("Block {address}: {kind}").format(
             address=_shown(args.address), kind=block_type(args.block_type)
         )
     if args.comment:

@@ -34,6 +34,30 @@ async def test_email_blacklist(logged_in: Harness) -> None:
     assert account(logged_in).mails.find_blacklisted("spam@example.com") is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "language", "said"),
+    [
+        ("all", "en", "all messages blocked"),
+        ("mass", "en", "mass mailings blocked, one-off messages still sent"),
+        ("single", "en", "one-off messages blocked, mass mailings still sent"),
+        ("all", "ru", "заблокированы все сообщения"),
+        ("mass", "ru", "заблокированы массовые рассылки, отдельные сообщения отправляются"),
+        ("single", "ru", "заблокированы отдельные сообщения, массовые рассылки отправляются"),
+        ("all", "uk", "заблоковано всі повідомлення"),
+        ("mass", "uk", "заблоковано масові розсилки, окремі повідомлення надсилаються"),
+        ("single", "uk", "заблоковано окремі повідомлення, масові розсилки надсилаються"),
+    ],
+)
+async def test_a_blacklist_entry_says_what_it_blocks_and_what_it_lets_through(
+    logged_in: Harness, kind: str, language: str, said: str
+) -> None:
+    blocked = text_of(await logged_in.say(USER, f"/block 79161230000 {kind}", language=language))
+    assert said in blocked
+    assert said in text_of(await logged_in.say(USER, "/blacklist", language=language))
+    assert said in text_of(await logged_in.say(USER, "+7 916 123-00-00", language=language))
+    assert "single messages" not in blocked
+
+
 async def test_editcontact_changes_every_documented_field(logged_in: Harness) -> None:
     reply = text_of(
         await logged_in.say(
