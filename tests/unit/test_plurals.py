@@ -81,6 +81,59 @@ def test_each_duration_takes_the_form_of_its_number(slavic: str) -> None:
         assert [phrase(n) for n in COUNTS] == forms
 
 
+# What each counted text says for 1, 2, 5, 11 and 21, in Russian and Ukrainian.
+COUNTED_TEXTS = {
+    ("{count} contact", "{count} contacts"): {
+        "ru": ["1 контакт", "2 контакта", "5 контактов", "11 контактов", "21 контакт"],
+        "uk": ["1 контакт", "2 контакти", "5 контактів", "11 контактів", "21 контакт"],
+    },
+    (
+        "a Russian number (+7 and {digits} digit)",
+        "a Russian number (+7 and {digits} digits)",
+    ): {
+        "ru": ["и 1 цифра)", "и 2 цифры)", "и 5 цифр)", "и 11 цифр)", "и 21 цифра)"],
+        "uk": ["і 1 цифра)", "і 2 цифри)", "і 5 цифр)", "і 11 цифр)", "і 21 цифра)"],
+    },
+    (
+        "{what} is too long: at most {limit} character.",
+        "{what} is too long: at most {limit} characters.",
+    ): {
+        "ru": ["1 символа.", "2 символов.", "5 символов.", "11 символов.", "21 символа."],
+        "uk": ["1 символу.", "2 символів.", "5 символів.", "11 символів.", "21 символу."],
+    },
+    (
+        "🔔 I will tell this chat when an export finishes or fails ({count} export known now).",
+        "🔔 I will tell this chat when an export finishes or fails ({count} exports known now).",
+    ): {
+        "ru": [
+            "известна 1 выгрузка)",
+            "известны 2 выгрузки)",
+            "известно 5 выгрузок)",
+            "известно 11 выгрузок)",
+            "известна 21 выгрузка)",
+        ],
+        "uk": [
+            "відоме 1 вивантаження)",
+            "відомі 2 вивантаження)",
+            "відомо 5 вивантажень)",
+            "відомо 11 вивантажень)",
+            "відоме 21 вивантаження)",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("msgids", list(COUNTED_TEXTS), ids=lambda ids: ids[0][:30])
+def test_counted_texts_read_right_for_each_number(
+    slavic: str, i18n: I18n, msgids: tuple[str, str]
+) -> None:
+    rendered = [
+        i18n.gettext(*msgids, n).format(count=n, digits=n, limit=n, what="x") for n in COUNTS
+    ]
+    for text, expected in zip(rendered, COUNTED_TEXTS[msgids][slavic], strict=True):
+        assert expected in text
+
+
 def test_each_plural_text_takes_the_form_of_its_number(slavic: str, i18n: I18n) -> None:
     """Every plural text in the catalog: 1 and 21 share a form, 2 its own, 5 and 11 another."""
     for message in catalog(slavic):
