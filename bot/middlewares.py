@@ -12,7 +12,6 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.flags import get_flag
-from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
@@ -22,6 +21,7 @@ from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.command_text import command_of
 from bot.logs import log_context
+from bot.relogin import not_connected
 from bot.replies import respond
 from bot.smsc import SmscApiError
 from storage import AuditRepository, CredentialsUnreadableError
@@ -200,14 +200,6 @@ _serving: ContextVar[tuple[int, str] | None] = ContextVar("smsc_bot_serving", de
 def serving() -> tuple[int, str] | None:
     """(chat id, account key) of the client handed to the running handler; None without one."""
     return _serving.get()
-
-
-def not_connected(chat: Chat | None) -> str:
-    """What a chat without credentials hears: in a private chat the person is the one to log
-    in; in a group it takes an administrator."""
-    if chat is not None and chat.type == ChatType.PRIVATE:
-        return _("This chat is not connected to SMSC yet: send /login.")
-    return _("This chat is not connected to SMSC yet. An administrator can do it with /login.")
 
 
 class SmscClientMiddleware(BaseMiddleware):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
 from bot.durations import interval_phrase
+from bot.relogin import credentials_unreadable
 from bot.replies import edit_or_send
 from bot.smsc import SmscClient
 from handlers import watch_args as parse
@@ -57,19 +58,17 @@ def _status(settings: ChatSettings, shortest: int) -> tuple[str, InlineKeyboardM
 
 
 async def _switch(
-    chat_id: int,
+    chat: Chat,
     kind: NotificationKind,
     enabled: bool,
     accounts: ChatAccounts,
     smsc: SmscClient | None,
     language: str,
 ) -> str:
+    chat_id = chat.id
     if enabled:
         if smsc is None:
-            return _(
-                "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may "
-                "have changed). An administrator should /login again."
-            )
+            return credentials_unreadable(chat)
         count = await accounts.watch(chat_id, kind, smsc, language=language)
         if kind is NotificationKind.DOWNLOADS:
             return ngettext(
@@ -125,7 +124,7 @@ async def change_watch(
     assert args.enabled is not None
     await message.answer(
         await _switch(
-            message.chat.id,
+            message.chat,
             NotificationKind(args.kind.value),
             args.enabled,
             accounts,
@@ -148,7 +147,7 @@ async def watch_toggled(
     audit.target = f"{callback_data.kind} {'on' if callback_data.enabled else 'off'}"
     await callback.answer()
     note = await _switch(
-        message.chat.id,
+        message.chat,
         callback_data.kind,
         callback_data.enabled,
         accounts,

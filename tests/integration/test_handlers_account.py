@@ -232,3 +232,15 @@ async def test_lang_changes_the_chat_language(harness: Harness) -> None:
     assert "Язык: русский." in text_of(await harness.say(USER, "/lang ru"))
     assert "Команды:" in text_of(await harness.say(USER, "/help", language="uk"))
     assert (await harness.app.storage.settings.get(USER)).language == "ru"
+
+
+async def test_unreadable_credentials_tell_a_private_chat_to_send_login(harness: Harness) -> None:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    async with harness.app.storage.database.transaction() as tx:
+        # As after a lost key: the stored secret no longer opens.
+        await tx.execute("UPDATE credentials SET nonce = zeroblob(12) WHERE chat_id = ?", (USER,))
+    for command in ("/senders", "/watch senders on"):
+        reply = text_of(await harness.say(USER, command))
+        assert "cannot read this chat's stored SMSC credentials" in reply
+        assert "Send /login again." in reply
+        assert "dministrator" not in reply
