@@ -1,7 +1,10 @@
 # smsc-bot: a multi-stage build on a slim Python base, running as a non-root user.
 #   docker build -t smsc-bot .
+#   docker run --rm smsc-bot keygen > smsc-bot.keys    # once: the key is kept in this file
 #   docker run -d --name smsc-bot -v smsc-bot-data:/data \
-#     -e BOT_TOKEN=... -e ENCRYPTION_KEYS=... smsc-bot
+#     -v "$PWD/smsc-bot.keys:/run/secrets/smsc-bot-keys:ro" \
+#     -e ENCRYPTION_KEYS_FILE=/run/secrets/smsc-bot-keys -e BOT_TOKEN=... smsc-bot
+# (README, "Docker": the file's owner, a Compose secret, and what a lost key means.)
 
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -80,7 +80,7 @@ async def burst(h: Harness, lookups: int = 20, blocks: int = 10, unblocks: int =
         if index < blocks:
             pressed = await h.press(card, "Block for mass mailings", user_id=CHAT)
             result.blocks += 1
-            _check(result, pressed, "Blacklisted for mass mailings", f"block {number}")
+            _check(result, pressed, "Blacklisted: mass mailings blocked", f"block {number}")
             cards.append(next(c for c in pressed if c.method == "editMessageText"))
         if index % 4 == 0 and result.lists < 5:
             listed = await h.say(CHAT, "/blacklist")

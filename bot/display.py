@@ -4,6 +4,11 @@ Telegram refuses a message over 4,096 characters (a caption over 1,024) and HTML
 parse, and the person then gets nothing. A name or a comment from SMSC can be of any length and
 hold any character, so each is clipped as plain text first and escaped after: a clip never
 falls inside an entity (``&amp;``) or a tag.
+
+Bidirectional controls are dropped from every value shown: a right-to-left override (U+202E) in
+a name turns the rest of its line backwards, so a name or a comment could make a reply say
+something it does not ("Delete ‮group‬ …"). They are invisible in a name, and nothing is lost
+by dropping them.
 """
 
 from __future__ import annotations
@@ -24,9 +29,25 @@ ADDRESS = 100
 KEY = 40
 
 
+# Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the left-to-right and
+# right-to-left marks, and the Arabic letter mark.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_DROP_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def plain(value: object) -> str:
+    """``value`` as text without bidirectional controls: safe to show as typed."""
+    return str(value).translate(_DROP_BIDI)
+
+
+def escaped(value: object) -> str:
+    """``value`` without bidirectional controls, escaped for HTML: safe anywhere in a message."""
+    return html.escape(plain(value))
+
+
 def clip(value: object, limit: int) -> str:
     """``value`` as one line of at most ``limit`` characters, ending in "…" when cut."""
-    text = " ".join(str(value).split())
+    text = " ".join(plain(value).split())
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"

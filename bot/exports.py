@@ -8,7 +8,8 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 
-from bot.smsc import SmscClient
+from bot.display import plain
+from bot.smsc import DownloadTask, SmscClient
 
 # The Bot API refuses documents over 50 MB from bots (2000 MB through a local Bot API server).
 TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024
@@ -45,5 +46,13 @@ def discard(path: str) -> None:
         os.unlink(path)
 
 
+def export_filename(task: DownloadTask) -> str:
+    """The one name an export's CSV goes by, however it was asked for (its id, its name, a
+    button, a notification): its file's name at SMSC, else its own name, else its id."""
+    return csv_filename(task.file or task.name or f"export_{task.id}")
+
+
 def csv_filename(name: str) -> str:
+    # Telegram shows the name as given: no folder in it, and no control that reverses it.
+    name = plain(name).replace("/", "_").replace("\\", "_").strip() or "export"
     return name if name.lower().endswith(".csv") else f"{name}.csv"

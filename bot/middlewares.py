@@ -21,6 +21,7 @@ from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.command_text import command_of
 from bot.logs import log_context
+from bot.relogin import not_connected
 from bot.replies import respond
 from bot.smsc import SmscApiError
 from storage import AuditRepository, CredentialsUnreadableError
@@ -233,13 +234,7 @@ class SmscClientMiddleware(BaseMiddleware):
             note: AuditNote | None = data.get("audit")
             if note is not None:
                 note.result = "not logged in"
-            await respond(
-                event,
-                _(
-                    "This chat is not connected to SMSC yet. An administrator can do it with "
-                    "/login."
-                ),
-            )
+            await respond(event, not_connected(chat))
             return None
         data["account"] = stored
         data["smsc"] = client = self.accounts.client(stored)

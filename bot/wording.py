@@ -69,10 +69,12 @@ def task_status(code: int) -> str:
 
 
 def block_type(kind: BlockType) -> str:
+    """What a blacklist entry of ``kind`` stops, and what it lets through: SMSC's "single
+    messages" are the one-off ones, sent to a number alone rather than in a mailing."""
     words = {
-        BlockType.ALL: _("all messages"),
-        BlockType.MASS: _("mass mailings"),
-        BlockType.SINGLE: _("single messages"),
+        BlockType.ALL: _("all messages blocked"),
+        BlockType.MASS: _("mass mailings blocked, one-off messages still sent"),
+        BlockType.SINGLE: _("one-off messages blocked, mass mailings still sent"),
     }
     return words.get(kind, _("unknown ({code})").format(code=int(kind)))
 

@@ -9,7 +9,6 @@ with it (opening the dialog, checking and storing credentials) is :mod:`handlers
 
 from __future__ import annotations
 
-import html
 import logging
 
 from aiogram import Bot, F, Router
@@ -17,10 +16,11 @@ from aiogram.enums import ChatType
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import Message
+from aiogram.types import Chat, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -31,7 +31,12 @@ from handlers import account_args as parse
 from handlers import confirmation
 from handlers.argument_error import ArgumentError
 from handlers.confirmation import Confirmed
-from handlers.login_flow import finish_login, money_text, start_dialog
+from handlers.login_flow import (
+    finish_login,
+    money_text,
+    start_dialog,
+    telling_the_secret_is_gone,
+)
 from handlers.memo import Memo
 from handlers.routing import Magic, command, own_commands_only
 from handlers.secret_messages import (
@@ -75,14 +80,16 @@ async def login(
         audit.result = "bad arguments"
         await message.answer(notice + argument_sentence(error))
         return
-    if args.has_secret:
+    async with telling_the_secret_is_gone(message, notice, audit):
         await state.clear()
-        await finish_login(
-            message, bot, accounts, audit, notice, target_chat=message.chat.id, args=args
+        if args.has_secret:
+            await finish_login(
+                message, bot, accounts, audit, notice, target_chat=message.chat.id, args=args
+            )
+            return
+        await start_dialog(
+            message, state, accounts, target_chat=message.chat.id, region=args.region
         )
-        return
-    await state.clear()
-    await start_dialog(message, state, accounts, target_chat=message.chat.id, region=args.region)
 
 
 async def _login_in_group(
@@ -150,15 +157,20 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient | None, audit: A
 async def logout_confirmed(done: Confirmed) -> str:
     accounts: ChatAccounts = done.data["accounts"]
     await accounts.disconnect(done.pending.chat_id)
-    return _("Logged out. This chat's SMSC credentials are wiped.")
+    chat: Chat | None = done.data.get("event_chat")
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        then = _("To connect again, send /login.")
+    else:
+        then = _("An administrator can connect it again with /login.")
+    return _("Logged out. This chat's SMSC credentials are wiped.") + " " + then
 
 
 async def account(message: Message, smsc: SmscClient, account: ChatCredentials) -> None:
     balance = await smsc.balance()
-    who = html.escape(account.login) if account.login else _("API key")
+    who = display.escaped(account.login) if account.login else _("API key")
     region = account.region or smsc.endpoint.region
     # The site's name, never its URL: a mirror or the sandbox shows as its host.
-    where = region_name(region) if region else html.escape(smsc.endpoint.site)
+    where = region_name(region) if region else display.escaped(smsc.endpoint.site)
     await message.answer(
         _("<b>SMSC account</b>\nLogin: {who}\nSite: {where}\nBalance: {balance}").format(
             who=who, where=where, balance=money_text(balance.balance, balance.currency)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.display import plain
+
 
 class ArgumentError(ValueError):
     """A command's arguments are wrong; ``usage`` shows the right form."""
@@ -13,6 +15,6 @@ class ArgumentError(ValueError):
 
 
 def clip(value: str, limit: int = 40) -> str:
-    """A typed value short enough to quote back in one line."""
-    value = value.replace("\n", " ")
+    """A typed value short enough to quote back in one line, without bidirectional controls."""
+    value = plain(value).replace("\n", " ")
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -17,7 +17,6 @@ FSM data is plain JSON (:class:`Asked`): a storage shared by replicas keeps it a
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
@@ -40,6 +39,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot import display
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from handlers.argument_error import ArgumentError
@@ -105,7 +105,7 @@ def _mention(message: Message) -> str:
     user = message.from_user
     if user is None or user.is_bot:
         return ""
-    return f'<a href="tg://user?id={user.id}">{html.escape(user.first_name)}</a>\n'
+    return f'<a href="tg://user?id={user.id}">{display.escaped(user.first_name)}</a>\n'
 
 
 async def start(

@@ -7,7 +7,6 @@ read once a window and kept up to date by the bot's own writes (:mod:`handlers.b
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram import F, Router
@@ -172,7 +171,7 @@ async def unblock_confirmed(done: Confirmed) -> str:
     target = Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
     copies: AccountCopies = done.data["copies"]
     done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
-    return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
+    return _("✅ {phone} removed from the blacklist.").format(phone=display.escaped(address))
 
 
 def entry_line(entry: BlacklistEntry) -> str:

@@ -9,7 +9,6 @@ new one is given, and nothing is sent when nothing would change.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ def in_another_case(listed: Iterable[str], address: str) -> str | None:
 
 
 def code(value: str) -> str:
-    return f"<code>{html.escape(value)}</code>"
+    return f"<code>{display.escaped(value)}</code>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +108,13 @@ def entry_text(entry: BlacklistEntry) -> str:
 
 
 def blocked_sentence(entry: BlacklistEntry) -> str:
-    return _("⛔ {phone} is blacklisted for {kind}.").format(
+    return _("⛔ {phone} is blacklisted: {kind}.").format(
         phone=code(entry.phone), kind=entry_text(entry)
     )
 
 
 def already_sentence(entry: BlacklistEntry) -> str:
-    return _("{phone} is already blacklisted for {kind}. Nothing was changed.").format(
+    return _("{phone} is already blacklisted: {kind}. Nothing was changed.").format(
         phone=code(entry.phone), kind=entry_text(entry)
     )
 
@@ -123,7 +122,7 @@ def already_sentence(entry: BlacklistEntry) -> str:
 def change_question(plan: BlockPlan) -> str:
     assert plan.current is not None
     wanted = block_entry(plan.current.id, plan.current.phone, plan.kind, plan.comment)
-    return _("{phone} is blacklisted for {now}.\nChange it to {then}?").format(
+    return _("{phone} is blacklisted: {now}.\nChange it to: {then}?").format(
         phone=code(plan.current.phone), now=entry_text(plan.current), then=entry_text(wanted)
     )
 

@@ -10,7 +10,6 @@ first, as /unblock does; in a group an administrator confirms.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -195,7 +195,7 @@ async def _block(press: Press) -> str | None:
         )
         return None
     entry = await blocks.carry_out(press.copies, press.smsc, plan)
-    return _("⛔ Blacklisted for {kind}.").format(kind=blocks.entry_text(entry))
+    return _("⛔ Blacklisted: {kind}.").format(kind=blocks.entry_text(entry))
 
 
 async def _unblock(press: Press) -> str | None:
@@ -279,7 +279,7 @@ async def _ask_for_changes(press: Press, state: FSMContext) -> None:
     if isinstance(message, Message):
         await message.answer(
             # Escaped whole: "<group>" there is no tag.
-            html.escape(
+            display.escaped(
                 _(
                     "Reply with what to change, as field=value: name=… first=… last=… "
                     "birthday=dd.mm.yyyy comment=… tags=… grp=<group>,<group> new=<number>"

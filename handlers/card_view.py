@@ -4,7 +4,6 @@ the groups it may join."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -81,7 +80,7 @@ async def describe(
     else:
         lines.append(_("Not in the contacts."))
     if entry is not None:
-        lines.append(_("⛔ Blacklisted for {kind}").format(kind=blocks.entry_text(entry)))
+        lines.append(_("⛔ Blacklisted: {kind}").format(kind=blocks.entry_text(entry)))
     else:
         lines.append(_("Not blacklisted."))
     if note:
@@ -154,7 +153,7 @@ async def choose_group(
     await edit_or_send(
         callback,
         _("Which group should {address} join?").format(
-            address=f"<code>{html.escape(target.address.value)}</code>"
+            address=f"<code>{display.escaped(target.address.value)}</code>"
         ),
         keyboard.as_markup(),
     )

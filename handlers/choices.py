@@ -18,7 +18,6 @@ that replies, confirmations and administrator checks see the one who asked.
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -31,6 +30,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot import display
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
@@ -84,6 +84,7 @@ class Chosen:
 
 
 def label(text: str) -> str:
+    text = display.plain(text)
     return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
 
 
@@ -209,7 +210,9 @@ def on_chosen(router: Router, action: str) -> Callable[[Perform], Perform]:
             if callback_data.pick == CANCEL:
                 await edit_or_send(callback, _("Cancelled. Nothing was changed."))
                 return
-            await edit_or_send(callback, "👉 " + html.escape(offered.labels[callback_data.pick]))
+            await edit_or_send(
+                callback, "👉 " + display.escaped(offered.labels[callback_data.pick])
+            )
             data.update(bot=bot, chat_admins=chat_admins)
             args = offered.options[callback_data.pick]
             await perform(Chosen(offered.message.as_(bot), args, smsc, memo, audit, data))
@@ -233,7 +236,7 @@ def block_reading(args: BlockArgs) -> str:
     if args.block_type == BlockType.ALL:
         text = _("Block {address}").format(address=_shown(args.address))
     else:
-        text = _("Block {address} for {kind}").format(
+        text = _("Block {address}: {kind}").format(
             address=_shown(args.address), kind=block_type(args.block_type)
         )
     if args.comment:

@@ -209,6 +209,22 @@ KNOWN_COMMANDS = frozenset({"start", *_BY_NAME})
 # may well learn to take a filter.
 TAKE_NO_ARGUMENTS = frozenset({"start", "help", "account", "logout", "cancel"})
 
+# Names people try for the keys of the usual actions (/start shows them), and for settings
+# (here /lang and /watch), in the bot's three languages.
+MENU_WORDS = frozenset({"menu", "mainmenu", "main", "home", "меню", "главная", "головна"})
+SETTINGS_WORDS = frozenset(
+    {
+        "settings",
+        "setting",
+        "config",
+        "preferences",
+        "options",
+        "setup",
+        "настройки",
+        "налаштування",
+    }
+)
+
 # Words people reach for that are another command's here.
 SYNONYMS = {
     "balance": "account",

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.replies import edit_or_send
 from handlers import asking
 from handlers import lang_args as parse
 from handlers.callbacks import HelpTopic, LangChoice
 from handlers.commands import COMMANDS, DOMAINS, CommandSpec, command_named, suggestion
+from handlers.quick_actions import quick_keys
 from handlers.routing import command, own_commands_only
+from storage import ChatCredentials
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
 
@@ -71,7 +66,7 @@ def command_help(spec: CommandSpec) -> str:
         name=spec.name,
         description=spec.description,
         label=_("Usage:"),
-        usage=html.escape(usage),
+        usage=display.escaped(usage),
     )
 
 
@@ -84,26 +79,22 @@ def _help_keys(full: bool) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-# The actions people use most, as keys under the message field: a tap sends the command.
-QUICK_ACTIONS = (("contacts", "blacklist"), ("senders", "downloads"), ("account", "help"))
-
-
-async def start(message: Message) -> None:
-    keys = ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=f"/{name}") for name in row] for row in QUICK_ACTIONS],
-        resize_keyboard=True,
-        input_field_placeholder=_("A command, or a phone number"),
-    )
-    await message.answer(
-        "\n".join(
-            [
-                _("Hello! I manage an SMSC account from Telegram."),
-                _("Send a phone number to see and change what SMSC knows of it."),
-                _("/login connects this chat; /help lists everything."),
-            ]
-        ),
-        reply_markup=keys,
-    )
+async def start(message: Message, account: ChatCredentials | None = None) -> None:
+    if account is None:
+        lines = [
+            _("Hello! I manage an SMSC account from Telegram."),
+            _("Send a phone number to see and change what SMSC knows of it."),
+            _("/login connects this chat; /help lists everything."),
+        ]
+    else:
+        # /start again, in a chat already connected: not a newcomer, so no "/login" first.
+        who = display.escaped(account.login) if account.login else _("an API key")
+        lines = [
+            _("Hello again! This chat is connected to SMSC as {who}.").format(who=who),
+            _("Send a phone number to see and change what SMSC knows of it."),
+            _("/help lists everything; /account shows the balance."),
+        ]
+    await message.answer("\n".join(lines), reply_markup=quick_keys())
 
 
 async def show_help(message: Message, command: CommandObject) -> None:
@@ -177,7 +168,9 @@ async def language_chosen(
 
 def router() -> Router:
     router = Router(name=__name__)
-    router.message.register(start, CommandStart(deep_link=False, ignore_case=True))
+    router.message.register(
+        start, CommandStart(deep_link=False, ignore_case=True), flags={"smsc": "if-any"}
+    )
     router.message.register(show_help, command("help"))
     router.callback_query.register(help_pressed, HelpTopic.filter())
     router.message.register(cancel, command("cancel"))

@@ -24,9 +24,33 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.smsc import SmscClient
+from bot.smsc import (
+    AddressBlockedError,
+    ClientRateLimitError,
+    FailuresHeldError,
+    LimiterUnavailableError,
+    SmscApiError,
+    SmscClient,
+    SmscConnectionError,
+    SmscValidationError,
+)
 from handlers.callbacks import Confirm
-from handlers.memo import Memo, PendingAction
+from handlers.memo import DEFAULT_TTL, Memo, PendingAction
+from storage import StorageError
+
+# Failures after which the action certainly did not happen: the database refused the write
+# (rolled back), or SMSC refused the request or never got it. Yes may be pressed again. After
+# a timeout or an unreadable answer SMSC may have done it, and a second Yes could do it twice.
+NOTHING_DONE = (
+    StorageError,
+    SmscApiError,
+    ClientRateLimitError,
+    AddressBlockedError,
+    FailuresHeldError,
+    LimiterUnavailableError,
+    SmscConnectionError,
+    SmscValidationError,
+)
 
 
 def account_of(smsc: SmscClient | None) -> str:
@@ -221,7 +245,14 @@ def on_confirmed(
             if pending is None:
                 audit.result = "not confirmed"
                 return
-            await done(callback, await perform(Confirmed(pending, smsc, audit, memo, data)))
+            try:
+                outcome = await perform(Confirmed(pending, smsc, audit, memo, data))
+            except NOTHING_DONE:
+                # The question and its buttons stay, and so does what they confirm: the error
+                # router says what failed, and Yes works again once the cause is gone.
+                memo.keep(callback_data.token, pending, DEFAULT_TTL)
+                raise
+            await done(callback, outcome)
 
         router.callback_query.register(
             confirmed,

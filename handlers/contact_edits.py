@@ -6,13 +6,13 @@ administrator, it waits for an administrator's Yes.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram import Bot
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -41,8 +41,8 @@ async def apply_changes(
             value = group_list(value, await groups_of(copies, smsc, book)) or "—"
         elif key == "new_address":
             continue
-        said.append(f"{field_name(key)}: {html.escape(str(value)) or '—'}")
-    text = _("✏️ Contact {address} changed.").format(address=f"<code>{html.escape(now)}</code>")
+        said.append(f"{field_name(key)}: {display.escaped(str(value)) or '—'}")
+    text = _("✏️ Contact {address} changed.").format(address=f"<code>{display.escaped(now)}</code>")
     return "\n".join([text, *said])
 
 
@@ -101,8 +101,8 @@ async def change_or_ask(
         audit,
         action="editcontact",
         question=_("Change the number of the contact {address} to {new}?").format(
-            address=f"<code>{html.escape(contact.value)}</code>",
-            new=f"<code>{html.escape(str(new))}</code>",
+            address=f"<code>{display.escaped(contact.value)}</code>",
+            new=f"<code>{display.escaped(str(new))}</code>",
         ),
         target=contact.value,
         args={"address": contact.value, "is_email": contact.is_email, "changes": changes},

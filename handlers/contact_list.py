@@ -3,7 +3,6 @@ was fetched, the next batch from SMSC."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from typing import Any
 
@@ -51,7 +50,7 @@ async def _fetch_contacts(
         found = await book.list(search=query.text, group=group_id, after_id=after, count=FETCHED)
     complete = len(found) < FETCHED
     if query.text:
-        title = _("<b>Contacts</b> matching “{query}”").format(query=html.escape(query.text))
+        title = _("<b>Contacts</b> matching “{query}”").format(query=display.escaped(query.text))
     elif group_id is not None:
         group = groups.get(group_id)
         title = _("<b>Contacts</b> in {group}").format(

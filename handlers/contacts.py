@@ -6,7 +6,6 @@ the account's kept copies.
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 
 from aiogram import Bot, F, Router
@@ -16,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -105,7 +105,7 @@ async def _add_contact(
     if groups:
         await copies.forget(smsc, "groups", mail=args.is_email)  # their counts grew
     text = _("✅ Contact {addresses} added.").format(
-        addresses=html.escape(", ".join(args.addresses))
+        addresses=display.escaped(", ".join(args.addresses))
     )
     if groups:
         names = group_list([g.id for g in groups], {g.id: g for g in groups})
@@ -179,7 +179,7 @@ async def delete_contact(
         audit,
         action="delcontact",
         question=_("Delete the contact {address}?").format(
-            address=f"<code>{html.escape(target.value)}</code>"
+            address=f"<code>{display.escaped(target.value)}</code>"
         ),
         target=target.value,
         args={"address": target.value, "is_email": target.is_email},
@@ -204,7 +204,7 @@ async def delete_contact_confirmed(done: Confirmed) -> str:
     await copies.contact_deleted(smsc, address, mail=bool(pending.args["is_email"]))
     # The groups it was in count one fewer.
     await copies.forget(smsc, "groups", mail=bool(pending.args["is_email"]))
-    return _("🗑 Contact {address} deleted.").format(address=html.escape(address))
+    return _("🗑 Contact {address} deleted.").format(address=display.escaped(address))
 
 
 async def _contact_as(book: ContactBook, address: str) -> str | None:
@@ -222,7 +222,7 @@ async def _apply_group_change(
     smsc: SmscClient, copies: AccountCopies, contact: Address, group: Group, mode: str
 ) -> str:
     book = book_for(smsc, contact.is_email)
-    shown = f"<code>{html.escape(contact.value)}</code>"
+    shown = f"<code>{display.escaped(contact.value)}</code>"
     group_name = quoted(group.name, group.id)
     if mode == parse.GroupMove.ADD:
         await book.add_to_group(contact.value, group.id)
@@ -298,7 +298,7 @@ async def _move_contact(
     await message.answer(
         _(
             "Where should {contact} go? ➡ makes it the only group, ➕ adds a group, ➖ removes one."
-        ).format(contact=f"<code>{html.escape(args.contact.value)}</code>"),
+        ).format(contact=f"<code>{display.escaped(args.contact.value)}</code>"),
         reply_markup=keyboard.as_markup(),
     )
 

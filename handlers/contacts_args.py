@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from handlers.phones import ascii_digits, phone_number
 from handlers.readers import (
@@ -208,6 +210,28 @@ def _fields(text: str | None, usage: str) -> dict[str, str]:
     return changes
 
 
+def _birthday(value: str, usage: str) -> str:
+    """dd.mm.yyyy, a day that exists (not 31.02.1990); empty clears the birthday."""
+    typed = ascii_digits(value)
+    if not typed:
+        return typed
+    if not _BIRTHDAY.match(typed):
+        raise ArgumentError(
+            _("“{value}” is not a birthday: use dd.mm.yyyy.").format(value=clip(value)), usage
+        )
+    try:
+        datetime.strptime(typed, "%d.%m.%Y")
+    except ValueError:
+        raise ArgumentError(
+            _(
+                "There is no day “{value}” in the calendar: write the birthday as dd.mm.yyyy, "
+                "like 28.02.1990."
+            ).format(value=clip(value)),
+            usage,
+        ) from None
+    return typed
+
+
 def contact_changes(
     text: str | None, is_email: bool, usage: str, region: str | None
 ) -> dict[str, Any]:
@@ -219,18 +243,15 @@ def contact_changes(
             changes[key] = group_refs(value, usage) if value.strip() else ()
         elif key == "new_address":
             changes[key] = email(value, usage) if is_email else phone(value, usage, region)
-        elif key == "birthday" and value and not _BIRTHDAY.match(ascii_digits(value)):
-            raise ArgumentError(
-                _("“{value}” is not a birthday: use dd.mm.yyyy.").format(value=clip(value)),
-                usage,
-            )
         elif key == "birthday":
-            changes[key] = ascii_digits(value)
+            changes[key] = _birthday(value, usage)
         elif len(value := unquoted(value)) > MAX_COMMENT:
             raise ArgumentError(
-                _("{what} is too long: at most {limit} characters.").format(
-                    what=key, limit=MAX_COMMENT
-                ),
+                ngettext(
+                    "{what} is too long: at most {limit} character.",
+                    "{what} is too long: at most {limit} characters.",
+                    MAX_COMMENT,
+                ).format(what=key, limit=MAX_COMMENT),
                 usage,
             )
         else:

@@ -4,7 +4,6 @@ disk, not memory."""
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +27,7 @@ from bot import display
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, fetched_export
+from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, export_filename, fetched_export
 from bot.replies import edit_or_send
 from bot.smsc import (
     DownloadTask,
@@ -210,7 +209,7 @@ async def deliver(
     shown = ref.name or str(ref.task_id)
     audit.target = shown
     progress = await bot.send_message(
-        chat_id, _("⏳ Fetching the export {task}…").format(task=html.escape(shown))
+        chat_id, _("⏳ Fetching the export {task}…").format(task=display.escaped(shown))
     )
     try:
         if await _send_export(bot, chat_id, smsc, audit, ref, file_limit):
@@ -221,7 +220,7 @@ async def deliver(
         task = await _find(smsc, ref)
         if task is not None and task.status is TaskStatus.DONE:
             found = parse.TaskRef(task.id, task.name)
-            if await _send_export(bot, chat_id, smsc, audit, found, file_limit):
+            if await _send_export(bot, chat_id, smsc, audit, found, file_limit, task):
                 return
         audit.result = "no file"
         text, markup = _no_file(task, shown)
@@ -235,7 +234,7 @@ def _no_file(task: DownloadTask | None, shown: str) -> tuple[str, InlineKeyboard
     """Why there is no file to send, and for an export under way a button to hear when."""
     if task is None:
         text = _("SMSC has no finished export {task}. See /downloads for what is ready.")
-        return text.format(task=html.escape(shown)), None
+        return text.format(task=display.escaped(shown)), None
     name = display.shown(task.name, display.NAME)
     if task.status is TaskStatus.RUNNING:
         text = _("⏳ Export {id} ({name}) is still running.").format(id=task.id, name=name)
@@ -278,6 +277,7 @@ async def _send_export(
     audit: AuditNote,
     ref: parse.TaskRef,
     file_limit: int,
+    task: DownloadTask | None = None,
 ) -> bool:
     """Send the export's file, or say it is too large; False if SMSC has no such file."""
     shown = ref.name or str(ref.task_id)
@@ -293,11 +293,17 @@ async def _send_export(
                 limit=file_limit,
             ) as path,
         ):
-            filename = csv_filename(ref.name or f"export_{ref.task_id}")
+            # Named after the export whichever way it was asked for: the list says its name.
+            task = task or await _find(smsc, ref)
+            filename = (
+                export_filename(task)
+                if task is not None
+                else csv_filename(ref.name or f"export_{ref.task_id}")
+            )
             await bot.send_document(
                 chat_id,
                 FSInputFile(path, filename=filename),
-                caption=_("📦 Export {task}.").format(task=html.escape(shown)),
+                caption=_("📦 Export {task}.").format(task=display.escaped(shown)),
             )
     except FileTooLargeError:
         audit.result = "too large"
@@ -306,7 +312,7 @@ async def _send_export(
             _(
                 "The export {task} is larger than {limit} MB, the most Telegram lets this bot "
                 "send. Download it in the SMSC cabinet."
-            ).format(task=html.escape(shown), limit=file_limit // (1024 * 1024)),
+            ).format(task=display.escaped(shown), limit=file_limit // (1024 * 1024)),
         )
     except OperationFailedError:
         return False

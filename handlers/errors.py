@@ -12,6 +12,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot import relogin
 from bot.smsc import (
     SmscError,
 )
@@ -47,13 +48,9 @@ async def smsc_failed(event: ErrorEvent) -> None:
 
 async def credentials_unreadable(event: ErrorEvent) -> None:
     log.error("stored credentials unreadable", extra={"error": str(event.exception)})
-    await _tell(
-        event,
-        _(
-            "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may have "
-            "changed). An administrator should /login again."
-        ),
-    )
+    update = event.update
+    message = update.message or (update.callback_query.message if update.callback_query else None)
+    await _tell(event, relogin.credentials_unreadable(message.chat if message else None))
 
 
 async def storage_failed(event: ErrorEvent) -> None:

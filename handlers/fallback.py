@@ -17,7 +17,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.command_text import command_of
 from handlers.callbacks import expired
-from handlers.commands import KNOWN_COMMANDS, suggestion
+from handlers.commands import KNOWN_COMMANDS, MENU_WORDS, SETTINGS_WORDS, suggestion
+from handlers.layouts import readings
+from handlers.quick_actions import quick_keys
 from handlers.routing import Magic
 from handlers.secret_messages import looked_like_login
 from handlers.secret_shapes import plain_login
@@ -29,6 +31,24 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     if message.chat.type != ChatType.PRIVATE and (
         found is None or found.mention != ((await bot.me()).username or "").casefold()
     ):
+        return
+    names = set(readings(found.name)) if found is not None else set()
+    if names & MENU_WORDS:
+        await message.answer(
+            _(
+                "My menu is the keys under the message field, here again. /help lists every "
+                "command."
+            ),
+            reply_markup=quick_keys(),
+        )
+        return
+    if names & SETTINGS_WORDS:
+        await message.answer(
+            _(
+                "This chat's settings are two commands: /lang for the language, /watch for "
+                "notifications and how often the account is checked."
+            )
+        )
         return
     meant = suggestion(found.name) if found is not None else None
     if meant is None:

@@ -8,7 +8,6 @@ the caller's ``source`` gives: where the list comes from may change.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -48,7 +47,7 @@ async def membership_changed(copies: AccountCopies, smsc: SmscClient, book: Cont
 
 def no_groups() -> str:
     # Escaped whole: "<name>" there is no tag.
-    return html.escape(_("There are no groups yet. Create one with /addgroup <name>."))
+    return display.escaped(_("There are no groups yet. Create one with /addgroup <name>."))
 
 
 def group_list(ids: Iterable[int], groups: dict[int, Group], most: int | None = None) -> str:
@@ -77,7 +76,7 @@ def group_label(group: Group) -> str:
 
 
 def no_such_group(ref: GroupRef) -> str:
-    return html.escape(
+    return display.escaped(
         _("There is no group “{name}”. /groups lists them.").format(name=str(ref)[:100])
     )
 
@@ -130,7 +129,7 @@ async def named_groups(
                 smsc,
                 action=action,
                 question=_("Several groups are called “{name}”. Which one?").format(
-                    name=html.escape(str(ref))
+                    name=display.escaped(str(ref))
                 ),
                 options=[
                     (group_label(g), again((*refs[:index], g.id, *refs[index + 1 :])))

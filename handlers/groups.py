@@ -7,7 +7,6 @@ asked for by someone who is not an administrator, it waits for an administrator'
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 
 from aiogram import Bot, F, Router
@@ -104,7 +103,7 @@ async def add_group(
     audit.target = name
     group_id = await smsc.phones.add_group(name)
     await copies.group_saved(smsc, Group(id=group_id, name=name), mail=False)
-    await message.answer(_("✅ Group “{name}” created.").format(name=html.escape(name)))
+    await message.answer(_("✅ Group “{name}” created.").format(name=display.escaped(name)))
 
 
 async def rename_group(
@@ -148,7 +147,7 @@ async def _rename_or_ask(
         audit,
         action="renamegroup",
         question=_("Rename the group {group} to “{name}”?").format(
-            group=quoted(group.name, group.id), name=html.escape(name)
+            group=quoted(group.name, group.id), name=display.escaped(name)
         ),
         target=str(group.id),
         args={"group_id": group.id, "old": group.name, "name": name},
@@ -186,7 +185,7 @@ async def _rename(
     await smsc.phones.rename_group(group_id, name)
     await copies.group_saved(smsc, Group(id=group_id, name=name), mail=False)
     return _("✅ The group {group} is now “{name}”.").format(
-        group=quoted(old, group_id), name=html.escape(name)
+        group=quoted(old, group_id), name=display.escaped(name)
     )
 
 

@@ -6,7 +6,6 @@ for an administrator's Yes.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,7 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 
-from bot import sender_copies
+from bot import display, sender_copies
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -33,7 +32,7 @@ from handlers.routing import command, own_commands_only
 
 
 def no_sub_client(client: str) -> str:
-    return _("⚠️ SMSC has no sub-client {client}.").format(client=html.escape(client))
+    return _("⚠️ SMSC has no sub-client {client}.").format(client=display.escaped(client))
 
 
 async def create_invoice(
@@ -76,9 +75,9 @@ async def create_invoice_text(
         audit,
         action="invoice",
         question=_("Create an invoice for {client} for {sum}?").format(
-            client=html.escape(args.sub_client), sum=f"{args.amount:.2f}"
+            client=display.escaped(args.sub_client), sum=f"{args.amount:.2f}"
         )
-        + (f" ({html.escape(args.service)})" if args.service else ""),
+        + (f" ({display.escaped(args.service)})" if args.service else ""),
         target=target,
         args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
     ):
@@ -110,7 +109,7 @@ async def _send_invoice(
             return False, no_sub_client(args.sub_client)
         await sender_copies.sub_client_seen(copies, smsc, args.sub_client)
         caption = _("🧾 Invoice {id} for {client}: {sum}.").format(
-            id=invoice.id, client=html.escape(args.sub_client), sum=invoice.sum
+            id=invoice.id, client=display.escaped(args.sub_client), sum=invoice.sum
         )
         await bot.send_document(
             chat_id,
@@ -170,7 +169,7 @@ async def get_invoice_text(
             audit.result = "no invoice"
             await message.answer(
                 _("⚠️ SMSC has no invoice {id} for {client}.").format(
-                    id=invoice_id, client=html.escape(client)
+                    id=invoice_id, client=display.escaped(client)
                 )
             )
             return
@@ -178,7 +177,7 @@ async def get_invoice_text(
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"invoice_{invoice_id}.pdf"),
             caption=_("🧾 Invoice {id} for {client}.").format(
-                id=invoice_id, client=html.escape(client)
+                id=invoice_id, client=display.escaped(client)
             ),
         )
 
@@ -207,7 +206,7 @@ async def get_act(
             audit.result = "no act"
             await message.answer(
                 _("⚠️ SMSC has no act {reference} for {client}.").format(
-                    reference=html.escape(reference), client=html.escape(args.sub_client)
+                    reference=display.escaped(reference), client=display.escaped(args.sub_client)
                 )
             )
             return
@@ -216,7 +215,7 @@ async def get_act(
         await message.answer_document(
             BufferedInputFile(pdf, filename=f"act_{safe}.pdf"),
             caption=_("📄 Act {reference} for {client}.").format(
-                reference=html.escape(reference), client=html.escape(args.sub_client)
+                reference=display.escaped(reference), client=display.escaped(args.sub_client)
             ),
         )
 

@@ -25,7 +25,13 @@ from handlers import account_args as parse
 from handlers.argument_error import ArgumentError
 from handlers.callbacks import RegionChoice
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret
-from handlers.login_flow import DIALOG_TTL, LoginDialog, ask_for_secret, finish_login
+from handlers.login_flow import (
+    DIALOG_TTL,
+    LoginDialog,
+    ask_for_secret,
+    finish_login,
+    telling_the_secret_is_gone,
+)
 from handlers.routing import Magic
 from handlers.secret_messages import (
     delete_and_say,
@@ -77,6 +83,19 @@ async def secret_received(
     audit: AuditNote,
 ) -> None:
     notice = deletion_notice(await delete_secrets(bot, [message])) + "\n\n"
+    async with telling_the_secret_is_gone(message, notice, audit):
+        await _take_secret(message, state, bot, accounts, chat_admins, audit, notice)
+
+
+async def _take_secret(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    accounts: ChatAccounts,
+    chat_admins: ChatAdmins,
+    audit: AuditNote,
+    notice: str,
+) -> None:
     data = await state.get_data()
     if time.time() - float(data.get("started_at") or 0) > DIALOG_TTL:
         await state.clear()

@@ -10,9 +10,10 @@ it started.
 from __future__ import annotations
 
 import contextlib
-import html
+import logging
 import math
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import Bot
@@ -24,6 +25,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import display
 from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
 from bot.dialog_storage import login_traces
@@ -33,7 +35,10 @@ from bot.wording import region_name
 from handlers.account_args import LoginArgs
 from handlers.callbacks import RegionChoice
 from handlers.sentences import smsc_error_sentence
+from storage import StorageError
 from storage.dialogs import LOGIN_WINDOW
+
+log = logging.getLogger(__name__)
 
 # A login dialog left open this long is closed: a secret that arrives later is deleted unread.
 DIALOG_TTL = LOGIN_WINDOW
@@ -127,7 +132,7 @@ async def finish_login(
         await message.answer(notice + smsc_error_sentence(error) + " " + _("Nothing was saved."))
         return
     audit.target = args.login or "api key"
-    who = html.escape(args.login) if args.login else _("an API key")
+    who = display.escaped(args.login) if args.login else _("an API key")
     where = _("this chat") if target_chat == message.chat.id else _("the group")
     await message.answer(
         notice
@@ -140,9 +145,30 @@ async def finish_login(
             await bot.send_message(
                 target_chat,
                 _("🔑 {admin} connected this group to SMSC as {who}.").format(
-                    admin=html.escape(message.from_user.full_name), who=who
+                    admin=display.escaped(message.from_user.full_name), who=who
                 ),
             )
+
+
+@contextlib.asynccontextmanager
+async def telling_the_secret_is_gone(
+    message: Message, notice: str, audit: AuditNote
+) -> AsyncIterator[None]:
+    """Once a secret's message is deleted, the reply says so whatever fails next: a database
+    that cannot be written (a full disk) is answered here, with ``notice``, not by the error
+    router's sentence alone."""
+    try:
+        yield
+    except StorageError as error:
+        log.error("storage error during a login", extra={"error": type(error).__name__})
+        audit.result = "failed: storage"
+        await message.answer(
+            notice
+            + _(
+                "⚠️ My database cannot be written right now, so nothing was saved. Send /login "
+                "again in a moment."
+            )
+        )
 
 
 def too_many_attempts(seconds: float) -> str:

@@ -42,14 +42,28 @@ class NumberReading:
 def _country(misfit: WrongLength) -> str:
     digits = misfit.expected - len(misfit.code)
     if misfit.country == "ru":
-        return _("a Russian number (+7 and {digits} digits)").format(digits=digits)
+        return ngettext(
+            "a Russian number (+7 and {digits} digit)",
+            "a Russian number (+7 and {digits} digits)",
+            digits,
+        ).format(digits=digits)
     if misfit.country == "kz":
-        return _("a Kazakh number (+7 and {digits} digits)").format(digits=digits)
+        return ngettext(
+            "a Kazakh number (+7 and {digits} digit)",
+            "a Kazakh number (+7 and {digits} digits)",
+            digits,
+        ).format(digits=digits)
     if misfit.country == "ua":
-        return _("a Ukrainian number (+380 and {digits} digits)").format(digits=digits)
-    return _("a number of +{code} (+{code} and {digits} digits)").format(
-        code=misfit.code, digits=digits
-    )
+        return ngettext(
+            "a Ukrainian number (+380 and {digits} digit)",
+            "a Ukrainian number (+380 and {digits} digits)",
+            digits,
+        ).format(digits=digits)
+    return ngettext(
+        "a number of +{code} (+{code} and {digits} digit)",
+        "a number of +{code} (+{code} and {digits} digits)",
+        digits,
+    ).format(code=misfit.code, digits=digits)
 
 
 def length_problem(typed: str, misfit: WrongLength) -> str:

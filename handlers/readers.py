@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from handlers.argument_error import ArgumentError as ArgumentError
 from handlers.argument_error import clip as clip
@@ -101,7 +102,11 @@ def free_text(words: list[str], limit: int, what: str, usage: str) -> str | None
     text = unquoted(" ".join(words).strip())
     if len(text) > limit:
         raise ArgumentError(
-            _("{what} is too long: at most {limit} characters.").format(what=what, limit=limit),
+            ngettext(
+                "{what} is too long: at most {limit} character.",
+                "{what} is too long: at most {limit} characters.",
+                limit,
+            ).format(what=what, limit=limit),
             usage,
         )
     return text or None
@@ -239,7 +244,12 @@ def group_ref(raw: str, usage: str) -> str:
         raise ArgumentError(_("Name the group, or give its id."), usage)
     if len(ref) > MAX_GROUP_REF:
         raise ArgumentError(
-            _("A group name has at most {limit} characters.").format(limit=MAX_GROUP_REF), usage
+            ngettext(
+                "A group name has at most {limit} character.",
+                "A group name has at most {limit} characters.",
+                MAX_GROUP_REF,
+            ).format(limit=MAX_GROUP_REF),
+            usage,
         )
     return ref
 

@@ -4,7 +4,6 @@ is submitted by :mod:`handlers.sender_registration`."""
 
 from __future__ import annotations
 
-import html
 from pathlib import PurePath
 
 from aiogram import Bot
@@ -15,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import sender_copies
+from bot import display, sender_copies
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -84,7 +83,7 @@ async def add_sender(
         await sender_copies.sender_added(copies, smsc, sender_id, args.name, user=args.user)
         await message.answer(
             _("✅ E-mail sender address {address} added (id {id}).").format(
-                address=html.escape(args.name), id=sender_id
+                address=display.escaped(args.name), id=sender_id
             )
         )
         return
@@ -95,7 +94,7 @@ async def add_sender(
         _(
             "Registering the sender name <b>{name}</b>. Choose the operators to register it "
             "with, then press Continue."
-        ).format(name=html.escape(args.name)),
+        ).format(name=display.escaped(args.name)),
         reply_markup=_operators_keyboard([]),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from aiogram import Bot
@@ -80,7 +79,7 @@ async def _senders_text(
     senders = kept.records
     if not senders:
         # Escaped whole: "<name>" there is no tag.
-        return html.escape(
+        return display.escaped(
             _("There are no sender names yet. Add one with /addsender <name>.")
         ), None
     title = _("<b>Sender names</b>, newest first")

@@ -12,7 +12,6 @@ file is fetched again when an administrator confirms.
 
 from __future__ import annotations
 
-import html
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -96,11 +95,11 @@ def question(request: Request) -> str:
     """The whole request, for the one who presses Yes: who it is for and what it says too."""
     chosen = ", ".join(operator_name(flag) for flag in request.get("operators", []))
     text = _("Register the sender name {name} with {operators}? Operators charge for it.").format(
-        name=f"<b>{html.escape(str(request['name']))}</b>", operators=chosen
+        name=f"<b>{display.escaped(str(request['name']))}</b>", operators=chosen
     )
     if request.get("user"):
         text += "\n" + _("For the sub-client: {user}").format(
-            user=f"<b>{html.escape(str(request['user']))}</b>"
+            user=f"<b>{display.escaped(str(request['user']))}</b>"
         )
     if request.get("comment"):
         text += "\n" + _("Comment: {comment}").format(
@@ -108,7 +107,7 @@ def question(request: Request) -> str:
         )
     if request.get("document"):
         text += "\n" + _("Document: {file}").format(
-            file=html.escape(request["document"]["filename"])
+            file=display.escaped(request["document"]["filename"])
         )
     return text
 
@@ -144,7 +143,7 @@ async def register(
     return _(
         "✅ Sender name <b>{name}</b> submitted (id {id}). Operators: {operators}. "
         "I can tell you when its status changes: /watch senders on"
-    ).format(name=html.escape(name), id=sender_id, operators=chosen)
+    ).format(name=display.escaped(name), id=sender_id, operators=chosen)
 
 
 async def registration_confirmed(done: Confirmed) -> str:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import CommandObject, StateFilter
@@ -13,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot import sender_copies
+from bot import display, sender_copies
 from bot.account_copies import AccountCopies
 from bot.audit import AuditNote
 from bot.smsc import SmscClient
@@ -65,7 +63,9 @@ async def edit_sender(
     await state.set_state(EditSender.document)
     await state.update_data(name=ref.name, sender_id=ref.sender_id, user=ref.user)
     done = (
-        _("✅ The comment of {name} is changed.").format(name=f"<b>{html.escape(ref.shown)}</b>")
+        _("✅ The comment of {name} is changed.").format(
+            name=f"<b>{display.escaped(ref.shown)}</b>"
+        )
         if args.comment is not None
         else ""
     )
@@ -74,7 +74,7 @@ async def edit_sender(
         + _(
             "To give the operators a new supporting document for {name}, send it as a file in "
             "reply to this message (jpg, tif, pdf, png, zip or rar, up to 3 MB); /cancel if not."
-        ).format(name=f"<b>{html.escape(ref.shown)}</b>")
+        ).format(name=f"<b>{display.escaped(ref.shown)}</b>")
     )
 
 
@@ -110,7 +110,7 @@ async def edit_with_document(
     )
     await message.answer(
         _("📎 The document {file} is attached to {name}; the operators will check it.").format(
-            file=html.escape(upload.filename), name=f"<b>{html.escape(shown)}</b>"
+            file=display.escaped(upload.filename), name=f"<b>{display.escaped(shown)}</b>"
         )
     )
 
@@ -135,7 +135,7 @@ async def delete_sender(
         audit,
         action="delsender",
         question=_("Delete the sender name {name}? Operator registrations are lost.").format(
-            name=f"<b>{html.escape(shown)}</b>"
+            name=f"<b>{display.escaped(shown)}</b>"
         ),
         target=ref.name or str(ref.sender_id),
         args={"name": ref.name, "sender_id": ref.sender_id, "user": ref.user},
@@ -151,7 +151,7 @@ async def delete_sender_confirmed(done: Confirmed) -> str:
     copies: AccountCopies = done.data["copies"]
     await sender_copies.sender_deleted(copies, smsc, name=name, sender_id=sender_id, user=user)
     shown = name or _("id {id}").format(id=sender_id)
-    return _("🗑 Sender name {name} deleted.").format(name=html.escape(shown))
+    return _("🗑 Sender name {name} deleted.").format(name=display.escaped(shown))
 
 
 async def send_code(
@@ -165,7 +165,7 @@ async def send_code(
         _(
             "📨 SMSC sent a confirmation code to {number}. When it arrives: "
             "<code>/checkcode {number} CODE</code>"
-        ).format(number=html.escape(number))
+        ).format(number=display.escaped(number))
     )
 
 
@@ -182,7 +182,7 @@ async def check_code(
     await sender_copies.sender_confirmed(copies, smsc, args.number, user=args.user)
     await message.answer(
         _("✅ The digital sender name {number} is confirmed.").format(
-            number=html.escape(args.number)
+            number=display.escaped(args.number)
         )
     )
 

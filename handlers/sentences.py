@@ -3,11 +3,12 @@ handlers that say what went wrong themselves (a login, a card after a write)."""
 
 from __future__ import annotations
 
-import html
 import math
 
 from aiogram.utils.i18n import gettext as _
 
+from bot import display
+from bot.durations import minutes_phrase, seconds_phrase
 from bot.smsc import (
     AddressBlockedError,
     ClientRateLimitError,
@@ -27,9 +28,9 @@ from handlers.argument_error import ArgumentError
 def _address_blocked(seconds: int | None) -> str:
     if seconds is None:
         return _("SMSC has blocked this server's address for a while; try again later")
-    return _(
-        "SMSC has blocked this server's address for a while; try again in {minutes} min"
-    ).format(minutes=max(1, math.ceil(seconds / 60)))
+    return _("SMSC has blocked this server's address for a while; try again in {wait}").format(
+        wait=minutes_phrase(max(1, math.ceil(seconds / 60)))
+    )
 
 
 def _api_error_sentence(error: SmscApiError) -> str:
@@ -45,14 +46,14 @@ def _api_error_sentence(error: SmscApiError) -> str:
         5: _("SMSC could not carry out the operation"),
         7: _("SMSC says the phone number format is wrong"),
         8: _("SMSC cannot deliver a message to this number"),
-        9: _("SMSC refused a repeated request; try again in {seconds} s").format(
-            seconds=error.retry_after or 60
+        9: _("SMSC refused a repeated request; try again in {wait}").format(
+            wait=seconds_phrase(error.retry_after or 60)
         ),
         10: _("a code was already sent to this number; SMSC allows a new one in 8 hours"),
         11: _("the confirmation code is wrong"),
     }
     sentence = sentences.get(error.code, _("SMSC answered with an error"))
-    detail = f" — “{html.escape(error.text)}”" if error.code in (1, 5) and error.text else ""
+    detail = f" — “{display.escaped(error.text)}”" if error.code in (1, 5) and error.text else ""
     code = _("error {code}").format(code=error.code)
     return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
 
@@ -64,26 +65,26 @@ def smsc_error_sentence(error: SmscError) -> str:
     if isinstance(error, CredentialsRejectedError):
         return _(
             "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
-            "So that SMSC does not block this server, I will try them again in {minutes} min; "
+            "So that SMSC does not block this server, I will try them again in {wait}; "
             "if they were changed, an administrator can /login with the new ones now."
-        ).format(minutes=max(1, math.ceil((error.retry_after or 60) / 60)))
+        ).format(wait=minutes_phrase(max(1, math.ceil((error.retry_after or 60) / 60))))
     if isinstance(error, FailuresHeldError):
         if error.whole_site:
             return _(
                 "Many requests from this server to SMSC failed in the last minute, and SMSC "
                 "blocks a server that sends too many. Logins and accounts not yet known to "
-                "work wait: try again in {seconds} s."
-            ).format(seconds=error.retry_after)
+                "work wait: try again in {wait}."
+            ).format(wait=seconds_phrase(error.retry_after))
         return _(
             "Several requests of this chat's SMSC account failed in the last minute. So that "
             "SMSC does not block this server, I hold its requests back: try again in "
-            "{seconds} s."
-        ).format(seconds=error.retry_after)
+            "{wait}."
+        ).format(wait=seconds_phrase(error.retry_after))
     if isinstance(error, SmscApiError):
         return _api_error_sentence(error)
     if isinstance(error, ClientRateLimitError):
-        return _("Too many similar requests to SMSC in a minute; try again in {seconds} s.").format(
-            seconds=error.retry_after
+        return _("Too many similar requests to SMSC in a minute; try again in {wait}.").format(
+            wait=seconds_phrase(error.retry_after)
         )
     if isinstance(error, SmscTimeoutError):
         return _("SMSC did not answer in time. Try again in a moment.")
@@ -96,13 +97,15 @@ def smsc_error_sentence(error: SmscError) -> str:
     if isinstance(error, SmscBadResponseError):
         return _("SMSC sent an answer I cannot read. Try again later.")
     if isinstance(error, SmscValidationError):
-        return _("I did not send this to SMSC: {reason}.").format(reason=html.escape(str(error)))
+        return _("I did not send this to SMSC: {reason}.").format(
+            reason=display.escaped(str(error))
+        )
     return _("The request to SMSC failed. Try again later.")
 
 
 def argument_sentence(error: ArgumentError) -> str:
     return "{problem}\n{usage_label} <code>{usage}</code>".format(
-        problem=html.escape(error.problem),
+        problem=display.escaped(error.problem),
         usage_label=_("Usage:"),
-        usage=html.escape(error.usage),
+        usage=display.escaped(error.usage),
     )

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
+from bot.durations import interval_phrase
+from bot.relogin import credentials_unreadable
 from bot.replies import edit_or_send
 from bot.smsc import SmscClient
 from handlers import watch_args as parse
@@ -32,7 +34,9 @@ def _status(settings: ChatSettings, shortest: int) -> tuple[str, InlineKeyboardM
         _("<b>Notifications</b>"),
         _("Exports finished or failed: {state}").format(state=state(settings.notify_downloads)),
         _("Sender name status changes: {state}").format(state=state(settings.notify_senders)),
-        _("Checked every {minutes} min.").format(minutes=max(1, round(interval / 60))),
+        _("Checked every {interval}.").format(
+            interval=interval_phrase(max(1, round(interval / 60)))
+        ),
     ]
     if settings.watch_paused:
         lines.append(_("⏸ Paused: SMSC rejected the credentials. /login again to resume."))
@@ -54,27 +58,32 @@ def _status(settings: ChatSettings, shortest: int) -> tuple[str, InlineKeyboardM
 
 
 async def _switch(
-    chat_id: int,
+    chat: Chat,
     kind: NotificationKind,
     enabled: bool,
     accounts: ChatAccounts,
     smsc: SmscClient | None,
     language: str,
 ) -> str:
+    chat_id = chat.id
     if enabled:
         if smsc is None:
-            return _(
-                "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may "
-                "have changed). An administrator should /login again."
-            )
+            return credentials_unreadable(chat)
         count = await accounts.watch(chat_id, kind, smsc, language=language)
         if kind is NotificationKind.DOWNLOADS:
-            return _(
-                "🔔 I will tell this chat when an export finishes or fails ({count} known now)."
+            return ngettext(
+                "🔔 I will tell this chat when an export finishes or fails ({count} export "
+                "known now).",
+                "🔔 I will tell this chat when an export finishes or fails ({count} exports "
+                "known now).",
+                count,
             ).format(count=count)
-        return _(
+        return ngettext(
             "🔔 I will tell this chat when a sender name's status changes at any operator "
-            "({count} names known now)."
+            "({count} name known now).",
+            "🔔 I will tell this chat when a sender name's status changes at any operator "
+            "({count} names known now).",
+            count,
         ).format(count=count)
     await accounts.unwatch(chat_id, kind)
     if kind is NotificationKind.DOWNLOADS:
@@ -102,12 +111,12 @@ async def change_watch(
         assert args.minutes is not None
         await accounts.set_poll_interval(message.chat.id, args.minutes * 60)
         shortest = max(1, round(accounts.baselines.interval / 60))
-        text = _("⏱ This chat's account will be checked every {minutes} min.").format(
-            minutes=max(args.minutes, shortest)
+        text = _("⏱ This chat's account will be checked every {interval}.").format(
+            interval=interval_phrase(max(args.minutes, shortest), args.unit)
         )
         if args.minutes < shortest:
-            text += " " + _("(Not more often than the bot's setting of {minutes} min.)").format(
-                minutes=shortest
+            text += " " + _("(Not more often than the bot's setting: every {interval}.)").format(
+                interval=interval_phrase(shortest)
             )
         await message.answer(text)
         return
@@ -115,7 +124,7 @@ async def change_watch(
     assert args.enabled is not None
     await message.answer(
         await _switch(
-            message.chat.id,
+            message.chat,
             NotificationKind(args.kind.value),
             args.enabled,
             accounts,
@@ -138,7 +147,7 @@ async def watch_toggled(
     audit.target = f"{callback_data.kind} {'on' if callback_data.enabled else 'off'}"
     await callback.answer()
     note = await _switch(
-        message.chat.id,
+        message.chat,
         callback_data.kind,
         callback_data.enabled,
         accounts,

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.durations import TimeUnit
 from handlers.phones import ascii_digits
 from handlers.readers import ArgumentError, clip, words_of
 
@@ -26,6 +27,8 @@ class WatchArgs:
     kind: WatchKind | None  # None: show the status
     enabled: bool | None = None
     minutes: int | None = None
+    # The unit the interval was given in; None for a bare number.
+    unit: TimeUnit | None = None
 
 
 def usage_watch() -> str:
@@ -42,7 +45,8 @@ def watch(text: str | None) -> WatchArgs:
     if words[0] == "every" and len(words) in (2, 3):
         # "5 min" is one interval, "5 5" no interval at all.
         unit_apart = len(words) == 3 and words[2].rstrip(".").isalpha()
-        minutes = _minutes("".join(words[1:])) if len(words) == 2 or unit_apart else None
+        interval = _interval("".join(words[1:])) if len(words) == 2 or unit_apart else None
+        minutes, unit = interval or (None, None)
         if minutes is None or not (
             MIN_CHAT_INTERVAL_MINUTES <= minutes <= MAX_CHAT_INTERVAL_MINUTES
         ):
@@ -52,7 +56,7 @@ def watch(text: str | None) -> WatchArgs:
                 ),
                 usage,
             )
-        return WatchArgs(WatchKind.EVERY, minutes=minutes)
+        return WatchArgs(WatchKind.EVERY, minutes=minutes, unit=unit)
     if len(words) != 2:
         raise ArgumentError(_("Give what to watch and on or off."), usage)
     kind, value = words
@@ -66,18 +70,25 @@ def watch(text: str | None) -> WatchArgs:
     return WatchArgs(WatchKind(kind), enabled=value == "on")
 
 
-# "15", "15m", "15 min", "2h", "2 hours", in the bot's three languages: minutes per unit.
+# "15", "15m", "15 min", "2h", "2 hours", in the bot's three languages.
 _INTERVAL = re.compile(r"^([0-9]{1,5})([^\W\d_]*)$")
 _UNITS = {
-    **dict.fromkeys(("", "m", "min", "mins", "minute", "minutes"), 1),
-    **dict.fromkeys(("мин", "минут", "минуты", "минута", "хв", "хвилин", "хвилини"), 1),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 60),
-    **dict.fromkeys(("ч", "час", "часа", "часов", "год", "години", "годин"), 60),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), TimeUnit.MINUTE),
+    **dict.fromkeys(("мин", "минут", "минуты", "минута", "минуту"), TimeUnit.MINUTE),
+    **dict.fromkeys(("хв", "хвилин", "хвилини", "хвилина", "хвилину"), TimeUnit.MINUTE),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), TimeUnit.HOUR),
+    **dict.fromkeys(("ч", "час", "часа", "часов"), TimeUnit.HOUR),
+    **dict.fromkeys(("год", "година", "години", "годин", "годину"), TimeUnit.HOUR),
 }
 
 
-def _minutes(text: str) -> int | None:
+def _interval(text: str) -> tuple[int, TimeUnit | None] | None:
+    """Minutes, and the unit they were given in (None: a bare number, read as minutes)."""
     match = _INTERVAL.match(text.rstrip("."))
-    if match is None or match.group(2) not in _UNITS:
+    if match is None:
         return None
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    count, word = int(match.group(1)), match.group(2)
+    if not word:
+        return count, None
+    unit = _UNITS.get(word)
+    return None if unit is None else (count * unit, unit)

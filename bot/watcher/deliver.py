@@ -17,7 +17,7 @@ from aiogram.types import FSInputFile, Message
 from aiogram.utils.i18n import I18n
 
 from bot.accounts import ChatGuard
-from bot.exports import csv_filename, discard, fetch_export
+from bot.exports import discard, export_filename, fetch_export
 from bot.smsc import (
     DownloadTask,
     FileTooLargeError,
@@ -179,7 +179,7 @@ class Delivery:
         if export.missing:
             return await self.notifier.send_message(chat_id, messages.no_file_message(task))
         document: FSInputFile | str = export.file_id or FSInputFile(
-            export.path or "", filename=csv_name(task)
+            export.path or "", filename=export_filename(task)
         )
         message = await self.notifier.send_document(chat_id, document, caption=text)
         if message.document is not None:
@@ -232,7 +232,3 @@ def chat_locale(i18n: I18n, chat: ChatSettings) -> Iterator[None]:
     language = chat.language if chat.language in i18n.available_locales else None
     with i18n.context(), i18n.use_locale(language or i18n.default_locale):
         yield
-
-
-def csv_name(task: DownloadTask) -> str:
-    return csv_filename(task.file or task.name or f"export_{task.id}")

@@ -193,6 +193,7 @@ async def test_a_wrong_key_stops_start_up_in_one_line_unless_allowed(
         assert "No more notifications about sender names" in reply.text
         reply = await telegram.reply_to(12, 12, "/senders")
         assert "cannot read this chat's stored SMSC credentials" in reply.text
+        assert "Send /login again." in reply.text
     finally:
         await process.stop()
     again = await Storage.open(database, Keyring.from_text(right))

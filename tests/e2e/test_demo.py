@@ -81,7 +81,7 @@ async def test_demo_runs_in_the_terminal_with_no_settings(tmp_path: Path) -> Non
     try:
         await terminal.expect("Type commands as in Telegram")
         await terminal.type("/block 79161234567 mass")
-        await terminal.expect("is blacklisted for mass mailings")
+        await terminal.expect("is blacklisted: mass mailings blocked")
         await terminal.expect("SMSC sandbox")
         await terminal.type("/unblock 79161234567")
         await terminal.expect("[1] Yes, do it")

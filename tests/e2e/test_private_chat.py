@@ -128,7 +128,7 @@ async def test_cancelled_confirmation_changes_nothing(
 async def test_blacklist(user: int, telegram: FakeTelegram, sandbox: SandboxServer) -> None:
     book = account(sandbox).phones
     reply = await telegram.reply_to(user, user, "/block 79165550101 single asked to stop")
-    assert "single messages" in reply.text
+    assert "one-off messages blocked, mass mailings still sent" in reply.text
     entry = book.find_blacklisted("79165550101")
     assert entry is not None
     assert (entry.type, entry.comment) == (2, "asked to stop")
@@ -252,12 +252,12 @@ async def test_watch_settings(user: int, telegram: FakeTelegram) -> None:
     reply = await telegram.reply_to(user, user, "/watch")
     assert "off" in reply.text
     reply = await telegram.reply_to(user, user, "/watch every 15")
-    assert "15 min" in reply.text
+    assert "every 15 minutes" in reply.text
     reply = await telegram.reply_to(user, user, "/watch downloads on")
-    assert "6 known now" in reply.text
+    assert "6 exports known now" in reply.text
     reply = await telegram.reply_to(user, user, "/watch")
     assert "Exports finished or failed: on" in reply.text
-    assert "Checked every 15 min" in reply.text
+    assert "Checked every 15 minutes" in reply.text
     reply = await telegram.reply_to(user, user, "/watch downloads off")
     assert "No more notifications" in reply.text
 
@@ -278,7 +278,7 @@ async def test_a_number_a_contact_card_and_a_forward_each_get_a_card(
 ) -> None:
     card = await telegram.reply_to(user, user, "+7 (999) 000-00-03", contains="📇")
     assert "<code>79990000003</code>" in card.text
-    assert "single messages" in card.text
+    assert "one-off messages blocked" in card.text
     since = telegram.mark()
     telegram.press(card, "Block all", user)
     # Blocked for single messages already: a change is asked about, never made silently.
@@ -287,7 +287,7 @@ async def test_a_number_a_contact_card_and_a_forward_each_get_a_card(
     since = telegram.mark()
     telegram.press(question, "Change it", user)
     done = await telegram.wait_for("editMessageText", chat_id=user, since=since)
-    assert "all messages" in done.text
+    assert "all messages blocked" in done.text
     assert account(sandbox).phones.find_blacklisted("79990000003").type == 0
 
     since = telegram.mark()

@@ -182,10 +182,13 @@ async def test_logout_asks_and_only_an_admin_confirms(harness: Harness) -> None:
     assert await harness.app.storage.credentials.exists(GROUP)
     calls = await harness.press(question, "Yes", user_id=ADMIN)
     assert "Logged out" in text_of(calls)
+    assert "An administrator can connect it again with /login." in text_of(calls)
     assert not await harness.app.storage.credentials.exists(GROUP)
     # Pressed again: stale, and harmless.
     calls = await harness.press(question, "Yes", user_id=ADMIN)
     assert "not connected" in text_of(calls) or "expired" in text_of(calls)
+    calls = await harness.say(GROUP, "/contacts", user_id=MEMBER)
+    assert "An administrator can do it with /login." in text_of(calls)
 
 
 async def test_account_shows_login_and_balance_never_the_secret(harness: Harness) -> None:
@@ -199,7 +202,8 @@ async def test_account_shows_login_and_balance_never_the_secret(harness: Harness
 
 async def test_commands_need_a_login_first(harness: Harness) -> None:
     calls = await harness.say(USER, "/contacts")
-    assert "not connected to SMSC" in text_of(calls)
+    assert "This chat is not connected to SMSC yet: send /login." in text_of(calls)
+    assert "dministrator" not in text_of(calls)
     assert harness.sandbox.requests == []
 
 
@@ -228,3 +232,15 @@ async def test_lang_changes_the_chat_language(harness: Harness) -> None:
     assert "Язык: русский." in text_of(await harness.say(USER, "/lang ru"))
     assert "Команды:" in text_of(await harness.say(USER, "/help", language="uk"))
     assert (await harness.app.storage.settings.get(USER)).language == "ru"
+
+
+async def test_unreadable_credentials_tell_a_private_chat_to_send_login(harness: Harness) -> None:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    async with harness.app.storage.database.transaction() as tx:
+        # As after a lost key: the stored secret no longer opens.
+        await tx.execute("UPDATE credentials SET nonce = zeroblob(12) WHERE chat_id = ?", (USER,))
+    for command in ("/senders", "/watch senders on"):
+        reply = text_of(await harness.say(USER, command))
+        assert "cannot read this chat's stored SMSC credentials" in reply
+        assert "Send /login again." in reply
+        assert "dministrator" not in reply

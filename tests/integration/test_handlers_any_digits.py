@@ -37,7 +37,8 @@ async def test_invoices_and_acts(logged_in: Harness) -> None:
 async def test_exports(logged_in: Harness) -> None:
     [export] = sent(await logged_in.say(USER, "/download ١"), "sendDocument")
     assert "Export 1" in export.text
-    assert last_params(logged_in, "downloads")["id"] == "1"
+    [fetched] = [r for r in logged_in.sandbox.requests if r.action == "get_file"]
+    assert fetched.params["id"] == "1"
 
 
 async def test_sender_names(logged_in: Harness) -> None:

@@ -39,7 +39,7 @@ def card_of(calls: list[Call]) -> Call:
 async def test_a_number_in_any_form_gets_its_card(logged_in: Harness, typed: str) -> None:
     card = card_of(await logged_in.say(USER, typed))
     assert "<code>79990000002</code>" in card.text
-    assert "Blacklisted for mass mailings" in card.text
+    assert "Blacklisted: mass mailings blocked, one-off messages still sent" in card.text
     assert "no marketing" in card.text
     assert "Unblock" in str(card.buttons())
     assert "Block for mass mailings" not in str(card.buttons())
@@ -80,7 +80,7 @@ async def test_buttons_block_add_to_contacts_and_to_a_group(logged_in: Harness) 
     assert "Not in the contacts" in card.text
     calls = await logged_in.press(card, "Block for mass mailings", user_id=USER)
     [edited] = [c for c in calls if c.method == "editMessageText"]
-    assert "Blacklisted for mass mailings" in edited.text
+    assert "Blacklisted: mass mailings blocked" in edited.text
     assert account.phones.find_blacklisted("79165557788").type == 1  # type: ignore[union-attr]
     calls = await logged_in.press(edited, "Add to contacts", user_id=USER)
     [edited] = [c for c in calls if c.method == "editMessageText"]

@@ -54,7 +54,7 @@ SENTENCES = {
     1: "did not accept the parameters",
     2: "rejected the login, password or API key",
     3: "found no such record",
-    4: "blocked this server's address for a while; try again in 10 min",
+    4: "blocked this server's address for a while; try again in 10 minutes",
     5: "could not carry out the operation",
     7: "phone number format is wrong",
     8: "cannot deliver a message to this number",
@@ -125,7 +125,9 @@ async def test_after_error_4_no_chat_sends_anything_and_each_is_told_why(
         (other, other, "/account"),
     ):
         reply = text_of(await logged_in.say(chat, command, user_id=user))
-        assert "SMSC has blocked this server's address for a while; try again in 10 min" in reply
+        assert (
+            "SMSC has blocked this server's address for a while; try again in 10 minutes" in reply
+        )
     assert len(logged_in.sandbox.requests) == reached
 
 

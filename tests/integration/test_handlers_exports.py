@@ -53,7 +53,7 @@ async def test_downloads_has_a_button_per_finished_export_that_sends_it(
     ]
     calls = await logged_in.press(listing, "⬇ 2", user_id=USER)
     [document] = sent(calls, "sendDocument")
-    assert document.files["document"][0] == "export_2.csv"
+    assert document.files["document"][0] == "sent_2026_09.csv"
     assert len(document.files["document"][1]) == 48_000
     assert "Export 2." in document.text
 
@@ -102,6 +102,23 @@ async def test_an_export_is_found_by_its_name_or_its_file_in_any_case(
 ) -> None:
     [document] = sent(await logged_in.say(USER, f"/download {typed}"), "sendDocument")
     assert len(document.files["document"][1]) == 48_000
+
+
+async def test_an_export_has_one_file_name_however_it_is_asked_for(logged_in: Harness) -> None:
+    names = set()
+    for typed in ("2", "sent_2026_09", "SENT_2026_09.CSV", "٢"):
+        [document] = sent(await logged_in.say(USER, f"/download {typed}"), "sendDocument")
+        names.add(document.files["document"][0])
+    [listing] = sent(await logged_in.say(USER, "/downloads"))
+    [document] = sent(await logged_in.press(listing, "⬇ 2", user_id=USER), "sendDocument")
+    names.add(document.files["document"][0])
+    assert names == {"sent_2026_09.csv"}
+
+
+async def test_an_export_s_file_name_is_safe_to_show(logged_in: Harness) -> None:
+    logged_in.sandbox.state.accounts[LOGIN].tasks[1].name = "../x\u202ecod.exe"
+    [document] = sent(await logged_in.say(USER, "/download 1"), "sendDocument")
+    assert document.files["document"][0] == ".._xcod.exe.csv"
 
 
 async def test_a_running_export_says_so_and_offers_to_tell_when_ready(

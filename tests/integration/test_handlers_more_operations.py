@@ -34,6 +34,30 @@ async def test_email_blacklist(logged_in: Harness) -> None:
     assert account(logged_in).mails.find_blacklisted("spam@example.com") is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "language", "said"),
+    [
+        ("all", "en", "all messages blocked"),
+        ("mass", "en", "mass mailings blocked, one-off messages still sent"),
+        ("single", "en", "one-off messages blocked, mass mailings still sent"),
+        ("all", "ru", "заблокированы все сообщения"),
+        ("mass", "ru", "заблокированы массовые рассылки, отдельные сообщения отправляются"),
+        ("single", "ru", "заблокированы отдельные сообщения, массовые рассылки отправляются"),
+        ("all", "uk", "заблоковано всі повідомлення"),
+        ("mass", "uk", "заблоковано масові розсилки, окремі повідомлення надсилаються"),
+        ("single", "uk", "заблоковано окремі повідомлення, масові розсилки надсилаються"),
+    ],
+)
+async def test_a_blacklist_entry_says_what_it_blocks_and_what_it_lets_through(
+    logged_in: Harness, kind: str, language: str, said: str
+) -> None:
+    blocked = text_of(await logged_in.say(USER, f"/block 79161230000 {kind}", language=language))
+    assert said in blocked
+    assert said in text_of(await logged_in.say(USER, "/blacklist", language=language))
+    assert said in text_of(await logged_in.say(USER, "+7 916 123-00-00", language=language))
+    assert "single messages" not in blocked
+
+
 async def test_editcontact_changes_every_documented_field(logged_in: Harness) -> None:
     reply = text_of(
         await logged_in.say(
@@ -154,6 +178,42 @@ async def test_start_is_short_with_quick_keys(logged_in: Harness) -> None:
     assert keys == ["/contacts", "/blacklist", "/senders", "/downloads", "/account", "/help"]
 
 
+async def test_start_again_in_a_connected_chat_says_so(harness: Harness) -> None:
+    first = text_of(await harness.say(USER, "/start"))
+    assert "/login connects this chat" in first
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    [again] = sent(await harness.say(USER, "/start"))
+    assert "This chat is connected to SMSC as demo." in again.text
+    assert "/login" not in again.text
+    assert again.markup is not None
+    assert again.markup["keyboard"][0][0]["text"] == "/contacts"
+
+
+@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг"])
+async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
+    logged_in: Harness, typed: str
+) -> None:
+    [reply] = sent(await logged_in.say(USER, typed))
+    assert "My menu is the keys under the message field" in reply.text
+    keys = [k["text"] for row in reply.markup["keyboard"] for k in row]  # type: ignore[index]
+    assert keys == ["/contacts", "/blacklist", "/senders", "/downloads", "/account", "/help"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("/settings", "en", "/lang for the language, /watch for notifications"),
+        ("/preferences", "en", "/lang for the language"),
+        ("/настройки", "ru", "/lang для языка, /watch для уведомлений"),
+        ("/налаштування", "uk", "/lang для мови, /watch для сповіщень"),
+    ],
+)
+async def test_settings_is_answered_with_lang_and_watch(
+    logged_in: Harness, typed: str, language: str, said: str
+) -> None:
+    assert said in text_of(await logged_in.say(USER, typed, language=language))
+
+
 async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
     reply = text_of(await logged_in.say(USER, "/account"))
     assert "http://" not in reply
@@ -188,9 +248,28 @@ async def test_an_unknown_export_name_is_told_even_when_the_list_is_rate_limited
 
 async def test_a_watch_interval_with_its_unit(logged_in: Harness) -> None:
     # Every other way to write an interval: tests/unit/test_parsers_forms.py.
-    await logged_in.say(USER, "/watch every 3 часа")
+    reply = text_of(await logged_in.say(USER, "/watch every 3 часа"))
     settings = await logged_in.app.storage.settings.get(USER)
     assert settings.poll_interval == 180 * 60
+    assert "checked every 3 hours." in reply
+    assert "Checked every 3 hours." in text_of(await logged_in.say(USER, "/watch"))
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "status"),
+    [
+        ("ru", "проверяться раз в 3 часа.", "Проверка раз в 3 часа."),
+        ("uk", "перевірятиметься раз на 3 години.", "Перевірка раз на 3 години."),
+    ],
+)
+async def test_a_watch_interval_is_answered_in_the_unit_given(
+    logged_in: Harness, language: str, said: str, status: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, "/watch every 3 часа", language=language))
+    assert said in reply
+    assert status in text_of(await logged_in.say(USER, "/watch", language=language))
+    minutes = text_of(await logged_in.say(USER, "/watch every 180 min", language=language))
+    assert {"ru": "раз в 180 минут.", "uk": "раз на 180 хвилин."}[language] in minutes
 
 
 async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> None:

@@ -221,6 +221,36 @@ async def test_a_mistyped_number_sent_alone_is_told_what_is_wrong(harness: Harne
     assert "“7999000777” is one digit short for a Russian number" in reply
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("+7 999 OOO-77-66", "the letter O for a zero. Send it with digits only: +7 999 000-77-66"),
+        ("8 9l6 123-45-67", "the letter l for a one. Send it with digits only: 8 916 123-45-67"),
+        ("+7 999 Оoo-77-6I", "the letter О for a zero, the letter o for a zero, the letter I"),
+        ("+7 999 OOO-77-6", "Send it with digits only: +7 999 000-77-6"),  # and a digit short
+    ],
+)
+async def test_a_number_with_a_letter_in_it_is_told_so(
+    logged_in: Harness, typed: str, said: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, typed))
+    assert f"“{typed}” looks like a number with a letter in it: " in reply
+    assert said in reply
+    assert logged_in.sandbox.requests == []
+
+
+@pytest.mark.parametrize("typed", ["Hello 2024", "Room 101 at 10:00", "lol 1234", "OOO 7799"])
+async def test_words_with_digits_are_not_taken_for_a_number(logged_in: Harness, typed: str) -> None:
+    reply = text_of(await logged_in.say(USER, typed))
+    assert "letter in it" not in reply
+    assert "I work with commands" in reply
+
+
+async def test_a_number_with_a_letter_is_told_so_in_russian(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "+7 999 OOO-77-66", language="ru"))
+    assert "похоже на номер с буквой: буква O вместо нуля" in reply
+
+
 async def test_addcontact_readings_each_go_their_own_way(logged_in: Harness) -> None:
     [question] = sent(await logged_in.say(USER, "/addcontact +44 20 7946 0958 12"))
     assert [b["text"] for b in question.buttons()] == [

@@ -52,7 +52,7 @@ async def test_the_reply_to_a_write_is_the_writes_result_whatever_happens_to_a_r
     # still happens, and the reply says so from the kept copy, not "try again".
     pace.sandbox.set_fault(Fault("error", code=9, action="get_black"))
     pressed = await pace.press(card, "Block all", user_id=CHAT)
-    assert "Blacklisted for all messages" in text_of(pressed)
+    assert "Blacklisted: all messages blocked" in text_of(pressed)
     assert "try again" not in text_of(pressed)
 
 
@@ -82,7 +82,7 @@ async def test_a_block_is_never_weakened_or_stripped_of_its_comment_without_aski
 async def test_blocking_again_what_is_already_so_blocked_sends_nothing(pace: Harness) -> None:
     before = len(pace.sandbox.requests)
     calls = await pace.say(CHAT, "/block 79990000001")  # the sample: all, "asked to stop"
-    assert "already blacklisted for all messages" in text_of(calls)
+    assert "already blacklisted: all messages blocked" in text_of(calls)
     assert "asked to stop" in text_of(calls)
     assert [r.action for r in pace.sandbox.requests[before:]] == ["get_black"]
     calls = await pace.say(CHAT, "/block 79990000001 all asked to stop")

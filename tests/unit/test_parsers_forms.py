@@ -11,6 +11,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from bot.assembly.app import LOCALES
+from bot.durations import TimeUnit
 from handlers import contacts_args, groups_args, senders_args, watch_args
 
 
@@ -21,18 +22,20 @@ def i18n() -> Iterator[None]:
 
 
 @pytest.mark.parametrize(
-    ("text", "minutes"),
+    ("text", "minutes", "unit"),
     [
-        ("every 90", 90),
-        ("every 2h", 120),
-        ("Every 5 min", 5),
-        ("every 3 часа", 180),
-        ("every 15хв", 15),
+        ("every 90", 90, None),
+        ("every 2h", 120, TimeUnit.HOUR),
+        ("Every 5 min", 5, TimeUnit.MINUTE),
+        ("every 3 часа", 180, TimeUnit.HOUR),
+        ("every 1 годину", 60, TimeUnit.HOUR),
+        ("every 15хв", 15, TimeUnit.MINUTE),
+        ("every 21 минуту", 21, TimeUnit.MINUTE),
     ],
 )
-def test_a_watch_interval_with_its_unit(text: str, minutes: int) -> None:
+def test_a_watch_interval_with_its_unit(text: str, minutes: int, unit: TimeUnit | None) -> None:
     assert watch_args.watch(text) == watch_args.WatchArgs(
-        watch_args.WatchKind.EVERY, minutes=minutes
+        watch_args.WatchKind.EVERY, minutes=minutes, unit=unit
     )
 
 
@@ -66,3 +69,11 @@ def test_a_sender_name_with_a_space_goes_in_quotes() -> None:
     assert edited == senders_args.EditSenderArgs(
         senders_args.SenderRef("Pizza24", None), "new comment"
     )
+
+
+@pytest.mark.parametrize("day", ["29.02.2024", "31.12.1999", "01.01.2000", "３０.０４.１９９０"])
+def test_a_birthday_that_exists_is_taken(day: str) -> None:
+    edited = contacts_args.editcontact(f"79991000000 birthday={day}")
+    assert edited.changes == {
+        "birthday": day.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    }
