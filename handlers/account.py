@@ -147,7 +147,7 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient | None, audit: A
     )
 
 
-async def logout_confirmed(done: Confirmed) -> str:
+async def logout_confirmed(done: Confirmed[None]) -> str:
     accounts: ChatAccounts = done.data["accounts"]
     await accounts.disconnect(done.pending.chat_id)
     return _("Logged out. This chat's SMSC credentials are wiped.")
@@ -176,6 +176,6 @@ def router() -> Router:
         Magic(F.chat.type == ChatType.PRIVATE),
     )
     router.message.register(logout, command("logout"), flags={"admin": True, "smsc": "optional"})
-    confirmation.on_confirmed(router, "logout", needs_client=False)(logout_confirmed)
+    confirmation.on_confirmed(router, "logout", type(None), needs_client=False)(logout_confirmed)
     router.message.register(account, command("account"), flags={"smsc": True})
     return own_commands_only(router)

@@ -129,11 +129,10 @@ async def edit_contact_chosen(chosen: Chosen) -> None:
     )
 
 
-async def edit_contact_confirmed(done: Confirmed) -> str:
-    contact = Address(done.pending.args["address"], done.pending.args["is_email"])
-    done.audit.target = contact.value
-    changes = done.pending.args["changes"]
-    return await apply_changes(done.client, done.data["copies"], contact, changes)
+async def edit_contact_confirmed(done: Confirmed[parse.EditContactArgs]) -> str:
+    edit = done.pending.args
+    done.audit.target = edit.contact.value
+    return await apply_changes(done.client, done.data["copies"], edit.contact, edit.changes)
 
 
 async def delete_contact(
@@ -150,28 +149,28 @@ async def delete_contact(
             address=f"<code>{html.escape(target.value)}</code>"
         ),
         target=target.value,
-        args={"address": target.value, "is_email": target.is_email},
+        args=target,
     )
 
 
-async def delete_contact_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    address = pending.args["address"]
+async def delete_contact_confirmed(done: Confirmed[Address]) -> str:
+    target, audit, smsc = done.pending.args, done.audit, done.client
+    address = target.value
     audit.target = address
-    book = book_for(smsc, pending.args["is_email"])
+    book = book_for(smsc, target.is_email)
     try:
         await book.delete(address)
     except NotFoundError:
         # As with the blacklist: an e-mail contact kept in another case is tried once.
-        listed = await _contact_as(book, address) if pending.args["is_email"] else None
+        listed = await _contact_as(book, address) if target.is_email else None
         if listed is None:
             raise
         await book.delete(listed)
         address = audit.target = listed
     copies: AccountCopies = done.data["copies"]
-    await copies.contact_deleted(smsc, address, mail=bool(pending.args["is_email"]))
+    await copies.contact_deleted(smsc, address, mail=target.is_email)
     # The groups it was in count one fewer.
-    await copies.forget(smsc, "groups", mail=bool(pending.args["is_email"]))
+    await copies.forget(smsc, "groups", mail=target.is_email)
     return _("🗑 Contact {address} deleted.").format(address=html.escape(address))
 
 
@@ -303,11 +302,11 @@ def router() -> Router:
         contacts_page, Page.filter(F.kind == PageKind.CONTACTS), flags={"smsc": True}
     )
     router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
+    confirmation.on_confirmed(router, "delcontact", Address)(delete_contact_confirmed)
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
     router.message.register(edit_contact, command("editcontact"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "editcontact")(edit_contact_confirmed)
+    confirmation.on_confirmed(router, "editcontact", parse.EditContactArgs)(edit_contact_confirmed)
     _on_chosen_readings(router)
     return own_commands_only(router)
 

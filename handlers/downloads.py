@@ -99,7 +99,9 @@ async def _listing(smsc: SmscClient, memo: Memo) -> tuple[str, InlineKeyboardMar
     tasks, complete = await all_tasks(smsc)
     if not tasks:
         return _("There are no exports. Create one in the SMSC cabinet."), None
-    listed = paging.Listed(PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete)
+    listed = paging.Listed(
+        PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete, None
+    )
     token = paging.remember(memo, listed)
     text, markup = paging.page(listed, token, 0, task_line, _buttons(token))
     if any(t.status is TaskStatus.DONE for t in tasks):

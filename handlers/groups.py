@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
@@ -31,6 +32,23 @@ from handlers.group_names import named, no_groups, quoted
 from handlers.memo import Memo
 from handlers.readers import GroupRef
 from handlers.routing import command, own_commands_only
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRename:
+    """A rename waiting for an administrator's Yes."""
+
+    group_id: int
+    old: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDeletion:
+    """A deletion waiting for a Yes: the group's name, to say which went."""
+
+    group_id: int
+    name: str
 
 
 def _group_line(entry: tuple[Group, bool, bool]) -> str:
@@ -63,7 +81,7 @@ async def _groups_page(
     title = _("<b>Groups</b>")
     if mail_groups:
         title = _("<b>Groups</b> (✉️ e-mail groups)")
-    listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
+    listed = paging.Listed(PageKind.GROUPS, entries, title, True, None)
     text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
     return text, with_refresh(markup, again)
 
@@ -151,7 +169,7 @@ async def _rename_or_ask(
             group=quoted(group.name, group.id), name=html.escape(name)
         ),
         target=str(group.id),
-        args={"group_id": group.id, "old": group.name, "name": name},
+        args=GroupRename(group.id, group.name, name),
     ):
         return
     await message.answer(await _rename(smsc, copies, group.id, group.name, name))
@@ -173,11 +191,10 @@ async def rename_group_chosen(chosen: Chosen) -> None:
     )
 
 
-async def rename_group_confirmed(done: Confirmed) -> str:
-    group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
-    done.audit.target = str(group_id)
-    old = str(done.pending.args.get("old", ""))
-    return await _rename(done.client, done.data["copies"], group_id, old, name)
+async def rename_group_confirmed(done: Confirmed[GroupRename]) -> str:
+    rename = done.pending.args
+    done.audit.target = str(rename.group_id)
+    return await _rename(done.client, done.data["copies"], rename.group_id, rename.old, rename.name)
 
 
 async def _rename(
@@ -229,17 +246,17 @@ async def _ask_delete_group(
             group.count,
         ).format(group=quoted(group.name, group.id), count=group.count),
         target=str(group.id),
-        args={"group_id": group.id, "name": group.name},
+        args=GroupDeletion(group.id, group.name),
     )
 
 
-async def delete_group_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    group_id = int(pending.args["group_id"])
+async def delete_group_confirmed(done: Confirmed[GroupDeletion]) -> str:
+    deletion, audit, smsc = done.pending.args, done.audit, done.client
+    group_id = deletion.group_id
     audit.target = str(group_id)
     await smsc.phones.delete_group(group_id)
     await done.data["copies"].group_deleted(smsc, group_id, mail=False)
-    named_group = quoted(str(pending.args.get("name", "")), group_id)
+    named_group = quoted(deletion.name, group_id)
     return _("🗑 The group {group} is deleted.").format(group=named_group)
 
 
@@ -254,9 +271,9 @@ def router() -> Router:
     )
     router.message.register(add_group, command("addgroup"), flags={"smsc": True})
     router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
+    confirmation.on_confirmed(router, "renamegroup", GroupRename)(rename_group_confirmed)
     router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
+    confirmation.on_confirmed(router, "delgroup", GroupDeletion)(delete_group_confirmed)
     choices.on_chosen(router, "renamegroup")(rename_group_chosen)
     choices.on_chosen(router, "delgroup")(
         lambda c: _ask_delete_group(c.message, c.memo, c.data["copies"], c.smsc, c.audit, c.args)

@@ -7,7 +7,6 @@ for an administrator's Yes.
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject
@@ -54,7 +53,7 @@ async def create_invoice(
         )
         + (f" ({html.escape(args.service)})" if args.service else ""),
         target=target,
-        args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
+        args=args,
     ):
         return
     sent, text = await _send_invoice(bot, message.chat.id, smsc, args, audit)
@@ -87,10 +86,9 @@ async def _send_invoice(
     return True, caption
 
 
-async def invoice_confirmed(done: Confirmed) -> str:
-    args = done.pending.args
-    done.audit.target = f"{args['client']} {args['amount']}"
-    invoice = parse.InvoiceArgs(args["client"], Decimal(args["amount"]), args["service"])
+async def invoice_confirmed(done: Confirmed[parse.InvoiceArgs]) -> str:
+    invoice = done.pending.args
+    done.audit.target = f"{invoice.sub_client} {invoice.amount}"
     bot, chat_id = done.data["bot"], done.pending.chat_id
     _sent, text = await _send_invoice(bot, chat_id, done.client, invoice, done.audit)
     return text
@@ -157,7 +155,7 @@ async def get_act(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(create_invoice, command("invoice"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "invoice")(invoice_confirmed)
+    confirmation.on_confirmed(router, "invoice", parse.InvoiceArgs)(invoice_confirmed)
     router.message.register(get_invoice, command("getinvoice"), flags={"smsc": True})
     router.message.register(get_act, command("act"), flags={"smsc": True})
     return own_commands_only(router)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
@@ -38,16 +38,23 @@ RESERVED = 400
 # The most SMSC returns in one answer; a list that fills it may have more.
 FETCHED = 1000
 
+# What a list was fetched for (a search, a sub-client), where the next batch or a refresh
+# needs it again.
+About = TypeVar("About")
+
 
 @dataclass(frozen=True, slots=True)
-class Listed:
+class Listed(Generic[About]):
     """What one command fetched, kept behind its page buttons."""
 
     kind: PageKind
     records: Sequence[Any]
     title: str  # rendered once, in the chat's language at the time
     complete: bool  # False: SMSC had more than it sent
-    extra: dict[str, Any] = field(default_factory=dict)
+    about: About
+    # Where SMSC's next batch begins (its internal id), for a list that has one to ask for.
+    beyond: int | None = None
+    offset: int = 0  # entries in the batches before this one
     # Where each page begins, by language (the lines' lengths depend on it): laid out once, so
     # that Back always finds the page that was before, and a press renders one page only.
     layouts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
@@ -55,29 +62,29 @@ class Listed:
 
 @dataclass(frozen=True, slots=True)
 class _Shown:
-    listed: Listed
+    listed: Listed[Any]
     # (chat id, account key); None where no client was handed over: no press ever matches.
     owner: tuple[int, str] | None
 
 
-def remember(memo: Memo, listed: Listed) -> str:
+def remember(memo: Memo, listed: Listed[Any]) -> str:
     return memo.put(_Shown(listed, serving()))
 
 
-def recall(memo: Memo, pressed: Page) -> Listed | None:
+def recall(memo: Memo, pressed: Page) -> Listed[Any] | None:
     """The list behind a page button, or None when it has expired or the button is forged:
     a list of another kind, a start that is no place in it (past its end only where SMSC
     has a next batch), a list shown in another chat or read with other credentials."""
     listed = recall_list(memo, pressed.token, pressed.kind)
     if listed is None:
         return None
-    beyond = listed.extra.get("beyond") is not None
+    beyond = listed.beyond is not None
     if not 0 <= pressed.start < len(listed.records) + beyond:
         return None
     return listed
 
 
-def recall_list(memo: Memo, token: str, kind: PageKind) -> Listed | None:
+def recall_list(memo: Memo, token: str, kind: PageKind) -> Listed[Any] | None:
     """The list ``token`` names, if it is a ``kind`` list shown in this chat with these
     credentials (see :func:`recall`)."""
     shown = memo.get(token, _Shown)
@@ -106,7 +113,7 @@ def _fill(records: Sequence[Any], start: int, line: Line, room: int) -> list[str
     return lines
 
 
-def _layout(listed: Listed, line: Line, room: int) -> list[int]:
+def _layout(listed: Listed[Any], line: Line, room: int) -> list[int]:
     """Where each page of ``listed`` begins, laid out from the first."""
     try:
         language = get_i18n().current_locale
@@ -122,7 +129,7 @@ def _layout(listed: Listed, line: Line, room: int) -> list[int]:
 
 
 def page(
-    listed: Listed, token: str, start: int, line: Line, buttons: Buttons | None = None
+    listed: Listed[Any], token: str, start: int, line: Line, buttons: Buttons | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The page that begins at ``start``: a heading with its place, its lines, its buttons."""
     records = listed.records
@@ -139,11 +146,11 @@ def page(
         place = _("{first}–{last} of more than {total}").format(
             first=start + 1, last=end, total=len(records)
         )
-    offset = int(listed.extra.get("offset", 0))
+    offset = listed.offset
     if offset:
         place = _("{first}–{last}").format(first=offset + start + 1, last=offset + end)
     lines = [f"{listed.title} {place}:", *shown]
-    beyond = listed.extra.get("beyond")
+    beyond = listed.beyond
     if end >= len(records) and not listed.complete and beyond is None:
         lines += ["", _("SMSC has more than I can page through here: narrow the list.")]
     builder = InlineKeyboardBuilder()

@@ -76,9 +76,7 @@ async def _senders_text(
         title = _("<b>Sender names</b> of {client}, newest first").format(
             client=display.shown(user, display.NAME)
         )
-    listed = paging.Listed(
-        PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, extra={"user": user}
-    )
+    listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, user)
     token = paging.remember(memo, listed)
     return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
 
@@ -87,8 +85,8 @@ async def _senders_text(
 OWN_NAMES = "-"
 
 
-def _refresh(listed: paging.Listed, token: str) -> paging.Buttons:
-    asked = token if listed.extra.get("user") else OWN_NAMES
+def _refresh(listed: paging.Listed[str | None], token: str) -> paging.Buttons:
+    asked = token if listed.about else OWN_NAMES
 
     def rows(_shown: Sequence[Sender]) -> list[list[InlineKeyboardButton]]:
         refresh = Refresh(kind=PageKind.SENDERS, token=asked).pack()
@@ -119,7 +117,7 @@ async def senders_refreshed(
         if listed is None:
             await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
             return
-        user = listed.extra.get("user")
+        user = listed.about
     text, markup = await _senders_text(smsc, memo, user)
     await callback.answer()
     await edit_or_send(callback, text, markup)
