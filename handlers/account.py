@@ -148,7 +148,7 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient | None, audit: A
 
 
 async def logout_confirmed(done: Confirmed[None]) -> str:
-    accounts: ChatAccounts = done.data["accounts"]
+    accounts: ChatAccounts = done.accounts
     await accounts.disconnect(done.pending.chat_id)
     return _("Logged out. This chat's SMSC credentials are wiped.")
 

@@ -79,7 +79,7 @@ async def reblock_confirmed(done: Confirmed[blocks.BlockChange]) -> str:
     change = done.pending.args
     address = change.address
     done.audit.target = address.value
-    copies: AccountCopies = done.data["copies"]
+    copies: AccountCopies = done.copies
     # The entry as it is now, which may have changed since the question: the change asked
     # for is what is sent.
     current = await blocks.current_block(copies, done.client, address, stale_ok=True)
@@ -122,7 +122,7 @@ async def ask_to_unblock(
 
 async def unblock_confirmed(done: Confirmed[Address]) -> str:
     target = done.pending.args
-    copies: AccountCopies = done.data["copies"]
+    copies: AccountCopies = done.copies
     done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
     return _("✅ {phone} removed from the blacklist.").format(phone=html.escape(address))
 
@@ -189,7 +189,7 @@ def router() -> Router:
     confirmation.on_confirmed(router, "unblock", Address)(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
     choices.on_chosen(router, "block")(
-        lambda c: block_as_read(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: block_as_read(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
     router.callback_query.register(
         blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": "if-any"}

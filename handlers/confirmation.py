@@ -27,6 +27,7 @@ from bot.audit import AuditNote
 from bot.smsc import SmscClient
 from handlers.callbacks import Confirm
 from handlers.memo import Memo, PendingAction
+from handlers.update_data import UpdateServices, named
 
 A = TypeVar("A")
 
@@ -175,9 +176,9 @@ async def _close(callback: CallbackQuery, text: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Confirmed(Generic[A]):
+class Confirmed(UpdateServices, Generic[A]):
     """What a confirmed action gets: the request, the chat's client, the audit note, and the
-    rest of the update's data (the account service, for one)."""
+    rest of the update's data (typed: ``bot``, ``copies``, ``accounts``)."""
 
     pending: PendingAction[A]
     smsc: SmscClient | None
@@ -236,9 +237,9 @@ def on_confirmed(
 
 
 async def _still_an_administrator(callback: CallbackQuery, data: dict[str, Any]) -> bool:
-    chat_admins: ChatAdmins = data["chat_admins"]
+    chat_admins = named(data, "chat_admins", ChatAdmins)
     chat = callback.message.chat if callback.message is not None else None
-    return await chat_admins.allowed(data["bot"], chat, callback.from_user, fresh=True)
+    return await chat_admins.allowed(named(data, "bot", Bot), chat, callback.from_user, fresh=True)
 
 
 async def done(callback: CallbackQuery, text: str) -> None:

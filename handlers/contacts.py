@@ -115,13 +115,12 @@ async def edit_contact(
 
 async def edit_contact_chosen(chosen: Chosen) -> None:
     args: parse.EditContactArgs = chosen.args
-    data = chosen.data
     await change_or_ask(
         chosen.message,
-        data["bot"],
-        data["chat_admins"],
+        chosen.bot,
+        chosen.chat_admins,
         chosen.memo,
-        data["copies"],
+        chosen.copies,
         chosen.smsc,
         chosen.audit,
         args.contact,
@@ -132,7 +131,7 @@ async def edit_contact_chosen(chosen: Chosen) -> None:
 async def edit_contact_confirmed(done: Confirmed[parse.EditContactArgs]) -> str:
     edit = done.pending.args
     done.audit.target = edit.contact.value
-    return await apply_changes(done.client, done.data["copies"], edit.contact, edit.changes)
+    return await apply_changes(done.client, done.copies, edit.contact, edit.changes)
 
 
 async def delete_contact(
@@ -167,7 +166,7 @@ async def delete_contact_confirmed(done: Confirmed[Address]) -> str:
             raise
         await book.delete(listed)
         address = audit.target = listed
-    copies: AccountCopies = done.data["copies"]
+    copies: AccountCopies = done.copies
     await copies.contact_deleted(smsc, address, mail=target.is_email)
     # The groups it was in count one fewer.
     await copies.forget(smsc, "groups", mail=target.is_email)
@@ -315,12 +314,10 @@ def _on_chosen_readings(router: Router) -> None:
     """What a pressed reading of each command does: what the command does with it."""
     on = choices.on_chosen
     on(router, "addcontact")(
-        lambda c: _add_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: _add_contact(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
-    on(router, "contacts")(
-        lambda c: list_contacts_for(c.message, c.smsc, c.data["copies"], c.memo, c.args)
-    )
+    on(router, "contacts")(lambda c: list_contacts_for(c.message, c.smsc, c.copies, c.memo, c.args))
     on(router, "movecontact")(
-        lambda c: _move_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: _move_contact(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
     on(router, "editcontact")(edit_contact_chosen)

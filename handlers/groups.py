@@ -244,13 +244,12 @@ async def _rename_or_ask(
 
 async def rename_group_chosen(chosen: Chosen) -> None:
     ref, name = chosen.args
-    data = chosen.data
     await _rename_or_ask(
         chosen.message,
-        data["bot"],
-        data["chat_admins"],
+        chosen.bot,
+        chosen.chat_admins,
         chosen.memo,
-        data["copies"],
+        chosen.copies,
         chosen.smsc,
         chosen.audit,
         ref,
@@ -260,7 +259,7 @@ async def rename_group_chosen(chosen: Chosen) -> None:
 
 async def rename_group_confirmed(done: Confirmed[GroupRename]) -> str:
     done.audit.target = str(done.pending.args.group_id)
-    return await _rename(done.client, done.data["copies"], done.pending.args)
+    return await _rename(done.client, done.copies, done.pending.args)
 
 
 async def _rename(smsc: SmscClient, copies: AccountCopies, rename: GroupRename) -> str:
@@ -333,7 +332,7 @@ async def delete_group_confirmed(done: Confirmed[GroupDeletion]) -> str:
     group_id = deletion.group_id
     audit.target = str(group_id)
     await book_for(smsc, deletion.mail).delete_group(group_id)
-    await done.data["copies"].group_deleted(smsc, group_id, mail=deletion.mail)
+    await done.copies.group_deleted(smsc, group_id, mail=deletion.mail)
     named_group = quoted(deletion.name, group_id)
     if deletion.mail:
         return _("🗑 The e-mail group {group} is deleted.").format(group=named_group)
@@ -356,6 +355,6 @@ def router() -> Router:
     confirmation.on_confirmed(router, "delgroup", GroupDeletion)(delete_group_confirmed)
     choices.on_chosen(router, "renamegroup")(rename_group_chosen)
     choices.on_chosen(router, "delgroup")(
-        lambda c: _ask_delete_group(c.message, c.memo, c.data["copies"], c.smsc, c.audit, c.args)
+        lambda c: _ask_delete_group(c.message, c.memo, c.copies, c.smsc, c.audit, c.args)
     )
     return own_commands_only(router)

@@ -89,7 +89,7 @@ async def _send_invoice(
 async def invoice_confirmed(done: Confirmed[parse.InvoiceArgs]) -> str:
     invoice = done.pending.args
     done.audit.target = f"{invoice.sub_client} {invoice.amount}"
-    bot, chat_id = done.data["bot"], done.pending.chat_id
+    bot, chat_id = done.bot, done.pending.chat_id
     _sent, text = await _send_invoice(bot, chat_id, done.client, invoice, done.audit)
     return text
 

@@ -43,9 +43,10 @@ FETCHED = 1000
 About = TypeVar("About")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Listed(Generic[About]):
-    """What one command fetched, kept behind its page buttons."""
+    """What one command fetched, kept behind its page buttons. Not frozen: where its pages
+    begin is laid out as they are shown (``layouts``); nothing else changes."""
 
     kind: PageKind
     records: Sequence[Any]

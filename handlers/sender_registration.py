@@ -164,5 +164,5 @@ async def registration_confirmed(done: Confirmed[Request]) -> str:
     request = done.pending.args
     document = None
     if request["document"]:
-        document = await download(done.data["bot"], done.pending.chat_id, request["document"])
+        document = await download(done.bot, done.pending.chat_id, request["document"])
     return await register(done.client, done.audit, request, document)
