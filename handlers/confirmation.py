@@ -193,9 +193,13 @@ class Confirmed(UpdateServices, Generic[A]):
         return self.smsc
 
 
+# Carries out a confirmed action; returns the sentence that replaces the question.
+Perform = Callable[[Confirmed[A]], Awaitable[str]]
+
+
 def on_confirmed(
     router: Router, action: str, args: type[A], *, needs_client: bool = True
-) -> Callable[[Callable[[Confirmed[A]], Awaitable[str]]], Callable[[Confirmed[A]], Awaitable[str]]]:
+) -> Callable[[Perform[A]], Perform[A]]:
     """Register what an administrator's "Yes" for ``action`` does, behind every check: it
     gets the action's ``args`` as asked (of that type) and returns the sentence that replaces
     the question.
@@ -203,9 +207,7 @@ def on_confirmed(
     ``needs_client`` False lets it run for a chat whose credentials cannot be decrypted.
     """
 
-    def register(
-        perform: Callable[[Confirmed[A]], Awaitable[str]],
-    ) -> Callable[[Confirmed[A]], Awaitable[str]]:
+    def register(perform: Perform[A]) -> Perform[A]:
         async def confirmed(
             callback: CallbackQuery,
             callback_data: Confirm,

@@ -11,6 +11,7 @@ A restart expires both, and an expired button does nothing.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -24,6 +25,8 @@ from pydantic_core import to_jsonable_python
 from bot.shared.tokens import LocalTokens, TokenStore
 
 DEFAULT_TTL = 15 * 60
+
+log = logging.getLogger("handlers.memo")
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -74,7 +77,12 @@ def decoded(raw: str, action: str, args: type[A]) -> PendingAction[A] | None:
             account=str(value["account"]),
             args=_adapter(args).validate_python(value["args"]),
         )
-    except (ValueError, KeyError, TypeError, ValidationError):
+    except (ValueError, KeyError, TypeError, ValidationError) as error:
+        # Asked with arguments of another type than its Yes reads, or left by another
+        # version of the bot: the press reads as expired, and a maintainer is told.
+        log.warning(
+            "pending action unreadable", extra={"action": action, "error": type(error).__name__}
+        )
         return None
 
 

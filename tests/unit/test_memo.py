@@ -3,6 +3,8 @@ the clock the memo is given."""
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.memo import Memo, PendingAction, decoded, encoded
 from handlers.readers import Address
 from handlers.sender_registration import Request
@@ -47,7 +49,9 @@ def test_a_sender_request_survives_json_whole() -> None:
     assert decoded(encoded(pending), "addsender", Request) == pending
 
 
-def test_an_unreadable_or_mismatched_value_reads_as_nothing() -> None:
+def test_an_unreadable_or_mismatched_value_reads_as_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     pending = PendingAction(1, "unblock", "acc", Address("79990001122", False))
     assert decoded(encoded(pending), "delcontact", Address) is None
     assert decoded("not json", "unblock", Address) is None
@@ -55,4 +59,11 @@ def test_an_unreadable_or_mismatched_value_reads_as_nothing() -> None:
         decoded('{"action": "unblock", "chat_id": 1, "account": "a"}', "unblock", Address) is None
     )
     wrong_args = encoded(PendingAction(1, "unblock", "acc", {"value": 5}))
+    caplog.clear()
     assert decoded(wrong_args, "unblock", Address) is None
+    # Asked with one type and read with another is a bug: the log says which action.
+    [record] = caplog.records
+    assert (record.getMessage(), record.__dict__["action"]) == (
+        "pending action unreadable",
+        "unblock",
+    )
