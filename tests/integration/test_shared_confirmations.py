@@ -60,7 +60,7 @@ async def test_what_redis_keeps_is_json_with_a_lifetime(
         "chat_id": 1,
         "action": "renamegroup",
         "account": "acc",
-        "args": {"group_id": 5, "old": "VIP", "name": "Key clients"},
+        "args": {"group_id": 5, "old": "VIP", "name": "Key clients", "mail": False},
     }
     assert 0 < await redis_client.pttl(key) <= 60_000
 
