@@ -146,7 +146,7 @@ async def _blacklist_page(
         else _("<b>Blacklist</b>, newest first")
     )
     listed = paging.Listed(PageKind.BLACKLIST, kept.records, title, kept.complete, None)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, entry_line)
+    text, markup = paging.page(listed, await paging.remember(memo, listed), 0, entry_line)
     return text, with_refresh(markup, refresh_button)
 
 
@@ -172,7 +172,7 @@ async def refresh_blacklist(
 
 
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /blacklist again."), show_alert=True)
         return

@@ -38,7 +38,7 @@ from handlers.contact_edits import change_or_ask
 from handlers.contacts_args import contact_changes, usage_editcontact
 from handlers.dialog_data import dialog_data
 from handlers.group_names import groups_of
-from handlers.memo import Memo
+from handlers.memo import Memo, typed_json
 from handlers.phones import looks_like_phone, phone_number
 from handlers.readers import Address
 from handlers.routing import Magic
@@ -112,7 +112,7 @@ async def show_card(
     address = address_in(message, (await bot.me()).username, smsc.endpoint.region)
     assert address is not None  # the filter found one
     target = CardTarget(message.chat.id, address)
-    token = memo.put(target)
+    token = await memo.share(target, lambda: typed_json(target))
     text, markup = await describe(smsc, copies, memo, target, token)
     await message.answer(text, reply_markup=markup)
 
@@ -143,7 +143,7 @@ async def card_pressed(
     state: FSMContext,
     audit: AuditNote,
 ) -> None:
-    target = memo.get(callback_data.token, CardTarget)
+    target = await memo.recall(callback_data.token, CardTarget)
     message = callback.message
     if target is None or message is None or target.chat_id != message.chat.id:
         await callback.answer(_("This card has expired. Send the number again."), show_alert=True)

@@ -117,7 +117,7 @@ async def list_contacts_for(
     if not listed.records:
         await message.answer(_("No contacts found."))
         return
-    text, markup = _contacts_text(listed, paging.remember(memo, listed), 0)
+    text, markup = _contacts_text(listed, await paging.remember(memo, listed), 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -128,7 +128,7 @@ async def contacts_page(
     copies: AccountCopies,
     memo: Memo,
 ) -> None:
-    listed: paging.Listed[Found] | None = paging.recall(memo, callback_data)
+    listed: paging.Listed[Found] | None = await paging.recall(memo, callback_data, Found)
     if listed is None:
         await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
         return
@@ -144,6 +144,6 @@ async def contacts_page(
         if not listed.records:
             await edit_or_send(callback, _("No more contacts."))
             return
-        token, start = paging.remember(memo, listed), 0
+        token, start = await paging.remember(memo, listed), 0
     text, markup = _contacts_text(listed, token, start)
     await edit_or_send(callback, text, markup)

@@ -37,7 +37,7 @@ from handlers.group_names import (
     no_groups,
     quoted,
 )
-from handlers.memo import Memo
+from handlers.memo import Memo, typed_json
 from handlers.paging import FETCHED
 from handlers.readers import Address
 from handlers.routing import command, own_commands_only
@@ -249,7 +249,8 @@ async def _move_contact(
         await message.answer(no_groups())
         return
     keyboard = InlineKeyboardBuilder()
-    token = memo.put(args.contact)
+    contact = args.contact
+    token = await memo.share(contact, lambda: typed_json(contact))
     for group in groups[:30]:
         for mode, label in (
             (parse.GroupMove.MOVE, "➡"),
@@ -277,7 +278,7 @@ async def group_chosen(
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    contact = memo.get(callback_data.token, Address)
+    contact = await memo.recall(callback_data.token, Address)
     if contact is None:
         await expired(callback)
         return

@@ -147,7 +147,7 @@ async def _groups_page(
     if mail_groups:
         title = _("<b>Groups</b> (✉️ e-mail groups)")
     listed = paging.Listed(PageKind.GROUPS, entries, title, True, None)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
+    text, markup = paging.page(listed, await paging.remember(memo, listed), 0, _group_line)
     return text, with_refresh(markup, again)
 
 
@@ -167,7 +167,7 @@ async def refresh_groups(
 
 
 async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
         return

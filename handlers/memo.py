@@ -1,11 +1,13 @@
 """Short-lived values behind short tokens: confirmations waiting for a press, the lists behind
-page buttons, readings offered as buttons, the address a card is about.
+page buttons (with their search), the address a card is about, readings offered as buttons.
 
 Confirmations go to a :class:`~bot.shared.tokens.TokenStore`, as JSON: with ``REDIS_URL`` every
-replica reads them, so a Yes pressed on one replica carries out what another asked, once. The
-rest stays in this process's memory (it holds live objects: a message, a fetched list); a
-press that reaches another replica finds it expired, and the command is run again.
-A restart expires both, and an expired button does nothing.
+replica reads them, so a Yes pressed on one replica carries out what another asked, once. Lists
+and cards go there too when there are replicas (:meth:`Memo.share`), and are kept in this
+process as well, so that the replica that showed them reads them without Redis. Readings stay in
+this process (they hold the command's message): one pressed on another replica finds them
+expired, and the command is sent again. A restart of one process expires what only it held, and
+an expired button does nothing.
 """
 
 from __future__ import annotations
@@ -86,6 +88,22 @@ def decoded(raw: str, action: str, args: type[A]) -> PendingAction[A] | None:
         return None
 
 
+def typed_json(value: object) -> dict[str, Any]:
+    """``value`` (a dataclass of JSON values) with its type's name, for :meth:`Memo.recall`: a
+    token taken from one kind of button and forged into another finds nothing."""
+    return {"type": type(value).__qualname__, "value": to_jsonable_python(value)}
+
+
+def read_typed(value: Any, kind: type[T]) -> T | None:
+    if not isinstance(value, dict) or value.get("type") != kind.__qualname__:
+        return None
+    try:
+        read: T = _adapter(kind).validate_python(value.get("value"))
+    except ValidationError:
+        return None
+    return read
+
+
 class Memo:
     def __init__(
         self,
@@ -109,18 +127,57 @@ class Memo:
         raw = await self.shared.get(token)
         return None if raw is None else decoded(raw, action, args)
 
+    @property
+    def replicated(self) -> bool:
+        """Whether other processes read the shared store (Redis), not this one alone."""
+        return not isinstance(self.shared, LocalTokens)
+
+    async def share(self, value: object, as_json: Callable[[], object]) -> str:
+        """Keep ``value`` in this process and, with replicas, ``as_json()`` (what it reads back
+        from) in the shared store, under one token."""
+        if not self.replicated:
+            return self.put(value)
+        token = await self.shared.put(json.dumps(as_json()), self._ttl)
+        self._hold(token, value)
+        return token
+
+    async def shared_json(self, token: str) -> Any:
+        """What :meth:`share` kept for another replica under ``token``; None if nothing."""
+        if not self.replicated:
+            return None
+        raw = await self.shared.get(token)
+        try:
+            return None if raw is None else json.loads(raw)
+        except ValueError:
+            return None
+
+    async def recall(self, token: str, kind: type[T]) -> T | None:
+        """The ``kind`` shared behind ``token``: this process's own, or else read back from the
+        shared store (see :func:`typed_json`)."""
+        value = self.get(token, kind)
+        if value is not None:
+            return value
+        value = read_typed(await self.shared_json(token), kind)
+        if value is not None:
+            self._hold(token, value)
+        return value
+
     async def take(self, token: str) -> bool:
         """Whether this caller took the confirmation behind ``token``: of two presses, even
         simultaneous ones on two replicas, only one does."""
         return await self.shared.take(token) is not None
 
     def put(self, value: Any) -> str:
-        self._expire()
+        """Keep ``value`` in this process only; its token."""
         token = secrets.token_urlsafe(8)
+        self._hold(token, value)
+        return token
+
+    def _hold(self, token: str, value: object) -> None:
+        self._expire()
         self._items[token] = (self._clock() + self._ttl, value)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
-        return token
 
     def get(self, token: str, kind: type[T]) -> T | None:
         """The value behind ``token`` if it is a ``kind``: a token taken from one kind of

@@ -12,6 +12,10 @@ A kept list belongs to the chat it was shown in and to the account it was read w
 credentials, secret included): a press from another chat, or after the chat logged out or
 logged in to another account, finds it expired. Both are the ones the running handler's client
 was made for (:func:`bot.middlewares.serving`), so page handlers are flagged ``smsc``.
+
+With replicas the list is shared as JSON too (its records as their models dump them, and what
+it was fetched for), so that a page pressed on another replica is shown from it, not fetched
+again (:meth:`handlers.memo.Memo.share`).
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
 
 from bot import display
 from bot.middlewares import serving
+from bot.smsc import BlacklistEntry, Contact, DownloadTask, Group, Sender
 from handlers.callbacks import Page, PageKind
 from handlers.memo import Memo
 
@@ -68,15 +75,71 @@ class _Shown:
     owner: tuple[int, str] | None
 
 
-def remember(memo: Memo, listed: Listed[Any]) -> str:
-    return memo.put(_Shown(listed, serving()))
+# What each kind of list holds, for reading one back that another replica showed.
+RECORDS: dict[PageKind, Any] = {
+    PageKind.CONTACTS: list[Contact],
+    PageKind.GROUPS: list[tuple[Group, bool, bool]],  # the group, an e-mail group, its id shown
+    PageKind.BLACKLIST: list[BlacklistEntry],
+    PageKind.SENDERS: list[Sender],
+    PageKind.DOWNLOADS: list[DownloadTask],
+}
 
 
-def recall(memo: Memo, pressed: Page) -> Listed[Any] | None:
+def _as_json(shown: _Shown) -> dict[str, Any]:
+    listed = shown.listed
+    return {
+        "owner": shown.owner,
+        "kind": listed.kind.value,
+        "title": listed.title,
+        "complete": listed.complete,
+        "beyond": listed.beyond,
+        "offset": listed.offset,
+        "about": to_jsonable_python(listed.about),
+        "records": to_jsonable_python(list(listed.records)),
+    }
+
+
+def _read(value: Any, kind: PageKind, about: Any) -> _Shown | None:
+    """The list another replica shared, if it is a ``kind`` list that reads as one."""
+    try:
+        if value["kind"] != kind.value:
+            return None
+        owner = value["owner"]
+        listed = Listed(
+            kind,
+            _adapter(RECORDS[kind]).validate_python(value["records"]),
+            str(value["title"]),
+            bool(value["complete"]),
+            _adapter(about).validate_python(value["about"]),
+            None if value["beyond"] is None else int(value["beyond"]),
+            int(value["offset"]),
+        )
+        return _Shown(listed, None if owner is None else (int(owner[0]), str(owner[1])))
+    except (KeyError, TypeError, ValueError, ValidationError):
+        return None
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(shape)
+    if adapter is None:
+        adapter = _ADAPTERS[shape] = TypeAdapter(shape)
+    return adapter
+
+
+async def remember(memo: Memo, listed: Listed[Any]) -> str:
+    shown = _Shown(listed, serving())
+    return await memo.share(shown, lambda: _as_json(shown))
+
+
+async def recall(memo: Memo, pressed: Page, about: Any = None) -> Listed[Any] | None:
     """The list behind a page button, or None when it has expired or the button is forged:
     a list of another kind, a start that is no place in it (past its end only where SMSC
-    has a next batch), a list shown in another chat or read with other credentials."""
-    listed = recall_list(memo, pressed.token, pressed.kind)
+    has a next batch), a list shown in another chat or read with other credentials.
+    ``about`` is the type of what the list was fetched for (None: nothing)."""
+    listed = await recall_list(memo, pressed.token, pressed.kind, about)
     if listed is None:
         return None
     beyond = listed.beyond is not None
@@ -85,10 +148,14 @@ def recall(memo: Memo, pressed: Page) -> Listed[Any] | None:
     return listed
 
 
-def recall_list(memo: Memo, token: str, kind: PageKind) -> Listed[Any] | None:
+async def recall_list(
+    memo: Memo, token: str, kind: PageKind, about: Any = None
+) -> Listed[Any] | None:
     """The list ``token`` names, if it is a ``kind`` list shown in this chat with these
     credentials (see :func:`recall`)."""
     shown = memo.get(token, _Shown)
+    if shown is None:
+        shown = _read(await memo.shared_json(token), kind, about)
     if shown is None or shown.owner is None or shown.owner != serving():
         return None
     return shown.listed if shown.listed.kind == kind else None

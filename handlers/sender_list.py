@@ -77,7 +77,7 @@ async def _senders_text(
             client=display.shown(user, display.NAME)
         )
     listed = paging.Listed(PageKind.SENDERS, senders, title, len(senders) < paging.FETCHED, user)
-    token = paging.remember(memo, listed)
+    token = await paging.remember(memo, listed)
     return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
 
 
@@ -96,7 +96,7 @@ def _refresh(listed: paging.Listed[str | None], token: str) -> paging.Buttons:
 
 
 async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data, str | None)
     if listed is None:
         await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
         return
@@ -113,7 +113,7 @@ async def senders_refreshed(
     user = None
     if callback_data.token != OWN_NAMES:
         # The list it refreshes says whose names they were (a sub-client's, with user=).
-        listed = paging.recall_list(memo, callback_data.token, PageKind.SENDERS)
+        listed = await paging.recall_list(memo, callback_data.token, PageKind.SENDERS, str | None)
         if listed is None:
             await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
             return

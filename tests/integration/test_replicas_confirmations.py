@@ -1,7 +1,8 @@
 """Two replicas of the bot on one Redis and one database: a confirmation asked through one is
 pressed through the other and carried out there, once, and the first replica's press then finds
-it taken; a card's edit begun on one is finished on the other. (Skipped with one line where
-there is no Redis.)"""
+it taken; a card's edit begun on one is finished on the other; the pages of a search, a list and
+a card's buttons shown by one are pressed on the other. (Skipped with one line where there is
+no Redis.)"""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.state import SbBlacklisted, SbContact
 from storage import generate_key
 from tests.conftest import LOGIN, PASSWORD
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import Call, FakeTelegram
 from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
 from tests.redis_service import REDIS_URL, reachable_redis
 
@@ -82,3 +84,42 @@ async def test_a_card_edit_begun_on_one_replica_is_finished_on_the_other(
     contact = first.sandbox.state.accounts[LOGIN].phones.find_contact("79991000000")
     assert contact is not None
     assert contact.name == "Ivan P."
+
+
+def _next_page(calls: list[Call]) -> str:
+    [edited] = [c for c in calls if c.method == "editMessageText"]
+    return edited.text
+
+
+async def test_the_pages_of_a_search_and_of_a_list_turn_on_the_other_replica(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    first, second = two_replicas
+    await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+    account = first.sandbox.state.accounts[LOGIN]
+    for n in range(25):
+        account.phones.contacts[5000 + n] = SbContact(5000 + n, f"7916000{n:04d}", f"Zed {n:02d}")
+        account.phones.blacklist[6000 + n] = SbBlacklisted(6000 + n, f"7926000{n:04d}", 0)
+    [found] = sent(await first.say(USER, "/contacts Zed"))
+    assert "1–10 of 25" in found.text
+    before = len(first.sandbox.reached())
+    page = _next_page(await second.press(found, "Next", user_id=USER))
+    assert "11–20 of 25" in page
+    assert "Zed 10" in page
+    assert "matching “Zed”" in page
+    assert len(first.sandbox.reached()) == before  # shown from the shared list, not fetched
+    [listed] = sent(await first.say(USER, "/blacklist"))
+    assert "Next" in str(listed.buttons())
+    assert "11–20 of" in _next_page(await second.press(listed, "Next", user_id=USER))
+
+
+async def test_a_card_shown_by_one_replica_is_pressed_on_the_other(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    first, second = two_replicas
+    await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+    [card] = sent(await first.say(USER, "79991000000"))
+    calls = await second.press(card, "Block for mass mailings", user_id=USER)
+    assert "Blacklisted" in text_of(calls)
+    blocked = first.sandbox.state.accounts[LOGIN].phones.blacklist.values()
+    assert [entry.type for entry in blocked if entry.address == "79991000000"] == [1]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.memo import Memo, PendingAction, decoded, encoded
+from bot.shared.tokens import LocalTokens
+from handlers.card_view import CardTarget
+from handlers.memo import Memo, PendingAction, decoded, encoded, typed_json
 from handlers.readers import Address
 from handlers.sender_registration import Request
 
@@ -67,3 +69,41 @@ def test_an_unreadable_or_mismatched_value_reads_as_nothing(
         "pending action unreadable",
         "unblock",
     )
+
+
+class Replicated:
+    """A store two memos share, as two replicas share Redis."""
+
+    def __init__(self, store: LocalTokens) -> None:
+        self.store = store
+
+    async def put(self, value: str, ttl: float) -> str:
+        return await self.store.put(value, ttl)
+
+    async def get(self, token: str) -> str | None:
+        return await self.store.get(token)
+
+    async def take(self, token: str) -> str | None:
+        return await self.store.take(token)
+
+
+async def test_a_shared_value_is_read_back_by_another_memo_as_its_type() -> None:
+    store = LocalTokens(clock=Clock())
+    here, there = Memo(shared=Replicated(store)), Memo(shared=Replicated(store))
+    address = Address("a@example.org", True)
+    token = await here.share(address, lambda: typed_json(address))
+    assert here.get(token, Address) is address  # the showing replica keeps the object itself
+    assert await there.recall(token, Address) == address
+    assert await there.recall(token, CardTarget) is None  # forged into another kind of button
+
+
+async def test_without_replicas_nothing_is_encoded() -> None:
+    memo = Memo(clock=Clock())
+    address = Address("79990001122", False)
+
+    def never() -> object:
+        raise AssertionError("encoded for nobody")
+
+    token = await memo.share(address, never)
+    assert await memo.recall(token, Address) is address
+    assert await memo.shared_json(token) is None
