@@ -71,8 +71,11 @@ def decoded(raw: str, action: str, args: type[A]) -> PendingAction[A] | None:
     token taken from one kind of button and forged into another finds nothing)."""
     try:
         value = json.loads(raw)
-        if value["action"] != action:
-            return None
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("action") != action:
+        return None
+    try:
         return PendingAction(
             chat_id=int(value["chat_id"]),
             action=action,
