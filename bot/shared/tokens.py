@@ -18,6 +18,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+
+class SharedStateUnavailableError(Exception):
+    """Redis is out of reach: nothing was kept or taken, and nothing was done."""
 
 
 def new_token() -> str:
@@ -90,14 +95,23 @@ class RedisTokens:
 
     async def put(self, value: str, ttl: float) -> str:
         token = new_token()
-        await self.redis.set(self._prefix + token, value, px=max(1, math.ceil(ttl * 1000)))
+        try:
+            await self.redis.set(self._prefix + token, value, px=max(1, math.ceil(ttl * 1000)))
+        except (RedisError, OSError) as error:
+            raise SharedStateUnavailableError(type(error).__name__) from None
         return token
 
     async def get(self, token: str) -> str | None:
-        return _text(await self.redis.get(self._prefix + token))
+        try:
+            return _text(await self.redis.get(self._prefix + token))
+        except (RedisError, OSError) as error:
+            raise SharedStateUnavailableError(type(error).__name__) from None
 
     async def take(self, token: str) -> str | None:
-        return _text(await self.redis.getdel(self._prefix + token))
+        try:
+            return _text(await self.redis.getdel(self._prefix + token))
+        except (RedisError, OSError) as error:
+            raise SharedStateUnavailableError(type(error).__name__) from None
 
 
 def _text(raw: bytes | str | None) -> str | None:

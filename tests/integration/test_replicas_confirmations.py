@@ -2,7 +2,7 @@
 pressed through the other and carried out there, once, and the first replica's press then finds
 it taken; a card's edit begun on one is finished on the other; the pages of a search, a list and
 a card's buttons shown by one are pressed on the other. (Skipped with one line where there is
-no Redis.)"""
+no Redis.) Redis out of reach is one clear sentence, and nothing is done."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.state import SbBlacklisted, SbContact
+from bot.shared.tokens import RedisTokens
 from storage import generate_key
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import Call, FakeTelegram
@@ -123,3 +124,20 @@ async def test_a_card_shown_by_one_replica_is_pressed_on_the_other(
     assert "Blacklisted" in text_of(calls)
     blocked = first.sandbox.state.accounts[LOGIN].phones.blacklist.values()
     assert [entry.type for entry in blocked if entry.address == "79991000000"] == [1]
+
+
+async def test_with_redis_out_of_reach_a_confirmation_is_one_clear_sentence(
+    harness: Harness,
+) -> None:
+    await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+    memo = harness.app.dispatcher.workflow_data["memo"]
+    # Port 1 on loopback: nothing listens there, and the refusal comes at once.
+    gone = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    memo.shared = RedisTokens(gone)
+    try:
+        reply = text_of(await harness.say(USER, "/delgroup vip"))
+    finally:
+        await gone.aclose()
+    assert "cannot reach what my replicas share" in reply
+    assert "Something went wrong" not in reply
+    assert 3 in harness.sandbox.state.accounts[LOGIN].phones.groups

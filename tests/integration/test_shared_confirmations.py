@@ -8,9 +8,10 @@ import asyncio
 import json
 from decimal import Decimal
 
+import pytest
 from redis.asyncio import Redis
 
-from bot.shared.tokens import RedisTokens
+from bot.shared.tokens import RedisTokens, SharedStateUnavailableError
 from handlers.contacts_args import EditContactArgs
 from handlers.groups import GroupRename
 from handlers.invoices_args import InvoiceArgs
@@ -101,3 +102,18 @@ async def test_a_token_pressed_as_another_action_finds_nothing_and_stays(
     token = await memo.ask(PendingAction(1, "unblock", "acc", Address("79990001122", False)))
     assert await memo.pending(token, "delcontact", Address) is None
     assert await memo.pending(token, "unblock", Address) is not None
+
+
+async def test_an_unreachable_redis_is_one_clear_error_for_every_step() -> None:
+    # Port 1 on loopback: nothing listens there, and the refusal comes at once.
+    redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    memo = Memo(shared=RedisTokens(redis))
+    try:
+        with pytest.raises(SharedStateUnavailableError):
+            await memo.ask(PendingAction(1, "logout", "acc", None))
+        with pytest.raises(SharedStateUnavailableError):
+            await memo.pending("token", "logout", type(None))
+        with pytest.raises(SharedStateUnavailableError):
+            await memo.take("token")
+    finally:
+        await redis.aclose()
