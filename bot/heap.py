@@ -2,8 +2,9 @@
 
 After start-up the heap holds a few hundred thousand objects that never die (aiogram's models
 and routers, pydantic's validators, the catalogs). The collector's default rhythm scans young
-objects every 700 allocations and, now and then, all of those long-lived ones too: during a
-watcher sweep that was a seventh of the bot's CPU (`bench.watcher_sweep`, collector on vs off).
+objects often and, now and then, all of those long-lived ones too: during a watcher sweep
+that was a large share of the bot's CPU (`bench.watcher_sweep` compares the collector on and
+off).
 """
 
 from __future__ import annotations

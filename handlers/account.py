@@ -154,8 +154,8 @@ async def logout(message: Message, memo: Memo, smsc: SmscClient | None, audit: A
     )
 
 
-async def logout_confirmed(done: Confirmed) -> str:
-    accounts: ChatAccounts = done.data["accounts"]
+async def logout_confirmed(done: Confirmed[None]) -> str:
+    accounts: ChatAccounts = done.accounts
     await accounts.disconnect(done.pending.chat_id)
     chat: Chat | None = done.data.get("event_chat")
     if chat is not None and chat.type == ChatType.PRIVATE:
@@ -188,6 +188,6 @@ def router() -> Router:
         Magic(F.chat.type == ChatType.PRIVATE),
     )
     router.message.register(logout, command("logout"), flags={"admin": True, "smsc": "optional"})
-    confirmation.on_confirmed(router, "logout", needs_client=False)(logout_confirmed)
+    confirmation.on_confirmed(router, "logout", type(None), needs_client=False)(logout_confirmed)
     router.message.register(account, command("account"), flags={"smsc": True})
     return own_commands_only(router)

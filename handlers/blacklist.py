@@ -19,7 +19,7 @@ from bot import display
 from bot.account_copies import AccountCopies
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
-from bot.smsc import BlacklistEntry, BlockType, SmscClient
+from bot.smsc import BlacklistEntry, SmscClient
 from bot.wording import block_type
 from handlers import asking, blocks, choices, confirmation, paging
 from handlers import blacklist_args as parse
@@ -84,22 +84,22 @@ async def block_as_read(
             action="reblock",
             question=blocks.change_question(plan),
             target=plan.address.value,
-            args=plan.args(),
+            args=plan.change(),
             labels=(_("Change it"), _("Keep it as it is")),
         )
         return
     await message.answer(blocks.blocked_sentence(await blocks.carry_out(copies, smsc, plan)))
 
 
-async def reblock_confirmed(done: Confirmed) -> str:
-    args = done.pending.args
-    address = Address(str(args["address"]), bool(args["is_email"]))
+async def reblock_confirmed(done: Confirmed[blocks.BlockChange]) -> str:
+    change = done.pending.args
+    address = change.address
     done.audit.target = address.value
-    copies: AccountCopies = done.data["copies"]
+    copies: AccountCopies = done.copies
     # The entry as it is now, which may have changed since the question: the change asked
     # for is what is sent.
     current = await blocks.current_block(copies, done.client, address, stale_ok=True)
-    plan = blocks.BlockPlan(address, BlockType(int(args["kind"])), str(args["comment"]), current)
+    plan = blocks.BlockPlan(address, change.kind, change.comment, current)
     return blocks.blocked_sentence(await blocks.carry_out(copies, done.client, plan))
 
 
@@ -163,13 +163,13 @@ async def ask_to_unblock(
         action="unblock",
         question=blocks.unblock_question(target, current),
         target=target.value,
-        args={"address": target.value, "is_email": target.is_email},
+        args=target,
     )
 
 
-async def unblock_confirmed(done: Confirmed) -> str:
-    target = Address(str(done.pending.args["address"]), bool(done.pending.args["is_email"]))
-    copies: AccountCopies = done.data["copies"]
+async def unblock_confirmed(done: Confirmed[Address]) -> str:
+    target = done.pending.args
+    copies: AccountCopies = done.copies
     done.audit.target = address = await blocks.unblock_address(copies, done.client, target)
     return _("✅ {phone} removed from the blacklist.").format(phone=display.escaped(address))
 
@@ -192,8 +192,8 @@ async def _blacklist_page(
         if is_email
         else _("<b>Blacklist</b>, newest first")
     )
-    listed = paging.Listed(PageKind.BLACKLIST, kept.records, title, kept.complete)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, entry_line)
+    listed = paging.Listed(PageKind.BLACKLIST, kept.records, title, kept.complete, None)
+    text, markup = paging.page(listed, await paging.remember(memo, listed), 0, entry_line)
     return text, with_refresh(markup, refresh_button)
 
 
@@ -219,7 +219,7 @@ async def refresh_blacklist(
 
 
 async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /blacklist again."), show_alert=True)
         return
@@ -231,14 +231,14 @@ async def blacklist_page(callback: CallbackQuery, callback_data: Page, memo: Mem
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(block, command("block"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "reblock")(reblock_confirmed)
+    confirmation.on_confirmed(router, "reblock", blocks.BlockChange)(reblock_confirmed)
     router.message.register(unblock, command("unblock"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "unblock")(unblock_confirmed)
+    confirmation.on_confirmed(router, "unblock", Address)(unblock_confirmed)
     router.message.register(show_blacklist, command("blacklist"), flags={"smsc": True})
     asking.register(router, BLOCK)
     asking.register(router, UNBLOCK)
     choices.on_chosen(router, "block")(
-        lambda c: block_as_read(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: block_as_read(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
     router.callback_query.register(
         blacklist_page, Page.filter(F.kind == PageKind.BLACKLIST), flags={"smsc": "if-any"}

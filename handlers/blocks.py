@@ -54,14 +54,18 @@ class BlockPlan:
     def changes_a_block(self) -> bool:
         return self.current is not None and not self.unchanged
 
-    def args(self) -> dict[str, object]:
+    def change(self) -> BlockChange:
         """What a confirmation keeps of it."""
-        return {
-            "address": self.address.value,
-            "is_email": self.address.is_email,
-            "kind": int(self.kind),
-            "comment": self.comment,
-        }
+        return BlockChange(self.address, self.kind, self.comment)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockChange:
+    """A change of a block waiting for a Yes: the entry is read again when it comes."""
+
+    address: Address
+    kind: BlockType
+    comment: str
 
 
 async def current_block(

@@ -21,6 +21,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, Message
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import TypedDict
 
 from bot import display
 from bot.account_copies import AccountCopies
@@ -35,8 +36,9 @@ from handlers.callbacks import expired
 from handlers.card_view import CardAct, CardPress, CardTarget, choose_group, contacts_of, describe
 from handlers.contact_edits import change_or_ask
 from handlers.contacts_args import contact_changes, usage_editcontact
+from handlers.dialog_data import dialog_data
 from handlers.group_names import groups_of
-from handlers.memo import Memo
+from handlers.memo import Memo, typed_json
 from handlers.phones import looks_like_phone, phone_number
 from handlers.readers import Address
 from handlers.routing import Magic
@@ -49,6 +51,13 @@ _NUMBERISH = re.compile(r"\+?[\d(][\d\s\-().]{5,22}\d")
 
 class EditFromCard(StatesGroup):
     changes = State()
+
+
+class CardEdit(TypedDict):
+    """The card's dialog data: the address whose changes the reply gives."""
+
+    address: str
+    is_email: bool
 
 
 class AboutOneAddress(Filter):
@@ -103,7 +112,7 @@ async def show_card(
     address = address_in(message, (await bot.me()).username, smsc.endpoint.region)
     assert address is not None  # the filter found one
     target = CardTarget(message.chat.id, address)
-    token = memo.put(target)
+    token = await memo.share(target, lambda: typed_json(target))
     text, markup = await describe(smsc, copies, memo, target, token)
     await message.answer(text, reply_markup=markup)
 
@@ -134,7 +143,7 @@ async def card_pressed(
     state: FSMContext,
     audit: AuditNote,
 ) -> None:
-    target = memo.get(callback_data.token, CardTarget)
+    target = await memo.recall(callback_data.token, CardTarget)
     message = callback.message
     if target is None or message is None or target.chat_id != message.chat.id:
         await callback.answer(_("This card has expired. Send the number again."), show_alert=True)
@@ -190,7 +199,7 @@ async def _block(press: Press) -> str | None:
             press,
             "reblock",
             blocks.change_question(plan),
-            plan.args(),
+            plan.change(),
             (_("Change it"), _("Keep it as it is")),
         )
         return None
@@ -206,7 +215,7 @@ async def _unblock(press: Press) -> str | None:
         press,
         "unblock",
         blocks.unblock_question(address, current),
-        {"address": address.value, "is_email": address.is_email},
+        address,
     )
     return None
 
@@ -215,12 +224,12 @@ async def _ask(
     press: Press,
     action: str,
     question: str,
-    args: dict[str, object],
+    args: object,
     labels: tuple[str, str] | None = None,
 ) -> None:
     message = press.callback.message
     assert isinstance(message, Message)
-    text, keyboard = confirmation.pending_question(
+    text, keyboard = await confirmation.pending_question(
         message.chat,
         press.memo,
         press.smsc,
@@ -274,7 +283,8 @@ _WRITES: dict[CardAct, Callable[[Press], Awaitable[str | None]]] = {
 async def _ask_for_changes(press: Press, state: FSMContext) -> None:
     await press.callback.answer()
     await state.set_state(EditFromCard.changes)
-    await state.update_data(card=press.data.token)
+    address = press.target.address
+    await state.set_data(CardEdit(address=address.value, is_email=address.is_email))
     message = press.callback.message
     if isinstance(message, Message):
         await message.answer(
@@ -299,19 +309,17 @@ async def edit_reply(
     bot: Bot,
     chat_admins: ChatAdmins,
 ) -> None:
-    data = await state.get_data()
-    target = memo.get(str(data.get("card", "")), CardTarget)
+    data = await dialog_data(state, CardEdit)
     await state.clear()
-    if target is None:
+    if data is None:
         await message.answer(_("This card has expired. Send the number again."))
         return
-    audit.target = target.address.value
+    address = Address(data["address"], data["is_email"])
+    audit.target = address.value
     changes = contact_changes(
-        message.text, target.address.is_email, usage_editcontact(), smsc.endpoint.region
+        message.text, address.is_email, usage_editcontact(), smsc.endpoint.region
     )
-    await change_or_ask(
-        message, bot, chat_admins, memo, copies, smsc, audit, target.address, changes
-    )
+    await change_or_ask(message, bot, chat_admins, memo, copies, smsc, audit, address, changes)
 
 
 def router() -> Router:

@@ -42,6 +42,7 @@ from handlers.confirmation import account_of
 from handlers.contacts_args import AddContactArgs, GroupMove, MoveContactArgs
 from handlers.memo import Memo
 from handlers.readers import Address
+from handlers.update_data import UpdateServices
 
 T = TypeVar("T")
 
@@ -72,8 +73,9 @@ class Offered:
 
 
 @dataclass(frozen=True, slots=True)
-class Chosen:
-    """A pressed reading: the command's message, the reading, and the update's data."""
+class Chosen(UpdateServices):
+    """A pressed reading: the command's message, the reading, and the update's data (typed:
+    ``bot``, ``copies``, ``chat_admins``)."""
 
     message: Message
     args: Any

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -35,8 +35,11 @@ from bot.smsc import (
     SmscValidationError,
 )
 from handlers.callbacks import Confirm
-from handlers.memo import DEFAULT_TTL, Memo, PendingAction
+from handlers.memo import Memo, PendingAction
+from handlers.update_data import UpdateServices, named
 from storage import StorageError
+
+A = TypeVar("A")
 
 # Failures after which the action certainly did not happen: the database refused the write
 # (rolled back), or SMSC refused the request or never got it. Yes may be pressed again. After
@@ -68,10 +71,10 @@ async def ask(
     action: str,
     question: str,
     target: str | None = None,
-    args: dict[str, Any] | None = None,
+    args: object = None,
     labels: tuple[str, str] | None = None,
 ) -> None:
-    text, keyboard = pending_question(
+    text, keyboard = await pending_question(
         message.chat,
         memo,
         smsc,
@@ -85,7 +88,7 @@ async def ask(
     await message.answer(text, reply_markup=keyboard)
 
 
-def pending_question(
+async def pending_question(
     chat: Chat,
     memo: Memo,
     smsc: SmscClient | None,
@@ -94,20 +97,16 @@ def pending_question(
     action: str,
     question: str,
     target: str | None = None,
-    args: dict[str, Any] | None = None,
+    args: object = None,
     labels: tuple[str, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The question and its Yes/Cancel buttons (or ``labels`` for them), with the action
-    waiting behind them: for a question that replaces a message rather than answers one."""
+    waiting behind them: for a question that replaces a message rather than answers one.
+    ``args`` is what the action needs, of the type its :func:`on_confirmed` names."""
     audit.target = target
     audit.result = "asked for confirmation"
-    token = memo.put(
-        PendingAction(
-            chat_id=chat.id,
-            action=action,
-            account=account_of(smsc),
-            args=dict(args or {}),
-        )
+    token = await memo.ask(
+        PendingAction(chat_id=chat.id, action=action, account=account_of(smsc), args=args)
     )
     yes, no = labels or (_("Yes, do it"), _("Cancel"))
     keyboard = InlineKeyboardBuilder()
@@ -130,7 +129,7 @@ async def asked_an_administrator(
     action: str,
     question: str,
     target: str | None = None,
-    args: dict[str, Any] | None = None,
+    args: object = None,
 ) -> bool:
     """Asks as :func:`ask` does when an administrator must confirm (see below); False, having
     asked nothing, when the one asking may go ahead."""
@@ -155,10 +154,14 @@ async def administrator_must_confirm(
 
 
 async def claim(
-    callback: CallbackQuery, data: Confirm, memo: Memo, smsc: SmscClient | None
-) -> PendingAction | None:
+    callback: CallbackQuery,
+    data: Confirm,
+    memo: Memo,
+    smsc: SmscClient | None,
+    args: type[A],
+) -> PendingAction[A] | None:
     """The pending action if this press should carry it out; otherwise answer why not."""
-    pending = memo.get(data.token, PendingAction)
+    pending = await memo.pending(data.token, data.action, args)
     message = callback.message
     chat_id = message.chat.id if message is not None else None
     if pending is None or pending.action != data.action:
@@ -168,14 +171,14 @@ async def claim(
         await callback.answer(_("This button belongs to another chat."), show_alert=True)
         return None
     if pending.account != account_of(smsc):
-        memo.pop(data.token, PendingAction)
+        await memo.take(data.token)
         await _close(
             callback,
             _("The chat's SMSC account changed since this was asked. Run the command again."),
         )
         return None
-    # Single use: a second press, even a simultaneous one, finds nothing.
-    if memo.pop(data.token, PendingAction) is None:
+    # Single use: a second press, even a simultaneous one on another replica, finds nothing.
+    if not await memo.take(data.token):
         await _close(callback, _("This button has expired. Run the command again."))
         return None
     if not data.yes:
@@ -197,11 +200,11 @@ async def _close(callback: CallbackQuery, text: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Confirmed:
+class Confirmed(UpdateServices, Generic[A]):
     """What a confirmed action gets: the request, the chat's client, the audit note, and the
-    rest of the update's data (the account service, for one)."""
+    rest of the update's data (typed: ``bot``, ``copies``, ``accounts``)."""
 
-    pending: PendingAction
+    pending: PendingAction[A]
     smsc: SmscClient | None
     audit: AuditNote
     memo: Memo
@@ -215,18 +218,20 @@ class Confirmed:
 
 
 # Carries out a confirmed action; returns the sentence that replaces the question.
-Perform = Callable[[Confirmed], Awaitable[str]]
+Perform = Callable[[Confirmed[A]], Awaitable[str]]
 
 
 def on_confirmed(
-    router: Router, action: str, *, needs_client: bool = True
-) -> Callable[[Perform], Perform]:
-    """Register what an administrator's "Yes" for ``action`` does, behind every check.
+    router: Router, action: str, args: type[A], *, needs_client: bool = True
+) -> Callable[[Perform[A]], Perform[A]]:
+    """Register what an administrator's "Yes" for ``action`` does, behind every check: it
+    gets the action's ``args`` as asked (of that type) and returns the sentence that replaces
+    the question.
 
     ``needs_client`` False lets it run for a chat whose credentials cannot be decrypted.
     """
 
-    def register(perform: Perform) -> Perform:
+    def register(perform: Perform[A]) -> Perform[A]:
         async def confirmed(
             callback: CallbackQuery,
             callback_data: Confirm,
@@ -241,7 +246,7 @@ def on_confirmed(
                     _("Only administrators of this chat can do that."), show_alert=True
                 )
                 return
-            pending = await claim(callback, callback_data, memo, smsc)
+            pending = await claim(callback, callback_data, memo, smsc, args)
             if pending is None:
                 audit.result = "not confirmed"
                 return
@@ -250,7 +255,7 @@ def on_confirmed(
             except NOTHING_DONE:
                 # The question and its buttons stay, and so does what they confirm: the error
                 # router says what failed, and Yes works again once the cause is gone.
-                memo.keep(callback_data.token, pending, DEFAULT_TTL)
+                await memo.give_back(callback_data.token, pending)
                 raise
             await done(callback, outcome)
 
@@ -265,9 +270,9 @@ def on_confirmed(
 
 
 async def _still_an_administrator(callback: CallbackQuery, data: dict[str, Any]) -> bool:
-    chat_admins: ChatAdmins = data["chat_admins"]
+    chat_admins = named(data, "chat_admins", ChatAdmins)
     chat = callback.message.chat if callback.message is not None else None
-    return await chat_admins.allowed(data["bot"], chat, callback.from_user, fresh=True)
+    return await chat_admins.allowed(named(data, "bot", Bot), chat, callback.from_user, fresh=True)
 
 
 async def done(callback: CallbackQuery, text: str) -> None:

@@ -6,8 +6,6 @@ administrator, it waits for an administrator's Yes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -19,18 +17,32 @@ from bot.audit import AuditNote
 from bot.smsc import SmscClient
 from handlers import confirmation
 from handlers.blocks import book_for
-from handlers.contacts_args import EditContactArgs
+from handlers.contacts_args import ContactChanges, EditContactArgs
 from handlers.group_names import group_list, groups_of, membership_changed, named
 from handlers.memo import Memo
 from handlers.readers import Address
 
 
 async def apply_changes(
-    smsc: SmscClient, copies: AccountCopies, contact: Address, changes: dict[str, Any]
+    smsc: SmscClient, copies: AccountCopies, contact: Address, changes: ContactChanges
 ) -> str:
-    """Change a contact as ``changes`` says; the sentence that reports it."""
+    """Change a contact as ``changes`` says (its groups by id by now); the sentence that
+    reports it."""
     book = book_for(smsc, contact.is_email)
-    await book.change(contact.value, **changes)
+    groups = changes.get("groups")
+    await book.change(
+        contact.value,
+        new_address=changes.get("new_address"),
+        name=changes.get("name"),
+        groups=None if groups is None else [int(group) for group in groups],
+        comment=changes.get("comment"),
+        tags=changes.get("tags"),
+        first_name=changes.get("first_name"),
+        last_name=changes.get("last_name"),
+        middle_name=changes.get("middle_name"),
+        birthday=changes.get("birthday"),
+        other=changes.get("other"),
+    )
     # What SMSC keeps of a contact after a change is more than the bot can tell for sure:
     # the kept book, and the groups' counts, are read again when next needed.
     await membership_changed(copies, smsc, book)
@@ -38,7 +50,8 @@ async def apply_changes(
     said = []
     for key, value in changes.items():
         if key == "groups":
-            value = group_list(value, await groups_of(copies, smsc, book)) or "—"
+            ids = [int(group) for group in groups or ()]
+            value = group_list(ids, await groups_of(copies, smsc, book)) or "—"
         elif key == "new_address":
             continue
         said.append(f"{field_name(key)}: {display.escaped(str(value)) or '—'}")
@@ -70,7 +83,7 @@ async def change_or_ask(
     smsc: SmscClient,
     audit: AuditNote,
     contact: Address,
-    changes: dict[str, Any],
+    changes: ContactChanges,
 ) -> None:
     """Change the contact; a new number asked by a group's member waits for an
     administrator's Yes. Groups are named as people name them, and asked about when a name
@@ -105,7 +118,7 @@ async def change_or_ask(
             new=f"<code>{display.escaped(str(new))}</code>",
         ),
         target=contact.value,
-        args={"address": contact.value, "is_email": contact.is_email, "changes": changes},
+        args=EditContactArgs(contact, changes),
     ):
         return
     await message.answer(await apply_changes(smsc, copies, contact, changes))

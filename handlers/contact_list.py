@@ -3,7 +3,7 @@ was fetched, the next batch from SMSC."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiogram.filters import CommandObject
@@ -23,6 +23,14 @@ from handlers.memo import Memo
 from handlers.paging import FETCHED
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a list of contacts was fetched for: the search, and the groups to name."""
+
+    query: parse.ContactsQuery
+    groups: dict[int, Group]
+
+
 def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
     name = display.shown(
         contact.name or " ".join(filter(None, (contact.first_name, contact.last_name))) or "—",
@@ -35,8 +43,12 @@ def _contact_line(contact: Contact, groups: dict[int, Group]) -> str:
 
 
 async def _fetch_contacts(
-    smsc: SmscClient, copies: AccountCopies, query: parse.ContactsQuery, after: int | None = None
-) -> paging.Listed:
+    smsc: SmscClient,
+    copies: AccountCopies,
+    query: parse.ContactsQuery,
+    after: int | None = None,
+    offset: int = 0,
+) -> paging.Listed[Found]:
     book = book_for(smsc, query.is_email)
     groups = await groups_of(copies, smsc, book)
     # By now a group is its id: a name was looked up before the list was asked for.
@@ -62,16 +74,12 @@ async def _fetch_contacts(
     # there is no next batch to ask for, only a narrower search.
     beyond = found[-1].int_id if found and not complete else None
     return paging.Listed(
-        PageKind.CONTACTS,
-        found,
-        title,
-        complete,
-        {"groups": groups, "query": query, "beyond": beyond, "offset": 0},
+        PageKind.CONTACTS, found, title, complete, Found(query, groups), beyond, offset
     )
 
 
-def _contacts_text(listed: paging.Listed, token: str, start: int) -> tuple[str, Any]:
-    groups: dict[int, Group] = listed.extra["groups"]
+def _contacts_text(listed: paging.Listed[Found], token: str, start: int) -> tuple[str, Any]:
+    groups = listed.about.groups
     return paging.page(listed, token, start, lambda c: _contact_line(c, groups))
 
 
@@ -108,7 +116,7 @@ async def list_contacts_for(
     if not listed.records:
         await message.answer(_("No contacts found."))
         return
-    text, markup = _contacts_text(listed, paging.remember(memo, listed), 0)
+    text, markup = _contacts_text(listed, await paging.remember(memo, listed), 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -119,21 +127,22 @@ async def contacts_page(
     copies: AccountCopies,
     memo: Memo,
 ) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed: paging.Listed[Found] | None = await paging.recall(memo, callback_data, Found)
     if listed is None:
         await callback.answer(_("This list has expired. Run /contacts again."), show_alert=True)
         return
     await callback.answer()
     token, start = callback_data.token, callback_data.start
-    beyond = listed.extra.get("beyond")
+    beyond = listed.beyond
     if start >= len(listed.records) and beyond is not None:
         # Past what was fetched: the next batch, from SMSC, after the last internal id.
-        offset = int(listed.extra.get("offset") or 0) + len(listed.records)
-        listed = await _fetch_contacts(smsc, copies, listed.extra["query"], after=beyond)
-        listed.extra["offset"] = offset
+        offset = listed.offset + len(listed.records)
+        listed = await _fetch_contacts(
+            smsc, copies, listed.about.query, after=beyond, offset=offset
+        )
         if not listed.records:
             await edit_or_send(callback, _("No more contacts."))
             return
-        token, start = paging.remember(memo, listed), 0
+        token, start = await paging.remember(memo, listed), 0
     text, markup = _contacts_text(listed, token, start)
     await edit_or_send(callback, text, markup)

@@ -38,7 +38,7 @@ from handlers.group_names import (
     no_groups,
     quoted,
 )
-from handlers.memo import Memo
+from handlers.memo import Memo, typed_json
 from handlers.paging import FETCHED
 from handlers.readers import Address, words_of
 from handlers.routing import command, own_commands_only
@@ -147,13 +147,12 @@ async def edit_contact(
 
 async def edit_contact_chosen(chosen: Chosen) -> None:
     args: parse.EditContactArgs = chosen.args
-    data = chosen.data
     await change_or_ask(
         chosen.message,
-        data["bot"],
-        data["chat_admins"],
+        chosen.bot,
+        chosen.chat_admins,
         chosen.memo,
-        data["copies"],
+        chosen.copies,
         chosen.smsc,
         chosen.audit,
         args.contact,
@@ -161,11 +160,10 @@ async def edit_contact_chosen(chosen: Chosen) -> None:
     )
 
 
-async def edit_contact_confirmed(done: Confirmed) -> str:
-    contact = Address(done.pending.args["address"], done.pending.args["is_email"])
-    done.audit.target = contact.value
-    changes = done.pending.args["changes"]
-    return await apply_changes(done.client, done.data["copies"], contact, changes)
+async def edit_contact_confirmed(done: Confirmed[parse.EditContactArgs]) -> str:
+    edit = done.pending.args
+    done.audit.target = edit.contact.value
+    return await apply_changes(done.client, done.copies, edit.contact, edit.changes)
 
 
 async def delete_contact(
@@ -182,28 +180,28 @@ async def delete_contact(
             address=f"<code>{display.escaped(target.value)}</code>"
         ),
         target=target.value,
-        args={"address": target.value, "is_email": target.is_email},
+        args=target,
     )
 
 
-async def delete_contact_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    address = pending.args["address"]
+async def delete_contact_confirmed(done: Confirmed[Address]) -> str:
+    target, audit, smsc = done.pending.args, done.audit, done.client
+    address = target.value
     audit.target = address
-    book = book_for(smsc, pending.args["is_email"])
+    book = book_for(smsc, target.is_email)
     try:
         await book.delete(address)
     except NotFoundError:
         # As with the blacklist: an e-mail contact kept in another case is tried once.
-        listed = await _contact_as(book, address) if pending.args["is_email"] else None
+        listed = await _contact_as(book, address) if target.is_email else None
         if listed is None:
             raise
         await book.delete(listed)
         address = audit.target = listed
-    copies: AccountCopies = done.data["copies"]
-    await copies.contact_deleted(smsc, address, mail=bool(pending.args["is_email"]))
+    copies: AccountCopies = done.copies
+    await copies.contact_deleted(smsc, address, mail=target.is_email)
     # The groups it was in count one fewer.
-    await copies.forget(smsc, "groups", mail=bool(pending.args["is_email"]))
+    await copies.forget(smsc, "groups", mail=target.is_email)
     return _("🗑 Contact {address} deleted.").format(address=display.escaped(address))
 
 
@@ -283,7 +281,8 @@ async def _move_contact(
         await message.answer(no_groups())
         return
     keyboard = InlineKeyboardBuilder()
-    token = memo.put(args.contact)
+    contact = args.contact
+    token = await memo.share(contact, lambda: typed_json(contact))
     for group in groups[:30]:
         for mode, label in (
             (parse.GroupMove.MOVE, "➡"),
@@ -311,7 +310,7 @@ async def group_chosen(
     memo: Memo,
     audit: AuditNote,
 ) -> None:
-    contact = memo.get(callback_data.token, Address)
+    contact = await memo.recall(callback_data.token, Address)
     if contact is None:
         await expired(callback)
         return
@@ -336,11 +335,11 @@ def router() -> Router:
         contacts_page, Page.filter(F.kind == PageKind.CONTACTS), flags={"smsc": True}
     )
     router.message.register(delete_contact, command("delcontact"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "delcontact")(delete_contact_confirmed)
+    confirmation.on_confirmed(router, "delcontact", Address)(delete_contact_confirmed)
     router.message.register(move_contact, command("movecontact"), flags={"smsc": True})
     router.callback_query.register(group_chosen, GroupChoice.filter(), flags={"smsc": True})
     router.message.register(edit_contact, command("editcontact"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "editcontact")(edit_contact_confirmed)
+    confirmation.on_confirmed(router, "editcontact", parse.EditContactArgs)(edit_contact_confirmed)
     _on_chosen_readings(router)
     return own_commands_only(router)
 
@@ -349,12 +348,10 @@ def _on_chosen_readings(router: Router) -> None:
     """What a pressed reading of each command does: what the command does with it."""
     on = choices.on_chosen
     on(router, "addcontact")(
-        lambda c: _add_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: _add_contact(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
-    on(router, "contacts")(
-        lambda c: list_contacts_for(c.message, c.smsc, c.data["copies"], c.memo, c.args)
-    )
+    on(router, "contacts")(lambda c: list_contacts_for(c.message, c.smsc, c.copies, c.memo, c.args))
     on(router, "movecontact")(
-        lambda c: _move_contact(c.message, c.smsc, c.data["copies"], c.memo, c.audit, c.args)
+        lambda c: _move_contact(c.message, c.smsc, c.copies, c.memo, c.audit, c.args)
     )
     on(router, "editcontact")(edit_contact_chosen)

@@ -17,6 +17,8 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from handlers.phones import ascii_digits, phone_number
 from handlers.readers import (
@@ -172,10 +174,28 @@ CONTACT_FIELDS = {
 _BIRTHDAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.(19|20)[0-9]{2}$")
 
 
+class ContactChanges(TypedDict, total=False):
+    """What /editcontact changes, each field as it goes to SMSC (an empty text clears it)."""
+
+    new_address: str
+    name: str
+    first_name: str
+    last_name: str
+    middle_name: str
+    birthday: str
+    comment: str
+    tags: str
+    other: str
+    groups: tuple[GroupRef, ...]  # as named until looked up, then ids; none: out of every group
+
+
+_CHANGES: TypeAdapter[ContactChanges] = TypeAdapter(ContactChanges)
+
+
 @dataclass(frozen=True, slots=True)
 class EditContactArgs:
     contact: Address
-    changes: dict[str, Any]
+    changes: ContactChanges
 
 
 def usage_editcontact() -> str:
@@ -234,7 +254,7 @@ def _birthday(value: str, usage: str) -> str:
 
 def contact_changes(
     text: str | None, is_email: bool, usage: str, region: str | None
-) -> dict[str, Any]:
+) -> ContactChanges:
     """The fields to change, each read: ``grp=`` as the groups named (none: out of every
     group), ``new=`` as an address, ``birthday=`` as a date."""
     changes: dict[str, Any] = _fields(text, usage)
@@ -256,7 +276,7 @@ def contact_changes(
             )
         else:
             changes[key] = value
-    return changes
+    return _CHANGES.validate_python(changes)
 
 
 def editcontact(text: str | None, region: str | None = None) -> EditContactArgs:

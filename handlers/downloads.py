@@ -101,8 +101,10 @@ async def _listing(smsc: SmscClient, memo: Memo) -> tuple[str, InlineKeyboardMar
     tasks, complete = await all_tasks(smsc)
     if not tasks:
         return _("There are no exports. Create one in the SMSC cabinet."), None
-    listed = paging.Listed(PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete)
-    token = paging.remember(memo, listed)
+    listed = paging.Listed(
+        PageKind.DOWNLOADS, tasks, _("<b>Exports</b>, newest first"), complete, None
+    )
+    token = await paging.remember(memo, listed)
     text, markup = paging.page(listed, token, 0, task_line, _buttons(token))
     if any(t.status is TaskStatus.DONE for t in tasks):
         text += "\n\n" + _("Get a finished one with <code>/download ID</code>.")
@@ -121,7 +123,7 @@ async def downloads_refreshed(callback: CallbackQuery, smsc: SmscClient, memo: M
 
 
 async def downloads_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /downloads again."), show_alert=True)
         return

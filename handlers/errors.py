@@ -13,6 +13,7 @@ from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import relogin
+from bot.shared.tokens import SharedStateUnavailableError
 from bot.smsc import (
     SmscError,
 )
@@ -61,6 +62,17 @@ async def storage_failed(event: ErrorEvent) -> None:
     )
 
 
+async def shared_state_failed(event: ErrorEvent) -> None:
+    log.error("redis unavailable", extra={"error": str(event.exception)})
+    await _tell(
+        event,
+        _(
+            "⚠️ I cannot reach what my replicas share right now; nothing was changed. Try again "
+            "in a moment."
+        ),
+    )
+
+
 async def telegram_failed(event: ErrorEvent) -> None:
     # The retries in bot.telegram are spent: telling the chat would fail the same way.
     log.error(
@@ -91,6 +103,7 @@ def router() -> Router:
     router.error.register(smsc_failed, ExceptionTypeFilter(SmscError))
     router.error.register(credentials_unreadable, ExceptionTypeFilter(CredentialsUnreadableError))
     router.error.register(storage_failed, ExceptionTypeFilter(StorageError))
+    router.error.register(shared_state_failed, ExceptionTypeFilter(SharedStateUnavailableError))
     router.error.register(telegram_failed, ExceptionTypeFilter(TelegramAPIError))
     router.error.register(unexpected)
     return router

@@ -3,11 +3,18 @@
 The account's groups are its kept copy (:mod:`bot.account_copies`): read once a window, and
 kept up to date by the bot's own writes. In a group chat, a group's new name is the team's:
 asked for by someone who is not an administrator, it waits for an administrator's Yes.
+
+/renamegroup and /delgroup find a group where /groups shows it, among the phone groups and
+the e-mail groups (``mails.php``) alike, as /block tells an e-mail address from a number by
+itself; a name found in both books is asked about with a button per group.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
@@ -23,13 +30,89 @@ from bot.replies import edit_or_send
 from bot.smsc import Group, SmscClient
 from handlers import choices, confirmation, paging
 from handlers import groups_args as parse
+from handlers.blocks import book_for
 from handlers.callbacks import Page, PageKind, RefreshKind, Reread, with_refresh
 from handlers.choices import Chosen
 from handlers.confirmation import Confirmed
-from handlers.group_names import named, no_groups, quoted
+from handlers.group_names import (
+    group_label,
+    groups_meant,
+    groups_of,
+    no_groups,
+    no_such_group,
+    quoted,
+)
 from handlers.memo import Memo
 from handlers.readers import GroupRef
 from handlers.routing import command, own_commands_only
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRename:
+    """A rename waiting for an administrator's Yes."""
+
+    group_id: int
+    old: str
+    name: str
+    mail: bool = False  # an e-mail group (mails.php)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDeletion:
+    """A deletion waiting for a Yes: the group's name, to say which went."""
+
+    group_id: int
+    name: str
+    mail: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BookGroup:
+    """One group as a pressed button names it: its id in its address book."""
+
+    group_id: int
+    mail: bool
+
+
+async def _one_group(
+    message: Message,
+    memo: Memo,
+    copies: AccountCopies,
+    smsc: SmscClient,
+    action: str,
+    ref: GroupRef | BookGroup,
+    again: Callable[[BookGroup], Any],
+) -> tuple[Group, bool] | None:
+    """The group ``ref`` names, among the phone and the e-mail groups, and whether it is an
+    e-mail group; None, having answered, when no group has that name or several do (then a
+    button per group carries out ``again`` with the one pressed)."""
+    books = [(False, smsc.phones), (True, smsc.mails)]
+    if isinstance(ref, BookGroup):
+        books = [(mail, book) for mail, book in books if mail == ref.mail]
+        ref = ref.group_id
+    found: list[tuple[Group, bool]] = []
+    for mail, book in books:
+        kept = (await groups_of(copies, smsc, book)).values()
+        found += [(group, mail) for group in groups_meant(ref, kept)]
+    if not found:
+        await message.answer(no_such_group(ref))
+        return None
+    if len(found) > 1:
+        await choices.offer(
+            message,
+            memo,
+            smsc,
+            action=action,
+            question=_("Several groups are called “{name}”. Which one?").format(
+                name=display.escaped(str(ref))
+            ),
+            options=[
+                (("✉️ " if mail else "") + group_label(g), again(BookGroup(g.id, mail)))
+                for g, mail in found
+            ],
+        )
+        return None
+    return found[0]
 
 
 def _group_line(entry: tuple[Group, bool, bool]) -> str:
@@ -62,8 +145,8 @@ async def _groups_page(
     title = _("<b>Groups</b>")
     if mail_groups:
         title = _("<b>Groups</b> (✉️ e-mail groups)")
-    listed = paging.Listed(PageKind.GROUPS, entries, title, complete=True)
-    text, markup = paging.page(listed, paging.remember(memo, listed), 0, _group_line)
+    listed = paging.Listed(PageKind.GROUPS, entries, title, True, None)
+    text, markup = paging.page(listed, await paging.remember(memo, listed), 0, _group_line)
     return text, with_refresh(markup, again)
 
 
@@ -83,7 +166,7 @@ async def refresh_groups(
 
 
 async def groups_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data)
     if listed is None:
         await callback.answer(_("This list has expired. Run /groups again."), show_alert=True)
         return
@@ -128,16 +211,20 @@ async def _rename_or_ask(
     copies: AccountCopies,
     smsc: SmscClient,
     audit: AuditNote,
-    ref: GroupRef,
+    ref: GroupRef | BookGroup,
     name: str,
 ) -> None:
-    found = await named(
-        message, memo, copies, smsc, smsc.phones, "renamegroup", (ref,), lambda r: (r[0], name)
+    found = await _one_group(
+        message, memo, copies, smsc, "renamegroup", ref, lambda picked: (picked, name)
     )
     if found is None:
         return
-    group = found[0]
+    group, mail = found
     audit.target = str(group.id)
+    rename = GroupRename(group.id, group.name, name, mail)
+    question = _("Rename the group {group} to “{name}”?")
+    if mail:
+        question = _("Rename the e-mail group {group} to “{name}”?")
     if await confirmation.asked_an_administrator(
         message,
         bot,
@@ -146,25 +233,22 @@ async def _rename_or_ask(
         smsc,
         audit,
         action="renamegroup",
-        question=_("Rename the group {group} to “{name}”?").format(
-            group=quoted(group.name, group.id), name=display.escaped(name)
-        ),
+        question=question.format(group=quoted(group.name, group.id), name=display.escaped(name)),
         target=str(group.id),
-        args={"group_id": group.id, "old": group.name, "name": name},
+        args=rename,
     ):
         return
-    await message.answer(await _rename(smsc, copies, group.id, group.name, name))
+    await message.answer(await _rename(smsc, copies, rename))
 
 
 async def rename_group_chosen(chosen: Chosen) -> None:
     ref, name = chosen.args
-    data = chosen.data
     await _rename_or_ask(
         chosen.message,
-        data["bot"],
-        data["chat_admins"],
+        chosen.bot,
+        chosen.chat_admins,
         chosen.memo,
-        data["copies"],
+        chosen.copies,
         chosen.smsc,
         chosen.audit,
         ref,
@@ -172,21 +256,19 @@ async def rename_group_chosen(chosen: Chosen) -> None:
     )
 
 
-async def rename_group_confirmed(done: Confirmed) -> str:
-    group_id, name = int(done.pending.args["group_id"]), str(done.pending.args["name"])
-    done.audit.target = str(group_id)
-    old = str(done.pending.args.get("old", ""))
-    return await _rename(done.client, done.data["copies"], group_id, old, name)
+async def rename_group_confirmed(done: Confirmed[GroupRename]) -> str:
+    done.audit.target = str(done.pending.args.group_id)
+    return await _rename(done.client, done.copies, done.pending.args)
 
 
-async def _rename(
-    smsc: SmscClient, copies: AccountCopies, group_id: int, old: str, name: str
-) -> str:
-    await smsc.phones.rename_group(group_id, name)
-    await copies.group_saved(smsc, Group(id=group_id, name=name), mail=False)
-    return _("✅ The group {group} is now “{name}”.").format(
-        group=quoted(old, group_id), name=display.escaped(name)
-    )
+async def _rename(smsc: SmscClient, copies: AccountCopies, rename: GroupRename) -> str:
+    group_id, name = rename.group_id, rename.name
+    await book_for(smsc, rename.mail).rename_group(group_id, name)
+    await copies.group_saved(smsc, Group(id=group_id, name=name), mail=rename.mail)
+    done = _("✅ The group {group} is now “{name}”.")
+    if rename.mail:
+        done = _("✅ The e-mail group {group} is now “{name}”.")
+    return done.format(group=quoted(rename.old, group_id), name=display.escaped(name))
 
 
 async def delete_group(
@@ -200,45 +282,59 @@ async def delete_group(
     await _ask_delete_group(message, memo, copies, smsc, audit, parse.delgroup(command.args))
 
 
+def _deletion_question(group: Group, mail: bool) -> str:
+    if mail:
+        text = ngettext(
+            "Delete the e-mail group {group} ({count} contact)? The contact stays, without "
+            "this group.",
+            "Delete the e-mail group {group} ({count} contacts)? The contacts stay, without "
+            "this group.",
+            group.count,
+        )
+    else:
+        text = ngettext(
+            "Delete the group {group} ({count} contact)? The contact stays, without this group.",
+            "Delete the group {group} ({count} contacts)? The contacts stay, without this group.",
+            group.count,
+        )
+    return text.format(group=quoted(group.name, group.id), count=group.count)
+
+
 async def _ask_delete_group(
     message: Message,
     memo: Memo,
     copies: AccountCopies,
     smsc: SmscClient,
     audit: AuditNote,
-    ref: GroupRef,
+    ref: GroupRef | BookGroup,
 ) -> None:
-    audit.target = str(ref)
-    found = await named(
-        message, memo, copies, smsc, smsc.phones, "delgroup", (ref,), lambda r: r[0]
-    )
+    audit.target = str(ref.group_id if isinstance(ref, BookGroup) else ref)
+    found = await _one_group(message, memo, copies, smsc, "delgroup", ref, lambda picked: picked)
     if found is None:
         audit.result = "no such group or several"
         return
-    group = found[0]
+    group, mail = found
     await confirmation.ask(
         message,
         memo,
         smsc,
         audit,
         action="delgroup",
-        question=ngettext(
-            "Delete the group {group} ({count} contact)? The contact stays, without this group.",
-            "Delete the group {group} ({count} contacts)? The contacts stay, without this group.",
-            group.count,
-        ).format(group=quoted(group.name, group.id), count=group.count),
+        question=_deletion_question(group, mail),
         target=str(group.id),
-        args={"group_id": group.id, "name": group.name},
+        args=GroupDeletion(group.id, group.name, mail),
     )
 
 
-async def delete_group_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    group_id = int(pending.args["group_id"])
+async def delete_group_confirmed(done: Confirmed[GroupDeletion]) -> str:
+    deletion, audit, smsc = done.pending.args, done.audit, done.client
+    group_id = deletion.group_id
     audit.target = str(group_id)
-    await smsc.phones.delete_group(group_id)
-    await done.data["copies"].group_deleted(smsc, group_id, mail=False)
-    named_group = quoted(str(pending.args.get("name", "")), group_id)
+    await book_for(smsc, deletion.mail).delete_group(group_id)
+    await done.copies.group_deleted(smsc, group_id, mail=deletion.mail)
+    named_group = quoted(deletion.name, group_id)
+    if deletion.mail:
+        return _("🗑 The e-mail group {group} is deleted.").format(group=named_group)
     return _("🗑 The group {group} is deleted.").format(group=named_group)
 
 
@@ -253,11 +349,11 @@ def router() -> Router:
     )
     router.message.register(add_group, command("addgroup"), flags={"smsc": True})
     router.message.register(rename_group, command("renamegroup"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "renamegroup")(rename_group_confirmed)
+    confirmation.on_confirmed(router, "renamegroup", GroupRename)(rename_group_confirmed)
     router.message.register(delete_group, command("delgroup"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "delgroup")(delete_group_confirmed)
+    confirmation.on_confirmed(router, "delgroup", GroupDeletion)(delete_group_confirmed)
     choices.on_chosen(router, "renamegroup")(rename_group_chosen)
     choices.on_chosen(router, "delgroup")(
-        lambda c: _ask_delete_group(c.message, c.memo, c.data["copies"], c.smsc, c.audit, c.args)
+        lambda c: _ask_delete_group(c.message, c.memo, c.copies, c.smsc, c.audit, c.args)
     )
     return own_commands_only(router)

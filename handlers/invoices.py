@@ -7,7 +7,6 @@ for an administrator's Yes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot, Router
@@ -79,7 +78,7 @@ async def create_invoice_text(
         )
         + (f" ({display.escaped(args.service)})" if args.service else ""),
         target=target,
-        args={"client": args.sub_client, "amount": str(args.amount), "service": args.service},
+        args=args,
     ):
         return
     sent, caption = await _send_invoice(bot, message.chat.id, smsc, copies, args, audit)
@@ -119,13 +118,11 @@ async def _send_invoice(
     return True, caption
 
 
-async def invoice_confirmed(done: Confirmed) -> str:
-    args = done.pending.args
-    done.audit.target = f"{args['client']} {args['amount']}"
-    invoice = parse.InvoiceArgs(args["client"], Decimal(args["amount"]), args["service"])
-    bot, chat_id = done.data["bot"], done.pending.chat_id
-    copies: AccountCopies = done.data["copies"]
-    _sent, text = await _send_invoice(bot, chat_id, done.client, copies, invoice, done.audit)
+async def invoice_confirmed(done: Confirmed[parse.InvoiceArgs]) -> str:
+    invoice = done.pending.args
+    done.audit.target = f"{invoice.sub_client} {invoice.amount}"
+    bot, chat_id = done.bot, done.pending.chat_id
+    _sent, text = await _send_invoice(bot, chat_id, done.client, done.copies, invoice, done.audit)
     return text
 
 
@@ -285,7 +282,7 @@ GET_INVOICE = asking.Dialog(
 def router() -> Router:
     router = Router(name=__name__)
     router.message.register(create_invoice, command("invoice"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "invoice")(invoice_confirmed)
+    confirmation.on_confirmed(router, "invoice", parse.InvoiceArgs)(invoice_confirmed)
     router.message.register(get_invoice, command("getinvoice"), flags={"smsc": True})
     asking.register(router, INVOICE)
     asking.register(router, GET_INVOICE)

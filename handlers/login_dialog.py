@@ -25,8 +25,10 @@ from handlers import account_args as parse
 from handlers.argument_error import ArgumentError
 from handlers.callbacks import RegionChoice
 from handlers.commands import KNOWN_COMMANDS, carries_login_secret
+from handlers.dialog_data import dialog_data
 from handlers.login_flow import (
     DIALOG_TTL,
+    LoginData,
     LoginDialog,
     ask_for_secret,
     finish_login,
@@ -59,7 +61,15 @@ class NotOurCommand(Filter):
 async def region_chosen(
     callback: CallbackQuery, callback_data: RegionChoice, state: FSMContext
 ) -> None:
-    await state.update_data(region=Region(callback_data.region).value)
+    data = await dialog_data(state, LoginData)
+    if data is None:
+        await state.clear()
+        await callback.answer(
+            _("This login dialog has expired. Start again with /login."), show_alert=True
+        )
+        return
+    data["region"] = Region(callback_data.region).value
+    await state.set_data(data)
     await callback.answer()
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramAPIError):
@@ -96,13 +106,13 @@ async def _take_secret(
     audit: AuditNote,
     notice: str,
 ) -> None:
-    data = await state.get_data()
-    if time.time() - float(data.get("started_at") or 0) > DIALOG_TTL:
+    data = await dialog_data(state, LoginData)
+    if data is None or time.time() - data["started_at"] > DIALOG_TTL:
         await state.clear()
         audit.result = "dialog expired"
         await message.answer(notice + _("This login dialog has expired. Start again with /login."))
         return
-    target = await accounts.moved_to(int(data["target_chat"]))
+    target = await accounts.moved_to(data["target_chat"])
     assert message.from_user is not None
     if target != message.chat.id and not await chat_admins.is_admin(
         bot, target, message.from_user.id, fresh=True
@@ -121,7 +131,7 @@ async def _take_secret(
         await message.answer(notice + argument_sentence(error))
         return
     await state.clear()
-    if args.region is None and data.get("region"):
+    if args.region is None and data["region"]:
         args = parse.LoginArgs(Region(data["region"]), args.login, args.password, args.apikey)
     await finish_login(message, bot, accounts, audit, notice, target_chat=target, args=args)
 

@@ -24,6 +24,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from typing_extensions import TypedDict
 
 from bot import display
 from bot.accounts import ChatAccounts
@@ -49,6 +50,14 @@ class LoginDialog(StatesGroup):
     secret = State()
 
 
+class LoginData(TypedDict):
+    """The login dialog's data: never a secret."""
+
+    target_chat: int
+    region: str | None  # a Region's value, once known
+    started_at: float  # wall-clock time: the dialog may finish on another replica
+
+
 async def start_dialog(
     message: Message,
     state: FSMContext,
@@ -57,10 +66,12 @@ async def start_dialog(
     target_chat: int,
     region: Region | None,
 ) -> None:
-    await state.update_data(
-        target_chat=target_chat,
-        region=region.value if region else None,
-        started_at=time.time(),
+    await state.set_data(
+        LoginData(
+            target_chat=target_chat,
+            region=region.value if region else None,
+            started_at=time.time(),
+        )
     )
     assert message.from_user is not None
     # Outlives the dialog: a secret sent after /cancel or a restart is still taken for one.

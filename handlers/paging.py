@@ -12,6 +12,10 @@ A kept list belongs to the chat it was shown in and to the account it was read w
 credentials, secret included): a press from another chat, or after the chat logged out or
 logged in to another account, finds it expired. Both are the ones the running handler's client
 was made for (:func:`bot.middlewares.serving`), so page handlers are flagged ``smsc``.
+
+With replicas the list is shared as JSON too (its records as their models dump them, and what
+it was fetched for), so that a page pressed on another replica is shown from it, not fetched
+again (:meth:`handlers.memo.Memo.share`).
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
 
 from bot import display
 from bot.middlewares import serving
+from bot.smsc import BlacklistEntry, Contact, DownloadTask, Group, Sender
 from handlers.callbacks import Page, PageKind
 from handlers.memo import Memo
 
@@ -38,16 +45,24 @@ RESERVED = 400
 # The most SMSC returns in one answer; a list that fills it may have more.
 FETCHED = 1000
 
+# What a list was fetched for (a search, a sub-client), where the next batch or a refresh
+# needs it again.
+About = TypeVar("About")
 
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """What one command fetched, kept behind its page buttons."""
+
+@dataclass(slots=True)
+class Listed(Generic[About]):
+    """What one command fetched, kept behind its page buttons. Not frozen: where its pages
+    begin is laid out as they are shown (``layouts``); nothing else changes."""
 
     kind: PageKind
     records: Sequence[Any]
     title: str  # rendered once, in the chat's language at the time
     complete: bool  # False: SMSC had more than it sent
-    extra: dict[str, Any] = field(default_factory=dict)
+    about: About
+    # Where SMSC's next batch begins (its internal id), for a list that has one to ask for.
+    beyond: int | None = None
+    offset: int = 0  # entries in the batches before this one
     # Where each page begins, by language (the lines' lengths depend on it): laid out once, so
     # that Back always finds the page that was before, and a press renders one page only.
     layouts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
@@ -55,32 +70,92 @@ class Listed:
 
 @dataclass(frozen=True, slots=True)
 class _Shown:
-    listed: Listed
+    listed: Listed[Any]
     # (chat id, account key); None where no client was handed over: no press ever matches.
     owner: tuple[int, str] | None
 
 
-def remember(memo: Memo, listed: Listed) -> str:
-    return memo.put(_Shown(listed, serving()))
+# What each kind of list holds, for reading one back that another replica showed.
+RECORDS: dict[PageKind, Any] = {
+    PageKind.CONTACTS: list[Contact],
+    PageKind.GROUPS: list[tuple[Group, bool, bool]],  # the group, an e-mail group, its id shown
+    PageKind.BLACKLIST: list[BlacklistEntry],
+    PageKind.SENDERS: list[Sender],
+    PageKind.DOWNLOADS: list[DownloadTask],
+}
 
 
-def recall(memo: Memo, pressed: Page) -> Listed | None:
+def _as_json(shown: _Shown) -> dict[str, Any]:
+    listed = shown.listed
+    return {
+        "owner": shown.owner,
+        "kind": listed.kind.value,
+        "title": listed.title,
+        "complete": listed.complete,
+        "beyond": listed.beyond,
+        "offset": listed.offset,
+        "about": to_jsonable_python(listed.about),
+        "records": to_jsonable_python(list(listed.records)),
+    }
+
+
+def _read(value: Any, kind: PageKind, about: Any) -> _Shown | None:
+    """The list another replica shared, if it is a ``kind`` list that reads as one."""
+    try:
+        if value["kind"] != kind.value:
+            return None
+        owner = value["owner"]
+        listed = Listed(
+            kind,
+            _adapter(RECORDS[kind]).validate_python(value["records"]),
+            str(value["title"]),
+            bool(value["complete"]),
+            _adapter(about).validate_python(value["about"]),
+            None if value["beyond"] is None else int(value["beyond"]),
+            int(value["offset"]),
+        )
+        return _Shown(listed, None if owner is None else (int(owner[0]), str(owner[1])))
+    except (KeyError, TypeError, ValueError, ValidationError):
+        return None
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(shape)
+    if adapter is None:
+        adapter = _ADAPTERS[shape] = TypeAdapter(shape)
+    return adapter
+
+
+async def remember(memo: Memo, listed: Listed[Any]) -> str:
+    shown = _Shown(listed, serving())
+    return await memo.share(shown, lambda: _as_json(shown))
+
+
+async def recall(memo: Memo, pressed: Page, about: Any = None) -> Listed[Any] | None:
     """The list behind a page button, or None when it has expired or the button is forged:
     a list of another kind, a start that is no place in it (past its end only where SMSC
-    has a next batch), a list shown in another chat or read with other credentials."""
-    listed = recall_list(memo, pressed.token, pressed.kind)
+    has a next batch), a list shown in another chat or read with other credentials.
+    ``about`` is the type of what the list was fetched for (None: nothing)."""
+    listed = await recall_list(memo, pressed.token, pressed.kind, about)
     if listed is None:
         return None
-    beyond = listed.extra.get("beyond") is not None
+    beyond = listed.beyond is not None
     if not 0 <= pressed.start < len(listed.records) + beyond:
         return None
     return listed
 
 
-def recall_list(memo: Memo, token: str, kind: PageKind) -> Listed | None:
+async def recall_list(
+    memo: Memo, token: str, kind: PageKind, about: Any = None
+) -> Listed[Any] | None:
     """The list ``token`` names, if it is a ``kind`` list shown in this chat with these
     credentials (see :func:`recall`)."""
     shown = memo.get(token, _Shown)
+    if shown is None:
+        shown = _read(await memo.shared_json(token), kind, about)
     if shown is None or shown.owner is None or shown.owner != serving():
         return None
     return shown.listed if shown.listed.kind == kind else None
@@ -106,7 +181,7 @@ def _fill(records: Sequence[Any], start: int, line: Line, room: int) -> list[str
     return lines
 
 
-def _layout(listed: Listed, line: Line, room: int) -> list[int]:
+def _layout(listed: Listed[Any], line: Line, room: int) -> list[int]:
     """Where each page of ``listed`` begins, laid out from the first."""
     try:
         language = get_i18n().current_locale
@@ -122,7 +197,7 @@ def _layout(listed: Listed, line: Line, room: int) -> list[int]:
 
 
 def page(
-    listed: Listed, token: str, start: int, line: Line, buttons: Buttons | None = None
+    listed: Listed[Any], token: str, start: int, line: Line, buttons: Buttons | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The page that begins at ``start``: a heading with its place, its lines, its buttons."""
     records = listed.records
@@ -139,11 +214,11 @@ def page(
         place = _("{first}–{last} of more than {total}").format(
             first=start + 1, last=end, total=len(records)
         )
-    offset = int(listed.extra.get("offset", 0))
+    offset = listed.offset
     if offset:
         place = _("{first}–{last}").format(first=offset + start + 1, last=offset + end)
     lines = [f"{listed.title} {place}:", *shown]
-    beyond = listed.extra.get("beyond")
+    beyond = listed.beyond
     if end >= len(records) and not listed.complete and beyond is None:
         lines += ["", _("SMSC has more than I can page through here: narrow the list.")]
     builder = InlineKeyboardBuilder()

@@ -26,6 +26,7 @@ from handlers import confirmation
 from handlers import sender_registration as registration
 from handlers import senders_args as parse
 from handlers.callbacks import OperatorToggle, SenderStep, SenderStepKind, expired
+from handlers.dialog_data import dialog_data
 from handlers.memo import Memo
 
 # Registrations a button can ask for; the Ukrainian and Belarusian ones need a company's
@@ -89,7 +90,11 @@ async def add_sender(
         return
     audit.result = "dialog started"
     await state.set_state(AddSender.operators)
-    await state.update_data(name=args.name, comment=args.comment, operators=[], user=args.user)
+    await state.set_data(
+        registration.Registration(
+            name=args.name, comment=args.comment, operators=[], user=args.user
+        )
+    )
     await message.answer(
         _(
             "Registering the sender name <b>{name}</b>. Choose the operators to register it "
@@ -105,12 +110,16 @@ async def toggle_operator(
     if callback_data.flag not in BUTTON_OPERATORS:
         await expired(callback)
         return
-    chosen: list[str] = list((await state.get_data()).get("operators", []))
+    data = await dialog_data(state, registration.Registration)
+    if data is None:
+        await expired(callback)
+        return
+    chosen = data["operators"]
     if callback_data.flag in chosen:
         chosen.remove(callback_data.flag)
     else:
         chosen.append(callback_data.flag)
-    await state.update_data(operators=chosen)
+    await state.set_data(data)
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=_operators_keyboard(chosen))
@@ -152,20 +161,23 @@ async def submit_without_document(
     chat_admins: ChatAdmins,
     memo: Memo,
 ) -> None:
-    await callback.answer()
     request = await registration.taken(state)
+    if request is None:
+        await expired(callback)
+        return
+    await callback.answer()
     message = callback.message
     if isinstance(message, Message) and await registration.needs_an_administrator(
         request, bot, chat_admins, message.chat, callback.from_user
     ):
-        text, keyboard = confirmation.pending_question(
+        text, keyboard = await confirmation.pending_question(
             message.chat,
             memo,
             smsc,
             audit,
             action="addsender",
             question=registration.question(request),
-            target=str(request["name"]),
+            target=request["name"],
             args=request,
         )
         await edit_or_send(callback, text, keyboard)
@@ -213,6 +225,9 @@ async def submit_with_document(
         return
     assert message.document is not None
     request = await registration.taken(state, registration.document_of(message.document))
+    if request is None:
+        await message.answer(_("This dialog has expired. Start again with /addsender."))
+        return
     if await registration.needs_an_administrator(
         request, bot, chat_admins, message.chat, message.from_user, message.sender_chat
     ):
@@ -223,9 +238,10 @@ async def submit_with_document(
             audit,
             action="addsender",
             question=registration.question(request),
-            target=str(request["name"]),
+            target=request["name"],
             args=request,
         )
         return
+    assert request["document"] is not None
     document = await registration.download(bot, message.chat.id, request["document"])
     await message.answer(await registration.register(smsc, copies, audit, request, document))

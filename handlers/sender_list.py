@@ -87,8 +87,8 @@ async def _senders_text(
         title = _("<b>Sender names</b> of {client}, newest first").format(
             client=display.shown(user, display.NAME)
         )
-    listed = paging.Listed(PageKind.SENDERS, senders, title, kept.complete, extra={"user": user})
-    token = paging.remember(memo, listed)
+    listed = paging.Listed(PageKind.SENDERS, senders, title, kept.complete, user)
+    token = await paging.remember(memo, listed)
     return paging.page(listed, token, 0, sender_block, _refresh(listed, token))
 
 
@@ -96,8 +96,8 @@ async def _senders_text(
 OWN_NAMES = "-"
 
 
-def _refresh(listed: paging.Listed, token: str) -> paging.Buttons:
-    asked = token if listed.extra.get("user") else OWN_NAMES
+def _refresh(listed: paging.Listed[str | None], token: str) -> paging.Buttons:
+    asked = token if listed.about else OWN_NAMES
 
     def rows(_shown: Sequence[Sender]) -> list[list[InlineKeyboardButton]]:
         refresh = Refresh(kind=PageKind.SENDERS, token=asked).pack()
@@ -107,7 +107,7 @@ def _refresh(listed: paging.Listed, token: str) -> paging.Buttons:
 
 
 async def senders_page(callback: CallbackQuery, callback_data: Page, memo: Memo) -> None:
-    listed = paging.recall(memo, callback_data)
+    listed = await paging.recall(memo, callback_data, str | None)
     if listed is None:
         await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
         return
@@ -128,11 +128,11 @@ async def senders_refreshed(
     user = None
     if callback_data.token != OWN_NAMES:
         # The list it refreshes says whose names they were (a sub-client's, with user=).
-        listed = paging.recall_list(memo, callback_data.token, PageKind.SENDERS)
+        listed = await paging.recall_list(memo, callback_data.token, PageKind.SENDERS, str | None)
         if listed is None:
             await callback.answer(_("This list has expired. Run /senders again."), show_alert=True)
             return
-        user = listed.extra.get("user")
+        user = listed.about
     text, markup = await _senders_text(smsc, copies, memo, user, refresh=True)
     await callback.answer()
     await edit_or_send(callback, text, markup)

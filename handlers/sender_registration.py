@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, Document, User
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import TypedDict
 
 from bot import display, sender_copies
 from bot.account_copies import AccountCopies
@@ -30,6 +30,7 @@ from bot.smsc import OperatorRegistration, SenderDocument, SmscClient
 from bot.wording import operator_name
 from handlers import confirmation
 from handlers.confirmation import Confirmed
+from handlers.dialog_data import dialog_data
 
 FREE_REGISTRATIONS = frozenset(
     {OperatorRegistration.SBER_STEP, OperatorRegistration.TELE2, OperatorRegistration.MOTIV}
@@ -39,24 +40,50 @@ FREE_REGISTRATIONS = frozenset(
 # holds 4,096 characters.
 COMMENT_SHOWN = 1500
 
-# A request to register: name, comment, operators (their flags), user (a sub-client), and
-# document (Telegram's file id, name and type) or None. Kept in the FSM data and, while an
-# administrator is asked, in the pending confirmation.
-Request = dict[str, Any]
+
+class SenderFile(TypedDict):
+    """A supporting document as Telegram keeps it: fetched again when it is sent."""
+
+    file_id: str
+    filename: str
+    content_type: str
+
+
+class Registration(TypedDict):
+    """/addsender's dialog data: the name, its comment, the operators' flags chosen so far,
+    and the sub-client it is for."""
+
+    name: str
+    comment: str | None
+    operators: list[str]
+    user: str | None
+
+
+class Request(Registration):
+    """A request to register, with its document or None: kept, while an administrator is
+    asked, in the pending confirmation."""
+
+    document: SenderFile | None
 
 
 def charges(operators: Iterable[str]) -> bool:
     return any(OperatorRegistration(flag) not in FREE_REGISTRATIONS for flag in operators)
 
 
-async def taken(state: FSMContext, document: dict[str, str] | None = None) -> Request:
+async def taken(state: FSMContext, document: SenderFile | None = None) -> Request | None:
     """The dialog's request, with the document to send; the dialog is over (a failure later
-    must not leave it waiting)."""
-    data = await state.get_data()
+    must not leave it waiting). None when the dialog's data is gone."""
+    data = await dialog_data(state, Registration)
     await state.clear()
-    return {key: data.get(key) for key in ("name", "comment", "operators", "user")} | {
-        "document": document
-    }
+    if data is None:
+        return None
+    return Request(
+        name=data["name"],
+        comment=data["comment"],
+        operators=data["operators"],
+        user=data["user"],
+        document=document,
+    )
 
 
 async def needs_an_administrator(
@@ -67,20 +94,20 @@ async def needs_an_administrator(
     user: User | None,
     sender_chat: Chat | None = None,
 ) -> bool:
-    if not charges(request.get("operators") or []):
+    if not charges(request["operators"]):
         return False
     return await confirmation.administrator_must_confirm(bot, chat_admins, chat, user, sender_chat)
 
 
-def document_of(message_document: Document) -> dict[str, str]:
-    return {
-        "file_id": message_document.file_id,
-        "filename": message_document.file_name or "document",
-        "content_type": message_document.mime_type or "application/octet-stream",
-    }
+def document_of(message_document: Document) -> SenderFile:
+    return SenderFile(
+        file_id=message_document.file_id,
+        filename=message_document.file_name or "document",
+        content_type=message_document.mime_type or "application/octet-stream",
+    )
 
 
-async def download(bot: Bot, chat_id: int, document: dict[str, str]) -> SenderDocument:
+async def download(bot: Bot, chat_id: int, document: SenderFile) -> SenderDocument:
     async with ChatActionSender.upload_document(bot=bot, chat_id=chat_id):
         buffer = io.BytesIO()
         await bot.download(document["file_id"], destination=buffer)
@@ -93,19 +120,19 @@ async def download(bot: Bot, chat_id: int, document: dict[str, str]) -> SenderDo
 
 def question(request: Request) -> str:
     """The whole request, for the one who presses Yes: who it is for and what it says too."""
-    chosen = ", ".join(operator_name(flag) for flag in request.get("operators", []))
+    chosen = ", ".join(operator_name(flag) for flag in request["operators"])
     text = _("Register the sender name {name} with {operators}? Operators charge for it.").format(
         name=f"<b>{display.escaped(str(request['name']))}</b>", operators=chosen
     )
-    if request.get("user"):
+    if request["user"]:
         text += "\n" + _("For the sub-client: {user}").format(
             user=f"<b>{display.escaped(str(request['user']))}</b>"
         )
-    if request.get("comment"):
+    if request["comment"]:
         text += "\n" + _("Comment: {comment}").format(
             comment=display.shown(request["comment"], COMMENT_SHOWN)
         )
-    if request.get("document"):
+    if request["document"]:
         text += "\n" + _("Document: {file}").format(
             file=display.escaped(request["document"]["filename"])
         )
@@ -119,16 +146,16 @@ async def register(
     request: Request,
     document: SenderDocument | None,
 ) -> str:
-    name = str(request["name"])
+    name = request["name"]
     audit.target = name
-    operators = [OperatorRegistration(flag) for flag in request.get("operators", [])]
+    operators = [OperatorRegistration(flag) for flag in request["operators"]]
     sender_id = await smsc.senders.add(
         name,
-        comment=request.get("comment"),
+        comment=request["comment"],
         operators=operators,
         document=document,
         doc_info=document.filename if document else None,
-        user=request.get("user"),
+        user=request["user"],
     )
     await sender_copies.sender_added(
         copies,
@@ -146,9 +173,9 @@ async def register(
     ).format(name=display.escaped(name), id=sender_id, operators=chosen)
 
 
-async def registration_confirmed(done: Confirmed) -> str:
-    request: Request = done.pending.args
+async def registration_confirmed(done: Confirmed[Request]) -> str:
+    request = done.pending.args
     document = None
-    if request.get("document"):
-        document = await download(done.data["bot"], done.pending.chat_id, request["document"])
-    return await register(done.client, done.data["copies"], done.audit, request, document)
+    if request["document"]:
+        document = await download(done.bot, done.pending.chat_id, request["document"])
+    return await register(done.client, done.copies, done.audit, request, document)

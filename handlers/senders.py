@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import TypedDict
 
 from bot import display, sender_copies
 from bot.account_copies import AccountCopies
@@ -27,6 +28,7 @@ from handlers.callbacks import (
     SenderStepKind,
 )
 from handlers.confirmation import Confirmed
+from handlers.dialog_data import dialog_data
 from handlers.memo import Memo
 from handlers.routing import Magic, command, own_commands_only
 from handlers.sender_dialog import (
@@ -46,6 +48,14 @@ class EditSender(StatesGroup):
     document = State()
 
 
+class SenderEdit(TypedDict):
+    """/editsender's dialog data: the sender a document is for."""
+
+    name: str | None
+    sender_id: int | None
+    user: str | None
+
+
 async def edit_sender(
     message: Message,
     command: CommandObject,
@@ -61,7 +71,7 @@ async def edit_sender(
             name=ref.name, sender_id=ref.sender_id, comment=args.comment, user=ref.user
         )
     await state.set_state(EditSender.document)
-    await state.update_data(name=ref.name, sender_id=ref.sender_id, user=ref.user)
+    await state.set_data(SenderEdit(name=ref.name, sender_id=ref.sender_id, user=ref.user))
     done = (
         _("✅ The comment of {name} is changed.").format(
             name=f"<b>{display.escaped(ref.shown)}</b>"
@@ -89,16 +99,19 @@ async def edit_with_document(
     upload = await received_document(message, bot)
     if upload is None:
         return
-    data = await state.get_data()
+    data = await dialog_data(state, SenderEdit)
     await state.clear()
-    shown = data.get("name") or f"id {data.get('sender_id')}"
+    if data is None:
+        await message.answer(_("This dialog has expired. Start again with /editsender."))
+        return
+    shown = data["name"] or f"id {data['sender_id']}"
     audit.target = shown
     await smsc.senders.change(
-        name=data.get("name"),
-        sender_id=data.get("sender_id"),
+        name=data["name"],
+        sender_id=data["sender_id"],
         document=upload,
         doc_info=upload.filename,
-        user=data.get("user"),
+        user=data["user"],
     )
     await sender_copies.sender_document_added(
         copies,
@@ -138,18 +151,18 @@ async def delete_sender(
             name=f"<b>{display.escaped(shown)}</b>"
         ),
         target=ref.name or str(ref.sender_id),
-        args={"name": ref.name, "sender_id": ref.sender_id, "user": ref.user},
+        args=ref,
     )
 
 
-async def delete_sender_confirmed(done: Confirmed) -> str:
-    pending, audit, smsc = done.pending, done.audit, done.client
-    name, sender_id = pending.args["name"], pending.args["sender_id"]
+async def delete_sender_confirmed(done: Confirmed[parse.SenderRef]) -> str:
+    ref, audit, smsc = done.pending.args, done.audit, done.client
+    name, sender_id = ref.name, ref.sender_id
     audit.target = name or str(sender_id)
-    user = pending.args.get("user")
-    await smsc.senders.delete(name=name, sender_id=sender_id, user=user)
-    copies: AccountCopies = done.data["copies"]
-    await sender_copies.sender_deleted(copies, smsc, name=name, sender_id=sender_id, user=user)
+    await smsc.senders.delete(name=name, sender_id=sender_id, user=ref.user)
+    await sender_copies.sender_deleted(
+        done.copies, smsc, name=name, sender_id=sender_id, user=ref.user
+    )
     shown = name or _("id {id}").format(id=sender_id)
     return _("🗑 Sender name {name} deleted.").format(name=display.escaped(shown))
 
@@ -227,8 +240,10 @@ def router() -> Router:
     router.message.register(edit_sender, command("editsender"), flags={"smsc": True})
     _document_step(router, EditSender.document, edit_with_document)
     router.message.register(delete_sender, command("delsender"), flags={"smsc": True})
-    confirmation.on_confirmed(router, "delsender")(delete_sender_confirmed)
-    confirmation.on_confirmed(router, "addsender")(registration.registration_confirmed)
+    confirmation.on_confirmed(router, "delsender", parse.SenderRef)(delete_sender_confirmed)
+    confirmation.on_confirmed(router, "addsender", registration.Request)(
+        registration.registration_confirmed
+    )
     router.message.register(send_code, command("sendcode"), flags={"smsc": True})
     router.message.register(check_code, command("checkcode"), flags={"smsc": True})
     return own_commands_only(router)

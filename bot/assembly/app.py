@@ -226,7 +226,7 @@ def build_dispatcher(
         )
     dispatcher.workflow_data.update(
         accounts=accounts,
-        memo=Memo(),
+        memo=Memo(shared=replicas.memo_store() if replicas else None),
         # What was last read of each account's lists, updated by the bot's own writes.
         copies=AccountCopies(
             replicas.copies() if replicas else None, fresh_for=settings.smsc_rate_window

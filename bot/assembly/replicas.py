@@ -1,5 +1,6 @@
 """What several replicas share, built from ``REDIS_URL``: the SMSC limiter, dialogs and their
-per-chat locks, kept account copies, login attempts, handled updates and the leases.
+per-chat locks, kept account copies, pending confirmations, login attempts, handled updates
+and the leases.
 
 Keys for SMSC (its limits, the server's address blocks) are shared by every bot on one Redis:
 SMSC counts per login and per address whichever bot sends. Everything else is per bot.
@@ -22,6 +23,7 @@ from bot.dialog_storage import SharedDialogStorage, shared_key_builder
 from bot.shared.attempts import RedisLoginAttempts
 from bot.shared.copies import RedisCopyStore
 from bot.shared.leases import Lease, replica_name
+from bot.shared.tokens import RedisTokens
 from bot.shared.updates import UpdateClaims
 from bot.smsc.address_gate import AddressBlock
 from bot.smsc.limiter import Stamp
@@ -63,6 +65,10 @@ class Replicas:
 
     def copies(self) -> RedisCopyStore:
         return RedisCopyStore(self.redis, prefix=self.prefix)
+
+    def memo_store(self) -> RedisTokens:
+        """Where confirmations wait for a press, for every replica."""
+        return RedisTokens(self.redis, prefix=self.prefix)
 
     def attempts(self, storage: Storage) -> RedisLoginAttempts:
         return RedisLoginAttempts(self.redis, journal=storage.login_attempts, prefix=self.prefix)

@@ -373,5 +373,5 @@ class SenderDocument(_Model):
 
 
 def smsc_date(value: date) -> str:
-    # Not strftime: this is on every watcher poll, and formatting fields is several times faster.
+    # Not strftime: this is on every watcher poll, and formatting fields is much cheaper.
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -26,20 +26,42 @@ _HOSTS: dict[Region, tuple[str, tuple[str, ...]]] = {
 _REGION_OF_SITE = {base.split("://", 1)[1]: region for region, (base, _) in _HOSTS.items()}
 
 
-@dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A base URL to call and the backup hosts to try when it cannot be reached."""
+    """A base URL to call and the backup hosts to try when it cannot be reached, each written
+    one way (``https://SMSC.RU/`` is ``https://SMSC.RU``). Read-only; equal when the addresses
+    are."""
 
-    base_url: str
-    backups: tuple[str, ...] = ()
-    # The provider's site, however the address was written: ``smsc.ru`` for ``https://smsc.ru``,
-    # ``https://SMSC.RU/`` and the backup host ``https://www2.smsc.ru``.
-    site: str = field(init=False, compare=False)
+    __slots__ = ("_backups", "_base_url", "_site")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", _normalise(self.base_url))
-        object.__setattr__(self, "backups", tuple(_normalise(url) for url in self.backups))
-        object.__setattr__(self, "site", _site(self.base_url))
+    def __init__(self, base_url: str, backups: Iterable[str] = ()) -> None:
+        self._base_url = _normalise(base_url)
+        self._backups = tuple(_normalise(url) for url in backups)
+        self._site = _site(self._base_url)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def backups(self) -> tuple[str, ...]:
+        return self._backups
+
+    @property
+    def site(self) -> str:
+        """The provider's site, however the address was written: ``smsc.ru`` for
+        ``https://smsc.ru``, ``https://SMSC.RU/`` and the backup host ``https://www2.smsc.ru``."""
+        return self._site
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Endpoint):
+            return NotImplemented
+        return (self._base_url, self._backups) == (other._base_url, other._backups)
+
+    def __hash__(self) -> int:
+        return hash((self._base_url, self._backups))
+
+    def __repr__(self) -> str:
+        return f"Endpoint(base_url={self._base_url!r}, backups={self._backups!r})"
 
     @classmethod
     def for_region(cls, region: Region | str) -> Endpoint:

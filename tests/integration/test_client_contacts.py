@@ -173,6 +173,7 @@ async def test_every_mails_php_action(client: SmscClient, sandbox: SandboxServer
     book = sandbox.state.accounts[LOGIN].mails
     group_id = await client.mails.add_group("Partners mail")
     await client.mails.rename_group(group_id, "Partners")
+    assert book.groups[group_id].name == "Partners"
     contact_id = await client.mails.add(["p@example.org"], name="P", groups=[10])
     await client.mails.change("p@example.org", new_address="q@example.org", name="Q")
     assert book.contacts[contact_id].address == "q@example.org"

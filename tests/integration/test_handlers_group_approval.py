@@ -74,6 +74,11 @@ CASES = {
         "/renamegroup 1 Key customers", lambda h: account(h).phones.groups[1].name != "Customers"
     ),
     "delgroup": Case("/delgroup 3", lambda h: 3 not in account(h).phones.groups),
+    "renamegroup, e-mail": Case(
+        "/renamegroup newsletter Partners",
+        lambda h: account(h).mails.groups[10].name != "Newsletter",
+    ),
+    "delgroup, e-mail": Case("/delgroup Newsletter", lambda h: 10 not in account(h).mails.groups),
 }
 
 

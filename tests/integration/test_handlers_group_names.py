@@ -75,6 +75,35 @@ async def test_renamegroup_and_delgroup_by_name(logged_in: Harness) -> None:
     assert 1 not in account(logged_in).phones.groups
 
 
+async def test_renamegroup_and_delgroup_find_an_email_group_by_name(logged_in: Harness) -> None:
+    phone_groups = {g.id: g.name for g in account(logged_in).phones.groups.values()}
+    reply = text_of(await logged_in.say(USER, "/renamegroup NEWSLETTER Partners"))
+    assert "The e-mail group “Newsletter” is now “Partners”" in reply
+    assert account(logged_in).mails.groups[10].name == "Partners"
+    [rename] = [r for r in logged_in.sandbox.reached() if r.action == "chg_group"]
+    assert (rename.script, rename.params["grp"]) == ("mails", "10")
+    [question] = sent(await logged_in.say(USER, "/delgroup partners"))
+    assert "Delete the e-mail group “Partners” (" in question.text
+    assert 10 in account(logged_in).mails.groups
+    await logged_in.press(question, "Yes", user_id=USER)
+    assert 10 not in account(logged_in).mails.groups
+    assert "has expired" in text_of(await logged_in.press(question, "Yes", user_id=USER))
+    assert {g.id: g.name for g in account(logged_in).phones.groups.values()} == phone_groups
+    assert "Newsletter" not in text_of(await logged_in.say(USER, "/groups"))
+
+
+async def test_a_name_of_a_phone_and_an_email_group_asks_which(logged_in: Harness) -> None:
+    account(logged_in).phones.groups[50] = SbGroup(50, "newsletter")
+    [which] = sent(await logged_in.say(USER, "/delgroup Newsletter"))
+    labels = [b["text"] for b in which.buttons()]
+    assert labels[:2] == ["newsletter · 0 contacts · id 50", "✉️ Newsletter · 3 contacts · id 10"]
+    [question] = sent(await logged_in.press(which, "✉️ Newsletter", user_id=USER))
+    assert "Delete the e-mail group “Newsletter” (3 contacts)" in question.text
+    await logged_in.press(question, "Yes", user_id=USER)
+    assert 10 not in account(logged_in).mails.groups
+    assert 50 in account(logged_in).phones.groups
+
+
 async def test_a_name_two_groups_share_gets_a_button_per_group(logged_in: Harness) -> None:
     account(logged_in).phones.groups[50] = SbGroup(50, "vip")
     [question] = sent(await logged_in.say(USER, f"/movecontact {CONTACT} VIP"))

@@ -165,6 +165,34 @@ async def test_editsender_comment_and_a_new_document(logged_in: Harness) -> None
     assert "certificate.pdf" in [f.file for f in myshop.files]
 
 
+async def test_a_dialog_left_with_data_of_another_shape_says_so_and_sends_nothing(
+    logged_in: Harness,
+) -> None:
+    [prompt] = sent(await logged_in.say(USER, "/editsender MyShop"))
+    dialog = logged_in.app.dispatcher.fsm.get_context(logged_in.app.bot, USER, USER)
+    await dialog.set_data({"sender": "MyShop"})  # as an older version might have left it
+    calls = await logged_in.upload(
+        USER, USER, b"%PDF-1.4 cert", "certificate.pdf", reply_to=prompt.result
+    )
+    assert "This dialog has expired. Start again with /editsender." in text_of(calls)
+    assert [r for r in logged_in.sandbox.reached() if r.action == "chg"] == []
+    assert await dialog.get_state() is None
+
+
+async def test_a_sender_registration_whose_dialog_data_is_gone_sends_nothing(
+    logged_in: Harness,
+) -> None:
+    [dialog] = sent(await logged_in.say(USER, "/addsender NewShop"))
+    calls = await logged_in.press(dialog, "Continue", user_id=USER)
+    step = next(c for c in calls if c.method == "editMessageText")
+    context = logged_in.app.dispatcher.fsm.get_context(logged_in.app.bot, USER, USER)
+    await context.set_data({})
+    calls = await logged_in.press(step, "Submit without", user_id=USER)
+    assert "This button has expired" in text_of(calls)
+    assert [r for r in logged_in.sandbox.reached() if r.action == "add"] == []
+    assert await context.get_state() is None
+
+
 async def test_sendcode_passes_site_and_site_name(logged_in: Harness) -> None:
     await logged_in.say(USER, "/sendcode 79991234567 site=SMSC site_name=shop.example")
     [request] = [r for r in logged_in.sandbox.requests if r.action == "send_code"]

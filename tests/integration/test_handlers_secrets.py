@@ -16,7 +16,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from handlers.callbacks import Confirm
-from handlers.memo import PendingAction
+from handlers.readers import Address
 from storage import AuthKind, NotificationKind
 from tests.conftest import APIKEY, LOGIN, PASSWORD
 from tests.fakes.telegram import BOT_USERNAME, Call
@@ -300,7 +300,7 @@ async def test_a_forged_confirmation_with_another_kind_of_token_has_expired(
     assert "Something went wrong" not in text_of(calls)
     memo = harness.app.dispatcher.workflow_data["memo"]
     assert memo.get(search, str) == "Ivan"  # not consumed either
-    assert memo.get(search, PendingAction) is None
+    assert await memo.pending(search, "unblock", Address) is None
 
 
 @pytest.mark.parametrize(
