@@ -33,7 +33,6 @@ from aiogram.filters import Command
 from aiogram.types import Message, Update
 
 from bench.support import InstantTelegram, report
-from bot import heap
 from bot.assembly.app import Application, build_application
 from bot.config import Settings
 from bot.smsc.aiohttp_transport import AiohttpTransport
@@ -90,7 +89,6 @@ async def ours(
         log_level="ERROR",
     )
     app = await build_application(settings, bot=bot, smsc_network=network, run_watcher=False)
-    heap.settle()  # as the bot process does once it has started
     await app.storage.credentials.save(
         CHAT,
         auth_kind=AuthKind.PASSWORD,

@@ -31,7 +31,6 @@ import httpx
 
 from bench.support import peak_rss_mb, report
 from bench.watcher_sweep import INTERVAL, Clock, bench_watcher, start_sandbox, stored_chats
-from bot import heap
 from bot.smsc.aiohttp_transport import AiohttpTransport
 
 
@@ -77,7 +76,6 @@ async def run(url: str, chats: int, logins: int, rounds: int) -> None:
         clock = Clock()
         network = Replaying(httpx.Limits(max_connections=100))
         watcher, transport, telegram = bench_watcher(storage, network, url, 50, clock)
-        heap.settle()
         # Baselines, the first comparison of the digests, then the steady answers kept.
         for _ in range(3):
             await watcher.sweep()

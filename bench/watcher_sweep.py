@@ -27,7 +27,6 @@ import httpx
 from aiogram import Bot
 
 from bench.support import InstantTelegram, peak_rss_mb, report
-from bot import heap
 from bot.accounts import ChatAccounts
 from bot.assembly.app import build_i18n
 from bot.smsc import RateLimiter, SmscTransport
@@ -203,7 +202,6 @@ async def run(
         clock = Clock()
         network = Recording(httpx.Limits(max_connections=concurrency * 2))
         watcher, transport, telegram = bench_watcher(storage, network, url, concurrency, clock)
-        heap.settle()  # as the bot does once it has started
         last_start = 0.0
 
         async def spaced() -> None:

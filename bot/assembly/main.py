@@ -112,12 +112,10 @@ def one_line(error: BaseException) -> str:
 
 
 async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = False) -> None:
-    from bot import heap
     from bot.assembly.app import build_application
 
     app = await build_application(settings, allow_unreadable=allow_unreadable)
     try:
-        heap.settle()
         if webhook:
             from bot.assembly.webhook import run_webhook
 

@@ -18,7 +18,6 @@ The client API stays httpx: one shared ``httpx.AsyncClient``, its timeouts, its 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -99,15 +98,12 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _timeout(config: Mapping[str, Any]) -> aiohttp.ClientTimeout:
-    return _client_timeout(config.get("pool"), config.get("connect"), config.get("read"))
-
-
-@functools.lru_cache(maxsize=64)
-def _client_timeout(
-    pool: float | None, connect: float | None, read: float | None
-) -> aiohttp.ClientTimeout:
-    # The same few timeouts on every request: one frozen object each.
-    return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect, sock_read=read)
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=config.get("pool"),
+        sock_connect=config.get("connect"),
+        sock_read=config.get("read"),
+    )
 
 
 def _mapped(error: Exception, request: httpx.Request | None) -> Exception:

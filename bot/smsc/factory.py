@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from enum import Enum
 from typing import Literal
 
@@ -57,10 +56,7 @@ class SmscFactory:
         )
 
 
-@functools.lru_cache(maxsize=1024)
 def _endpoint(base_url: str | None, region: str | None) -> Endpoint:
-    # Endpoints are immutable, and nearly every chat names one of a few: one object each
-    # rather than one per client (the watcher builds a client per login each sweep).
     if base_url:
         return Endpoint(base_url)
     return Endpoint.for_region(Region(region or Region.RU))

@@ -6,7 +6,6 @@ after many failing requests, so the client keeps under them itself.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,18 +71,14 @@ class Operation:
         return (self.script, self.action) in _READS
 
     def limits(self) -> tuple[tuple[str, int], ...]:
-        return _limits(self.script, self.action, self.key)
-
-
-@functools.lru_cache(maxsize=256)
-def _limits(script: str, action: str, key: str) -> tuple[tuple[str, int], ...]:
-    # One tuple per kind of request: the thousands of accounts a sweep asks the same thing
-    # share its window names rather than each holding copies.
-    rules = [(f"same:{key}", _IDENTICAL_LIMIT_BY_SCRIPT.get(script, IDENTICAL_LIMIT))]
-    kind_limit = _KIND_LIMITS.get((script, action))
-    if kind_limit is not None:
-        rules.append((f"kind:{script}:{action}", kind_limit))
-    return tuple(rules)
+        """The windows this request counts in: identical requests, and requests of its kind
+        where SMSC limits a kind as a whole."""
+        script, action = self.script, self.action
+        rules = [(f"same:{self.key}", _IDENTICAL_LIMIT_BY_SCRIPT.get(script, IDENTICAL_LIMIT))]
+        kind_limit = _KIND_LIMITS.get((script, action))
+        if kind_limit is not None:
+            rules.append((f"kind:{script}:{action}", kind_limit))
+        return tuple(rules)
 
 
 def clean_params(params: Mapping[str, object | None]) -> dict[str, str]:
