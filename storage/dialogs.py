@@ -70,7 +70,15 @@ class DialogsRepository:
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         """The state and a fresh copy of the data; (None, {}) when there is no open dialog."""
         dialog = (await self._all()).get(key) if self._cached else await self._read(key)
-        if dialog is None or dialog.updated_at < self._wall() - self._ttl:
+        if dialog is None:
+            return None, {}
+        if dialog.updated_at < self._wall() - self._ttl:
+            if not self._cached:
+                # Nothing loads them all (and drops the stale ones) on this database.
+                async with self._db.transaction() as tx:
+                    await tx.execute(
+                        "DELETE FROM dialogs WHERE updated_at < ?", (self._wall() - self._ttl,)
+                    )
             return None, {}
         return dialog.state, json.loads(dialog.data)
 
@@ -172,7 +180,7 @@ class LoginTracesRepository:
             return False
         opened_at, target = found
         if opened_at < self._wall() - self.window:
-            del windows[(chat_id, user_id)]
+            windows.pop((chat_id, user_id), None)
             return False
         return not await self._logged_in_since(target, user_id, opened_at)
 
