@@ -1,4 +1,5 @@
-"""Persistence on SQLite: chats, their encrypted SMSC credentials, settings, watch state, audit.
+"""Persistence on SQLite (embedded, the default) or PostgreSQL (several replicas): chats, their
+encrypted SMSC credentials, settings, watch state, audit.
 
 Imports nothing from aiogram or from the ``bot`` package.
 """
@@ -18,6 +19,7 @@ from storage.errors import (
     CorruptDatabaseError,
     CredentialsUnreadableError,
     DatabaseLockedError,
+    DatabaseUnavailableError,
     InvalidKeyError,
     NoKeyConfiguredError,
     SchemaTooNewError,
@@ -57,10 +59,11 @@ class Storage:
 
     @classmethod
     async def open(
-        cls, path: str | Path, keyring: Keyring, *, rate_window: float = 60.0
+        cls, target: str | Path, keyring: Keyring, *, rate_window: float = 60.0
     ) -> Storage:
-        """``rate_window`` is the SMSC limiter's: the limits journal keeps that much."""
-        database = await Database.open(path)
+        """``target`` is a SQLite file's path or a ``postgresql://`` URL; ``rate_window`` is
+        the SMSC limiter's: the limits journal keeps that much."""
+        database = await Database.open(target)
         credentials = CredentialsRepository(database, keyring)
         settings = SettingsRepository(database)
         return cls(
@@ -98,6 +101,7 @@ __all__ = [
     "CredentialsUnreadableError",
     "Database",
     "DatabaseLockedError",
+    "DatabaseUnavailableError",
     "DialogsRepository",
     "InvalidKeyError",
     "Keyring",

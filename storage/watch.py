@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from storage.credentials import ensure_chat
-from storage.database import Database, utcnow
+from storage.database import Database, Row, Transaction, utcnow
 from storage.models import NotificationKind, SeenSender, SeenTask
 
 
@@ -111,8 +109,9 @@ class WatchRepository:
             # To the microsecond: a sweep's digest is written only for the baseline it read.
             taken = utcnow("microseconds")
             await tx.executemany(
-                "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at, digest) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO watch_baselines (chat_id, kind, taken_at, digest) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (chat_id, kind) DO UPDATE "
+                "SET taken_at = excluded.taken_at, digest = excluded.digest",
                 [
                     (c, kind.value, taken, digests.get((c, kind)))
                     for kind, chats in (
@@ -182,8 +181,8 @@ class WatchRepository:
             )
         return found
 
-    async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[aiosqlite.Row]:
-        rows: list[aiosqlite.Row] = []
+    async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[Row]:
+        rows: list[Row] = []
         for chunk in _chunks(chat_ids):
             marks = ",".join("?" * len(chunk))
             rows += await self._db.fetchall(
@@ -200,8 +199,9 @@ class WatchRepository:
         async with self._db.transaction() as tx:
             await _state_moves(tx, chat_id, NotificationKind.DOWNLOADS)
             await tx.execute(
-                "INSERT OR REPLACE INTO watched_downloads (chat_id, task_id, name, status) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, task_id) DO UPDATE "
+                "SET name = excluded.name, status = excluded.status",
                 (chat_id, task.task_id, task.name, task.status),
             )
             if change is not None:
@@ -227,8 +227,10 @@ class WatchRepository:
                 )
             else:
                 await tx.execute(
-                    "INSERT OR REPLACE INTO watched_senders "
-                    "(chat_id, sender_id, name, status, operators) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO watched_senders (chat_id, sender_id, name, status, operators) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, sender_id) DO UPDATE "
+                    "SET name = excluded.name, status = excluded.status, "
+                    "operators = excluded.operators",
                     (
                         chat_id,
                         sender.sender_id,
@@ -248,7 +250,7 @@ def _chunks(chat_ids: list[int], size: int = 500) -> list[list[int]]:
     return [chat_ids[start : start + size] for start in range(0, len(chat_ids), size)]
 
 
-async def _state_moves(tx: aiosqlite.Connection, chat_id: int, kind: NotificationKind) -> None:
+async def _state_moves(tx: Transaction, chat_id: int, kind: NotificationKind) -> None:
     """The watch's state changes: the digest of the answer it had taken in no longer holds."""
     await tx.execute(
         "UPDATE watch_baselines SET digest = NULL WHERE chat_id = ? AND kind = ?",
@@ -257,7 +259,7 @@ async def _state_moves(tx: aiosqlite.Connection, chat_id: int, kind: Notificatio
 
 
 async def _delivered(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     chat_id: int,
     kind: NotificationKind,
     item: str,
@@ -265,8 +267,9 @@ async def _delivered(
     message_id: int | None,
 ) -> None:
     await tx.execute(
-        "INSERT OR REPLACE INTO deliveries (chat_id, kind, item, change, message_id, delivered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO deliveries (chat_id, kind, item, change, message_id, delivered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, item, change) DO UPDATE "
+        "SET message_id = excluded.message_id, delivered_at = excluded.delivered_at",
         (chat_id, kind.value, item, change, message_id, utcnow()),
     )
 

@@ -187,7 +187,7 @@ async def build_application(
     only how SMSC's bytes travel (benchmarks answer there at once)."""
     keyring = settings.keyring()
     storage = await Storage.open(
-        settings.database_path, keyring, rate_window=settings.smsc_rate_window
+        settings.database(), keyring, rate_window=settings.smsc_rate_window
     )
     replicas: Replicas | None = None
     try:
