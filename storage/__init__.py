@@ -14,6 +14,7 @@ from storage.chats import ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
+from storage.deliveries import AccountChangedError, Claim, DeliveriesRepository
 from storage.dialogs import DialogsRepository, LoginTracesRepository
 from storage.errors import (
     CorruptDatabaseError,
@@ -50,6 +51,7 @@ class Storage:
     credentials: CredentialsRepository
     settings: SettingsRepository
     watch: WatchRepository
+    deliveries: DeliveriesRepository
     audit: AuditRepository
     chats: ChatsRepository
     limits: LimitsRepository
@@ -71,6 +73,7 @@ class Storage:
             credentials=credentials,
             settings=settings,
             watch=WatchRepository(database),
+            deliveries=DeliveriesRepository(database),
             audit=AuditRepository(database),
             chats=ChatsRepository(database, credentials, settings),
             limits=LimitsRepository(database, window=rate_window),
@@ -90,18 +93,21 @@ class Storage:
 
 
 __all__ = [
+    "AccountChangedError",
     "AuditEntry",
     "AuditRepository",
     "AuthKind",
     "ChatCredentials",
     "ChatSettings",
     "ChatsRepository",
+    "Claim",
     "CorruptDatabaseError",
     "CredentialsRepository",
     "CredentialsUnreadableError",
     "Database",
     "DatabaseLockedError",
     "DatabaseUnavailableError",
+    "DeliveriesRepository",
     "DialogsRepository",
     "InvalidKeyError",
     "Keyring",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.credentials import CredentialsRepository, ensure_chat
 from storage.database import Database, Transaction, utcnow
+from storage.deliveries import bump
 from storage.models import AuthKind, ChatCredentials
 from storage.settings import SettingsRepository
 
@@ -70,6 +71,7 @@ class ChatsRepository:
             await tx.execute(
                 "UPDATE chat_settings SET watch_paused = NULL WHERE chat_id = ?", (chat_id,)
             )
+            await bump(tx, chat_id)
 
     async def disconnect(self, chat_id: int) -> None:
         """Wipe the credentials, turn notifications off and forget what the watches saw."""
@@ -78,12 +80,14 @@ class ChatsRepository:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
             await _stop_watching(tx, chat_id)
+            await bump(tx, chat_id)
 
     async def stop_watching(self, chat_id: int) -> None:
         """Notifications off and watch state gone (a chat that blocked the bot, say)."""
         self._settings.forget(chat_id)
         async with self._db.transaction() as tx:
             await _stop_watching(tx, chat_id)
+            await bump(tx, chat_id)
 
     async def forget_watch_state(self, chat_id: int) -> None:
         """What the watches saw is gone, the notifications stay as they are: the next poll

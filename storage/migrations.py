@@ -158,6 +158,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX smsc_failures_at ON smsc_failures(at);
     """,
+    # 10: deliveries claimed before they are sent; the generation of each chat's account.
+    """
+    ALTER TABLE chats ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE delivery_claims (
+        chat_id INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        item    TEXT NOT NULL,
+        change  TEXT NOT NULL,
+        holder  TEXT NOT NULL,
+        until   REAL NOT NULL,
+        PRIMARY KEY (chat_id, kind, item, change)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -128,6 +128,18 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX smsc_failures_at ON smsc_failures(at);
     """,
+    10: """
+    ALTER TABLE chats ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+    CREATE TABLE delivery_claims (
+        chat_id BIGINT NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        item    TEXT NOT NULL,
+        change  TEXT NOT NULL,
+        holder  TEXT NOT NULL,
+        until   DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (chat_id, kind, item, change)
+    );
+    """,
 }
 
 # Tables whose ids PostgreSQL numbers itself: rows copied in with their ids move the counter on.

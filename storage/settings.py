@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from storage.cache import Recent
 from storage.credentials import ensure_chat
 from storage.database import Database, Row
@@ -61,10 +63,11 @@ class SettingsRepository:
     async def watching(self) -> list[ChatSettings]:
         """Chats with credentials and at least one notification on."""
         return await self._db.fetch_converted(
-            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} FROM chat_settings s "  # noqa: S608
-            "JOIN credentials c ON c.chat_id = s.chat_id "
+            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} "  # noqa: S608
+            ", g.generation FROM chat_settings s "
+            "JOIN credentials c ON c.chat_id = s.chat_id JOIN chats g ON g.chat_id = s.chat_id "
             "WHERE s.notify_downloads = 1 OR s.notify_senders = 1",
-            _settings,
+            _watching,
         )
 
 
@@ -77,3 +80,7 @@ def _settings(row: Row) -> ChatSettings:
         poll_interval=row["poll_interval"],
         watch_paused=row["watch_paused"],
     )
+
+
+def _watching(row: Row) -> ChatSettings:
+    return replace(_settings(row), generation=row["generation"])

@@ -302,6 +302,10 @@ async def assemble(
         concurrency=settings.watch_concurrency,
         file_limit=settings.telegram_file_limit,
         leading=leadership.leading,
+        holder=leadership.holder,
+        # A claim outlives the lease of the replica that made it: its successor leaves the
+        # notifications that replica may have been sending until then.
+        claim_lease=4 * settings.replica_lease,
     )
 
     dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n, replicas)

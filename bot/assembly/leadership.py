@@ -35,6 +35,12 @@ class WatchLeadership:
         """Whether this process may sweep and send now."""
         return self.lease is None or (self.keeper is not None and self.keeper.valid())
 
+    def holder(self) -> str:
+        """Who claims deliveries: this replica in its current term as the watcher."""
+        if self.lease is None:
+            return "local"
+        return f"{self.lease.holder}|{self.lease.token}"
+
     def start(self, watcher: Watcher) -> None:
         self._watcher = watcher
         if self.lease is None:
