@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class Watcher:
         leading: Callable[[], bool] = lambda: True,
         holder: Callable[[], str] = lambda: "local",
         claim_lease: float = CLAIM_LEASE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.storage = storage
         self.accounts = accounts
@@ -98,7 +100,7 @@ class Watcher:
         # With replicas: whether this one still holds the watcher's lease. A replica frozen
         # past its lease wakes up mid-sweep, and must send nothing more.
         self._leading = leading
-        self.claims = Claims(storage, holder, claim_lease)
+        self.claims = Claims(storage, holder, claim_lease, clock)
 
     @property
     def interval(self) -> int:
