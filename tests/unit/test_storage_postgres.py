@@ -26,7 +26,7 @@ from storage import (
 )
 from storage.migrations import SCHEMA_VERSION, expected_tables
 from storage.postgres import describe_url, numbered
-from tests.watch_state import seen_tasks
+from tests.watch_state import claim, seen_tasks
 
 PASSWORD = "Tr0ub4dor&3-pg-marker"
 APIKEY = "APIKEY-9e1d-pg-marker"
@@ -118,7 +118,8 @@ async def test_ids_past_32_bits_are_kept(postgres_url: str, keyring: Keyring) ->
         )
         await store.settings.set_notify(SUPERGROUP, NotificationKind.DOWNLOADS, True)
         task = SeenTask(9_876_543_210, "export", 2)
-        await store.watch.record_task(SUPERGROUP, task, change="done", message_id=3_000_000_000)
+        mine = await claim(store, SUPERGROUP)
+        await store.watch.record_task(mine, task, change="done", message_id=3_000_000_000)
         await store.chats.migrate(SUPERGROUP, SUPERGROUP - 1)
         moved = await store.credentials.get(SUPERGROUP - 1)
         assert moved is not None
