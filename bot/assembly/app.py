@@ -292,7 +292,7 @@ async def assemble(
         baselines=baselines,
         attempts=replicas.attempts(storage) if replicas else None,
     )
-    leadership = WatchLeadership(replicas.lease("watcher") if replicas else None)
+    leadership = WatchLeadership(replicas.watch_lease() if replicas else None)
     watcher = Watcher(
         storage,
         accounts,

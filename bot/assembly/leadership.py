@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from bot.shared.leases import Lease, LeaseKeeper
+from bot.shared.leases import Held, Lease, LeaseKeeper
 from bot.startup import StartupError
 from bot.watcher import Watcher, start_scheduler
 
@@ -24,7 +24,7 @@ log = logging.getLogger("bot.assembly.leadership")
 
 
 class WatchLeadership:
-    def __init__(self, lease: Lease | None) -> None:
+    def __init__(self, lease: Held | None) -> None:
         self.lease = lease
         self.keeper: LeaseKeeper | None = None
         self.scheduler: AsyncIOScheduler | None = None
