@@ -7,11 +7,15 @@ its lease, say), and what stops a delivery on one replica when the chat logs out
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from storage import Claim, NotificationKind, Storage
+from storage import Claim, DatabaseUnavailableError, NotificationKind, Storage
+
+# Between tries to record a notification that went out while the database was away.
+RECORD_RETRY = 0.5
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Claims:
     # replica that died holding claims delays those notifications by that much.
     lease: float
     clock: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def of(self, chat_id: int, generation: int) -> Claim:
         return Claim(chat_id, generation, self.holder())
@@ -35,3 +40,17 @@ class Claims:
 
     async def give_back(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> None:
         await self.storage.deliveries.release(claim, kind, item, change)
+
+    async def record(self, write: Callable[[], Awaitable[None]]) -> None:
+        """A notification went out: its record must be written, or it goes out again. The
+        database away for a moment (a restart, a fail-over) is waited for while the claim
+        holds, so that no other replica sends it meanwhile."""
+        deadline = self.clock() + self.lease
+        while True:
+            try:
+                await write()
+                return
+            except DatabaseUnavailableError:
+                if self.clock() + RECORD_RETRY >= deadline:
+                    raise
+                await self.sleep(RECORD_RETRY)

@@ -10,6 +10,7 @@ nothing of an old account reaches a chat that left it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -159,12 +160,15 @@ class Delivery:
                 await self.claims.give_back(claim, kind, item, change)
                 whole = False
                 continue
-            await self.storage.watch.record_task(
-                claim,
-                update.seen,
-                change=change,
-                to_chat=message.chat.id,
-                message_id=message.message_id,
+            await self.claims.record(
+                functools.partial(
+                    self.storage.watch.record_task,
+                    claim,
+                    update.seen,
+                    change=change,
+                    to_chat=message.chat.id,
+                    message_id=message.message_id,
+                )
             )
             sent += 1
         if whole:
@@ -221,13 +225,16 @@ class Delivery:
             message = await self.notifier.send_message(
                 chat.chat_id, messages.sender_message(update)
             )
-            await self.storage.watch.record_sender(
-                claim,
-                update.state,
-                change=update.change_key,
-                to_chat=message.chat.id,
-                message_id=message.message_id,
-                deleted=update.event is SenderEvent.DELETED,
+            await self.claims.record(
+                functools.partial(
+                    self.storage.watch.record_sender,
+                    claim,
+                    update.state,
+                    change=update.change_key,
+                    to_chat=message.chat.id,
+                    message_id=message.message_id,
+                    deleted=update.event is SenderEvent.DELETED,
+                )
             )
             sent += 1
         if whole:
