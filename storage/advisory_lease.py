@@ -18,7 +18,9 @@ import asyncpg
 
 from storage.postgres import CONNECT_TIMEOUT, describe_url
 
-_Lost = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# Anything the connection raises: a session the server ended under a frozen holder can leave
+# asyncpg's protocol in a state of its own (InternalClientError), and the holding is gone too.
+_Lost = (Exception,)
 
 
 class AdvisoryLease:

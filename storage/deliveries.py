@@ -30,6 +30,10 @@ class AccountChangedError(Exception):
     """The chat's account changed since the sweep began: nothing of the old one is written."""
 
 
+class _AlreadySent(Exception):
+    """Rolls a claim back: the delivery was recorded meanwhile."""
+
+
 class DeliveriesRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -47,25 +51,33 @@ class DeliveriesRepository:
         """Whether ``claim.holder`` may send this delivery now: nobody has sent it, nobody
         else holds an unexpired claim on it, and the chat's account is the sweep's."""
         key = (claim.chat_id, kind.value, item, change)
-        async with self._db.transaction() as tx:
-            if not await current(tx, claim):
-                return False
-            sent = await tx.fetchone(
-                "SELECT 1 FROM deliveries WHERE chat_id = ? AND kind = ? AND item = ? "
-                "AND change = ?",
-                key,
-            )
-            if sent is not None:
-                return False
-            taken = await tx.execute(
-                "INSERT INTO delivery_claims (chat_id, kind, item, change, holder, until) "
-                "VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (chat_id, kind, item, change) DO UPDATE "
-                "SET holder = excluded.holder, until = excluded.until "
-                "WHERE delivery_claims.until < ? OR delivery_claims.holder = excluded.holder",
-                (*key, claim.holder, now + lease, now),
-            )
-            return taken > 0
+        try:
+            async with self._db.transaction() as tx:
+                if not await current(tx, claim):
+                    return False
+                taken = await tx.execute(
+                    "INSERT INTO delivery_claims (chat_id, kind, item, change, holder, until) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (chat_id, kind, item, change) DO UPDATE "
+                    "SET holder = excluded.holder, until = excluded.until "
+                    "WHERE delivery_claims.until < ? "
+                    "OR delivery_claims.holder = excluded.holder",
+                    (*key, claim.holder, now + lease, now),
+                )
+                if not taken:
+                    return False
+                # Read after the claim, not before: a holder recording this very delivery
+                # holds the claim's row until it commits, so its record is seen here.
+                sent = await tx.fetchone(
+                    "SELECT 1 FROM deliveries WHERE chat_id = ? AND kind = ? AND item = ? "
+                    "AND change = ?",
+                    key,
+                )
+                if sent is not None:
+                    raise _AlreadySent
+        except _AlreadySent:
+            return False
+        return True
 
     async def release(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> None:
         """The send failed: the next sweep may try at once, whoever makes it."""

@@ -120,10 +120,11 @@ class Application:
         try:
             if self.polling is not None:
                 await self.polling.stop()
-            await self.leadership.stop()
-            # Cut before the database goes: a sweep writing into a closing database would
-            # leave half a transaction behind.
+            # Before the lease goes (the next leader waits for it) and before the database
+            # goes (a sweep writing into a closing database would leave half a transaction
+            # behind): the sends under way are recorded, nothing new is sent.
             await self.watcher.stop()
+            await self.leadership.stop()
             # Polling has stopped, but updates already taken may still be running.
             if not await self.updates.drained(SHUTDOWN_GRACE):
                 log.warning(

@@ -55,9 +55,11 @@ class WatchLeadership:
         self.scheduler = start_scheduler(self._watcher)
 
     async def _lost(self) -> None:
-        self._stop_scheduler()
+        # The sweep under way first: a send already on its way is recorded (its claim still
+        # holds), and nothing new is sent. Stopping the scheduler would cancel it mid-send.
         if self._watcher is not None:
             await self._watcher.stop()
+        self._stop_scheduler()
 
     def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

@@ -8,11 +8,14 @@ its lease, say), and what stops a delivery on one replica when the chat logs out
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from storage import Claim, DatabaseUnavailableError, NotificationKind, Storage
+
+log = logging.getLogger("bot.watcher")
 
 # Between tries to record a notification that went out while the database was away.
 RECORD_RETRY = 0.5
@@ -34,9 +37,14 @@ class Claims:
         return Claim(chat_id, generation, self.holder())
 
     async def take(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> bool:
-        return await self.storage.deliveries.claim(
+        taken = await self.storage.deliveries.claim(
             claim, kind, item, change, now=self.clock(), lease=self.lease
         )
+        log.debug(
+            "delivery claimed" if taken else "delivery not claimed",
+            extra={"chat_id": claim.chat_id, "kind": kind.value, "item": item},
+        )
+        return taken
 
     async def give_back(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> None:
         await self.storage.deliveries.release(claim, kind, item, change)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import signal
 import sys
 from collections import Counter
@@ -19,13 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
 from bot.sandbox import SandboxServer
+from storage import AuthKind, NotificationKind, Storage
 from tests.e2e.harness import ROOT, BotProcess
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.services import free_port
 
 SECRET = "replica-secret-0123456789"
+EXPORT_NAME = re.compile(r"export_team\d+_\d+")
 HOOK_PATH = "/tg/hook"
 
 
@@ -34,6 +38,9 @@ class Replica:
     name: str
     process: BotProcess
     port: int
+    # How far its log was read, and its last event of the watcher's lease ("won"/"lost", when).
+    _read: int = 0
+    _lease_event: tuple[str, str] | None = None
 
     @property
     def base(self) -> str:
@@ -44,13 +51,21 @@ class Replica:
         proc = self.process.process
         return proc is not None and proc.returncode is None
 
-    def won_watch(self) -> int:
-        """How many times this replica's log says it took the watcher's lease."""
-        return sum(
-            1
-            for line in self.process.log.splitlines()
-            if '"lease won"' in line and ":watch" in line
-        )
+    def watching_since(self) -> str | None:
+        """When this replica last won the watcher's lease, if it has not lost it since (by its
+        log, read on from where it was last read; the replicas' time stamps compare)."""
+        with self.process.log_path.open("rb") as log:
+            log.seek(self._read)
+            fresh = log.read()
+        complete = fresh.rfind(b"\n") + 1
+        self._read += complete
+        for line in fresh[:complete].decode(errors="replace").splitlines():
+            if "lease:watcher" in line and ('"lease won"' in line or '"lease lost"' in line):
+                event = json.loads(line)
+                self._lease_event = (event["event"], event["ts"])
+        if self._lease_event is None or self._lease_event[0] != "lease won":
+            return None
+        return self._lease_event[1]
 
 
 @dataclass
@@ -76,6 +91,8 @@ class Cluster:
             "WEBHOOK_SECRET": SECRET,
             "WEBHOOK_PORT": str(port),
             "REPLICA_LEASE": "3",
+            # Debug lines would be most of what the test reads to find the leader.
+            "LOG_LEVEL": "INFO",
             **self.env,
         }
 
@@ -154,18 +171,18 @@ class Cluster:
         return await self.post(self.telegram.callback_update(call, button_text, user_id))
 
     def leader(self) -> Replica | None:
-        """The live replica that took the watcher's lease last (by its log)."""
-        holders = [r for r in self.live if r.won_watch()]
+        """The live replica that took the watcher's lease last and has not lost it."""
+        holders = [(since, r) for r in self.live if (since := r.watching_since()) is not None]
         if not holders:
             return None
-        return max(holders, key=lambda r: r.process.log.rfind('"lease won"'))
+        return max(holders, key=lambda held: held[0])[1]
 
     async def wait_leader(self, timeout: float = 30, other_than: Replica | None = None) -> Replica:
-        for _ in range(int(timeout / 0.05)):
+        for _ in range(int(timeout / 0.1)):
             leader = self.leader()
             if leader is not None and leader is not other_than:
                 return leader
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
         logs = "\n".join(r.process.log[-1500:] for r in self.replicas)
         raise AssertionError(f"no replica leads the watcher:\n{logs}")
 
@@ -188,3 +205,96 @@ def deliveries(telegram: FakeTelegram, since: int = 0) -> Counter[tuple[int, str
         if call.method in ("sendMessage", "sendDocument") and call.chat_id is not None:
             sent[(call.chat_id, call.text)] += 1
     return sent
+
+
+@dataclass
+class Watched:
+    """Chats watching exports and sender names, over several SMSC logins of the sandbox."""
+
+    chats: dict[int, str]  # chat id -> login
+    password: str = "Replica-Pa55"
+
+    @classmethod
+    def spread(cls, chats: int, logins: int, first_chat: int = 700_001) -> Watched:
+        return cls({first_chat + n: f"team{n % logins}" for n in range(chats)})
+
+    @property
+    def logins(self) -> list[str]:
+        return sorted(set(self.chats.values()))
+
+    async def store(self, storage: Storage, sandbox: SandboxServer) -> None:
+        """The accounts in the sandbox, and the chats logged in and watching (as /login and
+        /watch would leave them), written before the replicas start."""
+        for login in self.logins:
+            sandbox.state.add_account(login, self.password)
+        for chat_id, login in self.chats.items():
+            await storage.chats.connect(
+                chat_id,
+                auth_kind=AuthKind.PASSWORD,
+                secret=self.password,
+                set_by=chat_id,
+                login=login,
+                region=None,
+                base_url=sandbox.base_url,
+            )
+            await storage.settings.set_language(chat_id, "en")
+            for kind in NotificationKind:
+                await storage.settings.set_notify(chat_id, kind, True)
+
+    async def wait_baselines(self, database_url: str, timeout: float = 60) -> None:
+        """Until every chat has both baselines: the watcher took what exists as known."""
+        want = 2 * len(self.chats)
+        connection = await asyncpg.connect(database_url)
+        try:
+            for _ in range(int(timeout / 0.1)):
+                if await connection.fetchval("SELECT count(*) FROM watch_baselines") >= want:
+                    return
+                await asyncio.sleep(0.1)
+        finally:
+            await connection.close()
+        raise AssertionError("the watcher never took every chat's baseline")
+
+    def change(self, sandbox: SandboxServer, round_: int) -> set[tuple[int, str]]:
+        """An export finishes and a sender name moves at an operator in every login; returns
+        the notifications each chat must get (chat, the words that tell it)."""
+        expected: set[tuple[int, str]] = set()
+        for login in self.logins:
+            task = sandbox.state.add_task(login, f"export_{login}_{round_}", 0)
+            sandbox.state.set_task_status(login, task.id, 2, size=64)
+            sandbox.state.set_operator_status(login, 2, "tele2_step", 2 + round_ % 2)
+        for chat_id, login in self.chats.items():
+            expected.add((chat_id, f"export_{login}_{round_}"))
+            expected.add((chat_id, f"MyShop#{round_}"))
+        return expected
+
+
+def outcome(
+    telegram: FakeTelegram, expected: set[tuple[int, str]], since: int, round_: int
+) -> tuple[set[tuple[int, str]], Counter[tuple[int, str]]]:
+    """What of ``expected`` arrived, and how many times each."""
+    got: Counter[tuple[int, str]] = Counter()
+    for call in telegram.calls[since:]:
+        if call.chat_id is None or call.method not in ("sendMessage", "sendDocument"):
+            continue
+        export = EXPORT_NAME.search(call.text)
+        if export is not None:
+            got[(call.chat_id, export.group(0))] += 1
+        elif "MyShop" in call.text and "Tele2" in call.text:
+            got[(call.chat_id, f"MyShop#{round_}")] += 1
+    return {key for key in expected if key in got}, got
+
+
+async def wait_delivered(
+    telegram: FakeTelegram,
+    expected: set[tuple[int, str]],
+    since: int,
+    round_: int,
+    timeout: float = 120,
+) -> Counter[tuple[int, str]]:
+    for _ in range(int(timeout / 0.1)):
+        arrived, counts = outcome(telegram, expected, since, round_)
+        if arrived == expected:
+            return counts
+        await asyncio.sleep(0.1)
+    arrived, _ = outcome(telegram, expected, since, round_)
+    raise AssertionError(f"{len(expected - arrived)} of {len(expected)} notifications lost")
