@@ -1,9 +1,11 @@
 """One home for a chat's SMSC account: connecting it, disconnecting it, its notifications.
 
 Handlers and the watcher go through :class:`ChatAccounts`; none of them writes a chat's
-credentials, settings or watch state itself. Each operation is one transaction, and the
-:class:`ChatGuard` keeps a watcher's delivery and a ``/logout`` from crossing: once a chat is
-told "Logged out", nothing of the old account reaches it and nothing is written back for it.
+credentials, settings or watch state itself. Each operation is one transaction. A change of
+account moves the chat's generation in the database, which stops the deliveries of a sweep
+under way on any replica (:mod:`storage.deliveries`); the :class:`ChatGuard` then waits for a
+send already under way in this process: once a chat is told "Logged out", nothing of the old
+account reaches it and nothing is written back for it.
 """
 
 from __future__ import annotations
@@ -36,24 +38,12 @@ class Baselines(Protocol):
 
 
 class ChatGuard:
-    """A generation per chat, bumped whenever its account changes, and a lock per chat that
-    deliveries and account changes both take.
-
-    The watcher notes a chat's generation when a sweep starts and delivers only while it is
-    unchanged, holding the chat's lock; a logout bumps it and then takes the lock, so it waits
-    for a delivery already under way and every later one sees the change.
-    """
+    """A lock per chat that this process's deliveries hold while they send, and that account
+    changes take after writing, to wait for a send under way."""
 
     def __init__(self) -> None:
-        self._generations: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}
-
-    def generation(self, chat_id: int) -> int:
-        return self._generations.get(chat_id, 0)
-
-    def changed(self, chat_id: int) -> None:
-        self._generations[chat_id] = self.generation(chat_id) + 1
 
     @asynccontextmanager
     async def holding(self, chat_id: int) -> AsyncIterator[None]:
@@ -144,26 +134,29 @@ class ChatAccounts:
             await self.attempts.not_wrong(attempt)
             raise
         await self.attempts.not_wrong(attempt)
-        async with self.guard.holding(chat_id):
-            self.guard.changed(chat_id)
-            await self._storage.chats.connect(
-                chat_id,
-                auth_kind=AuthKind.APIKEY if credentials.apikey else AuthKind.PASSWORD,
-                secret=credentials.apikey or credentials.password or "",
-                login=credentials.login,
-                region=region.value if region else None,
-                base_url=self.factory.forced_base_url,
-                set_by=set_by,
-            )
+        await self._storage.chats.connect(
+            chat_id,
+            auth_kind=AuthKind.APIKEY if credentials.apikey else AuthKind.PASSWORD,
+            secret=credentials.apikey or credentials.password or "",
+            login=credentials.login,
+            region=region.value if region else None,
+            base_url=self.factory.forced_base_url,
+            set_by=set_by,
+        )
+        await self._settled(chat_id)
         return balance
 
     async def disconnect(self, chat_id: int) -> None:
         """Wipe the chat's credentials and stop its watches. Returns once no delivery for the
         old account is under way, so that the chat can be told it is done."""
-        # Bumped before waiting: a delivery under way sees it as soon as its send returns.
-        self.guard.changed(chat_id)
+        await self._storage.chats.disconnect(chat_id)
+        await self._settled(chat_id)
+
+    async def _settled(self, chat_id: int) -> None:
+        """Wait for a send to the chat under way in this process: its record then finds the
+        account changed, and writes nothing."""
         async with self.guard.holding(chat_id):
-            await self._storage.chats.disconnect(chat_id)
+            pass
 
     async def moved_to(self, chat_id: int) -> int:
         return await self._storage.chats.moved_to(chat_id)
@@ -211,9 +204,8 @@ class ChatAccounts:
 
     async def stop_watching(self, chat_id: int) -> None:
         """Every notification off and its state gone: the chat blocked the bot, or vanished."""
-        async with self.guard.holding(chat_id):
-            self.guard.changed(chat_id)
-            await self._storage.chats.stop_watching(chat_id)
+        await self._storage.chats.stop_watching(chat_id)
+        await self._settled(chat_id)
 
     async def pause(self, chat_id: int, reason: str) -> None:
         await self._storage.settings.set_paused(chat_id, reason)

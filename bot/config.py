@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage import Keyring, NoKeyConfiguredError, parse_keys
 from storage.crypto import KEYGEN_COMMAND
+from storage.database import POSTGRES_SCHEMES
 
 MIN_PRODUCTION_INTERVAL = 60
 # Telegram's rule for setWebhook's secret_token; anything else it refuses only at start-up.
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     smsc_base_url: str | None = None
     database_path: Path = Path("data/smsc-bot.sqlite3")
+    # PostgreSQL instead of the SQLite file, for several replicas on one database.
+    database_url: SecretStr | None = None
     encryption_keys: SecretStr | None = None
     encryption_keys_file: Path | None = None
     watch_interval: int = Field(default=300, ge=1, le=86_400)
@@ -117,6 +120,25 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return SecretStr(value.get_secret_value().strip())
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        # Never quoted back: the URL may carry the database's password.
+        text = value.get_secret_value().strip()
+        if not text.startswith(POSTGRES_SCHEMES):
+            raise ValueError("must start with postgresql:// or postgres://")
+        try:
+            port = urlsplit(text).port
+        except ValueError:
+            raise ValueError("is not a valid URL (check brackets and the port)") from None
+        if port == 0:
+            raise ValueError("has port 0")
+        if any(char.isspace() or not char.isprintable() for char in text):
+            raise ValueError("holds spaces or control characters")
+        return SecretStr(text)
+
     @model_validator(mode="after")
     def _webhook(self) -> Settings:
         if self.webhook_url and not self.webhook_secret:
@@ -137,13 +159,17 @@ class Settings(BaseSettings):
                 ) from None
         return Keyring(parse_keys(text)) if text.strip() else Keyring([])
 
+    def database(self) -> str | Path:
+        """Where storage lives: PostgreSQL's URL when DATABASE_URL is set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url else self.database_path
+
     def secrets(self) -> list[str]:
         """Values the log filter must never let through."""
         found = [self.bot_token.get_secret_value()]
         if self.webhook_secret:
             found.append(self.webhook_secret.get_secret_value())
-        if self.redis_url:
-            password = urlsplit(self.redis_url.get_secret_value()).password
+        for url in (self.redis_url, self.database_url):
+            password = urlsplit(url.get_secret_value()).password if url else None
             if password:
                 found.append(password)
         if self.encryption_keys:

@@ -1,4 +1,5 @@
-"""Persistence on SQLite: chats, their encrypted SMSC credentials, settings, watch state, audit.
+"""Persistence on SQLite (embedded, the default) or PostgreSQL (several replicas): chats, their
+encrypted SMSC credentials, settings, watch state, audit.
 
 Imports nothing from aiogram or from the ``bot`` package.
 """
@@ -13,11 +14,13 @@ from storage.chats import ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
+from storage.deliveries import AccountChangedError, Claim, DeliveriesRepository
 from storage.dialogs import DialogsRepository, LoginTracesRepository
 from storage.errors import (
     CorruptDatabaseError,
     CredentialsUnreadableError,
     DatabaseLockedError,
+    DatabaseUnavailableError,
     InvalidKeyError,
     NoKeyConfiguredError,
     SchemaTooNewError,
@@ -48,6 +51,7 @@ class Storage:
     credentials: CredentialsRepository
     settings: SettingsRepository
     watch: WatchRepository
+    deliveries: DeliveriesRepository
     audit: AuditRepository
     chats: ChatsRepository
     limits: LimitsRepository
@@ -57,10 +61,11 @@ class Storage:
 
     @classmethod
     async def open(
-        cls, path: str | Path, keyring: Keyring, *, rate_window: float = 60.0
+        cls, target: str | Path, keyring: Keyring, *, rate_window: float = 60.0
     ) -> Storage:
-        """``rate_window`` is the SMSC limiter's: the limits journal keeps that much."""
-        database = await Database.open(path)
+        """``target`` is a SQLite file's path or a ``postgresql://`` URL; ``rate_window`` is
+        the SMSC limiter's: the limits journal keeps that much."""
+        database = await Database.open(target)
         credentials = CredentialsRepository(database, keyring)
         settings = SettingsRepository(database)
         return cls(
@@ -68,6 +73,7 @@ class Storage:
             credentials=credentials,
             settings=settings,
             watch=WatchRepository(database),
+            deliveries=DeliveriesRepository(database),
             audit=AuditRepository(database),
             chats=ChatsRepository(database, credentials, settings),
             limits=LimitsRepository(database, window=rate_window),
@@ -87,17 +93,21 @@ class Storage:
 
 
 __all__ = [
+    "AccountChangedError",
     "AuditEntry",
     "AuditRepository",
     "AuthKind",
     "ChatCredentials",
     "ChatSettings",
     "ChatsRepository",
+    "Claim",
     "CorruptDatabaseError",
     "CredentialsRepository",
     "CredentialsUnreadableError",
     "Database",
     "DatabaseLockedError",
+    "DatabaseUnavailableError",
+    "DeliveriesRepository",
     "DialogsRepository",
     "InvalidKeyError",
     "Keyring",

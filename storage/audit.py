@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
-
 from storage.batch import FLUSH_DELAY, BatchWriter
-from storage.database import Database, utcnow
+from storage.database import Database, Transaction, utcnow
 from storage.models import AuditEntry
 
 MAX_TARGET = 200
@@ -20,7 +18,7 @@ MAX_TARGET = 200
 _Entry = tuple[int, int | None, str, str | None, str, str]
 
 
-async def _insert(tx: aiosqlite.Connection, entries: Sequence[_Entry]) -> None:
+async def _insert(tx: Transaction, entries: Sequence[_Entry]) -> None:
     await tx.executemany(
         "INSERT INTO audit_log (chat_id, user_id, action, target, result, at) "
         "VALUES (?, ?, ?, ?, ?, ?)",

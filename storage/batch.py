@@ -13,9 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.errors import StorageError
 
 log = logging.getLogger("storage")
@@ -25,7 +23,7 @@ MAX_BATCH = 500
 MAX_BUFFERED = 50_000
 
 Row = TypeVar("Row")
-Write = Callable[[aiosqlite.Connection, Sequence[Row]], Awaitable[None]]
+Write = Callable[[Transaction, Sequence[Row]], Awaitable[None]]
 
 
 class BatchWriter(Generic[Row]):

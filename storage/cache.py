@@ -1,4 +1,8 @@
-"""A small bounded map, least recently used first out, for rows read on every update."""
+"""A small bounded map, least recently used first out, for rows read on every update.
+
+Only for a database no other process writes: with several replicas on one database a row kept
+here would go stale the moment another replica changes it, so the map is then switched off.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ _MISSING = object()
 
 
 class Recent(Generic[K, V]):
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 50_000, *, enabled: bool = True) -> None:
         self._items: OrderedDict[K, V] = OrderedDict()
-        self._capacity = capacity
+        self._capacity = capacity if enabled else 0
 
     def get(self, key: K) -> V | object:
         """The cached value, or :data:`MISSING` when nothing is cached for ``key``."""
@@ -24,6 +28,8 @@ class Recent(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
+        if not self._capacity:
+            return
         self._items[key] = value
         self._items.move_to_end(key)
         if len(self._items) > self._capacity:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.credentials import CredentialsRepository, ensure_chat
-from storage.database import Database, utcnow
+from storage.database import Database, Transaction, utcnow
+from storage.deliveries import bump
 from storage.models import AuthKind, ChatCredentials
 from storage.settings import SettingsRepository
 
@@ -72,6 +71,7 @@ class ChatsRepository:
             await tx.execute(
                 "UPDATE chat_settings SET watch_paused = NULL WHERE chat_id = ?", (chat_id,)
             )
+            await bump(tx, chat_id)
 
     async def disconnect(self, chat_id: int) -> None:
         """Wipe the credentials, turn notifications off and forget what the watches saw."""
@@ -80,12 +80,14 @@ class ChatsRepository:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
             await _stop_watching(tx, chat_id)
+            await bump(tx, chat_id)
 
     async def stop_watching(self, chat_id: int) -> None:
         """Notifications off and watch state gone (a chat that blocked the bot, say)."""
         self._settings.forget(chat_id)
         async with self._db.transaction() as tx:
             await _stop_watching(tx, chat_id)
+            await bump(tx, chat_id)
 
     async def forget_watch_state(self, chat_id: int) -> None:
         """What the watches saw is gone, the notifications stay as they are: the next poll
@@ -115,7 +117,9 @@ class ChatsRepository:
         self._credentials.forget(old_id, new_id)
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT OR REPLACE INTO chat_moves (old_id, new_id, moved_at) VALUES (?, ?, ?)",
+                "INSERT INTO chat_moves (old_id, new_id, moved_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (old_id) DO UPDATE "
+                "SET new_id = excluded.new_id, moved_at = excluded.moved_at",
                 (old_id, new_id, utcnow()),
             )
             if not await _exists(tx, "chats", old_id):
@@ -129,18 +133,22 @@ class ChatsRepository:
                 lost = not await self._credentials.reseal_for_chat(tx, old_id, new_id)
             await _move_unless_present(tx, "chat_settings", old_id, new_id)
             for kind, table in _WATCH_TABLES.items():
-                cursor = await tx.execute(
+                row = await tx.fetchone(
                     "SELECT 1 FROM watch_baselines WHERE chat_id = ? AND kind = ?", (new_id, kind)
                 )
-                if await cursor.fetchone() is None:
+                if row is None:
                     for moving in (table, "watch_baselines"):
                         extra = " AND kind = ?" if moving == "watch_baselines" else ""
                         await tx.execute(
                             f"UPDATE {moving} SET chat_id = ? WHERE chat_id = ?{extra}",  # noqa: S608
                             (new_id, old_id, kind) if extra else (new_id, old_id),
                         )
+            # Deliveries the new chat has already recorded stay behind, and go with the old chat.
             await tx.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                "UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS ("
+                "SELECT 1 FROM deliveries AS d WHERE d.chat_id = ? AND d.kind = deliveries.kind "
+                "AND d.item = deliveries.item AND d.change = deliveries.change)",
+                (new_id, old_id, new_id),
             )
             await tx.execute("UPDATE audit_log SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
             # Whatever stayed behind (the old group's settings, when the new chat had its own)
@@ -153,14 +161,12 @@ class ChatsRepository:
         return int(row["n"]) if row else 0
 
 
-async def _exists(tx: aiosqlite.Connection, table: str, chat_id: int) -> bool:
-    cursor = await tx.execute(f"SELECT 1 FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
-    return await cursor.fetchone() is not None
+async def _exists(tx: Transaction, table: str, chat_id: int) -> bool:
+    row = await tx.fetchone(f"SELECT 1 FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
+    return row is not None
 
 
-async def _move_unless_present(
-    tx: aiosqlite.Connection, table: str, old_id: int, new_id: int
-) -> None:
+async def _move_unless_present(tx: Transaction, table: str, old_id: int, new_id: int) -> None:
     if not await _exists(tx, table, new_id):
         await tx.execute(
             f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - constant
@@ -168,7 +174,7 @@ async def _move_unless_present(
         )
 
 
-async def _stop_watching(tx: aiosqlite.Connection, chat_id: int) -> None:
+async def _stop_watching(tx: Transaction, chat_id: int) -> None:
     await tx.execute(
         "UPDATE chat_settings SET notify_downloads = 0, notify_senders = 0 WHERE chat_id = ?",
         (chat_id,),
@@ -176,7 +182,7 @@ async def _stop_watching(tx: aiosqlite.Connection, chat_id: int) -> None:
     await _forget_watch_state(tx, chat_id)
 
 
-async def _forget_watch_state(tx: aiosqlite.Connection, chat_id: int) -> None:
+async def _forget_watch_state(tx: Transaction, chat_id: int) -> None:
     for table in (*_WATCH_TABLES.values(), "watch_baselines"):
         await tx.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))  # noqa: S608
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.cache import MISSING, Recent
 from storage.crypto import Keyring, Sealed
-from storage.database import Database, utcnow
+from storage.database import Database, Row, Transaction, utcnow
 from storage.errors import CredentialsUnreadableError
 from storage.models import AuthKind, ChatCredentials
 
 _COLUMNS = "chat_id, region, base_url, login, auth_kind, key_id, nonce, secret, set_by, set_at"
+_UPDATE = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS.split(", ")[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +26,14 @@ class CredentialsRepository:
 
     Every write goes through this repository and drops the chat's cached row. (A key rotation
     run by another process leaves rows cached under the old key, which the running bot still
-    holds until it restarts with the new keys.)
+    holds until it restarts with the new keys.) On a database other replicas write, nothing is
+    cached.
     """
 
     def __init__(self, database: Database, keyring: Keyring) -> None:
         self._db = database
         self._keyring = keyring
-        self._rows: Recent[int, aiosqlite.Row | None] = Recent()
+        self._rows: Recent[int, Row | None] = Recent(enabled=not database.shared)
 
     async def save(
         self,
@@ -60,7 +60,7 @@ class CredentialsRepository:
 
     async def save_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Transaction,
         chat_id: int,
         *,
         auth_kind: AuthKind,
@@ -77,8 +77,8 @@ class CredentialsRepository:
         self._rows.forget(chat_id)
         await ensure_chat(tx, chat_id)
         await tx.execute(
-            f"INSERT OR REPLACE INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET {_UPDATE}",
             (
                 chat_id,
                 region,
@@ -93,14 +93,13 @@ class CredentialsRepository:
             ),
         )
 
-    async def stored_in(self, tx: aiosqlite.Connection, chat_id: int) -> ChatCredentials | None:
+    async def stored_in(self, tx: Transaction, chat_id: int) -> ChatCredentials | None:
         """The chat's credentials within a transaction the caller holds; None when there are
         none or they cannot be read."""
-        cursor = await tx.execute(
+        row = await tx.fetchone(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
-        row = await cursor.fetchone()
         if row is None:
             return None
         try:
@@ -116,10 +115,10 @@ class CredentialsRepository:
     async def exists(self, chat_id: int) -> bool:
         return await self._row(chat_id) is not None
 
-    async def _row(self, chat_id: int) -> aiosqlite.Row | None:
+    async def _row(self, chat_id: int) -> Row | None:
         cached = self._rows.get(chat_id)
         if cached is not MISSING:
-            return cached  # type: ignore[return-value]
+            return cached
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
@@ -133,8 +132,7 @@ class CredentialsRepository:
     async def delete(self, chat_id: int) -> bool:
         self._rows.forget(chat_id)
         async with self._db.transaction() as tx:
-            cursor = await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,))
-            return cursor.rowcount > 0
+            return await tx.execute("DELETE FROM credentials WHERE chat_id = ?", (chat_id,)) > 0
 
     async def many(
         self, chat_ids: list[int]
@@ -158,7 +156,7 @@ class CredentialsRepository:
             for row in rows:
                 yield row[0], hash(tuple(row))
 
-    async def _rows_of(self, chat_ids: list[int]) -> AsyncIterator[list[aiosqlite.Row]]:
+    async def _rows_of(self, chat_ids: list[int]) -> AsyncIterator[list[Row]]:
         # A few hundred rows at a time: ten thousand at once would be megabytes of rows.
         for start in range(0, len(chat_ids), 500):
             chunk = chat_ids[start : start + 500]
@@ -187,7 +185,7 @@ class CredentialsRepository:
             sealed = self._keyring.seal(chat_id, secret)
             self._rows.forget(chat_id)
             async with self._db.transaction() as tx:
-                cursor = await tx.execute(
+                changed += await tx.execute(
                     "UPDATE credentials SET key_id = ?, nonce = ?, secret = ? "
                     "WHERE chat_id = ? AND key_id = ? AND nonce = ?",
                     (
@@ -199,10 +197,9 @@ class CredentialsRepository:
                         row["nonce"],
                     ),
                 )
-                changed += cursor.rowcount
         return RotationReport(changed, tuple(unreadable))
 
-    def _open(self, row: aiosqlite.Row) -> ChatCredentials:
+    def _open(self, row: Row) -> ChatCredentials:
         chat_id = row["chat_id"]
         secret = self._keyring.open(chat_id, Sealed(row["key_id"], row["nonce"], row["secret"]))
         return ChatCredentials(
@@ -216,18 +213,17 @@ class CredentialsRepository:
             set_at=row["set_at"],
         )
 
-    async def reseal_for_chat(self, tx: aiosqlite.Connection, old_id: int, new_id: int) -> bool:
+    async def reseal_for_chat(self, tx: Transaction, old_id: int, new_id: int) -> bool:
         """Move a chat's row to a new chat id; the ciphertext is bound to the id, so re-encrypt.
 
         False when the row cannot be decrypted: it is dropped, since nothing can ever read it
         under the new id, and the rest of the chat moves without it.
         """
         self._rows.forget(old_id, new_id)
-        cursor = await tx.execute(
+        row = await tx.fetchone(
             f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (old_id,),
         )
-        row = await cursor.fetchone()
         if row is None:
             return True
         try:
@@ -258,7 +254,8 @@ class CredentialsRepository:
         return len(rows), readable
 
 
-async def ensure_chat(tx: aiosqlite.Connection, chat_id: int) -> None:
+async def ensure_chat(tx: Transaction, chat_id: int) -> None:
     await tx.execute(
-        "INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, ?)", (chat_id, utcnow())
+        "INSERT INTO chats (chat_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (chat_id, utcnow()),
     )

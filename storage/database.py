@@ -1,90 +1,82 @@
-"""One SQLite file through aiosqlite: pragmas, migrations, serialised transactions, clear errors."""
+"""What the repositories talk to: a database engine, SQLite (:mod:`storage.sqlite`, the embedded
+default) or PostgreSQL (:mod:`storage.postgres`, for several replicas).
+
+Repositories write one SQL for both: ``?`` placeholders (the PostgreSQL engine numbers them),
+``INSERT ... ON CONFLICT`` rather than SQLite's ``OR REPLACE``, no engine-specific functions.
+Rows read back index by column name and by position on both engines.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-
-from storage.errors import (
-    CorruptDatabaseError,
-    DatabaseLockedError,
-    SchemaTooNewError,
-    StorageError,
-    StorageFullError,
-)
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.migrations import SCHEMA_VERSION
 
 T = TypeVar("T")
-# Rows read at once by fetch_converted.
-_PAGE = 500
+# aiosqlite.Row or asyncpg.Record: row["column"], row[0], dict(row), tuple(row) on both.
+Row = Any
 
-log = logging.getLogger("storage")
-
-DEFAULT_BUSY_TIMEOUT = 5.0
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def utcnow(timespec: str = "seconds") -> str:
     return datetime.now(UTC).isoformat(timespec=timespec)
 
 
-class Database:
-    """A single shared connection; every transaction holds a lock so coroutines never interleave.
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
-    One aiosqlite connection runs its statements one by one in its own thread anyway: the lock
-    only makes each transaction whole, so that a handler and a watcher job writing at the same
-    moment lose nothing.
-    """
 
-    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
-        self._connection = connection
-        self._lock = asyncio.Lock()
-        self.path = path
+class Transaction(ABC):
+    """Statements inside one transaction: all of them are kept, or none."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns how many rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Database(ABC):
+    """One database, whichever engine holds it."""
+
+    # Other processes write the same rows: nothing read may be kept in memory for later.
+    shared: bool = False
 
     @classmethod
-    async def open(
-        cls,
-        path: str | Path,
-        *,
-        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-        migrate: bool = True,
-    ) -> Database:
-        path = str(path)
-        if path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot create the database's folder {Path(path).parent} "
-                    f"({exc.strerror or type(exc).__name__})"
-                ) from None
-        try:
-            connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _translate(exc, "opening the database") from None
-        connection.row_factory = aiosqlite.Row
-        database = cls(connection, path)
-        try:
-            await database._configure(busy_timeout)
-            if migrate:
-                await database.migrate()
-                await database._check_schema()
-        except BaseException:
-            await connection.close()
-            raise
-        return database
+    async def open(cls, target: str | Path, *, migrate: bool = True) -> Database:
+        """A SQLite file at a path, or PostgreSQL at a ``postgresql://`` URL."""
+        if is_postgres_url(target):
+            from storage.postgres import PostgresDatabase
 
-    async def close(self) -> None:
-        await self._connection.close()
+            return await PostgresDatabase.open(str(target), migrate=migrate)
+        from storage.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.open(target, migrate=migrate)
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Where the data lives, fit to print: a path, or a URL without its password."""
+
+    @property
+    @abstractmethod
+    def engine(self) -> str: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
 
     async def __aenter__(self) -> Database:
         return self
@@ -92,134 +84,29 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _configure(self, busy_timeout: float) -> None:
-        async with self._guard("configuring the database"):
-            await self._connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            await self._connection.execute("PRAGMA foreign_keys = ON")
-        # Refuse a newer schema before anything (switching to WAL included) writes to the file.
-        if await self.schema_version() > SCHEMA_VERSION:
-            raise SchemaTooNewError(await self.schema_version(), SCHEMA_VERSION)
-        async with self._guard("configuring the database"):
-            if self.path != ":memory:":
-                cursor = await self._connection.execute("PRAGMA journal_mode = WAL")
-                row = await cursor.fetchone()
-                if row is None or str(row[0]).lower() != "wal":
-                    log.warning("sqlite did not switch to WAL mode", extra={"mode": row})
-            await self._connection.execute("PRAGMA synchronous = NORMAL")
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction; rolled back whole on any error."""
 
-    async def _check_schema(self) -> None:
-        """Refuse a file whose tables were changed by hand: at its version nothing migrates
-        them back, and each missing piece would fail later, inside a command or a sweep."""
-        rows = await self.fetchall(_COLUMNS_SQL)
-        missing = sorted(_expected_columns() - {(row[0], row[1]) for row in rows})
-        if missing:
-            tables = sorted({table for table, _ in missing})
-            raise CorruptDatabaseError(
-                f"the database lacks what schema version {SCHEMA_VERSION} has "
-                f"(in {', '.join(tables)}): it was changed outside smsc-bot; restore a backup"
-            )
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
 
-    async def schema_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
-    async def migrate(self, target: int = SCHEMA_VERSION) -> int:
-        """Run the migrations still missing, each in its own transaction; returns the version."""
-        current = await self.schema_version()
-        if current > SCHEMA_VERSION:
-            raise SchemaTooNewError(current, SCHEMA_VERSION)
-        for version in range(current + 1, target + 1):
-            async with self.transaction() as connection:
-                for statement in _statements(MIGRATIONS[version - 1]):
-                    await connection.execute(statement)
-                # PRAGMA takes no parameters; version is an int from our own table.
-                await connection.execute(f"PRAGMA user_version = {version}")
-            log.info("database migrated", extra={"schema_version": version})
-        return max(current, target)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction started with BEGIN IMMEDIATE; rolled back whole on any error."""
-        async with self._lock, self._guard("writing to the database"):
-            try:
-                # In WAL a read transaction that later writes fails at once with SQLITE_BUSY;
-                # taking the write lock up front makes it wait for busy_timeout instead.
-                await self._connection.execute("BEGIN IMMEDIATE")
-                yield self._connection
-                await self._connection.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
-
-    async def _rollback(self) -> None:
-        # Always sent, and shielded: a task cancelled while its BEGIN was still queued for the
-        # connection's thread would otherwise leave the connection inside a transaction, and
-        # every later BEGIN would fail. The thread runs statements in order, so this ROLLBACK
-        # comes after that BEGIN. With no transaction open (SQLite rolls back by itself on a
-        # full disk), SQLite refuses it, which is fine.
-        with contextlib.suppress(sqlite3.Error, ValueError):
-            await asyncio.shield(self._connection.execute("ROLLBACK"))
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock, self._guard("reading the database"):
-            cursor = await self._connection.execute(sql, tuple(params))
-            return await cursor.fetchone()
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock, self._guard("reading the database"):
-            cursor = await self._connection.execute(sql, tuple(params))
-            return list(await cursor.fetchall())
-
+    @abstractmethod
     async def fetch_converted(
-        self, sql: str, convert: Callable[[sqlite3.Row], T], params: Iterable[Any] = ()
+        self, sql: str, convert: Callable[[Row], T], params: Iterable[Any] = ()
     ) -> list[T]:
-        """Every row, converted a page at a time: ten thousand rows read at once are megabytes
-        that only live until they are converted."""
-        converted: list[T] = []
-        async with self._lock, self._guard("reading the database"):
-            cursor = await self._connection.execute(sql, tuple(params))
-            while rows := await cursor.fetchmany(_PAGE):
-                converted += map(convert, rows)
-        return converted
+        """Every row, converted as it is read."""
 
-    @asynccontextmanager
-    async def _guard(self, doing: str) -> AsyncIterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise _translate(exc, doing) from None
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def migrate(self, target: int = SCHEMA_VERSION) -> int:
+        """Run the migrations still missing; returns the version."""
 
 
-_COLUMNS_SQL = (
-    "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
-    "WHERE m.type = 'table'"
-)
-
-
-@functools.cache
-def _expected_columns() -> frozenset[tuple[str, str]]:
-    """Every table and column the migrations make, read from a scratch database."""
-    with contextlib.closing(sqlite3.connect(":memory:")) as scratch:
-        for script in MIGRATIONS:
-            scratch.executescript(script)
-        return frozenset(scratch.execute(_COLUMNS_SQL).fetchall())
-
-
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
-
-
-def _translate(exc: sqlite3.Error, doing: str) -> StorageError:
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc)
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return DatabaseLockedError(
-            f"the database stayed locked by another process while {doing}; nothing was changed"
-        )
-    if name.startswith("SQLITE_FULL") or "full" in text:
-        return StorageFullError(
-            f"the disk is full while {doing}; the change was rolled back, nothing was lost"
-        )
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "not a database" in text:
-        return CorruptDatabaseError(f"the database file is damaged or not SQLite ({doing})")
-    return StorageError(f"database error while {doing}: {name or type(exc).__name__}")

@@ -7,7 +7,8 @@ login dialogs opened in a chat and the login prompts the bot sent to groups.
 
 The FSM data never holds a secret (the login dialog keeps only the target chat, the region and
 when it started): nothing here is encrypted. Reads are served from memory, loaded once, because
-aiogram reads a chat's state for every update; every change is written through.
+aiogram reads a chat's state for every update; every change is written through. On a database
+other replicas write too, every read goes to the database instead.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class DialogsRepository:
         self._ttl = ttl
         self._wall = wall
         self._dialogs: dict[str, StoredDialog] | None = None
+        self._cached = not database.shared
         self._loading = asyncio.Lock()
         self._purged_at = 0.0
 
@@ -67,13 +69,28 @@ class DialogsRepository:
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         """The state and a fresh copy of the data; (None, {}) when there is no open dialog."""
-        dialog = (await self._all()).get(key)
-        if dialog is None or dialog.updated_at < self._wall() - self._ttl:
+        dialog = (await self._all()).get(key) if self._cached else await self._read(key)
+        if dialog is None:
+            return None, {}
+        if dialog.updated_at < self._wall() - self._ttl:
+            if not self._cached:
+                # Nothing loads them all (and drops the stale ones) on this database.
+                async with self._db.transaction() as tx:
+                    await tx.execute(
+                        "DELETE FROM dialogs WHERE updated_at < ?", (self._wall() - self._ttl,)
+                    )
             return None, {}
         return dialog.state, json.loads(dialog.data)
 
+    async def _read(self, key: str) -> StoredDialog | None:
+        row = await self._db.fetchone(
+            "SELECT state, data, updated_at FROM dialogs WHERE key = ?", (key,)
+        )
+        return None if row is None else StoredDialog(row["state"], row["data"], row["updated_at"])
+
     async def put(self, key: str, state: str | None, data: Mapping[str, Any]) -> None:
-        dialogs = await self._all()
+        # Uncached, the changes below go to a scratch map.
+        dialogs = await self._all() if self._cached else {}
         now = self._wall()
         if state is None and not data:
             async with self._db.transaction() as tx:
@@ -84,7 +101,9 @@ class DialogsRepository:
         purge = now - self._purged_at > _PURGE_EVERY
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT OR REPLACE INTO dialogs (key, state, data, updated_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO dialogs (key, state, data, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data, "
+                "updated_at = excluded.updated_at",
                 (key, dialog.state, dialog.data, now),
             )
             if purge:
@@ -113,6 +132,7 @@ class LoginTracesRepository:
         self._wall = wall
         # Read for every short private message without a slash: kept in memory.
         self._windows: dict[tuple[int, int], tuple[float, int]] | None = None
+        self._cached = not database.shared
         self._loading = asyncio.Lock()
 
     async def _all_windows(self) -> dict[tuple[int, int], tuple[float, int]]:
@@ -133,14 +153,15 @@ class LoginTracesRepository:
     async def dialog_opened(
         self, chat_id: int, user_id: int, target_chat: int, at: float | None = None
     ) -> None:
-        windows = await self._all_windows()
+        windows = await self._all_windows() if self._cached else {}
         oldest = self._wall() - self.window
         opened_at = self._wall() if at is None else at
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM login_windows WHERE opened_at < ?", (oldest,))
             await tx.execute(
-                "INSERT OR REPLACE INTO login_windows (chat_id, user_id, target_chat, opened_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO login_windows (chat_id, user_id, target_chat, opened_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, user_id) DO UPDATE "
+                "SET target_chat = excluded.target_chat, opened_at = excluded.opened_at",
                 (chat_id, user_id, target_chat, opened_at),
             )
         for key in [k for k, (then, _) in windows.items() if then < oldest]:
@@ -150,15 +171,25 @@ class LoginTracesRepository:
     async def window_open(self, chat_id: int, user_id: int) -> bool:
         """Whether a login dialog this person opened in this chat is less than ``window`` old
         and has not logged in yet: what they send now may be the secret it asked for."""
-        windows = await self._all_windows()
-        found = windows.get((chat_id, user_id))
+        if self._cached:
+            windows = await self._all_windows()
+            found = windows.get((chat_id, user_id))
+        else:
+            windows, found = {}, await self._window(chat_id, user_id)
         if found is None:
             return False
         opened_at, target = found
         if opened_at < self._wall() - self.window:
-            del windows[(chat_id, user_id)]
+            windows.pop((chat_id, user_id), None)
             return False
         return not await self._logged_in_since(target, user_id, opened_at)
+
+    async def _window(self, chat_id: int, user_id: int) -> tuple[float, int] | None:
+        row = await self._db.fetchone(
+            "SELECT opened_at, target_chat FROM login_windows WHERE chat_id = ? AND user_id = ?",
+            (chat_id, user_id),
+        )
+        return None if row is None else (row["opened_at"], row["target_chat"])
 
     async def _logged_in_since(self, chat_id: int, user_id: int, since: float) -> bool:
         row = await self._db.fetchone(
@@ -176,8 +207,8 @@ class LoginTracesRepository:
                 "DELETE FROM login_prompts WHERE sent_at < ?", (now - self._prompt_ttl,)
             )
             await tx.execute(
-                "INSERT OR REPLACE INTO login_prompts (chat_id, message_id, sent_at) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO login_prompts (chat_id, message_id, sent_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, message_id) DO UPDATE SET sent_at = excluded.sent_at",
                 (chat_id, message_id, now),
             )
 

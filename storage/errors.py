@@ -48,3 +48,7 @@ class CredentialsUnreadableError(StorageError):
 
 class WrongKeyError(StorageError):
     """None of the stored secrets opens with the configured keys: almost surely the wrong key."""
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database server cannot be reached or is restarting; nothing was changed."""

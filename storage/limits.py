@@ -13,10 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import aiosqlite
-
 from storage.batch import FLUSH_DELAY, BatchWriter
-from storage.database import Database
+from storage.database import Database, Transaction
 
 
 class StampFields(Protocol):
@@ -110,7 +108,7 @@ class LimitsRepository:
     def failed(self, failure: FailureFields) -> None:
         self._batch.add(("failure", (failure.site, failure.who, failure.code, failure.at)))
 
-    async def _write(self, tx: aiosqlite.Connection, rows: Sequence[_Row]) -> None:
+    async def _write(self, tx: Transaction, rows: Sequence[_Row]) -> None:
         await tx.executemany(
             "INSERT INTO smsc_stamps (bucket, rule, lim, at) VALUES (?, ?, ?, ?)",
             [values for kind, values in rows if kind == "stamp"],
@@ -118,8 +116,9 @@ class LimitsRepository:
         for site, until, backoff in (values for kind, values in rows if kind == "block"):
             if until:
                 await tx.execute(
-                    "INSERT OR REPLACE INTO smsc_address_blocks (site, until, backoff) "
-                    "VALUES (?, ?, ?)",
+                    "INSERT INTO smsc_address_blocks (site, until, backoff) VALUES (?, ?, ?) "
+                    "ON CONFLICT (site) DO UPDATE "
+                    "SET until = excluded.until, backoff = excluded.backoff",
                     (site, until, backoff),
                 )
             else:

@@ -29,13 +29,12 @@ class LoginAttemptsRepository:
         """Record one attempt; returns its token. Attempts from before ``older`` go."""
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM login_attempts WHERE at <= ?", (older,))
-            cursor = await tx.execute(
-                "INSERT INTO login_attempts (user_id, chat_id, at) VALUES (?, ?, ?)",
+            row = await tx.fetchone(
+                "INSERT INTO login_attempts (user_id, chat_id, at) VALUES (?, ?, ?) RETURNING id",
                 (user_id, chat_id, at),
             )
-            token = cursor.lastrowid
-        assert token is not None
-        return token
+        assert row is not None
+        return int(row[0])
 
     async def uncounted(self, token: int) -> None:
         async with self._db.transaction() as tx:

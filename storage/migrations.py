@@ -5,6 +5,10 @@ Never edit a released migration: add the next one. Each runs in its own transact
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import sqlite3
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: chats, their credentials and settings, the audit log.
     """
@@ -154,6 +158,41 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX smsc_failures_at ON smsc_failures(at);
     """,
+    # 10: deliveries claimed before they are sent; the generation of each chat's account.
+    """
+    ALTER TABLE chats ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE delivery_claims (
+        chat_id INTEGER NOT NULL REFERENCES chats(chat_id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        item    TEXT NOT NULL,
+        change  TEXT NOT NULL,
+        holder  TEXT NOT NULL,
+        until   REAL NOT NULL,
+        PRIMARY KEY (chat_id, kind, item, change)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Every table and its columns, as SQLite's catalogue names them.
+COLUMNS_SQL = (
+    "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
+    "WHERE m.type = 'table' AND m.name != 'sqlite_sequence'"
+)
+
+
+@functools.cache
+def expected_columns() -> frozenset[tuple[str, str]]:
+    """Every table and column the migrations make, read from a scratch database: what each
+    engine's schema must hold at this version."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as scratch:
+        for script in MIGRATIONS:
+            scratch.executescript(script)
+        return frozenset(scratch.execute(COLUMNS_SQL).fetchall())
+
+
+def expected_tables() -> list[str]:
+    """The tables, each after the ones it refers to (chats first)."""
+    tables = sorted({table for table, _ in expected_columns()})
+    return sorted(tables, key=lambda table: table != "chats")

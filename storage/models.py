@@ -47,6 +47,9 @@ class ChatSettings:
     notify_senders: bool = False
     poll_interval: int | None = None
     watch_paused: str | None = None
+    # The generation of the chat's account when read (only the watcher's read fills it in):
+    # what the sweep delivers for stops when a logout or another login moves it on.
+    generation: int = 0
 
     def notifies(self, kind: NotificationKind) -> bool:
         return self.notify_downloads if kind is NotificationKind.DOWNLOADS else self.notify_senders

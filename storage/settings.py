@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from dataclasses import replace
 
 from storage.cache import Recent
 from storage.credentials import ensure_chat
-from storage.database import Database
+from storage.database import Database, Row
 from storage.models import ChatSettings, NotificationKind
 
 _COLUMNS = "chat_id, language, notify_downloads, notify_senders, poll_interval, watch_paused"
 
 
 class SettingsRepository:
-    """Read on every update (for the chat's language), so kept in memory; every write goes
-    through here and drops the chat's cached copy."""
+    """Read on every update (for the chat's language), so kept in memory when this process is
+    the database's only writer; every write goes through here and drops the chat's cached copy."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._cache: Recent[int, ChatSettings] = Recent()
+        self._cache: Recent[int, ChatSettings] = Recent(enabled=not database.shared)
 
     async def get(self, chat_id: int) -> ChatSettings:
         cached = self._cache.get(chat_id)
@@ -39,7 +39,9 @@ class SettingsRepository:
         self._cache.forget(chat_id)
         async with self._db.transaction() as tx:
             await ensure_chat(tx, chat_id)
-            await tx.execute("INSERT OR IGNORE INTO chat_settings (chat_id) VALUES (?)", (chat_id,))
+            await tx.execute(
+                "INSERT INTO chat_settings (chat_id) VALUES (?) ON CONFLICT DO NOTHING", (chat_id,)
+            )
             await tx.execute(
                 f"UPDATE chat_settings SET {column} = ? WHERE chat_id = ?",  # noqa: S608
                 (value, chat_id),
@@ -61,14 +63,15 @@ class SettingsRepository:
     async def watching(self) -> list[ChatSettings]:
         """Chats with credentials and at least one notification on."""
         return await self._db.fetch_converted(
-            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} FROM chat_settings s "  # noqa: S608
-            "JOIN credentials c ON c.chat_id = s.chat_id "
+            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} "  # noqa: S608
+            ", g.generation FROM chat_settings s "
+            "JOIN credentials c ON c.chat_id = s.chat_id JOIN chats g ON g.chat_id = s.chat_id "
             "WHERE s.notify_downloads = 1 OR s.notify_senders = 1",
-            _settings,
+            _watching,
         )
 
 
-def _settings(row: aiosqlite.Row) -> ChatSettings:
+def _settings(row: Row) -> ChatSettings:
     return ChatSettings(
         chat_id=row["chat_id"],
         language=row["language"],
@@ -77,3 +80,7 @@ def _settings(row: aiosqlite.Row) -> ChatSettings:
         poll_interval=row["poll_interval"],
         watch_paused=row["watch_paused"],
     )
+
+
+def _watching(row: Row) -> ChatSettings:
+    return replace(_settings(row), generation=row["generation"])

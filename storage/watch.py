@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from storage.credentials import ensure_chat
-from storage.database import Database, utcnow
+from storage.database import Database, Row, Transaction, utcnow
+from storage.deliveries import AccountChangedError, Claim, current, delivered
 from storage.models import NotificationKind, SeenSender, SeenTask
 
 
@@ -111,8 +110,9 @@ class WatchRepository:
             # To the microsecond: a sweep's digest is written only for the baseline it read.
             taken = utcnow("microseconds")
             await tx.executemany(
-                "INSERT OR REPLACE INTO watch_baselines (chat_id, kind, taken_at, digest) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO watch_baselines (chat_id, kind, taken_at, digest) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (chat_id, kind) DO UPDATE "
+                "SET taken_at = excluded.taken_at, digest = excluded.digest",
                 [
                     (c, kind.value, taken, digests.get((c, kind)))
                     for kind, chats in (
@@ -182,8 +182,8 @@ class WatchRepository:
             )
         return found
 
-    async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[aiosqlite.Row]:
-        rows: list[aiosqlite.Row] = []
+    async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[Row]:
+        rows: list[Row] = []
         for chunk in _chunks(chat_ids):
             marks = ",".join("?" * len(chunk))
             rows += await self._db.fetchall(
@@ -194,32 +194,49 @@ class WatchRepository:
         return rows
 
     async def record_task(
-        self, chat_id: int, task: SeenTask, *, change: str | None, message_id: int | None = None
+        self,
+        claim: Claim,
+        task: SeenTask,
+        *,
+        change: str | None,
+        to_chat: int | None = None,
+        message_id: int | None = None,
     ) -> None:
-        """Store what was seen; with ``change``, also that its notification was delivered."""
+        """Store what was seen; with ``change``, also that its notification was delivered (to
+        ``to_chat``, the chat's id by default). :class:`AccountChangedError`, and nothing
+        written, when the chat's account changed since the sweep began."""
         async with self._db.transaction() as tx:
-            await _state_moves(tx, chat_id, NotificationKind.DOWNLOADS)
+            chat_id = await _state_moves(tx, claim, NotificationKind.DOWNLOADS, to_chat)
             await tx.execute(
-                "INSERT OR REPLACE INTO watched_downloads (chat_id, task_id, name, status) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, task_id) DO UPDATE "
+                "SET name = excluded.name, status = excluded.status",
                 (chat_id, task.task_id, task.name, task.status),
             )
             if change is not None:
-                await _delivered(
-                    tx, chat_id, NotificationKind.DOWNLOADS, str(task.task_id), change, message_id
+                await delivered(
+                    tx,
+                    claim,
+                    NotificationKind.DOWNLOADS,
+                    str(task.task_id),
+                    change,
+                    to_chat=chat_id,
+                    message_id=message_id,
+                    at=utcnow(),
                 )
 
     async def record_sender(
         self,
-        chat_id: int,
+        claim: Claim,
         sender: SeenSender,
         *,
         change: str | None,
+        to_chat: int | None = None,
         message_id: int | None = None,
         deleted: bool = False,
     ) -> None:
         async with self._db.transaction() as tx:
-            await _state_moves(tx, chat_id, NotificationKind.SENDERS)
+            chat_id = await _state_moves(tx, claim, NotificationKind.SENDERS, to_chat)
             if deleted:
                 await tx.execute(
                     "DELETE FROM watched_senders WHERE chat_id = ? AND sender_id = ?",
@@ -227,8 +244,10 @@ class WatchRepository:
                 )
             else:
                 await tx.execute(
-                    "INSERT OR REPLACE INTO watched_senders "
-                    "(chat_id, sender_id, name, status, operators) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO watched_senders (chat_id, sender_id, name, status, operators) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, sender_id) DO UPDATE "
+                    "SET name = excluded.name, status = excluded.status, "
+                    "operators = excluded.operators",
                     (
                         chat_id,
                         sender.sender_id,
@@ -238,8 +257,15 @@ class WatchRepository:
                     ),
                 )
             if change is not None:
-                await _delivered(
-                    tx, chat_id, NotificationKind.SENDERS, str(sender.sender_id), change, message_id
+                await delivered(
+                    tx,
+                    claim,
+                    NotificationKind.SENDERS,
+                    str(sender.sender_id),
+                    change,
+                    to_chat=chat_id,
+                    message_id=message_id,
+                    at=utcnow(),
                 )
 
 
@@ -248,27 +274,21 @@ def _chunks(chat_ids: list[int], size: int = 500) -> list[list[int]]:
     return [chat_ids[start : start + size] for start in range(0, len(chat_ids), size)]
 
 
-async def _state_moves(tx: aiosqlite.Connection, chat_id: int, kind: NotificationKind) -> None:
-    """The watch's state changes: the digest of the answer it had taken in no longer holds."""
+async def _state_moves(
+    tx: Transaction, claim: Claim, kind: NotificationKind, to_chat: int | None
+) -> int:
+    """The watch's state changes: the digest of the answer it had taken in no longer holds.
+    Returns the chat id the state is kept under."""
+    # A chat that became a supergroup meanwhile has a new id: its old generation is gone.
+    moved = to_chat is not None and to_chat != claim.chat_id
+    if not moved and not await current(tx, claim):
+        raise AccountChangedError(claim.chat_id)
+    chat_id = claim.chat_id if to_chat is None else to_chat
     await tx.execute(
         "UPDATE watch_baselines SET digest = NULL WHERE chat_id = ? AND kind = ?",
         (chat_id, kind.value),
     )
-
-
-async def _delivered(
-    tx: aiosqlite.Connection,
-    chat_id: int,
-    kind: NotificationKind,
-    item: str,
-    change: str,
-    message_id: int | None,
-) -> None:
-    await tx.execute(
-        "INSERT OR REPLACE INTO deliveries (chat_id, kind, item, change, message_id, delivered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (chat_id, kind.value, item, change, message_id, utcnow()),
-    )
+    return chat_id
 
 
 def _dump(operators: dict[str, int]) -> str:

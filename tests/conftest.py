@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,6 +92,24 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await fake.stop()
     # Whatever a test was about, every text the bot sent must have reached the person.
     assert [(c.method, c.refused) for c in fake.refusals()] == []
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of the test's own, dropped after it (skips with one line
+    where PostgreSQL is absent; fails under ``CI=true``)."""
+    from tests.postgres_service import fresh_database
+
+    yield from fresh_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a repository test keeps its data, once on each engine."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.sqlite3"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture

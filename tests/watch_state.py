@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import NotificationKind, SeenSender, SeenTask, Storage
+from storage import Claim, NotificationKind, SeenSender, SeenTask, Storage
 
 
 async def seen_tasks(storage: Storage, chat_id: int) -> dict[int, SeenTask]:
@@ -35,3 +35,9 @@ async def delivery_count(storage: Storage, chat_id: int) -> int:
         "SELECT COUNT(*) AS n FROM deliveries WHERE chat_id = ?", (chat_id,)
     )
     return int(row["n"]) if row else 0
+
+
+async def claim(storage: Storage, chat_id: int, holder: str = "test") -> Claim:
+    """A claim for the chat at its account's generation now, as a sweep starting now has."""
+    generation = (await storage.deliveries.generations([chat_id])).get(chat_id, 0)
+    return Claim(chat_id, generation, holder)

@@ -120,10 +120,11 @@ class Application:
         try:
             if self.polling is not None:
                 await self.polling.stop()
-            await self.leadership.stop()
-            # Cut before the database goes: a sweep writing into a closing database would
-            # leave half a transaction behind.
+            # Before the lease goes (the next leader waits for it) and before the database
+            # goes (a sweep writing into a closing database would leave half a transaction
+            # behind): the sends under way are recorded, nothing new is sent.
             await self.watcher.stop()
+            await self.leadership.stop()
             # Polling has stopped, but updates already taken may still be running.
             if not await self.updates.drained(SHUTDOWN_GRACE):
                 log.warning(
@@ -187,7 +188,7 @@ async def build_application(
     only how SMSC's bytes travel (benchmarks answer there at once)."""
     keyring = settings.keyring()
     storage = await Storage.open(
-        settings.database_path, keyring, rate_window=settings.smsc_rate_window
+        settings.database(), keyring, rate_window=settings.smsc_rate_window
     )
     replicas: Replicas | None = None
     try:
@@ -292,7 +293,7 @@ async def assemble(
         baselines=baselines,
         attempts=replicas.attempts(storage) if replicas else None,
     )
-    leadership = WatchLeadership(replicas.lease("watcher") if replicas else None)
+    leadership = WatchLeadership(replicas.watch_lease() if replicas else None)
     watcher = Watcher(
         storage,
         accounts,
@@ -302,6 +303,10 @@ async def assemble(
         concurrency=settings.watch_concurrency,
         file_limit=settings.telegram_file_limit,
         leading=leadership.leading,
+        holder=leadership.holder,
+        # A claim outlives the lease of the replica that made it: its successor leaves the
+        # notifications that replica may have been sending until then.
+        claim_lease=4 * settings.replica_lease,
     )
 
     dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n, replicas)

@@ -42,12 +42,12 @@ async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -
     blocks: list[StoredBlock] = []
     if keyring is not None:
         try:
-            storage = await Storage.open(settings.database_path, keyring)
+            storage = await Storage.open(settings.database(), keyring)
         except StorageError as error:
             report["database"] = {"ok": False, "error": str(error)}
         else:
             try:
-                report["database"] = await _database(storage, settings)
+                report["database"] = await _database(storage)
                 report["credentials"] = await _credentials(storage)
                 _stamps, blocks = await storage.limits.recent()
             except StorageError as error:
@@ -75,11 +75,13 @@ def _healthy(report: dict[str, Any]) -> bool:
     return local and reachable and not blocked
 
 
-async def _database(storage: Storage, settings: Settings) -> dict[str, Any]:
+async def _database(storage: Storage) -> dict[str, Any]:
     await _probe_write(storage)
     return {
         "ok": True,
-        "path": str(settings.database_path),
+        "engine": storage.database.engine,
+        # A file's path, or PostgreSQL's address without its password.
+        "path": storage.database.name,
         "schema_version": await storage.database.schema_version(),
         "chats": await storage.chats.count(),
     }

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from bot.shared.leases import Lease, LeaseKeeper
+from bot.shared.leases import Held, Lease, LeaseKeeper
 from bot.startup import StartupError
 from bot.watcher import Watcher, start_scheduler
 
@@ -24,7 +24,7 @@ log = logging.getLogger("bot.assembly.leadership")
 
 
 class WatchLeadership:
-    def __init__(self, lease: Lease | None) -> None:
+    def __init__(self, lease: Held | None) -> None:
         self.lease = lease
         self.keeper: LeaseKeeper | None = None
         self.scheduler: AsyncIOScheduler | None = None
@@ -34,6 +34,12 @@ class WatchLeadership:
     def leading(self) -> bool:
         """Whether this process may sweep and send now."""
         return self.lease is None or (self.keeper is not None and self.keeper.valid())
+
+    def holder(self) -> str:
+        """Who claims deliveries: this replica in its current term as the watcher."""
+        if self.lease is None:
+            return "local"
+        return f"{self.lease.holder}|{self.lease.token}"
 
     def start(self, watcher: Watcher) -> None:
         self._watcher = watcher
@@ -49,9 +55,11 @@ class WatchLeadership:
         self.scheduler = start_scheduler(self._watcher)
 
     async def _lost(self) -> None:
-        self._stop_scheduler()
+        # The sweep under way first: a send already on its way is recorded (its claim still
+        # holds), and nothing new is sent. Stopping the scheduler would cancel it mid-send.
         if self._watcher is not None:
             await self._watcher.stop()
+        self._stop_scheduler()
 
     def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

@@ -129,7 +129,7 @@ async def run(settings: Settings, *, webhook: bool, allow_unreadable: bool = Fal
 async def rotate_keys(settings: Settings) -> None:
     from storage import Storage
 
-    storage = await Storage.open(settings.database_path, settings.keyring())
+    storage = await Storage.open(settings.database(), settings.keyring())
     try:
         report = await storage.credentials.rotate()
     finally:

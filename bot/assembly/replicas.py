@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.dialog_storage import SharedDialogStorage, shared_key_builder
 from bot.shared.attempts import RedisLoginAttempts
 from bot.shared.copies import RedisCopyStore
-from bot.shared.leases import Lease, replica_name
+from bot.shared.leases import Held, Lease, replica_name
 from bot.shared.tokens import RedisTokens
 from bot.shared.updates import UpdateClaims
 from bot.smsc.address_gate import AddressBlock
@@ -30,6 +30,7 @@ from bot.smsc.limiter import Stamp
 from bot.smsc.redis_limiter import RedisLimiter
 from bot.startup import StartupError
 from storage import Storage
+from storage.advisory_lease import AdvisoryLease
 
 log = logging.getLogger("bot.assembly.replicas")
 
@@ -75,6 +76,16 @@ class Replicas:
 
     def claims(self) -> UpdateClaims:
         return UpdateClaims(self.redis, replica=self.name, prefix=self.prefix)
+
+    def watch_lease(self) -> Held:
+        """Which replica runs the watcher: on PostgreSQL, the holder of an advisory lock (the
+        database the deliveries are claimed in decides), else a lease in Redis."""
+        url = self.settings.database_url
+        if url is not None:
+            return AdvisoryLease(
+                url.get_secret_value(), "watcher", ttl=self.settings.replica_lease, holder=self.name
+            )
+        return self.lease("watcher")
 
     def lease(self, name: str) -> Lease:
         return Lease(

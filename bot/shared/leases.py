@@ -16,6 +16,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -96,6 +97,22 @@ class Lease:
         return text.rpartition("|")[0]
 
 
+class Held(Protocol):
+    """A lease in Redis (:class:`Lease`) or a PostgreSQL advisory lock
+    (:class:`storage.advisory_lease.AdvisoryLease`)."""
+
+    ttl: float
+    key: str
+    holder: str
+    token: int | None
+
+    async def acquire(self) -> int | None: ...
+
+    async def release(self) -> None: ...
+
+    async def holder_now(self) -> str | None: ...
+
+
 class LeaseKeeper:
     """Keeps trying to hold a lease and says when it was won and when lost: every ``ttl / 3``
     seconds, so that a holder renews twice before its lease could run out.
@@ -107,7 +124,7 @@ class LeaseKeeper:
 
     def __init__(
         self,
-        lease: Lease,
+        lease: Held,
         *,
         on_won: Callable[[int], Awaitable[None]],
         on_lost: Callable[[], Awaitable[None]],

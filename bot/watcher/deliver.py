@@ -1,14 +1,16 @@
 """Telling one account's chats what its answers hold, and recording each notification sent.
 
-What a chat saw moves forward only after Telegram accepted the message, and only while the
-chat's account is the one the sweep began with (a logout or another login in between stops
-it): a restart repeats nothing and misses nothing, and nothing of an old account reaches a
-chat that left it.
+Each notification is claimed before it is sent (:mod:`bot.watcher.claims`), and what a chat
+saw moves forward only after Telegram accepted the message, and only while the chat's account
+is the one the sweep began with (a logout or another login in between, on any replica, stops
+it): a restart repeats nothing and misses nothing, two replicas never both send one, and
+nothing of an old account reaches a chat that left it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +18,6 @@ from dataclasses import dataclass, field
 from aiogram.types import FSInputFile, Message
 from aiogram.utils.i18n import I18n
 
-from bot.accounts import ChatGuard
 from bot.exports import discard, export_filename, fetch_export
 from bot.smsc import (
     DownloadTask,
@@ -29,16 +30,25 @@ from bot.smsc import (
 from bot.watcher import messages
 from bot.watcher.changes import (
     SenderEvent,
-    SenderUpdate,
     TaskUpdate,
     baseline_senders,
     baseline_tasks,
     sender_updates,
     task_updates,
 )
+from bot.watcher.claims import Claims
 from bot.watcher.notifier import Notifier
 from bot.watcher.poll import Login, Polled, WatchedChat
-from storage import ChatSettings, NotificationKind, SeenSender, SeenTask, Storage, WatchSnapshot
+from storage import (
+    AccountChangedError,
+    ChatSettings,
+    Claim,
+    NotificationKind,
+    SeenSender,
+    SeenTask,
+    Storage,
+    WatchSnapshot,
+)
 
 log = logging.getLogger("bot.watcher")
 
@@ -100,7 +110,7 @@ class Delivery:
     storage: Storage
     notifier: Notifier
     i18n: I18n
-    guard: ChatGuard
+    claims: Claims
     login: Login
     polled: Polled
     seen: WatchSnapshot
@@ -113,22 +123,19 @@ class Delivery:
         """Tell one chat (holding its lock); returns how many notifications were sent."""
         sent = 0
         settings = chat.settings
-        with chat_locale(self.i18n, settings):
+        claim = self.claims.of(chat.chat_id, chat.generation)
+        with chat_locale(self.i18n, settings), contextlib.suppress(AccountChangedError):
+            # Told until its account changes (the claim or the record says so): what was sent
+            # until then is counted.
             if self.polled.tasks is not None and settings.notify_downloads:
-                sent += await self._tell_tasks(chat)
+                sent += await self._tell_tasks(chat, claim)
             if self.polled.senders is not None and settings.notify_senders:
-                sent += await self._tell_senders(chat)
+                sent += await self._tell_senders(chat, claim)
         return sent
 
-    def current(self, chat: WatchedChat) -> bool:
-        """The chat's account is still the one this sweep began with."""
-        return self.guard.generation(chat.chat_id) == chat.generation
-
-    async def _tell_tasks(self, chat: WatchedChat) -> int:
+    async def _tell_tasks(self, chat: WatchedChat, claim: Claim) -> int:
         tasks, seen, kind = self.polled.tasks, self.seen, NotificationKind.DOWNLOADS
         assert tasks is not None
-        if not self.current(chat):
-            return 0
         if not seen.has_baseline(chat.chat_id, kind):
             # From the list just fetched: another request would count against the limits.
             seen.new_tasks[chat.chat_id] = tasks.seen(baseline_tasks)
@@ -138,24 +145,30 @@ class Delivery:
             return 0
         sent, whole = 0, True
         for update in task_updates(self.seen_tasks.get(chat.chat_id, {}), tasks.records):
-            if self.stopping() or not self.current(chat):
+            if self.stopping():
                 whole = False
                 break
             if not update.announce:
-                await self.storage.watch.record_task(chat.chat_id, update.seen, change=None)
+                await self.storage.watch.record_task(claim, update.seen, change=None)
+                continue
+            item, change = str(update.seen.task_id), str(int(update.task.status))
+            if not await self.claims.take(claim, kind, item, change):
+                whole = False  # another replica has it in hand, or sent it
                 continue
             message = await self._announce_task(chat.chat_id, update)
             if message is None:
+                await self.claims.give_back(claim, kind, item, change)
                 whole = False
                 continue
-            if not self.current(chat):
-                return sent  # logged out while it was being sent: nothing is written back
-            # Under the chat id that received it: a group may have become a supergroup.
-            await self.storage.watch.record_task(
-                message.chat.id,
-                update.seen,
-                change=str(int(update.task.status)),
-                message_id=message.message_id,
+            await self.claims.record(
+                functools.partial(
+                    self.storage.watch.record_task,
+                    claim,
+                    update.seen,
+                    change=change,
+                    to_chat=message.chat.id,
+                    message_id=message.message_id,
+                )
             )
             sent += 1
         if whole:
@@ -187,11 +200,9 @@ class Delivery:
             export.file_id = message.document.file_id
         return message
 
-    async def _tell_senders(self, chat: WatchedChat) -> int:
+    async def _tell_senders(self, chat: WatchedChat, claim: Claim) -> int:
         senders, seen, kind = self.polled.senders, self.seen, NotificationKind.SENDERS
         assert senders is not None
-        if not self.current(chat):
-            return 0
         if not seen.has_baseline(chat.chat_id, kind):
             seen.new_senders[chat.chat_id] = senders.seen(baseline_senders)
             seen.new_digests[(chat.chat_id, kind)] = senders.key
@@ -201,29 +212,34 @@ class Delivery:
         sent, whole = 0, True
         before = self.seen_senders.get(chat.chat_id, {})
         for update in sender_updates(before, senders.records, complete=True):
-            if self.stopping() or not self.current(chat):
+            if self.stopping():
                 whole = False
                 break
             if update.event is SenderEvent.LEARNED:
-                await self.storage.watch.record_sender(chat.chat_id, update.state, change=None)
+                await self.storage.watch.record_sender(claim, update.state, change=None)
                 continue
-            sent += await self._announce_sender(chat, update)
-        if whole and self.current(chat):
+            item = str(update.state.sender_id)
+            if not await self.claims.take(claim, kind, item, update.change_key):
+                whole = False
+                continue
+            message = await self.notifier.send_message(
+                chat.chat_id, messages.sender_message(update)
+            )
+            await self.claims.record(
+                functools.partial(
+                    self.storage.watch.record_sender,
+                    claim,
+                    update.state,
+                    change=update.change_key,
+                    to_chat=message.chat.id,
+                    message_id=message.message_id,
+                    deleted=update.event is SenderEvent.DELETED,
+                )
+            )
+            sent += 1
+        if whole:
             seen.took_in(chat.chat_id, kind, senders.key)
         return sent
-
-    async def _announce_sender(self, chat: WatchedChat, update: SenderUpdate) -> int:
-        message = await self.notifier.send_message(chat.chat_id, messages.sender_message(update))
-        if not self.current(chat):
-            return 1  # logged out while it was being sent: nothing is written back
-        await self.storage.watch.record_sender(
-            message.chat.id,
-            update.state,
-            change=update.change_key,
-            message_id=message.message_id,
-            deleted=update.event is SenderEvent.DELETED,
-        )
-        return 1
 
 
 @contextlib.contextmanager

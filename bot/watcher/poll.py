@@ -68,7 +68,7 @@ class Answer(Generic[M]):
 @dataclass(slots=True)
 class WatchedChat:
     """A chat due in this sweep, with its account's generation when the sweep began (see
-    :class:`bot.accounts.ChatGuard`): nothing is delivered to it once that changes."""
+    :mod:`storage.deliveries`): nothing is delivered to it once that changes."""
 
     settings: ChatSettings
     generation: int
@@ -197,9 +197,7 @@ class Clients:
         return made
 
 
-def group_by_account(
-    due: list[ChatSettings], clients: dict[int, SmscClient], generation: Callable[[int], int]
-) -> list[Login]:
+def group_by_account(due: list[ChatSettings], clients: dict[int, SmscClient]) -> list[Login]:
     """The due chats, one :class:`Login` per set of credentials (never per login name: a chat
     whose password went stale is polled with its own, and hears only that it fails)."""
     logins: dict[str, Login] = {}
@@ -211,7 +209,7 @@ def group_by_account(
         login = logins.get(key)
         if login is None:
             login = logins[key] = Login(key, client)
-        login.chats.append(WatchedChat(settings, generation(settings.chat_id)))
+        login.chats.append(WatchedChat(settings, settings.generation))
     return list(logins.values())
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.accounts import ChatGuard
 from bot.watcher.poll import Login
 from storage import Storage, WatchSnapshot
 
@@ -42,7 +41,7 @@ class Part:
         self._seen, self.logins = None, []
 
 
-async def record(storage: Storage, guard: ChatGuard, part: Part) -> None:
+async def record(storage: Storage, part: Part) -> None:
     """Write what the part's chats now see: their new baselines and the answers they took in,
     one transaction each. A failure is retried by the next sweep, which finds the same chats
     without a baseline or with the old digest."""
@@ -54,7 +53,9 @@ async def record(storage: Storage, guard: ChatGuard, part: Part) -> None:
         # A chat whose account changed meanwhile (a logout, another login) keeps no baseline
         # of the old account: undone at once, and taken again if it still watches.
         began = {chat.chat_id: chat.generation for login in part.logins for chat in login.chats}
-        for chat_id in seen.new_tasks.keys() | seen.new_senders.keys():
-            if guard.generation(chat_id) != began.get(chat_id):
+        taken = list(seen.new_tasks.keys() | seen.new_senders.keys())
+        now = await storage.deliveries.generations(taken)
+        for chat_id in taken:
+            if now.get(chat_id) != began.get(chat_id):
                 await storage.chats.forget_watch_state(chat_id)
     await storage.watch.save_digests(seen.taken)

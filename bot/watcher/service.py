@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from aiogram.utils.i18n import I18n
 from bot.accounts import ChatAccounts
 from bot.watcher import compare, messages
 from bot.watcher.baselines import Baselines
+from bot.watcher.claims import Claims
 from bot.watcher.deliver import Delivery, Exports, chat_locale
 from bot.watcher.notifier import ChatGone, Notifier
 from bot.watcher.poll import (
@@ -45,6 +47,9 @@ STOP_GRACE = 10.0
 # Logins whose chats' watch state is in memory at once during a sweep (bench.watcher_sweep
 # measures the peak memory this bounds).
 SWEEP_PART = 100
+# How long a delivery's claim holds (see bot.watcher.claims): a send and its record take far
+# less; a replica that dies holding claims delays those notifications by this much.
+CLAIM_LEASE = 120.0
 
 
 @dataclass
@@ -72,6 +77,9 @@ class Watcher:
         file_limit: int = 50 * 1024 * 1024,
         part_size: int = SWEEP_PART,
         leading: Callable[[], bool] = lambda: True,
+        holder: Callable[[], str] = lambda: "local",
+        claim_lease: float = CLAIM_LEASE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.storage = storage
         self.accounts = accounts
@@ -92,6 +100,7 @@ class Watcher:
         # With replicas: whether this one still holds the watcher's lease. A replica frozen
         # past its lease wakes up mid-sweep, and must send nothing more.
         self._leading = leading
+        self.claims = Claims(storage, holder, claim_lease, clock)
 
     @property
     def interval(self) -> int:
@@ -160,12 +169,12 @@ class Watcher:
         watching = await self.storage.settings.watching()
         due = [s for s in watching if not s.watch_paused and self.polls.due(s, now)]
         clients = await self._clients.of([s.chat_id for s in due])
-        logins = group_by_account(due, clients, self.accounts.guard.generation)
+        logins = group_by_account(due, clients)
         return sorted(logins, key=lambda login: login.key not in self._starved)
 
     async def _part_done(self, part: Part, report: SweepReport) -> None:
         try:
-            await record(self.storage, self.accounts.guard, part)
+            await record(self.storage, part)
         except Exception as error:
             report.failures += 1
             log.error("recording a sweep's results failed", exc_info=error)
@@ -197,7 +206,7 @@ class Watcher:
             self.storage,
             self.notifier,
             self.i18n,
-            self.accounts.guard,
+            self.claims,
             login,
             polled,
             seen,

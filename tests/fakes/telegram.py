@@ -64,6 +64,12 @@ class Call:
 
 
 @dataclass
+class Held:
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class Failure:
     method: str
     status: int
@@ -86,6 +92,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._failures: list[Failure] = []
+        self._held: dict[str, Held] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._file_ids = itertools.count(1)
@@ -282,6 +289,11 @@ class FakeTelegram:
             "username": BOT_USERNAME,
         }
 
+    def hold(self, method: str) -> Held:
+        """The next call of ``method`` waits, as on a slow connection, until released."""
+        held = self._held[method] = Held()
+        return held
+
     def mark(self) -> int:
         return len(self.calls)
 
@@ -387,6 +399,10 @@ class FakeTelegram:
             await self._notify()
             return await self._get_updates(params)
         call = Call(method, params, files)
+        held = self._held.pop(method, None)
+        if held is not None:
+            held.arrived.set()
+            await held.released.wait()
         for failure in self._failures:
             if failure.method == method and failure.times > 0:
                 failure.times -= 1

@@ -37,7 +37,7 @@ def log_text(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
 
 
 def database_bytes(harness: Harness) -> bytes:
-    path = Path(harness.app.storage.database.path)
+    path = Path(harness.app.storage.database.name)
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 

@@ -95,7 +95,7 @@ def command_texts(draw: st.DrawFn) -> tuple[str, str | None, bool]:
 
 
 def database_bytes(harness: Harness) -> bytes:
-    path = Path(harness.app.storage.database.path)
+    path = Path(harness.app.storage.database.name)
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 

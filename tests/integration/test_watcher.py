@@ -68,7 +68,7 @@ class Rig:
     bot: Bot
     accounts: ChatAccounts
 
-    def watcher(self, **options: Any) -> Watcher:
+    def watcher(self, accounts: ChatAccounts | None = None, **options: Any) -> Watcher:
         notifier = Notifier(
             self.bot,
             chat_gap=0.0,
@@ -77,7 +77,7 @@ class Rig:
         )
         return Watcher(
             self.storage,
-            self.accounts,
+            accounts or self.accounts,
             notifier,
             build_i18n(),
             # A watcher of its own, as a process of its own: when chats were polled included.

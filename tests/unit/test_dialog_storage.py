@@ -1,5 +1,6 @@
 """Dialogs kept in the database: aiogram's FSM survives a restart, a stale dialog is forgotten,
-and the traces of login dialogs and prompts last as long as they should and no longer."""
+and the traces of login dialogs and prompts last as long as they should and no longer. On SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -31,22 +32,22 @@ class Clock:
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "bot.sqlite3")
+async def database(database_target: str | Path) -> AsyncIterator[Database]:
+    opened = await Database.open(database_target)
     yield opened
     await opened.close()
 
 
-async def test_a_dialog_survives_reopening_the_database(tmp_path: Path) -> None:
+async def test_a_dialog_survives_reopening_the_database(database_target: str | Path) -> None:
     keyring = Keyring.from_text(generate_key())
-    storage = await Storage.open(tmp_path / "bot.sqlite3", keyring)
+    storage = await Storage.open(database_target, keyring)
     try:
         context = FSMContext(DialogStorage(storage), KEY)
         await context.set_state(Asking.secret)
         await context.update_data(target_chat=-100, region=None, started_at=12.5)
     finally:
         await storage.close()
-    storage = await Storage.open(tmp_path / "bot.sqlite3", keyring)
+    storage = await Storage.open(database_target, keyring)
     try:
         context = FSMContext(DialogStorage(storage), KEY)
         assert await context.get_state() == Asking.secret.state

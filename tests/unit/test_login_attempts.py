@@ -21,8 +21,8 @@ class Clock:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "bot.sqlite3", Keyring.from_text(generate_key()))
+async def storage(database_target: str | Path) -> AsyncIterator[Storage]:
+    opened = await Storage.open(database_target, Keyring.from_text(generate_key()))
     yield opened
     await opened.close()
 

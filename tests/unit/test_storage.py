@@ -1,4 +1,6 @@
-"""Storage: encryption bound to chats, key rotation, migrations, faults, concurrent writers."""
+"""Storage: encryption bound to chats, key rotation, migrations, faults, concurrent writers.
+
+Tests taking ``store`` or ``database_target`` run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ from storage import (
     parse_keys,
 )
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.sqlite import SqliteDatabase
 from tests.watch_state import (
     baseline_taken,
+    claim,
     delivery_count,
     seen_senders,
     seen_tasks,
@@ -52,7 +56,14 @@ def key_text() -> str:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, key_text: str) -> AsyncIterator[Storage]:
+async def store(database_target: str | Path, key_text: str) -> AsyncIterator[Storage]:
+    opened = await Storage.open(database_target, Keyring.from_text(key_text))
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path, key_text: str) -> AsyncIterator[Storage]:
     opened = await Storage.open(tmp_path / "bot.sqlite3", Keyring.from_text(key_text))
     yield opened
     await opened.close()
@@ -77,7 +88,7 @@ async def test_round_trip_and_repr_hides_the_secret(store: Storage) -> None:
     assert await store.credentials.get(5) is None
 
 
-async def test_ciphertext_copied_to_another_chat_fails(store: Storage, tmp_path: Path) -> None:
+async def test_ciphertext_copied_to_another_chat_fails(store: Storage) -> None:
     await save_password(store, 1)
     await save_password(store, 2, "another")
     async with store.database.transaction() as tx:
@@ -96,8 +107,10 @@ async def test_corrupted_ciphertext_and_missing_key_id(store: Storage) -> None:
     await save_password(store, 7)
     await save_password(store, 8)
     async with store.database.transaction() as tx:
+        row = await tx.fetchone("SELECT secret FROM credentials WHERE chat_id = 7")
+        assert row is not None
         await tx.execute(
-            "UPDATE credentials SET secret = CAST(X'00' || secret AS BLOB) WHERE chat_id = 7"
+            "UPDATE credentials SET secret = ? WHERE chat_id = 7", (b"\x00" + bytes(row[0]),)
         )
         await tx.execute("UPDATE credentials SET key_id = 'deadbeefdeadbeef' WHERE chat_id = 8")
     with pytest.raises(CredentialsUnreadableError, match="corrupted"):
@@ -108,9 +121,9 @@ async def test_corrupted_ciphertext_and_missing_key_id(store: Storage) -> None:
     assert all(isinstance(v, CredentialsUnreadableError) for v in found.values())
 
 
-async def test_rotation_with_old_and_new_keys(tmp_path: Path) -> None:
+async def test_rotation_with_old_and_new_keys(database_target: str | Path) -> None:
     old, new = generate_key(), generate_key()
-    path = tmp_path / "rotate.sqlite3"
+    path = database_target
     first = await Storage.open(path, Keyring.from_text(old))
     for chat_id in range(1, 6):
         await save_password(first, chat_id, f"secret-{chat_id}")
@@ -235,6 +248,7 @@ async def test_locked_database_is_a_clear_error_and_loses_nothing(
     store = await Storage.open(path, Keyring.from_text(key_text))
     await save_password(store, 1)
     # Another process holds the write lock longer than the busy timeout.
+    assert isinstance(store.database, SqliteDatabase)
     await store.database._connection.execute("PRAGMA busy_timeout = 100")
     async with aiosqlite.connect(path) as other:
         await other.execute("BEGIN EXCLUSIVE")
@@ -247,7 +261,8 @@ async def test_locked_database_is_a_clear_error_and_loses_nothing(
     await store.close()
 
 
-async def test_full_disk_rolls_back_and_keeps_earlier_data(store: Storage) -> None:
+async def test_full_disk_rolls_back_and_keeps_earlier_data(sqlite_store: Storage) -> None:
+    store = sqlite_store
     await save_password(store, 1)
     row = await store.database.fetchone("PRAGMA page_count")
     assert row is not None
@@ -270,7 +285,9 @@ async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
         await save_password(store, 1000 + n, f"secret-{n}")
         await store.settings.set_notify(1000 + n, NotificationKind.DOWNLOADS, True)
         await store.audit.record(1000 + n, n, "login", "ok", target="acme")
-        await store.watch.record_task(1000 + n, SeenTask(n, f"t{n}", 2), change="done")
+        await store.watch.record_task(
+            await claim(store, 1000 + n), SeenTask(n, f"t{n}", 2), change="done"
+        )
 
     await asyncio.gather(*(writer(n) for n in range(200)))
     found = await store.credentials.many([1000 + n for n in range(200)])
@@ -297,17 +314,21 @@ async def test_settings_and_watch_state(store: Storage) -> None:
 
     await store.watch.replace_sender_baseline(9, [SeenSender(1, "Shop", 0, {"mts": 1})])
     assert await baseline_taken(store, 9, NotificationKind.SENDERS)
-    await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {"mts": 2}), change="mts:1>2")
+    await store.watch.record_sender(
+        await claim(store, 9), SeenSender(1, "Shop", 0, {"mts": 2}), change="mts:1>2"
+    )
     assert (await seen_senders(store, 9))[1].operators == {"mts": 2}
     assert await was_delivered(store, 9, NotificationKind.SENDERS, "1", "mts:1>2")
-    await store.watch.record_sender(9, SeenSender(1, "Shop", 0, {}), change="deleted", deleted=True)
+    await store.watch.record_sender(
+        await claim(store, 9), SeenSender(1, "Shop", 0, {}), change="deleted", deleted=True
+    )
     assert await seen_senders(store, 9) == {}
 
 
 async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
     await save_password(store, -100)
     await store.settings.set_language(-100, "ru")
-    await store.watch.record_task(-100, SeenTask(1, "t", 2), change="done")
+    await store.watch.record_task(await claim(store, -100), SeenTask(1, "t", 2), change="done")
     await store.chats.migrate(-100, -1009999)
     assert await store.credentials.get(-100) is None
     moved = await store.credentials.get(-1009999)
@@ -339,8 +360,10 @@ async def test_a_rows_version_changes_with_every_write_and_only_then(store: Stor
     assert [after[c] for c in range(1, 7)] == [first[c] for c in range(1, 7)]
 
 
-async def test_limits_journal_keeps_the_last_window_and_live_blocks(tmp_path: Path) -> None:
-    path = tmp_path / "limits.sqlite3"
+async def test_limits_journal_keeps_the_last_window_and_live_blocks(
+    database_target: str | Path,
+) -> None:
+    path = database_target
     keyring = Keyring.from_text(generate_key())
     first = await Storage.open(path, keyring, rate_window=60)
     now = time.time()
@@ -383,7 +406,8 @@ async def test_a_transaction_cut_anywhere_leaves_the_database_usable(store: Stor
         async def write(chat_id: int) -> None:
             async with store.database.transaction() as tx:
                 await tx.execute(
-                    "INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, 'now')",
+                    "INSERT INTO chats (chat_id, created_at) VALUES (?, 'now') "
+                    "ON CONFLICT DO NOTHING",
                     (chat_id,),
                 )
 
@@ -407,7 +431,9 @@ async def test_a_watch_digest_holds_until_the_state_moves(store: Storage) -> Non
     await store.watch.save_digests(seen.taken)
     assert (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
     # Any move of the state clears the digest, in the same transaction.
-    await store.watch.record_sender(12, SeenSender(1, "Shop", 1, {}), change="status")
+    await store.watch.record_sender(
+        await claim(store, 12), SeenSender(1, "Shop", 1, {}), change="status"
+    )
     assert not (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
     # A digest from a sweep that began before the watch was renewed is not written.
     stale = await store.watch.snapshot([12])

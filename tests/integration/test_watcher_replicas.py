@@ -1,0 +1,95 @@
+"""Two watchers on one database, as two replicas that both believe they lead (one frozen past
+its lease, say): each notification goes out once, a logout on one stops the other's
+deliveries, and a claim left by a replica that died delays its notification, never loses it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from bot.accounts import ChatAccounts
+from storage import Claim, NotificationKind
+from tests.conftest import LOGIN
+from tests.integration.test_watcher import INTERVAL, Rig, rig
+from tests.watch_state import claim, seen_tasks, was_delivered
+
+__all__ = ["rig"]
+
+DOWNLOADS = NotificationKind.DOWNLOADS
+
+
+def documents(rig: Rig, since: int) -> Counter[tuple[int, str]]:
+    return Counter(
+        (c.chat_id or 0, c.text) for c in rig.telegram.calls[since:] if c.method == "sendDocument"
+    )
+
+
+async def test_two_leaders_send_each_notification_once(rig: Rig) -> None:
+    chats = list(range(401, 407))
+    first = rig.watcher(holder=lambda: "r1|1", clock=rig.clock)
+    # Another replica: its own accounts (and chat locks), the same database.
+    other = ChatAccounts(rig.storage, rig.factory)
+    second = rig.watcher(accounts=other, holder=lambda: "r2|2", clock=rig.clock)
+    for chat_id in chats:
+        await rig.watch(chat_id, DOWNLOADS, watcher=first)
+    for name in ("nightly", "weekly", "monthly"):
+        task = rig.sandbox.state.add_task(LOGIN, name, 0)
+        rig.sandbox.state.set_task_status(LOGIN, task.id, 2, size=128)
+    since = rig.telegram.mark()
+    held = rig.telegram.hold("sendDocument")
+    rig.clock.now += INTERVAL
+    sweeps = {asyncio.create_task(first.sweep()), asyncio.create_task(second.sweep())}
+    # One replica's first notification is in flight; the other sweeps all the while.
+    await held.arrived.wait()
+    await asyncio.wait(sweeps, return_when=asyncio.FIRST_COMPLETED)
+    held.released.set()
+    await asyncio.gather(*sweeps)
+    sent = documents(rig, since)
+    assert len(sent) == 3 * len(chats)
+    assert set(sent.values()) == {1}
+    rig.clock.now += INTERVAL
+    again = rig.telegram.mark()
+    await asyncio.gather(first.sweep(), second.sweep())
+    assert documents(rig, again) == Counter()
+
+
+async def test_a_logout_on_another_replica_stops_the_deliveries_under_way(rig: Rig) -> None:
+    chat_id = 411
+    watcher = rig.watcher(holder=lambda: "r1|1", clock=rig.clock)
+    await rig.watch(chat_id, DOWNLOADS, watcher=watcher)
+    for name in ("nightly", "weekly"):
+        task = rig.sandbox.state.add_task(LOGIN, name, 0)
+        rig.sandbox.state.set_task_status(LOGIN, task.id, 2, size=128)
+    since = rig.telegram.mark()
+    held = rig.telegram.hold("sendDocument")
+    rig.clock.now += INTERVAL
+    sweep = asyncio.create_task(watcher.sweep())
+    await held.arrived.wait()
+    # Another replica: its own accounts, the same database.
+    await ChatAccounts(rig.storage, rig.factory).disconnect(chat_id)
+    held.released.set()
+    await sweep
+    # The one in flight went out; nothing after it, and nothing written for the old account.
+    assert sum(documents(rig, since).values()) == 1
+    assert await seen_tasks(rig.storage, chat_id) == {}
+
+
+async def test_a_claim_left_by_a_dead_replica_delays_its_notification_once(rig: Rig) -> None:
+    chat_id = 421
+    watcher = rig.watcher(holder=lambda: "r2|2", clock=rig.clock, claim_lease=300)
+    await rig.watch(chat_id, DOWNLOADS, watcher=watcher)
+    task = rig.sandbox.state.add_task(LOGIN, "nightly", 0)
+    rig.sandbox.state.set_task_status(LOGIN, task.id, 2, size=128)
+    rig.clock.now += INTERVAL
+    # A replica claimed it, and died before sending or recording it.
+    dead: Claim = await claim(rig.storage, chat_id, "r1|1")
+    assert await rig.storage.deliveries.claim(
+        dead, DOWNLOADS, str(task.id), "2", now=rig.clock.now, lease=300
+    )
+    since = rig.telegram.mark()
+    await watcher.sweep()
+    assert documents(rig, since) == Counter()
+    rig.clock.now += 301
+    await watcher.sweep()
+    assert sum(documents(rig, since).values()) == 1
+    assert await was_delivered(rig.storage, chat_id, DOWNLOADS, str(task.id), "2")
