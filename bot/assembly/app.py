@@ -264,6 +264,31 @@ def build_smsc(
     return transport, factory
 
 
+def build_watcher(
+    settings: Settings,
+    storage: Storage,
+    accounts: ChatAccounts,
+    bot: Bot,
+    i18n: I18n,
+    baselines: Baselines,
+    leadership: WatchLeadership,
+) -> Watcher:
+    return Watcher(
+        storage,
+        accounts,
+        Notifier(bot, on_migrate=accounts.migrate),
+        i18n,
+        baselines=baselines,
+        concurrency=settings.watch_concurrency,
+        file_limit=settings.telegram_file_limit,
+        leading=leadership.leading,
+        holder=leadership.holder,
+        # A claim outlives the lease of the replica that made it: its successor leaves the
+        # notifications that replica may have been sending until then.
+        claim_lease=4 * settings.replica_lease,
+    )
+
+
 async def assemble(
     settings: Settings,
     storage: Storage,
@@ -294,20 +319,7 @@ async def assemble(
         attempts=replicas.attempts(storage) if replicas else None,
     )
     leadership = WatchLeadership(replicas.watch_lease() if replicas else None)
-    watcher = Watcher(
-        storage,
-        accounts,
-        Notifier(bot, on_migrate=accounts.migrate),
-        i18n,
-        baselines=baselines,
-        concurrency=settings.watch_concurrency,
-        file_limit=settings.telegram_file_limit,
-        leading=leadership.leading,
-        holder=leadership.holder,
-        # A claim outlives the lease of the replica that made it: its successor leaves the
-        # notifications that replica may have been sending until then.
-        claim_lease=4 * settings.replica_lease,
-    )
+    watcher = build_watcher(settings, storage, accounts, bot, i18n, baselines, leadership)
 
     dispatcher, updates = build_dispatcher(settings, storage, accounts, i18n, replicas)
     app = Application(
