@@ -78,3 +78,23 @@ async def test_a_start_without_a_usable_database_is_one_line_without_the_passwor
     assert line.startswith("smsc-bot: storage error: PostgreSQL at postgresql://postgres@")
     assert expected in line
     assert "hunter2" not in result.stdout + result.stderr
+
+
+async def test_check_reports_postgresql_like_sqlite_without_the_password(
+    postgres_url: str,
+) -> None:
+    # Trust authentication ignores the password: it is there to be kept out of the report.
+    url = postgres_url.replace("postgres@", "postgres:hunter2-secret@", 1)
+    env = {"BOT_TOKEN": TOKEN, "DATABASE_URL": url, "ENCRYPTION_KEYS": generate_key()}
+    result = await arun("check", "--skip-smsc", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["database"] == {
+        "ok": True,
+        "engine": "postgresql",
+        "path": postgres_url,
+        "schema_version": report["database"]["schema_version"],
+        "chats": 0,
+    }
+    assert report["database"]["schema_version"] >= 9
+    assert "hunter2" not in result.stdout + result.stderr
