@@ -1,12 +1,14 @@
 """The bot on PostgreSQL while PostgreSQL restarts: a command during the outage gets a clear
-answer, the next one after it works again (the pool reconnects), ``check`` says what is wrong;
-and a start-up without a usable database is one line that never names the password."""
+answer, the next one after it works again (the pool reconnects), ``check`` and ``/healthz`` say
+what is wrong; and a start-up without a usable database is one line that never names the
+password."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.sandbox import SandboxServer
@@ -14,6 +16,7 @@ from storage import AuthKind, Keyring, Storage, generate_key
 from tests.e2e.conftest import LOGIN, PASSWORD, new_user
 from tests.e2e.harness import TOKEN, BotProcess
 from tests.e2e.test_cli import arun
+from tests.e2e.test_webhook import start_webhook_bot
 from tests.fakes.telegram import FakeTelegram
 from tests.postgres_service import OwnPostgres
 
@@ -98,3 +101,25 @@ async def test_check_reports_postgresql_like_sqlite_without_the_password(
     }
     assert report["database"]["schema_version"] >= 9
     assert "hunter2" not in result.stdout + result.stderr
+
+
+async def test_healthz_says_503_while_postgresql_is_down_and_200_once_it_is_back(
+    tmp_path: Path, sandbox: SandboxServer, telegram: FakeTelegram, own_postgres: OwnPostgres
+) -> None:
+    process, base = await start_webhook_bot(
+        tmp_path, telegram, sandbox, DATABASE_URL=own_postgres.url
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200
+            await own_postgres.stop()
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 503
+                assert await response.json() == {"ok": False, "error": "database unavailable"}
+            await own_postgres.start()
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200
+    finally:
+        await process.stop()
+    assert "Traceback" not in process.log
