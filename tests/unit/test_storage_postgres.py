@@ -199,23 +199,6 @@ async def test_a_schema_changed_by_hand_is_refused(postgres_url: str) -> None:
         await Database.open(postgres_url)
 
 
-async def test_a_failed_write_keeps_none_of_its_statements(postgres_url: str) -> None:
-    database = await Database.open(postgres_url)
-    try:
-        with pytest.raises(StorageError):
-            async with database.transaction() as tx:
-                await tx.execute("INSERT INTO chats (chat_id, created_at) VALUES (?, 'now')", (5,))
-                # Neither a region nor a base URL: the table's check refuses it.
-                await tx.execute(
-                    "INSERT INTO credentials (chat_id, auth_kind, key_id, nonce, secret, set_by, "
-                    "set_at) VALUES (5, 'password', 'k', ?, ?, 1, 'now')",
-                    (b"n", b"s"),
-                )
-        assert await database.fetchall("SELECT chat_id FROM chats") == []
-    finally:
-        await database.close()
-
-
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
