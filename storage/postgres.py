@@ -234,7 +234,7 @@ def _translate(exc: BaseException, where: str, doing: str) -> StorageError:
     if isinstance(exc, asyncpg.InsufficientPrivilegeError):
         return StorageError(f"PostgreSQL at {where}: the user lacks a permission while {doing}")
     if isinstance(exc, ValueError):
-        return StorageError("DATABASE_URL is not a PostgreSQL address asyncpg can use")
+        return StorageError(f"{where} is not an address asyncpg can use (check its options)")
     # asyncpg says "connection is closed" or "pool is closing" with a bare InterfaceError.
     closed = isinstance(exc, asyncpg.InterfaceError) and "clos" in str(exc)
     if isinstance(exc, OSError | TimeoutError) or closed or state.startswith(_UNAVAILABLE_STATES):
