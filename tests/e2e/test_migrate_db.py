@@ -82,6 +82,18 @@ async def test_migrate_db_copies_every_table_once_and_the_bot_runs_on_the_copy(
     assert again.returncode == 0, again.stderr
     assert counts(again.stdout) == {t: (s, s, 0) for t, (s, _, _) in copied.items()}
 
+    # Rows PostgreSQL numbers itself come after the copied ones.
+    storage = await Storage.open(postgres_url, Keyring.from_text(key))
+    try:
+        [copied_attempt] = await storage.login_attempts.since(0)
+        assert await storage.login_attempts.counted(98, 98, time.time(), older=0) > (
+            copied_attempt.token
+        )
+        await storage.audit.record(chat, chat, "after-the-move", "ok")
+        await storage.audit.flush()
+    finally:
+        await storage.close()
+
     process = BotProcess(
         tmp_path,
         telegram,
