@@ -26,6 +26,7 @@ from storage import (
 )
 from storage.migrations import SCHEMA_VERSION, expected_tables
 from storage.postgres import describe_url, numbered
+from storage.schema_postgres import MIGRATIONS as POSTGRES_MIGRATIONS
 from tests.watch_state import seen_tasks
 
 PASSWORD = "Tr0ub4dor&3-pg-marker"
@@ -55,6 +56,12 @@ def test_placeholders_are_numbered_and_quoted_text_is_left_alone() -> None:
     assert numbered("UPDATE t SET x = 'it''s ?' WHERE y = ?") == (
         "UPDATE t SET x = 'it''s ?' WHERE y = $1"
     )
+
+
+def test_every_sqlite_migration_has_its_postgresql_twin() -> None:
+    # A migration added for SQLite alone would leave PostgreSQL databases behind: opening one
+    # would then refuse it as changed by hand.
+    assert max(POSTGRES_MIGRATIONS) == SCHEMA_VERSION
 
 
 def test_an_address_is_described_without_its_password() -> None:
