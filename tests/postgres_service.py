@@ -1,7 +1,9 @@
 """The PostgreSQL the storage tests need: the machine's own at 127.0.0.1:5432 (trust auth, user
 postgres). Each test gets a database of its own, created for it and dropped after it; nothing
 assumes an empty server. Where PostgreSQL is absent the tests skip with one line saying so;
-under CI (``CI=true``) they fail instead."""
+under CI (``CI=true``) they fail instead.
+
+Tests that restart PostgreSQL under the bot run a server of their own (:class:`OwnPostgres`)."""
 
 from __future__ import annotations
 
