@@ -125,19 +125,7 @@ class Settings(BaseSettings):
     def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None
-        # Never quoted back: the URL may carry the database's password.
-        text = value.get_secret_value().strip()
-        if not text.startswith(POSTGRES_SCHEMES):
-            raise ValueError("must start with postgresql:// or postgres://")
-        try:
-            port = urlsplit(text).port
-        except ValueError:
-            raise ValueError("is not a valid URL (check brackets and the port)") from None
-        if port == 0:
-            raise ValueError("has port 0")
-        if any(char.isspace() or not char.isprintable() for char in text):
-            raise ValueError("holds spaces or control characters")
-        return SecretStr(text)
+        return SecretStr(_postgres_url(value.get_secret_value().strip()))
 
     @model_validator(mode="after")
     def _webhook(self) -> Settings:
@@ -190,6 +178,29 @@ class Settings(BaseSettings):
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
+
+
+def _postgres_url(text: str) -> str:
+    # Never quoted back: the URL may carry the database's password.
+    if not text.startswith(POSTGRES_SCHEMES):
+        raise ValueError("must start with postgresql:// or postgres://")
+    try:
+        port = urlsplit(text).port
+    except ValueError:
+        raise ValueError("is not a valid URL (check brackets and the port)") from None
+    if port == 0:
+        raise ValueError("has port 0")
+    if any(char.isspace() or not char.isprintable() for char in text):
+        raise ValueError("holds spaces or control characters")
+    return text
+
+
+def check_database_url(text: str, name: str) -> str:
+    """A PostgreSQL URL given elsewhere than in DATABASE_URL (``name`` says where)."""
+    try:
+        return _postgres_url(text.strip())
+    except ValueError as error:
+        raise ConfigError(f"{name} is malformed: {error}") from None
 
 
 def load_settings(**overrides: object) -> Settings:

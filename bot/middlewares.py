@@ -24,7 +24,7 @@ from bot.logs import log_context
 from bot.relogin import not_connected
 from bot.replies import respond
 from bot.smsc import SmscApiError
-from storage import AuditRepository, CredentialsUnreadableError
+from storage import AuditRepository, CredentialsUnreadableError, StorageError
 
 log = logging.getLogger("bot.updates")
 
@@ -125,8 +125,13 @@ class ChatLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         chat: Chat | None = data.get("event_chat")
         if chat is not None:
-            settings = await self.accounts.settings(chat.id)
-            if settings.language in self.i18n.available_locales:
+            try:
+                settings = await self.accounts.settings(chat.id)
+            except StorageError:
+                # The database is down (PostgreSQL restarting): the chat still hears so, in
+                # its user's language; this runs again for the error that tells it.
+                settings = None
+            if settings is not None and settings.language in self.i18n.available_locales:
                 return settings.language
         user: User | None = data.get("event_from_user")
         code = ((user.language_code if user else None) or "").split("-")[0].lower()

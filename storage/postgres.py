@@ -127,7 +127,9 @@ class PostgresDatabase(Database):
         try:
             pool = await asyncpg.create_pool(
                 url,
-                min_size=1,
+                # No connection kept open for its own sake: asyncpg would keep reopening it
+                # (with a traceback in the log each time) while PostgreSQL is down.
+                min_size=0,
                 max_size=pool_size,
                 timeout=CONNECT_TIMEOUT,
                 command_timeout=COMMAND_TIMEOUT,
@@ -137,6 +139,8 @@ class PostgresDatabase(Database):
             raise _translate(exc, where, "connecting") from None
         database = cls(pool, where)
         try:
+            async with database._guard("connecting"), pool.acquire():
+                pass
             if migrate:
                 await database.migrate()
                 await database._check_schema()
@@ -230,7 +234,7 @@ def _translate(exc: BaseException, where: str, doing: str) -> StorageError:
     if isinstance(exc, asyncpg.InsufficientPrivilegeError):
         return StorageError(f"PostgreSQL at {where}: the user lacks a permission while {doing}")
     if isinstance(exc, ValueError):
-        return StorageError("DATABASE_URL is not a PostgreSQL address asyncpg can use")
+        return StorageError(f"{where} is not an address asyncpg can use (check its options)")
     # asyncpg says "connection is closed" or "pool is closing" with a bare InterfaceError.
     closed = isinstance(exc, asyncpg.InterfaceError) and "clos" in str(exc)
     if isinstance(exc, OSError | TimeoutError) or closed or state.startswith(_UNAVAILABLE_STATES):

@@ -15,6 +15,7 @@ from bot.smsc import Credentials, Endpoint, RateLimiter, SmscClient, SmscTranspo
 if TYPE_CHECKING:
     from tests.fakes.telegram import FakeTelegram
     from tests.integration.bot_harness import Harness
+    from tests.postgres_service import OwnPostgres
 
 # Short rate windows on both sides keep limiter tests fast; the client's is never shorter.
 RATE_WINDOW = 0.15
@@ -101,6 +102,15 @@ def postgres_url() -> Iterator[str]:
     from tests.postgres_service import fresh_database
 
     yield from fresh_database()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[OwnPostgres]:
+    """A PostgreSQL server of the test's own, which it may stop and start (skips with one line
+    where PostgreSQL's programs cannot run here)."""
+    from tests.postgres_service import own_postgres
+
+    yield from own_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

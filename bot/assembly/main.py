@@ -23,10 +23,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "keygen", "rotate-keys", "check"],
+        choices=["run", "demo", "keygen", "rotate-keys", "check", "migrate-db"],
         help="run (default): the bot with long polling; demo: try it on the embedded sandbox; "
         "keygen: print a new encryption key; rotate-keys: re-encrypt stored credentials "
-        "with the newest key; check: report database, key and SMSC reachability",
+        "with the newest key; check: report database, key and SMSC reachability; "
+        "migrate-db: copy the SQLite database into PostgreSQL (--to)",
+    )
+    parser.add_argument(
+        "--to",
+        metavar="URL",
+        help="migrate-db: the PostgreSQL database to copy into (postgresql://...; "
+        "DATABASE_URL when left out)",
     )
     parser.add_argument(
         "--webhook",
@@ -96,6 +103,10 @@ def execute(args: argparse.Namespace, settings: Settings) -> None:
         from bot.assembly.health import run_check
 
         raise SystemExit(asyncio.run(run_check(settings, smsc=not args.skip_smsc)))
+    elif args.command == "migrate-db":
+        from bot.assembly.migrate_db import migrate_db
+
+        asyncio.run(migrate_db(settings, args.to))
     else:
         asyncio.run(
             run(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot.assembly.app import Application
 from bot.startup import StartupError
 from bot.telegram import telegram_refused
+from storage import StorageError
 
 log = logging.getLogger("bot.assembly.webhook")
 
@@ -79,7 +80,12 @@ def build_web_app(app: Application) -> web.Application:
     ).register(web_app, path=path)
 
     async def health(_: web.Request) -> web.Response:
-        version = await app.storage.database.schema_version()
+        try:
+            version = await app.storage.database.schema_version()
+        except StorageError as error:
+            # Said to whoever asks (a load balancer, perhaps the internet): no address in it.
+            log.error("health check: database unavailable", extra={"error": str(error)})
+            return web.json_response({"ok": False, "error": "database unavailable"}, status=503)
         return web.json_response({"ok": True, "schema_version": version})
 
     web_app.router.add_get("/healthz", health)

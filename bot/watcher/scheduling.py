@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.watcher.service import Watcher
+from storage import StorageError
 
 log = logging.getLogger("bot.watcher")
 
@@ -22,7 +23,12 @@ def start_scheduler(watcher: Watcher, *, first_run_in: float = 5.0) -> AsyncIOSc
     interval = watcher.interval
 
     async def sweep() -> None:
-        report = await watcher.sweep()
+        try:
+            report = await watcher.sweep()
+        except StorageError as error:
+            # The database is unavailable (PostgreSQL restarting): the next sweep tries again.
+            log.error("watch sweep failed", extra={"error": str(error)})
+            return
         log.info(
             "watch sweep",
             extra={

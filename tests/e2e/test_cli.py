@@ -78,6 +78,12 @@ def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:
         ),
         ("BOT_TOKEN", "not-a-token", "BOT_TOKEN is malformed"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL is malformed"),
+        (
+            "DATABASE_URL",
+            "mysql://root:hunter2-secret@db/smsc",
+            "DATABASE_URL is malformed: must start with postgresql:// or postgres://",
+        ),
+        ("DATABASE_URL", "postgresql://u:hunter2-secret@db:99999/x", "DATABASE_URL is malformed"),
     ],
 )
 def test_malformed_setting_is_named(tmp_path: Path, name: str, value: str, expected: str) -> None:
@@ -87,6 +93,7 @@ def test_malformed_setting_is_named(tmp_path: Path, name: str, value: str, expec
     [line] = result.stderr.strip().splitlines()
     assert expected in line
     assert TOKEN not in result.stderr
+    assert "hunter2" not in result.stderr
 
 
 def test_no_key_says_how_to_make_one(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 async def start_webhook_bot(
-    tmp_path: Path, telegram: FakeTelegram, sandbox: SandboxServer
+    tmp_path: Path, telegram: FakeTelegram, sandbox: SandboxServer, **env: str
 ) -> tuple[BotProcess, str]:
     """The bot in webhook mode, once it has told Telegram where it listens; and where."""
     port = free_port()
@@ -43,6 +43,7 @@ async def start_webhook_bot(
         WEBHOOK_URL=url,
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_PORT=str(port),
+        **env,
     )
     log = process.log_path.open("ab")
     process.process = await asyncio.create_subprocess_exec(

@@ -117,9 +117,12 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Rig]:
+async def rig(
+    telegram: FakeTelegram, sandbox: SandboxServer, database_target: str | Path
+) -> AsyncIterator[Rig]:
     keyring = Keyring.from_text(generate_key())
-    storage = await Storage.open(tmp_path / "watch.sqlite3", keyring)
+    # On SQLite and on PostgreSQL: the watch state and deliveries are the watcher's repositories.
+    storage = await Storage.open(database_target, keyring)
     # One clock for the watcher, the limiter and the provider: a sweep an interval later finds
     # every window open again on both sides, as it would in real time.
     clock = Clock()
@@ -624,7 +627,7 @@ async def test_credentials_changed_between_sweeps_are_the_ones_polled(rig: Rig) 
     assert await polled_logins() == [LOGIN, "other"]
     # A row that can no longer be read stops that chat's polls, and only that chat's.
     async with rig.storage.database.transaction() as tx:
-        await tx.execute("UPDATE credentials SET secret = X'00' WHERE chat_id = 821")
+        await tx.execute("UPDATE credentials SET secret = ? WHERE chat_id = 821", (b"\x00",))
     assert await polled_logins() == [LOGIN]
     await rig.storage.credentials.delete(820)
     assert await polled_logins() == []

@@ -78,3 +78,31 @@ def test_a_webhook_without_a_secret_says_which_setting_is_missing(secret: str | 
     assert refusal(webhook_url=HOOK, webhook_secret=secret) == (
         "WEBHOOK_SECRET is required when WEBHOOK_URL is set"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("mysql://bot:pa55word@db/smsc", "must start with postgresql:// or postgres://"),
+        ("sqlite:///data/bot.sqlite3", "must start with postgresql:// or postgres://"),
+        ("postgresql://bot:pa55word@db:99999/smsc", "is not a valid URL"),
+        ("postgresql://bot:pa55word@db:0/smsc", "has port 0"),
+        ("postgresql://bot:pa55word@db/sm sc", "holds spaces or control characters"),
+    ],
+)
+def test_a_database_url_that_is_not_postgresql_is_named_and_not_quoted(
+    value: str, why: str
+) -> None:
+    message = refusal(database_url=value)
+    assert message.startswith(f"DATABASE_URL is malformed: {why}")
+    assert "pa55word" not in message
+
+
+def test_a_database_url_keeps_its_password_out_of_sight_but_in_the_log_filter() -> None:
+    url = "postgresql://bot:pa55word-db@db.internal:5432/smsc"
+    settings = load_settings(bot_token=TOKEN, database_url=url)
+    assert settings.database() == url
+    assert "pa55word" not in repr(settings)
+    assert "pa55word-db" in settings.secrets()
+    # Without it, the SQLite file.
+    assert load_settings(bot_token=TOKEN, database_url=" ").database() == settings.database_path

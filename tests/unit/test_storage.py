@@ -29,6 +29,7 @@ from storage import (
     SeenSender,
     SeenTask,
     Storage,
+    StorageError,
     StorageFullError,
     StoredBlock,
     StoredStamp,
@@ -441,3 +442,16 @@ async def test_a_watch_digest_holds_until_the_state_moves(store: Storage) -> Non
     await store.watch.replace_sender_baseline(12, [], "all|new")
     await store.watch.save_digests(stale.taken)
     assert (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|new")
+
+
+async def test_a_failed_write_keeps_none_of_its_statements(store: Storage) -> None:
+    with pytest.raises(StorageError):
+        async with store.database.transaction() as tx:
+            await tx.execute("INSERT INTO chats (chat_id, created_at) VALUES (?, 'now')", (5,))
+            # Neither a region nor a base URL: the table's check refuses it.
+            await tx.execute(
+                "INSERT INTO credentials (chat_id, auth_kind, key_id, nonce, secret, set_by, "
+                "set_at) VALUES (5, 'password', 'k', ?, ?, 1, 'now')",
+                (b"n", b"s"),
+            )
+    assert await store.database.fetchall("SELECT chat_id FROM chats") == []
