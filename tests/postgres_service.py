@@ -89,7 +89,7 @@ class OwnPostgres:
     def __init__(self) -> None:
         self.bin = _binaries()
         self.workdir = Path(tempfile.mkdtemp(prefix="smsc-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._root = os.geteuid() == 0
         if self._root:
@@ -119,6 +119,10 @@ class OwnPostgres:
             self._run, "pg_ctl", "-D", str(self.workdir / "data"), "-m", "fast", "-w", "stop"
         )
 
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
     def remove(self) -> None:
         with contextlib.suppress(RuntimeError):
             self._run("pg_ctl", "-D", str(self.workdir / "data"), "-m", "immediate", "-w", "stop")
@@ -133,7 +137,7 @@ def _binaries() -> Path:
     return initdb.parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

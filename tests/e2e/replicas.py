@@ -26,7 +26,7 @@ from bot.sandbox import SandboxServer
 from storage import AuthKind, NotificationKind, Storage
 from tests.e2e.harness import ROOT, BotProcess
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.services import free_port
+from tests.postgres_service import free_port
 
 SECRET = "replica-secret-0123456789"
 EXPORT_NAME = re.compile(r"export_team\d+_\d+")

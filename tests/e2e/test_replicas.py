@@ -18,7 +18,8 @@ from storage import Keyring, Storage, generate_key
 from tests.e2e.conftest import LOGIN, PASSWORD, new_user
 from tests.e2e.replicas import Cluster, Watched, outcome, wait_delivered
 from tests.fakes.telegram import FakeTelegram
-from tests.services import OwnPostgres, OwnRedis
+from tests.postgres_service import OwnPostgres
+from tests.redis_service import OwnRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -33,7 +34,13 @@ async def cluster(
     redis = OwnRedis(tmp_path)
     postgres = OwnPostgres()
     await redis.start()
-    await postgres.start()
+    try:
+        postgres.init()
+        await postgres.start()
+    except (RuntimeError, OSError, LookupError) as error:
+        await redis.stop()
+        postgres.remove()
+        pytest.skip(f"cannot run a PostgreSQL server of the test's own ({error})".splitlines()[0])
     made = Cluster(
         tmp_path,
         telegram,
@@ -53,7 +60,7 @@ async def cluster(
     finally:
         await made.stop()
         await redis.stop()
-        await postgres.remove()
+        postgres.remove()
 
 
 async def start(cluster: Cluster, watched: Watched | None = None, replicas: int = 3) -> None:
