@@ -61,11 +61,18 @@ class Storage:
 
     @classmethod
     async def open(
-        cls, target: str | Path, keyring: Keyring, *, rate_window: float = 60.0
+        cls,
+        target: str | Path,
+        keyring: Keyring,
+        *,
+        rate_window: float = 60.0,
+        shared: bool = False,
     ) -> Storage:
         """``target`` is a SQLite file's path or a ``postgresql://`` URL; ``rate_window`` is
-        the SMSC limiter's: the limits journal keeps that much."""
+        the SMSC limiter's: the limits journal keeps that much. ``shared``: other processes
+        write the same database (replicas on one SQLite file), so nothing read is kept."""
         database = await Database.open(target)
+        database.shared = database.shared or shared
         credentials = CredentialsRepository(database, keyring)
         settings = SettingsRepository(database)
         return cls(

@@ -188,7 +188,11 @@ async def build_application(
     only how SMSC's bytes travel (benchmarks answer there at once)."""
     keyring = settings.keyring()
     storage = await Storage.open(
-        settings.database(), keyring, rate_window=settings.smsc_rate_window
+        settings.database(),
+        keyring,
+        rate_window=settings.smsc_rate_window,
+        # Replicas: another process may change any row at any time.
+        shared=settings.redis_url is not None,
     )
     replicas: Replicas | None = None
     try:

@@ -455,3 +455,22 @@ async def test_a_failed_write_keeps_none_of_its_statements(store: Storage) -> No
                 (b"n", b"s"),
             )
     assert await store.database.fetchall("SELECT chat_id FROM chats") == []
+
+
+async def test_replicas_on_one_sqlite_file_see_each_others_writes(
+    tmp_path: Path, key_text: str
+) -> None:
+    path = tmp_path / "shared.sqlite3"
+    one = await Storage.open(path, Keyring.from_text(key_text), shared=True)
+    other = await Storage.open(path, Keyring.from_text(key_text), shared=True)
+    try:
+        await save_password(one, 77)
+        assert await other.credentials.get(77) is not None  # read, and kept if it could be
+        assert (await other.settings.get(77)).language is None
+        await one.chats.disconnect(77)
+        assert await other.credentials.get(77) is None
+        await one.settings.set_language(77, "ru")
+        assert (await other.settings.get(77)).language == "ru"
+    finally:
+        await one.close()
+        await other.close()
