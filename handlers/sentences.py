@@ -14,6 +14,7 @@ from bot.smsc import (
     ClientRateLimitError,
     CredentialsRejectedError,
     FailuresHeldError,
+    LimiterUnavailableError,
     SmscApiError,
     SmscBadResponseError,
     SmscConnectionError,
@@ -82,6 +83,11 @@ def smsc_error_sentence(error: SmscError) -> str:
         ).format(wait=seconds_phrase(error.retry_after))
     if isinstance(error, SmscApiError):
         return _api_error_sentence(error)
+    if isinstance(error, LimiterUnavailableError):
+        return _(
+            "SMSC is temporarily unavailable from here: I cannot check its limits right now, "
+            "so nothing was sent. Try again in a moment."
+        )
     if isinstance(error, ClientRateLimitError):
         return _("Too many similar requests to SMSC in a minute; try again in {wait}.").format(
             wait=seconds_phrase(error.retry_after)

@@ -82,9 +82,10 @@ class Cluster:
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _environment(self, port: int) -> dict[str, str]:
+        # Without them (empty), one process on SQLite: the embedded setup, to compare with.
+        shared = {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url}
         return {
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": self.redis_url,
+            **{name: url for name, url in shared.items() if url},
             "ENCRYPTION_KEYS": self.key,
             # Every replica is told the same public address, as behind a load balancer.
             "WEBHOOK_URL": f"https://bot.example{HOOK_PATH}",

@@ -170,3 +170,25 @@ async def test_each_notification_once_when_redis_or_postgresql_restarts(
     await asyncio.sleep(3)
     _, counts = outcome(telegram, expected, since, 0)
     assert {key: n for key, n in counts.items() if n > 1} == {}
+
+
+async def test_commands_say_what_is_wrong_while_redis_is_away_and_work_after(
+    cluster: Cluster, telegram: FakeTelegram
+) -> None:
+    await start(cluster)
+    chat = new_user()
+    since = telegram.mark()
+    await cluster.say(chat, chat, f"/login {LOGIN} {PASSWORD}")
+    await telegram.wait_for("sendMessage", chat_id=chat, since=since, contains="Logged in")
+    redis: OwnRedis = cluster.redis  # type: ignore[attr-defined]
+    await redis.stop()
+    since = telegram.mark()
+    await cluster.say(chat, chat, "/account")
+    reply = await telegram.wait_for("sendMessage", chat_id=chat, since=since, timeout=30)
+    assert "unavailable" in reply.text or "cannot reach" in reply.text
+    assert "Something went wrong" not in reply.text
+    await redis.start()
+    since = telegram.mark()
+    await cluster.say(chat, chat, "/account")
+    reply = await telegram.wait_for("sendMessage", chat_id=chat, since=since, timeout=30)
+    assert LOGIN in reply.text
