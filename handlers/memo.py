@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -24,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
-from bot.shared.tokens import LocalTokens, TokenStore
+from bot.shared.tokens import Expiring, LocalTokens, TokenStore, new_token
 
 DEFAULT_TTL = 15 * 60
 
@@ -116,9 +114,7 @@ class Memo:
         shared: TokenStore | None = None,
     ) -> None:
         self._ttl = ttl
-        self._max = max_items
-        self._clock = clock
-        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._items: Expiring[object] = Expiring(max_items, clock)
         self.shared: TokenStore = shared or LocalTokens(max_items, clock)
 
     async def ask(self, pending: PendingAction[Any]) -> str:
@@ -176,38 +172,21 @@ class Memo:
 
     def put(self, value: Any) -> str:
         """Keep ``value`` in this process only; its token."""
-        token = secrets.token_urlsafe(8)
+        token = new_token()
         self._hold(token, value)
         return token
 
     def _hold(self, token: str, value: object) -> None:
-        self._expire()
-        self._items[token] = (self._clock() + self._ttl, value)
-        while len(self._items) > self._max:
-            self._items.popitem(last=False)
+        self._items.put(token, value, self._ttl)
 
     def get(self, token: str, kind: type[T]) -> T | None:
         """The value behind ``token`` if it is a ``kind``: a token taken from one kind of
         button and forged into another finds nothing."""
-        item = self._items.get(token)
-        if item is None:
-            return None
-        expires, value = item
-        if expires < self._clock():
-            del self._items[token]
-            return None
+        value = self._items.get(token)
         return value if isinstance(value, kind) else None
 
     def pop(self, token: str, kind: type[T]) -> T | None:
         value = self.get(token, kind)
         if value is not None:
-            del self._items[token]
+            self._items.pop(token)
         return value
-
-    def _expire(self) -> None:
-        now = self._clock()
-        while self._items:
-            token, (expires, _) = next(iter(self._items.items()))
-            if expires >= now:
-                break
-            del self._items[token]

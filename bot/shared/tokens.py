@@ -15,10 +15,12 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+V = TypeVar("V")
 
 
 class SharedStateUnavailableError(Exception):
@@ -44,26 +46,25 @@ class TokenStore(Protocol):
         ...
 
 
-class LocalTokens:
-    """The tokens of one process, in memory: the oldest go first past ``max_items``."""
+class Expiring(Generic[V]):
+    """Values by token in this process's memory, each for its lifetime; past ``max_items``
+    the oldest go first."""
 
     def __init__(
         self, max_items: int = 20_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._max = max_items
         self._clock = clock
-        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
 
-    async def put(self, value: str, ttl: float, token: str | None = None) -> str:
+    def put(self, token: str, value: V, ttl: float) -> None:
         self._expire()
-        token = token or new_token()
         self._items.pop(token, None)
         self._items[token] = (self._clock() + ttl, value)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
-        return token
 
-    async def get(self, token: str) -> str | None:
+    def get(self, token: str) -> V | None:
         item = self._items.get(token)
         if item is None:
             return None
@@ -73,8 +74,8 @@ class LocalTokens:
             return None
         return value
 
-    async def take(self, token: str) -> str | None:
-        value = await self.get(token)
+    def pop(self, token: str) -> V | None:
+        value = self.get(token)
         if value is not None:
             del self._items[token]
         return value
@@ -86,6 +87,26 @@ class LocalTokens:
             if expires >= now:
                 break
             del self._items[token]
+
+
+class LocalTokens:
+    """The tokens of one process, in memory."""
+
+    def __init__(
+        self, max_items: int = 20_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._items: Expiring[str] = Expiring(max_items, clock)
+
+    async def put(self, value: str, ttl: float, token: str | None = None) -> str:
+        token = token or new_token()
+        self._items.put(token, value, ttl)
+        return token
+
+    async def get(self, token: str) -> str | None:
+        return self._items.get(token)
+
+    async def take(self, token: str) -> str | None:
+        return self._items.pop(token)
 
 
 class RedisTokens:
