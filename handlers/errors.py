@@ -13,7 +13,7 @@ from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import relogin
-from bot.shared.tokens import SharedStateUnavailableError
+from bot.shared.tokens import SHARED_STATE_FAILURES
 from bot.smsc import (
     SmscError,
 )
@@ -103,7 +103,7 @@ def router() -> Router:
     router.error.register(smsc_failed, ExceptionTypeFilter(SmscError))
     router.error.register(credentials_unreadable, ExceptionTypeFilter(CredentialsUnreadableError))
     router.error.register(storage_failed, ExceptionTypeFilter(StorageError))
-    router.error.register(shared_state_failed, ExceptionTypeFilter(SharedStateUnavailableError))
+    router.error.register(shared_state_failed, ExceptionTypeFilter(*SHARED_STATE_FAILURES))
     router.error.register(telegram_failed, ExceptionTypeFilter(TelegramAPIError))
     router.error.register(unexpected)
     return router

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 
 from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.config import Settings
 from bot.dialog_storage import SharedDialogStorage, shared_key_builder
@@ -75,7 +79,13 @@ class Replicas:
         return RedisLoginAttempts(self.redis, journal=storage.login_attempts, prefix=self.prefix)
 
     def claims(self) -> UpdateClaims:
-        return UpdateClaims(self.redis, replica=self.name, prefix=self.prefix)
+        # An update in hand on a replica that died is handled elsewhere once its claim ends.
+        return UpdateClaims(
+            self.redis,
+            replica=self.name,
+            prefix=self.prefix,
+            claim_for=self.settings.replica_lease,
+        )
 
     def watch_lease(self) -> Held:
         """Which replica runs the watcher: on PostgreSQL, the holder of an advisory lock (the
@@ -130,7 +140,15 @@ async def connect(settings: Settings) -> Replicas | None:
     start: a replica that cannot share its limits must not send anything."""
     if settings.redis_url is None:
         return None
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        # A Redis restarted under the bot leaves every pooled connection dead: a command is
+        # tried again on a fresh one, a few times within a second, before a person is told.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_connect_timeout=2,
+        health_check_interval=10,
+    )
     try:
         await redis.ping()
     except (RedisError, OSError) as error:

@@ -27,6 +27,11 @@ class SharedStateUnavailableError(Exception):
     """Redis is out of reach: nothing was kept or taken, and nothing was done."""
 
 
+# What an update meets when Redis is out of reach: ours, or redis-py's own from aiogram's
+# storage and its per-chat locks (taken before any handler runs).
+SHARED_STATE_FAILURES: tuple[type[Exception], ...] = (SharedStateUnavailableError, RedisError)
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(8)
 

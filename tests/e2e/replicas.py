@@ -165,6 +165,18 @@ class Cluster:
                 await asyncio.sleep(0.05)
         raise AssertionError(f"no replica took update {update['update_id']}")
 
+    async def post_once(self, replica: Replica, update: dict[str, Any]) -> bool:
+        """Post an update to one replica, once: whether it answered 200."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(replica.base + HOOK_PATH, json=update, headers=headers) as response,
+            ):
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
     async def say(self, chat_id: int, user_id: int, text: str) -> Replica:
         return await self.post(self.telegram.message_update(chat_id, user_id, text))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.sandbox import SandboxServer
+from bot.sandbox import Fault, SandboxServer
 from storage import Keyring, Storage, generate_key
 from tests.e2e.conftest import LOGIN, PASSWORD, new_user
 from tests.e2e.replicas import Cluster, Watched, outcome, wait_delivered
@@ -190,5 +190,32 @@ async def test_commands_say_what_is_wrong_while_redis_is_away_and_work_after(
     await redis.start()
     since = telegram.mark()
     await cluster.say(chat, chat, "/account")
+    reply = await telegram.wait_for("sendMessage", chat_id=chat, since=since, timeout=30)
+    assert LOGIN in reply.text
+
+
+async def test_an_update_in_hand_on_a_replica_that_dies_is_handled_by_another(
+    cluster: Cluster, telegram: FakeTelegram, sandbox: SandboxServer
+) -> None:
+    await start(cluster)
+    chat = new_user()
+    since = telegram.mark()
+    await cluster.say(chat, chat, f"/login {LOGIN} {PASSWORD}")
+    await telegram.wait_for("sendMessage", chat_id=chat, since=since, contains="Logged in")
+    # SMSC slow to answer: the replica that takes /account is in the middle of it when it dies.
+    sandbox.set_fault(Fault("slow", delay=60, script="balance"), login=LOGIN)
+    victim = cluster.live[0]
+    update = telegram.message_update(chat, chat, "/account")
+    asked = len(sandbox.requests)
+    since = telegram.mark()
+    posted = asyncio.create_task(cluster.post_once(victim, update))
+    for _ in range(300):
+        if any(r.script == "balance" for r in sandbox.requests[asked:]):
+            break
+        await asyncio.sleep(0.05)
+    cluster.kill(victim, signal.SIGKILL)
+    sandbox.clear_faults()
+    assert await posted is False  # Telegram got no 200, so it sends the update again
+    await cluster.post(update)
     reply = await telegram.wait_for("sendMessage", chat_id=chat, since=since, timeout=30)
     assert LOGIN in reply.text
