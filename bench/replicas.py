@@ -163,10 +163,11 @@ async def _fault_round(
 
 
 async def first_sweep_after(replica: Replica, since: float) -> float:
-    """Seconds from ``since`` to the replica's first watch sweep after it (by its log)."""
+    """Seconds from ``since`` to the start of the replica's first watch sweep after it (the
+    scheduler's line as it runs the sweep, in the replica's log)."""
     for _ in range(600):
         for line in replica.process.log.splitlines():
-            if '"watch sweep"' not in line:
+            if "Running job" not in line or "sweep" not in line:
                 continue
             at = datetime.fromisoformat(json.loads(line)["ts"]).timestamp()
             if at > since:

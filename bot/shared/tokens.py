@@ -85,6 +85,9 @@ class Expiring(Generic[V]):
             del self._items[token]
         return value
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def _expire(self) -> None:
         now = self._clock()
         while self._items:

@@ -294,6 +294,7 @@ async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
     found = await store.credentials.many([1000 + n for n in range(200)])
     assert {c.secret for c in found.values()} == {f"secret-{n}" for n in range(200)}  # type: ignore[union-attr]
     assert len(await store.settings.watching()) == 200
+    await store.audit.flush()  # entries are written in batches, a moment later
     rows = await store.database.fetchall("SELECT COUNT(*) FROM audit_log")
     assert rows[0][0] == 200
     assert sum([await delivery_count(store, 1000 + n) for n in range(200)]) == 200
