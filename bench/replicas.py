@@ -186,7 +186,7 @@ async def block_latency(cluster: Cluster, telegram: FakeTelegram, rounds: int) -
     for n in range(rounds):
         since = telegram.mark()
         started = time.perf_counter()
-        await cluster.say(chat, chat, f"/block +7999{n:07d} all")
+        await cluster.say(chat, chat, f"/block +7916{n:07d} all")
         await telegram.wait_for("sendMessage", chat_id=chat, since=since, timeout=30)
         took.append(time.perf_counter() - started)
     return statistics.median(took)

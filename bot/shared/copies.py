@@ -1,8 +1,11 @@
 """The kept account copies (:mod:`bot.account_copies`) in Redis, seen by every replica.
 
-A copy is one JSON value (the records as their models dump them) with a lifetime; a copy's
-reads and changes are serialised across replicas by a Redis lock, renewed while it is held, so
-that a replica killed half-way leaves the lock behind for seconds, not for a whole read.
+A copy is one JSON value (the records as their models dump them) with a lifetime, and beside
+it a version that changes with every save; a copy's reads and changes are serialised across
+replicas by a Redis lock, renewed while it is held, so that a replica killed half-way leaves the
+lock behind for seconds, not for a whole read. Each replica keeps the copies it last decoded by
+their version: a load whose version is unchanged costs one short read, not the whole list's
+JSON (a blacklist of thousands, on every card and every block).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +28,8 @@ from bot.account_copies import Kept, M
 COPY_TTL = 3600
 # A lock outlives a dead holder by this much; a live one renews it every third of it.
 LOCK_TTL = 15.0
+# Decoded copies a replica keeps by their version; the least recently used go first.
+DECODED = 1000
 
 
 class RedisCopyStore:
@@ -32,14 +39,24 @@ class RedisCopyStore:
         self._ttl = ttl
         # Callers in this process wait on a local lock first: only one of them asks Redis.
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._decoded: OrderedDict[str, tuple[bytes, Kept[Any]]] = OrderedDict()
 
     async def load(self, key: str, model: type[M]) -> Kept[M] | None:
-        raw = await self.redis.get(self._prefix + key)
-        if raw is None:
+        data, version_key = self._prefix + key, self._prefix + key + ":v"
+        known = self._decoded.get(key)
+        if known is not None and _bytes(await self.redis.get(version_key)) == known[0]:
+            self._decoded.move_to_end(key)
+            kept: Kept[M] = known[1]
+            return kept
+        raw, stored = await self.redis.mget(data, version_key)
+        version = _bytes(stored)
+        if raw is None or version is None:
             return None
         value = json.loads(raw)
         records = tuple(model.model_validate(record) for record in value["records"])
-        return Kept(value["read_at"], records, value["complete"])
+        loaded = Kept(value["read_at"], records, value["complete"])
+        self._remember(key, version, loaded)
+        return loaded
 
     async def save(self, key: str, kept: Kept[Any]) -> None:
         value = {
@@ -47,10 +64,22 @@ class RedisCopyStore:
             "complete": kept.complete,
             "records": [record.model_dump(mode="json", by_alias=True) for record in kept.records],
         }
-        await self.redis.set(self._prefix + key, json.dumps(value), ex=self._ttl)
+        version = secrets.token_hex(8).encode()
+        async with self.redis.pipeline(transaction=True) as both:
+            both.set(self._prefix + key, json.dumps(value), ex=self._ttl)
+            both.set(self._prefix + key + ":v", version, ex=self._ttl)
+            await both.execute()
+        self._remember(key, version, kept)
+
+    def _remember(self, key: str, version: bytes, kept: Kept[Any]) -> None:
+        self._decoded[key] = (version, kept)
+        self._decoded.move_to_end(key)
+        while len(self._decoded) > DECODED:
+            self._decoded.popitem(last=False)
 
     async def drop(self, key: str) -> None:
-        await self.redis.delete(self._prefix + key)
+        self._decoded.pop(key, None)
+        await self.redis.delete(self._prefix + key, self._prefix + key + ":v")
 
     @contextlib.asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[None]:
@@ -87,3 +116,7 @@ async def _renew(lock: Lock) -> None:
         await asyncio.sleep(LOCK_TTL / 3)
         with contextlib.suppress(LockError, RedisError, OSError):
             await lock.reacquire()
+
+
+def _bytes(raw: bytes | str | None) -> bytes | None:
+    return raw.encode() if isinstance(raw, str) else raw
