@@ -4,28 +4,20 @@ left by another version of the bot, or half of it, reads as no dialog at all."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiogram.fsm.context import FSMContext
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+
+from handlers.memo import type_adapter
 
 D = TypeVar("D")
-
-
-_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
-
-
-def _adapter(shape: Any) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(shape)
-    if adapter is None:
-        adapter = _ADAPTERS[shape] = TypeAdapter(shape)
-    return adapter
 
 
 async def dialog_data(state: FSMContext, shape: type[D]) -> D | None:
     """The dialog's data as ``shape`` (a TypedDict); None when it is missing or not that."""
     try:
-        data: D = _adapter(shape).validate_python(await state.get_data())
+        data: D = type_adapter(shape).validate_python(await state.get_data())
     except ValidationError:
         return None
     return data

@@ -46,10 +46,11 @@ class PendingAction(Generic[A]):
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 
 
-def _adapter(kind: Any) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(kind)
+def type_adapter(shape: Any) -> TypeAdapter[Any]:
+    """pydantic's reader of one shape (a dataclass, a TypedDict), built once."""
+    adapter = _ADAPTERS.get(shape)
     if adapter is None:
-        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+        adapter = _ADAPTERS[shape] = TypeAdapter(shape)
     return adapter
 
 
@@ -78,7 +79,7 @@ def decoded(raw: str, action: str, args: type[A]) -> PendingAction[A] | None:
             chat_id=int(value["chat_id"]),
             action=action,
             account=str(value["account"]),
-            args=_adapter(args).validate_python(value["args"]),
+            args=type_adapter(args).validate_python(value["args"]),
         )
     except (ValueError, KeyError, TypeError, ValidationError) as error:
         # Asked with arguments of another type than its Yes reads, or left by another
@@ -99,7 +100,7 @@ def read_typed(value: Any, kind: type[T]) -> T | None:
     if not isinstance(value, dict) or value.get("type") != kind.__qualname__:
         return None
     try:
-        read: T = _adapter(kind).validate_python(value.get("value"))
+        read: T = type_adapter(kind).validate_python(value.get("value"))
     except ValidationError:
         return None
     return read

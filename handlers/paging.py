@@ -29,14 +29,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from bot import display
 from bot.middlewares import serving
 from bot.smsc import BlacklistEntry, Contact, DownloadTask, Group, Sender
 from handlers.callbacks import Page, PageKind
-from handlers.memo import Memo
+from handlers.memo import Memo, type_adapter
 
 PAGE_SIZE = 10
 # Kept free under a page for what a handler adds (a hint of a line or two), and for the
@@ -107,26 +107,16 @@ def _read(value: Any, kind: PageKind, about: Any) -> _Shown | None:
         owner = value["owner"]
         listed = Listed(
             kind,
-            _adapter(RECORDS[kind]).validate_python(value["records"]),
+            type_adapter(RECORDS[kind]).validate_python(value["records"]),
             str(value["title"]),
             bool(value["complete"]),
-            _adapter(about).validate_python(value["about"]),
+            type_adapter(about).validate_python(value["about"]),
             None if value["beyond"] is None else int(value["beyond"]),
             int(value["offset"]),
         )
         return _Shown(listed, None if owner is None else (int(owner[0]), str(owner[1])))
     except (KeyError, TypeError, ValueError, ValidationError):
         return None
-
-
-_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
-
-
-def _adapter(shape: Any) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(shape)
-    if adapter is None:
-        adapter = _ADAPTERS[shape] = TypeAdapter(shape)
-    return adapter
 
 
 async def remember(memo: Memo, listed: Listed[Any]) -> str:
