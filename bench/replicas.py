@@ -282,7 +282,7 @@ async def main(short: bool) -> int:
             "SMSC limiter, one reservation and its release",
             [
                 ("in process", f"{local:.0f} µs"),
-                ("Redis (one Lua script each way)", f"{redis:.0f} µs"),
+                ("Redis (its scripts, about five round trips)", f"{redis:.0f} µs"),
             ],
         )
     finally:
