@@ -11,6 +11,7 @@ account reaches it and nothing is written back for it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -26,6 +27,12 @@ from storage import (
     NotificationKind,
     Storage,
 )
+
+# How often an account change looks again for a send under way on another replica, and for
+# how long at most: a replica that died holding a claim sends nothing more, and the next one
+# to claim finds the account changed.
+SETTLE_POLL = 0.1
+SETTLE_MAX = 10.0
 
 
 class Baselines(Protocol):
@@ -153,10 +160,14 @@ class ChatAccounts:
         await self._settled(chat_id)
 
     async def _settled(self, chat_id: int) -> None:
-        """Wait for a send to the chat under way in this process: its record then finds the
-        account changed, and writes nothing."""
+        """Wait for a send to the chat under way, in this process or another replica: its
+        record then finds the account changed, writes nothing and lets its claim go."""
         async with self.guard.holding(chat_id):
             pass
+        for _ in range(int(SETTLE_MAX / SETTLE_POLL)):
+            if not await self._storage.deliveries.held(chat_id, now=time.time()):
+                return
+            await asyncio.sleep(SETTLE_POLL)
 
     async def moved_to(self, chat_id: int) -> int:
         return await self._storage.chats.moved_to(chat_id)
@@ -205,7 +216,9 @@ class ChatAccounts:
     async def stop_watching(self, chat_id: int) -> None:
         """Every notification off and its state gone: the chat blocked the bot, or vanished."""
         await self._storage.chats.stop_watching(chat_id)
-        await self._settled(chat_id)
+        # The chat is gone or blocked the bot: nothing more reaches it, whoever sends.
+        async with self.guard.holding(chat_id):
+            pass
 
     async def pause(self, chat_id: int, reason: str) -> None:
         await self._storage.settings.set_paused(chat_id, reason)

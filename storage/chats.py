@@ -58,6 +58,9 @@ class ChatsRepository:
             before = await self._credentials.stored_in(tx, chat_id)
             if not _same_account(before, auth_kind, secret, login, region, base_url):
                 await _forget_watch_state(tx, chat_id)
+                # Another account: what a sweep under way delivers for the old one stops. The
+                # same one again (a new password) lets it finish: it is still this chat's.
+                await bump(tx, chat_id)
             await self._credentials.save_in(
                 tx,
                 chat_id,
@@ -71,7 +74,6 @@ class ChatsRepository:
             await tx.execute(
                 "UPDATE chat_settings SET watch_paused = NULL WHERE chat_id = ?", (chat_id,)
             )
-            await bump(tx, chat_id)
 
     async def disconnect(self, chat_id: int) -> None:
         """Wipe the credentials, turn notifications off and forget what the watches saw."""

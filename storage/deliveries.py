@@ -88,6 +88,15 @@ class DeliveriesRepository:
                 (claim.chat_id, kind.value, item, change, claim.holder),
             )
 
+    async def held(self, chat_id: int, *, now: float) -> float:
+        """Until when claims on the chat's deliveries hold (0 when none does): a send on its
+        way on any replica, which an account change waits for."""
+        row = await self._db.fetchone(
+            "SELECT MAX(until) FROM delivery_claims WHERE chat_id = ? AND until > ?",
+            (chat_id, now),
+        )
+        return float(row[0]) if row is not None and row[0] is not None else 0.0
+
     async def generations(self, chat_ids: list[int]) -> dict[int, int]:
         """Each chat's account generation now."""
         found: dict[int, int] = {}
@@ -133,6 +142,15 @@ async def delivered(
     await tx.execute(
         "DELETE FROM delivery_claims WHERE chat_id = ? AND kind = ? AND item = ? AND change = ?",
         (claim.chat_id, kind.value, item, change),
+    )
+
+
+async def moved(tx: Transaction, chat_id: int, kind: NotificationKind, item: str) -> None:
+    """An item's watch state moves: what was delivered for its earlier changes is history, and
+    a change back to one of them (a name approved, edited, approved again) is told again."""
+    await tx.execute(
+        "DELETE FROM deliveries WHERE chat_id = ? AND kind = ? AND item = ?",
+        (chat_id, kind.value, item),
     )
 
 

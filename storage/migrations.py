@@ -159,6 +159,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX smsc_failures_at ON smsc_failures(at);
     """,
     # 10: deliveries claimed before they are sent; the generation of each chat's account.
+    # Deliveries were kept as history; from now on a row stands only for an item's last change
+    # (a claim refuses one recorded meanwhile), so the history goes.
     """
     ALTER TABLE chats ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE delivery_claims (
@@ -170,6 +172,7 @@ MIGRATIONS: tuple[str, ...] = (
         until   REAL NOT NULL,
         PRIMARY KEY (chat_id, kind, item, change)
     ) WITHOUT ROWID;
+    DELETE FROM deliveries;
     """,
 )
 

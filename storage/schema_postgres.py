@@ -139,6 +139,7 @@ MIGRATIONS: dict[int, str] = {
         until   DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (chat_id, kind, item, change)
     );
+    DELETE FROM deliveries;
     """,
 }
 

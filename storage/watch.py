@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from storage.credentials import ensure_chat
 from storage.database import Database, Row, Transaction, utcnow
-from storage.deliveries import AccountChangedError, Claim, current, delivered
+from storage.deliveries import AccountChangedError, Claim, current, delivered, moved
 from storage.models import NotificationKind, SeenSender, SeenTask
 
 
@@ -207,6 +207,7 @@ class WatchRepository:
         written, when the chat's account changed since the sweep began."""
         async with self._db.transaction() as tx:
             chat_id = await _state_moves(tx, claim, NotificationKind.DOWNLOADS, to_chat)
+            await moved(tx, chat_id, NotificationKind.DOWNLOADS, str(task.task_id))
             await tx.execute(
                 "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, task_id) DO UPDATE "
@@ -237,6 +238,7 @@ class WatchRepository:
     ) -> None:
         async with self._db.transaction() as tx:
             chat_id = await _state_moves(tx, claim, NotificationKind.SENDERS, to_chat)
+            await moved(tx, chat_id, NotificationKind.SENDERS, str(sender.sender_id))
             if deleted:
                 await tx.execute(
                     "DELETE FROM watched_senders WHERE chat_id = ? AND sender_id = ?",

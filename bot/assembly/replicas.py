@@ -147,6 +147,9 @@ async def connect(settings: Settings) -> Replicas | None:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         socket_connect_timeout=2,
+        # A Redis that stops answering without closing the connection is an error within
+        # seconds, not a command hanging for good.
+        socket_timeout=5,
         health_check_interval=10,
     )
     try:

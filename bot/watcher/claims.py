@@ -8,14 +8,25 @@ its lease, say), and what stops a delivery on one replica when the chat logs out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from storage import Claim, DatabaseUnavailableError, NotificationKind, Storage
+from storage import (
+    AccountChangedError,
+    Claim,
+    DatabaseUnavailableError,
+    NotificationKind,
+    Storage,
+    StorageError,
+)
 
 log = logging.getLogger("bot.watcher")
+
+T = TypeVar("T")
 
 # Between tries to record a notification that went out while the database was away.
 RECORD_RETRY = 0.5
@@ -36,29 +47,60 @@ class Claims:
     def of(self, chat_id: int, generation: int) -> Claim:
         return Claim(chat_id, generation, self.holder())
 
-    async def take(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> bool:
+    async def take(
+        self, claim: Claim, kind: NotificationKind, item: str, change: str
+    ) -> InHand | None:
+        """The delivery, ours until its claim ends; None when another replica has it in hand,
+        it was recorded meanwhile, or the chat's account changed."""
+        now = self.clock()
         taken = await self.storage.deliveries.claim(
-            claim, kind, item, change, now=self.clock(), lease=self.lease
+            claim, kind, item, change, now=now, lease=self.lease
         )
         log.debug(
             "delivery claimed" if taken else "delivery not claimed",
             extra={"chat_id": claim.chat_id, "kind": kind.value, "item": item},
         )
-        return taken
+        return InHand(claim, kind, item, change, now + self.lease) if taken else None
 
-    async def give_back(self, claim: Claim, kind: NotificationKind, item: str, change: str) -> None:
-        await self.storage.deliveries.release(claim, kind, item, change)
+    async def sending(self, hand: InHand, send: Awaitable[T]) -> T:
+        """The send of a claimed delivery; when it fails the claim goes at once, so that the
+        next sweep (here or on another replica) and an account change need not wait for it."""
+        try:
+            return await send
+        except Exception:
+            with contextlib.suppress(StorageError):
+                await self.give_back(hand)
+            raise
 
-    async def record(self, write: Callable[[], Awaitable[None]]) -> None:
+    async def give_back(self, hand: InHand) -> None:
+        await self.storage.deliveries.release(hand.claim, hand.kind, hand.item, hand.change)
+
+    async def record(self, hand: InHand, write: Callable[[], Awaitable[None]]) -> None:
         """A notification went out: its record must be written, or it goes out again. The
         database away for a moment (a restart, a fail-over) is waited for while the claim
-        holds, so that no other replica sends it meanwhile."""
-        deadline = self.clock() + self.lease
+        holds, and no longer: after that another replica may send it. When the chat's
+        account changed meanwhile nothing is written, and the claim goes at once, so that
+        the account change waiting for it need not wait longer."""
         while True:
             try:
                 await write()
                 return
+            except AccountChangedError:
+                with contextlib.suppress(DatabaseUnavailableError):
+                    await self.give_back(hand)
+                raise
             except DatabaseUnavailableError:
-                if self.clock() + RECORD_RETRY >= deadline:
+                if self.clock() + RECORD_RETRY >= hand.until:
                     raise
                 await self.sleep(RECORD_RETRY)
+
+
+@dataclass(frozen=True, slots=True)
+class InHand:
+    """A delivery this replica claimed, and until when the claim holds."""
+
+    claim: Claim
+    kind: NotificationKind
+    item: str
+    change: str
+    until: float

@@ -152,15 +152,17 @@ class Delivery:
                 await self.storage.watch.record_task(claim, update.seen, change=None)
                 continue
             item, change = str(update.seen.task_id), str(int(update.task.status))
-            if not await self.claims.take(claim, kind, item, change):
+            hand = await self.claims.take(claim, kind, item, change)
+            if hand is None:
                 whole = False  # another replica has it in hand, or sent it
                 continue
-            message = await self._announce_task(chat.chat_id, update)
+            message = await self.claims.sending(hand, self._announce_task(chat.chat_id, update))
             if message is None:
-                await self.claims.give_back(claim, kind, item, change)
+                await self.claims.give_back(hand)
                 whole = False
                 continue
             await self.claims.record(
+                hand,
                 functools.partial(
                     self.storage.watch.record_task,
                     claim,
@@ -168,7 +170,7 @@ class Delivery:
                     change=change,
                     to_chat=message.chat.id,
                     message_id=message.message_id,
-                )
+                ),
             )
             sent += 1
         if whole:
@@ -219,13 +221,15 @@ class Delivery:
                 await self.storage.watch.record_sender(claim, update.state, change=None)
                 continue
             item = str(update.state.sender_id)
-            if not await self.claims.take(claim, kind, item, update.change_key):
+            hand = await self.claims.take(claim, kind, item, update.change_key)
+            if hand is None:
                 whole = False
                 continue
-            message = await self.notifier.send_message(
-                chat.chat_id, messages.sender_message(update)
+            message = await self.claims.sending(
+                hand, self.notifier.send_message(chat.chat_id, messages.sender_message(update))
             )
             await self.claims.record(
+                hand,
                 functools.partial(
                     self.storage.watch.record_sender,
                     claim,
@@ -234,7 +238,7 @@ class Delivery:
                     to_chat=message.chat.id,
                     message_id=message.message_id,
                     deleted=update.event is SenderEvent.DELETED,
-                )
+                ),
             )
             sent += 1
         if whole:

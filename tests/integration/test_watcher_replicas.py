@@ -5,6 +5,7 @@ deliveries, and a claim left by a replica that died delays its notification, nev
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from bot.accounts import ChatAccounts
@@ -55,7 +56,8 @@ async def test_two_leaders_send_each_notification_once(rig: Rig) -> None:
 
 async def test_a_logout_on_another_replica_stops_the_deliveries_under_way(rig: Rig) -> None:
     chat_id = 411
-    watcher = rig.watcher(holder=lambda: "r1|1", clock=rig.clock)
+    # Claims on the wall clock, as the account change reads them.
+    watcher = rig.watcher(holder=lambda: "r1|1")
     await rig.watch(chat_id, DOWNLOADS, watcher=watcher)
     for name in ("nightly", "weekly"):
         task = rig.sandbox.state.add_task(LOGIN, name, 0)
@@ -65,13 +67,21 @@ async def test_a_logout_on_another_replica_stops_the_deliveries_under_way(rig: R
     rig.clock.now += INTERVAL
     sweep = asyncio.create_task(watcher.sweep())
     await held.arrived.wait()
-    # Another replica: its own accounts, the same database.
-    await ChatAccounts(rig.storage, rig.factory).disconnect(chat_id)
+    # Another replica: its own accounts and chat locks, the same database. Its /logout waits
+    # for the send on its way here, so that "Logged out" comes after it, never before.
+    logout = asyncio.create_task(ChatAccounts(rig.storage, rig.factory).disconnect(chat_id))
+    await asyncio.sleep(0.3)
+    assert not logout.done()
     held.released.set()
     await sweep
+    await logout
+    logged_out_at = time.monotonic()
     # The one in flight went out; nothing after it, and nothing written for the old account.
-    assert sum(documents(rig, since).values()) == 1
+    sent = [c for c in rig.telegram.calls[since:] if c.method == "sendDocument"]
+    assert len(sent) == 1
+    assert sent[0].at <= logged_out_at
     assert await seen_tasks(rig.storage, chat_id) == {}
+    assert await rig.storage.deliveries.held(chat_id, now=time.time()) == 0.0
 
 
 async def test_a_claim_left_by_a_dead_replica_delays_its_notification_once(rig: Rig) -> None:

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.watcher.claims import RECORD_RETRY, Claims
-from storage import DatabaseUnavailableError, Keyring, Storage, generate_key
+from bot.watcher.claims import RECORD_RETRY, Claims, InHand
+from storage import (
+    Claim,
+    DatabaseUnavailableError,
+    Keyring,
+    NotificationKind,
+    Storage,
+    generate_key,
+)
 
 
 class Outage:
@@ -34,10 +41,14 @@ async def storage(tmp_path: Path) -> Storage:
     return await Storage.open(tmp_path / "c.sqlite3", Keyring.from_text(generate_key()))
 
 
+def in_hand(until: float) -> InHand:
+    return InHand(Claim(1, 0, "r1|1"), NotificationKind.DOWNLOADS, "1", "2", until)
+
+
 async def test_a_record_waits_out_a_short_outage(storage: Storage) -> None:
     outage = Outage(seconds=3)
     claims = Claims(storage, lambda: "r1|1", 60, clock=lambda: outage.now, sleep=outage.sleep)
-    await claims.record(outage.write)
+    await claims.record(in_hand(60), outage.write)
     assert outage.now >= 3
     assert outage.writes == int(3 / RECORD_RETRY) + 1
     await storage.close()
@@ -47,6 +58,6 @@ async def test_a_record_gives_up_when_its_claim_would_run_out(storage: Storage) 
     outage = Outage(seconds=600)
     claims = Claims(storage, lambda: "r1|1", 60, clock=lambda: outage.now, sleep=outage.sleep)
     with pytest.raises(DatabaseUnavailableError):
-        await claims.record(outage.write)
+        await claims.record(in_hand(60), outage.write)
     assert outage.now < 60
     await storage.close()

@@ -14,6 +14,7 @@ from storage import (
     Claim,
     Keyring,
     NotificationKind,
+    SeenSender,
     SeenTask,
     Storage,
     generate_key,
@@ -30,13 +31,15 @@ async def store(database_target: str | Path) -> AsyncIterator[Storage]:
     await opened.close()
 
 
-async def logged_in(store: Storage, chat_id: int) -> None:
+async def logged_in(
+    store: Storage, chat_id: int, login: str = "acme", secret: str = "Sandbox-Pa55"
+) -> None:
     await store.chats.connect(
         chat_id,
         auth_kind=AuthKind.PASSWORD,
-        secret="Sandbox-Pa55",
+        secret=secret,
         set_by=42,
-        login="acme",
+        login=login,
         region="ru",
         base_url=None,
     )
@@ -85,7 +88,10 @@ async def test_another_login_moves_the_generation_on(store: Storage) -> None:
     await logged_in(store, 10)
     await store.settings.set_notify(10, DOWNLOADS, True)
     before = (await store.deliveries.generations([10]))[10]
-    await logged_in(store, 10)
+    # The same account with a new password: a sweep under way goes on delivering.
+    await logged_in(store, 10, secret="New-Pa55")
+    assert (await store.deliveries.generations([10]))[10] == before
+    await logged_in(store, 10, login="other")
     after = (await store.deliveries.generations([10]))[10]
     assert after > before
     stale = Claim(10, before, "r1|1")
@@ -100,3 +106,28 @@ async def test_a_failed_send_gives_its_claim_back_at_once(store: Storage) -> Non
     assert await store.deliveries.claim(first, DOWNLOADS, "3", "2", now=1000.0, lease=600)
     await store.deliveries.release(first, DOWNLOADS, "3", "2")
     assert await store.deliveries.claim(second, DOWNLOADS, "3", "2", now=1001.0, lease=600)
+
+
+async def test_a_change_back_to_an_earlier_state_is_delivered_again(store: Storage) -> None:
+    await logged_in(store, 12)
+    sweep = await claim(store, 12, "r1|1")
+    senders = NotificationKind.SENDERS
+    for change in ("approved", "pending", "approved"):
+        assert await store.deliveries.claim(sweep, senders, "7", change, now=1.0, lease=60)
+        await store.watch.record_sender(
+            sweep, SeenSender(7, "Shop", 1, {"mts": 1}), change=change, message_id=1
+        )
+    assert await was_delivered(store, 12, senders, "7", "approved")
+    assert not await was_delivered(store, 12, senders, "7", "pending")
+    # And after a move told to nobody (learned), the earlier change counts as new too.
+    await store.watch.record_sender(sweep, SeenSender(7, "Shop", 0, {}), change=None)
+    assert await store.deliveries.claim(sweep, senders, "7", "approved", now=2.0, lease=60)
+
+
+async def test_a_claim_in_hand_is_seen_until_it_ends(store: Storage) -> None:
+    await logged_in(store, 13)
+    mine = await claim(store, 13, "r1|1")
+    assert await store.deliveries.held(13, now=1000.0) == 0.0
+    assert await store.deliveries.claim(mine, DOWNLOADS, "1", "2", now=1000.0, lease=60)
+    assert await store.deliveries.held(13, now=1001.0) == 1060.0
+    assert await store.deliveries.held(13, now=1061.0) == 0.0
