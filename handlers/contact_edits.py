@@ -6,6 +6,8 @@ administrator, it waits for an administrator's Yes.
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Bot
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -14,13 +16,17 @@ from bot import display
 from bot.account_copies import AccountCopies
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.smsc import SmscClient
+from bot.shared.tokens import SHARED_STATE_FAILURES
+from bot.smsc import SmscClient, SmscError
 from handlers import confirmation
 from handlers.blocks import book_for
 from handlers.contacts_args import ContactChanges, EditContactArgs
 from handlers.group_names import group_list, groups_of, membership_changed, named
 from handlers.memo import Memo
 from handlers.readers import Address
+
+# What a read after the change may meet: SMSC's own failures, Redis away.
+AFTER_THE_WRITE: tuple[type[Exception], ...] = (SmscError, *SHARED_STATE_FAILURES)
 
 
 async def apply_changes(
@@ -43,15 +49,22 @@ async def apply_changes(
         birthday=changes.get("birthday"),
         other=changes.get("other"),
     )
+    # The change is made: what follows only words the reply, and must not make it a failure
+    # (whose Yes would be offered again, and make the change twice).
     # What SMSC keeps of a contact after a change is more than the bot can tell for sure:
     # the kept book, and the groups' counts, are read again when next needed.
-    await membership_changed(copies, smsc, book)
+    with contextlib.suppress(*AFTER_THE_WRITE):
+        await membership_changed(copies, smsc, book)
     now = changes.get("new_address") or contact.value
     said = []
     for key, value in changes.items():
         if key == "groups":
             ids = [int(group) for group in groups or ()]
-            value = group_list(ids, await groups_of(copies, smsc, book)) or "—"
+            try:
+                known = await groups_of(copies, smsc, book)
+            except AFTER_THE_WRITE:
+                known = {}  # the groups by id, then
+            value = group_list(ids, known) or "—"
         elif key == "new_address":
             continue
         said.append(f"{field_name(key)}: {display.escaped(str(value)) or '—'}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.sandbox import Fault
 from bot.sandbox.state import Account
 from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
@@ -296,3 +297,17 @@ async def test_an_administrator_demoted_a_moment_ago_cannot_press_yes(
     team.telegram.admins[GROUP].add(OTHER_ADMIN)
     await team.press(question, "Yes", user_id=OTHER_ADMIN)
     assert await done(team)
+
+
+async def test_a_change_made_is_reported_made_when_the_groups_cannot_be_read_after_it(
+    alone: Harness,
+) -> None:
+    await alone.say(USER, "/groups")  # the groups' names are kept from here
+    alone.sandbox.set_fault(Fault("error", code=9, script="phones", action="get_group"))
+    reply = text_of(await alone.say(USER, "/editcontact 79991000000 grp=1"))
+    alone.sandbox.clear_faults()
+    assert "changed" in reply
+    assert "try again" not in reply.lower()
+    contact = account(alone).phones.find_contact("79991000000")
+    assert contact is not None
+    assert contact.groups == [1]
