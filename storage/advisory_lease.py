@@ -39,13 +39,16 @@ class AdvisoryLease:
         self.token: int | None = None
 
     async def acquire(self) -> int | None:
-        """Take or renew; None when another replica holds the lock. A connection lost raises
-        :class:`ConnectionError`: the holding is gone with it."""
+        """Take or renew; None when another replica holds the lock, or when the connection
+        that held it is lost (the server let the lock go with the session: another replica
+        may hold it already). A connection that cannot be opened raises
+        :class:`ConnectionError`."""
+        held, self.token = self.token, None
         try:
             if self._connection is not None and not self._connection.is_closed():
                 await self._connection.execute("SELECT 1")
-                return self.token
-            self.token = None
+                self.token = held
+                return held
             self._connection = await asyncpg.connect(
                 self._url,
                 timeout=CONNECT_TIMEOUT,
@@ -58,6 +61,8 @@ class AdvisoryLease:
             taken = await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._lock)
         except _Lost as error:
             await self._drop()
+            if held is not None:
+                return None
             raise ConnectionError(f"lease {self.key}: {type(error).__name__}") from None
         if not taken:
             await self._drop()

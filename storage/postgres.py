@@ -44,7 +44,15 @@ _MIGRATION_LOCK = 0x5_35_4D_53_43  # "SMSC"
 # (too many connections).
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 
-_Failure = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# InternalClientError: asyncpg's protocol caught between two states by a connection that
+# broke mid-statement (seen while PostgreSQL restarts); the connection is unusable, nothing else.
+_Failure = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 def describe_url(url: str) -> str:
@@ -237,7 +245,8 @@ def _translate(exc: BaseException, where: str, doing: str) -> StorageError:
         return StorageError(f"{where} is not an address asyncpg can use (check its options)")
     # asyncpg says "connection is closed" or "pool is closing" with a bare InterfaceError.
     closed = isinstance(exc, asyncpg.InterfaceError) and "clos" in str(exc)
-    if isinstance(exc, OSError | TimeoutError) or closed or state.startswith(_UNAVAILABLE_STATES):
+    broken = isinstance(exc, OSError | TimeoutError | asyncpg.InternalClientError)
+    if broken or closed or state.startswith(_UNAVAILABLE_STATES):
         return DatabaseUnavailableError(
             f"PostgreSQL at {where} is unavailable while {doing} ({type(exc).__name__}); "
             "nothing was changed"

@@ -120,11 +120,11 @@ class Application:
         try:
             if self.polling is not None:
                 await self.polling.stop()
-            # Before the lease goes (the next leader waits for it) and before the database
-            # goes (a sweep writing into a closing database would leave half a transaction
-            # behind): the sends under way are recorded, nothing new is sent.
-            await self.watcher.stop()
+            # Before the database goes (a sweep writing into a closing database would leave
+            # half a transaction behind): the sends under way are recorded, nothing new is
+            # sent, and then the lease goes (the next leader waits for it).
             await self.leadership.stop()
+            await self.watcher.stop()
             # Polling has stopped, but updates already taken may still be running.
             if not await self.updates.drained(SHUTDOWN_GRACE):
                 log.warning(

@@ -67,10 +67,14 @@ class WatchLeadership:
             self.scheduler = None
 
     async def stop(self) -> None:
-        """No sweep starts after this; the lease goes at once, so that the next replica need
-        not wait for it to run out. The sweep under way is the caller's to stop."""
+        """No sweep starts after this, the sweep under way ends (its sends recorded), and the
+        lease goes at once, so that the next replica need not wait for it to run out. The
+        keeper goes first: left running while the sweep ends, it could win the lease again
+        and start a new one in a replica that is shutting down."""
         await _cancel(self._task)
         self._task = None
+        if self._watcher is not None:
+            await self._watcher.stop()
         self._stop_scheduler()
         if self.keeper is not None:
             self.keeper.holding = False

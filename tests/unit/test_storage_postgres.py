@@ -25,7 +25,7 @@ from storage import (
     generate_key,
 )
 from storage.migrations import SCHEMA_VERSION, expected_tables
-from storage.postgres import describe_url, numbered
+from storage.postgres import _translate, describe_url, numbered
 from storage.schema_postgres import MIGRATIONS as POSTGRES_MIGRATIONS
 from tests.watch_state import claim, seen_tasks
 
@@ -224,3 +224,14 @@ async def test_an_unusable_database_is_one_line_without_the_password(
     assert "hunter2" not in text
     assert "\n" not in text
     assert "127.0.0.1" in text
+
+
+def test_a_connection_caught_mid_statement_counts_as_the_database_away() -> None:
+    # What asyncpg raised once while PostgreSQL restarted under a transaction's first
+    # statement: untranslated, it escaped the callers that wait for the database to return.
+    error = asyncpg.InternalClientError(
+        "cannot switch to state 15; another operation (2) is in progress"
+    )
+    translated = _translate(error, "postgresql://postgres@127.0.0.1:5432/smsc", "writing")
+    assert isinstance(translated, DatabaseUnavailableError)
+    assert "InternalClientError" in str(translated)
