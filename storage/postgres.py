@@ -37,6 +37,7 @@ log = logging.getLogger("storage")
 CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 30.0
 POOL_SIZE = 10
+MIN_VERSION = 14
 # Any number of our own, the same for every replica: whoever holds it migrates the schema.
 _MIGRATION_LOCK = 0x5_35_4D_53_43  # "SMSC"
 # What the database's connection refusals and restarts look like: class 08 (connection
@@ -79,6 +80,15 @@ def numbered(sql: str) -> str:
             text += f"${count}{piece}"
         parts[index] = text
     return "'".join(parts)
+
+
+def check_version(major: int, where: str) -> None:
+    """PostgreSQL 14 or newer: a frozen replica loses the watcher's lock when the server ends
+    its idle session (``idle_session_timeout``), which older servers ignore."""
+    if major < MIN_VERSION:
+        raise StorageError(
+            f"PostgreSQL at {where} is version {major}; smsc-bot needs {MIN_VERSION} or newer"
+        )
 
 
 def _changed(status: str) -> int:
@@ -147,8 +157,8 @@ class PostgresDatabase(Database):
             raise _translate(exc, where, "connecting") from None
         database = cls(pool, where)
         try:
-            async with database._guard("connecting"), pool.acquire():
-                pass
+            async with database._guard("connecting"), pool.acquire() as connection:
+                check_version(connection.get_server_version().major, where)
             if migrate:
                 await database.migrate()
                 await database._check_schema()

@@ -25,7 +25,7 @@ from storage import (
     generate_key,
 )
 from storage.migrations import SCHEMA_VERSION, expected_tables
-from storage.postgres import _translate, describe_url, numbered
+from storage.postgres import _translate, check_version, describe_url, numbered
 from storage.schema_postgres import MIGRATIONS as POSTGRES_MIGRATIONS
 from tests.watch_state import claim, seen_tasks
 
@@ -235,3 +235,10 @@ def test_a_connection_caught_mid_statement_counts_as_the_database_away() -> None
     translated = _translate(error, "postgresql://postgres@127.0.0.1:5432/smsc", "writing")
     assert isinstance(translated, DatabaseUnavailableError)
     assert "InternalClientError" in str(translated)
+
+
+def test_a_server_older_than_14_is_refused_in_one_line() -> None:
+    # Such a server ignores idle_session_timeout: a frozen leader would keep the watcher.
+    with pytest.raises(StorageError, match="version 13; smsc-bot needs 14 or newer"):
+        check_version(13, "postgresql://postgres@127.0.0.1:5432/smsc")
+    check_version(14, "postgresql://postgres@127.0.0.1:5432/smsc")
