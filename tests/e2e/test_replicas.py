@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -104,8 +105,11 @@ async def test_each_notification_once_while_the_leader_is_frozen_past_its_lease(
     expected = watched.change(sandbox, 0)
     await telegram.wait_for("sendDocument", since=since, timeout=30)
     cluster.kill(leader, signal.SIGSTOP)
+    frozen_at = time.monotonic()
     await cluster.wait_leader(other_than=leader, timeout=4 * LEASE)
-    await asyncio.sleep(LEASE)  # frozen well past its lease, within its claims'
+    # Frozen well past its lease (twice it, or as long as the next leader took to come), and
+    # within its claims' (four times it): a freeze past those is a replica that died.
+    await asyncio.sleep(max(0.0, 2 * LEASE - (time.monotonic() - frozen_at)))
     cluster.kill(leader, signal.SIGCONT)
     counts = await wait_delivered(telegram, expected, since, 0)
     await asyncio.sleep(3)  # a few more sweeps: anything sent twice shows
