@@ -14,7 +14,13 @@ from storage.chats import ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
-from storage.deliveries import AccountChangedError, Claim, DeliveriesRepository
+from storage.deliveries import (
+    AccountChangedError,
+    Claim,
+    DeliveriesRepository,
+    OutdatedError,
+    StateMovedError,
+)
 from storage.dialogs import DialogsRepository, LoginTracesRepository
 from storage.errors import (
     CorruptDatabaseError,
@@ -124,11 +130,13 @@ __all__ = [
     "Migration",
     "NoKeyConfiguredError",
     "NotificationKind",
+    "OutdatedError",
     "RotationReport",
     "SchemaTooNewError",
     "SeenSender",
     "SeenTask",
     "SettingsRepository",
+    "StateMovedError",
     "Storage",
     "StorageError",
     "StorageFullError",

@@ -26,8 +26,17 @@ class Claim:
     holder: str
 
 
-class AccountChangedError(Exception):
+class OutdatedError(Exception):
+    """What a sweep read of a chat no longer holds: nothing of what it saw is written."""
+
+
+class AccountChangedError(OutdatedError):
     """The chat's account changed since the sweep began: nothing of the old one is written."""
+
+
+class StateMovedError(OutdatedError):
+    """Another replica moved an item's watch state since the sweep read it (this one froze
+    meanwhile, say): writing the older state over it would tell its change again."""
 
 
 class _AlreadySent(Exception):

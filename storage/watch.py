@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 
 from storage.credentials import ensure_chat
 from storage.database import Database, Row, Transaction, utcnow
-from storage.deliveries import AccountChangedError, Claim, current, delivered, moved
+from storage.deliveries import (
+    AccountChangedError,
+    Claim,
+    StateMovedError,
+    current,
+    delivered,
+    moved,
+)
 from storage.models import NotificationKind, SeenSender, SeenTask
 
 
@@ -166,20 +173,15 @@ class WatchRepository:
     async def seen_tasks_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenTask]]:
         """What several chats last saw of their exports, in one query per 500 chats."""
         found: dict[int, dict[int, SeenTask]] = {chat: {} for chat in chat_ids}
-        for row in await self._rows_of("watched_downloads", "task_id, name, status", chat_ids):
-            found[row["chat_id"]][row["task_id"]] = SeenTask(
-                row["task_id"], row["name"], row["status"]
-            )
+        for row in await self._rows_of("watched_downloads", _TASK_COLUMNS, chat_ids):
+            found[row["chat_id"]][row["task_id"]] = _seen_task(row)
         return found
 
     async def seen_senders_of(self, chat_ids: list[int]) -> dict[int, dict[int, SeenSender]]:
         """What several chats last saw of their sender names, in one query per 500 chats."""
         found: dict[int, dict[int, SeenSender]] = {chat: {} for chat in chat_ids}
-        columns = "sender_id, name, status, operators"
-        for row in await self._rows_of("watched_senders", columns, chat_ids):
-            found[row["chat_id"]][row["sender_id"]] = SeenSender(
-                row["sender_id"], row["name"], row["status"], json.loads(row["operators"])
-            )
+        for row in await self._rows_of("watched_senders", _SENDER_COLUMNS, chat_ids):
+            found[row["chat_id"]][row["sender_id"]] = _seen_sender(row)
         return found
 
     async def _rows_of(self, table: str, columns: str, chat_ids: list[int]) -> list[Row]:
@@ -198,15 +200,25 @@ class WatchRepository:
         claim: Claim,
         task: SeenTask,
         *,
+        before: SeenTask | None,
         change: str | None,
         to_chat: int | None = None,
         message_id: int | None = None,
     ) -> None:
-        """Store what was seen; with ``change``, also that its notification was delivered (to
-        ``to_chat``, the chat's id by default). :class:`AccountChangedError`, and nothing
-        written, when the chat's account changed since the sweep began."""
+        """Store what was seen, in place of ``before`` (what the sweep read); with ``change``,
+        also that its notification was delivered (to ``to_chat``, the chat's id by default).
+        Nothing is written when the chat's account changed since the sweep began
+        (:class:`AccountChangedError`), or when its state is no longer ``before``
+        (:class:`StateMovedError`)."""
         async with self._db.transaction() as tx:
             chat_id = await _state_moves(tx, claim, NotificationKind.DOWNLOADS, to_chat)
+            row = await tx.fetchone(
+                f"SELECT {_TASK_COLUMNS} FROM watched_downloads "  # noqa: S608 - constants
+                "WHERE chat_id = ? AND task_id = ?",
+                (chat_id, task.task_id),
+            )
+            if (row and _seen_task(row)) != before:
+                raise StateMovedError(chat_id)
             await moved(tx, chat_id, NotificationKind.DOWNLOADS, str(task.task_id))
             await tx.execute(
                 "INSERT INTO watched_downloads (chat_id, task_id, name, status) "
@@ -231,13 +243,22 @@ class WatchRepository:
         claim: Claim,
         sender: SeenSender,
         *,
+        before: SeenSender | None,
         change: str | None,
         to_chat: int | None = None,
         message_id: int | None = None,
         deleted: bool = False,
     ) -> None:
+        """As :meth:`record_task`, for a sender name; ``deleted`` when it is gone."""
         async with self._db.transaction() as tx:
             chat_id = await _state_moves(tx, claim, NotificationKind.SENDERS, to_chat)
+            row = await tx.fetchone(
+                f"SELECT {_SENDER_COLUMNS} FROM watched_senders "  # noqa: S608 - constants
+                "WHERE chat_id = ? AND sender_id = ?",
+                (chat_id, sender.sender_id),
+            )
+            if (row and _seen_sender(row)) != before:
+                raise StateMovedError(chat_id)
             await moved(tx, chat_id, NotificationKind.SENDERS, str(sender.sender_id))
             if deleted:
                 await tx.execute(
@@ -291,6 +312,18 @@ async def _state_moves(
         (chat_id, kind.value),
     )
     return chat_id
+
+
+_TASK_COLUMNS = "task_id, name, status"
+_SENDER_COLUMNS = "sender_id, name, status, operators"
+
+
+def _seen_task(row: Row) -> SeenTask:
+    return SeenTask(row["task_id"], row["name"], row["status"])
+
+
+def _seen_sender(row: Row) -> SeenSender:
+    return SeenSender(row["sender_id"], row["name"], row["status"], json.loads(row["operators"]))
 
 
 def _dump(operators: dict[str, int]) -> str:

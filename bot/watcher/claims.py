@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from storage import (
-    AccountChangedError,
     Claim,
     DatabaseUnavailableError,
     NotificationKind,
+    OutdatedError,
     Storage,
     StorageError,
 )
@@ -78,14 +78,15 @@ class Claims:
     async def record(self, hand: InHand, write: Callable[[], Awaitable[None]]) -> None:
         """A notification went out: its record must be written, or it goes out again. The
         database away for a moment (a restart, a fail-over) is waited for while the claim
-        holds, and no longer: after that another replica may send it. When the chat's
-        account changed meanwhile nothing is written, and the claim goes at once, so that
-        the account change waiting for it need not wait longer."""
+        holds, and no longer: after that another replica may send it. When what the sweep
+        read no longer holds (the chat's account changed, or another replica moved the
+        item's state on) nothing is written, and the claim goes at once, so that an account
+        change waiting for it need not wait longer."""
         while True:
             try:
                 await write()
                 return
-            except AccountChangedError:
+            except OutdatedError:
                 with contextlib.suppress(DatabaseUnavailableError):
                     await self.give_back(hand)
                 raise

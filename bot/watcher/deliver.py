@@ -40,10 +40,10 @@ from bot.watcher.claims import Claims
 from bot.watcher.notifier import Notifier
 from bot.watcher.poll import Login, Polled, WatchedChat
 from storage import (
-    AccountChangedError,
     ChatSettings,
     Claim,
     NotificationKind,
+    OutdatedError,
     SeenSender,
     SeenTask,
     Storage,
@@ -124,9 +124,10 @@ class Delivery:
         sent = 0
         settings = chat.settings
         claim = self.claims.of(chat.chat_id, chat.generation)
-        with chat_locale(self.i18n, settings), contextlib.suppress(AccountChangedError):
-            # Told until its account changes (the claim or the record says so): what was sent
-            # until then is counted.
+        with chat_locale(self.i18n, settings), contextlib.suppress(OutdatedError):
+            # Told until what the sweep read of it no longer holds (its account changed, or
+            # another replica moved its state on; the claim or the record says so): what was
+            # sent until then is counted.
             if self.polled.tasks is not None and settings.notify_downloads:
                 sent += await self._tell_tasks(chat, claim)
             if self.polled.senders is not None and settings.notify_senders:
@@ -144,12 +145,14 @@ class Delivery:
         if seen.unchanged(chat.chat_id, kind, tasks.key):
             return 0
         sent, whole = 0, True
-        for update in task_updates(self.seen_tasks.get(chat.chat_id, {}), tasks.records):
+        before = self.seen_tasks.get(chat.chat_id, {})
+        for update in task_updates(before, tasks.records):
             if self.stopping():
                 whole = False
                 break
+            was = before.get(update.task.id)
             if not update.announce:
-                await self.storage.watch.record_task(claim, update.seen, change=None)
+                await self.storage.watch.record_task(claim, update.seen, before=was, change=None)
                 continue
             item, change = str(update.seen.task_id), str(int(update.task.status))
             hand = await self.claims.take(claim, kind, item, change)
@@ -167,6 +170,7 @@ class Delivery:
                     self.storage.watch.record_task,
                     claim,
                     update.seen,
+                    before=was,
                     change=change,
                     to_chat=message.chat.id,
                     message_id=message.message_id,
@@ -217,8 +221,9 @@ class Delivery:
             if self.stopping():
                 whole = False
                 break
+            was = before.get(update.state.sender_id)
             if update.event is SenderEvent.LEARNED:
-                await self.storage.watch.record_sender(claim, update.state, change=None)
+                await self.storage.watch.record_sender(claim, update.state, before=was, change=None)
                 continue
             item = str(update.state.sender_id)
             hand = await self.claims.take(claim, kind, item, update.change_key)
@@ -234,6 +239,7 @@ class Delivery:
                     self.storage.watch.record_sender,
                     claim,
                     update.state,
+                    before=was,
                     change=update.change_key,
                     to_chat=message.chat.id,
                     message_id=message.message_id,

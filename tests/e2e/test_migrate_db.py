@@ -37,7 +37,9 @@ async def fill(database: Path, key: str, chat: int) -> None:
         await storage.settings.set_notify(chat, NotificationKind.SENDERS, True)
         await storage.watch.replace_download_baseline(chat, [SeenTask(1, "export", 1)], "d|1")
         mine = await claim(storage, chat)
-        await storage.watch.record_sender(mine, SeenSender(5, "Shop", 1, {"mts": 1}), change="new")
+        await storage.watch.record_sender(
+            mine, SeenSender(5, "Shop", 1, {"mts": 1}), before=None, change="new"
+        )
         await storage.deliveries.claim(
             mine, NotificationKind.DOWNLOADS, "1", "2", now=time.time(), lease=60
         )

@@ -12,7 +12,7 @@ from bot.accounts import ChatAccounts
 from storage import Claim, NotificationKind
 from tests.conftest import LOGIN
 from tests.integration.test_watcher import INTERVAL, Rig, rig
-from tests.watch_state import claim, seen_tasks, was_delivered
+from tests.watch_state import claim, seen_senders, seen_tasks, was_delivered
 
 __all__ = ["rig"]
 
@@ -103,3 +103,34 @@ async def test_a_claim_left_by_a_dead_replica_delays_its_notification_once(rig: 
     await watcher.sweep()
     assert sum(documents(rig, since).values()) == 1
     assert await was_delivered(rig.storage, chat_id, DOWNLOADS, str(task.id), "2")
+
+
+async def test_a_frozen_replica_does_not_write_its_older_state_over_a_newer_one(rig: Rig) -> None:
+    chat_id = 901
+    frozen = rig.watcher(holder=lambda: "r1|1", clock=rig.clock)
+    leader = rig.watcher(
+        accounts=ChatAccounts(rig.storage, rig.factory), holder=lambda: "r2|2", clock=rig.clock
+    )
+    await rig.watch(chat_id, NotificationKind.SENDERS, watcher=frozen)
+    rig.clock.now += INTERVAL
+    await frozen.sweep()
+    # MTS approves the name: one replica sends it, and freezes with the send on its way.
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+    rig.clock.now += INTERVAL
+    held = rig.telegram.hold("sendMessage")
+    late = asyncio.create_task(frozen.sweep())
+    await held.arrived.wait()
+    # Beeline approves too, while it is frozen: the next leader tells that.
+    rig.sandbox.state.set_operator_status(LOGIN, 2, "bee_step", 2)
+    rig.clock.now += INTERVAL
+    await leader.sweep()
+    newer = (await seen_senders(rig.storage, chat_id))[2]
+    # The frozen one wakes: its message goes out, and its older state is not written.
+    held.released.set()
+    await late
+    assert (await seen_senders(rig.storage, chat_id))[2] == newer
+    assert await rig.storage.deliveries.held(chat_id, now=time.time() + 1) == 0.0
+    rig.clock.now += INTERVAL
+    since = rig.telegram.mark()
+    assert (await leader.sweep()).notifications == 0
+    assert rig.messages(chat_id, since) == []

@@ -64,7 +64,9 @@ async def test_a_recorded_delivery_is_never_claimed_again(store: Storage) -> Non
     await logged_in(store, 8)
     mine = await claim(store, 8, "r1|1")
     assert await store.deliveries.claim(mine, DOWNLOADS, "5", "2", now=1000.0, lease=60)
-    await store.watch.record_task(mine, SeenTask(5, "nightly", 2), change="2", message_id=77)
+    await store.watch.record_task(
+        mine, SeenTask(5, "nightly", 2), before=None, change="2", message_id=77
+    )
     assert await was_delivered(store, 8, DOWNLOADS, "5", "2")
     for holder in ("r1|1", "r2|2"):
         later = await claim(store, 8, holder)
@@ -78,7 +80,7 @@ async def test_a_logout_stops_claims_and_records_of_the_sweep_under_way(store: S
     # Another replica logs the chat out while this one sends.
     await store.chats.disconnect(9)
     with pytest.raises(AccountChangedError):
-        await store.watch.record_task(began, SeenTask(5, "nightly", 1), change="1")
+        await store.watch.record_task(began, SeenTask(5, "nightly", 1), before=None, change="1")
     assert await seen_tasks(store, 9) == {}
     assert not await was_delivered(store, 9, DOWNLOADS, "5", "1")
     assert not await store.deliveries.claim(began, DOWNLOADS, "6", "1", now=1001.0, lease=60)
@@ -112,15 +114,16 @@ async def test_a_change_back_to_an_earlier_state_is_delivered_again(store: Stora
     await logged_in(store, 12)
     sweep = await claim(store, 12, "r1|1")
     senders = NotificationKind.SENDERS
-    for change in ("approved", "pending", "approved"):
+    before = None
+    for change, status in (("approved", 1), ("pending", 0), ("approved", 1)):
         assert await store.deliveries.claim(sweep, senders, "7", change, now=1.0, lease=60)
-        await store.watch.record_sender(
-            sweep, SeenSender(7, "Shop", 1, {"mts": 1}), change=change, message_id=1
-        )
+        state = SeenSender(7, "Shop", status, {"mts": 1})
+        await store.watch.record_sender(sweep, state, before=before, change=change, message_id=1)
+        before = state
     assert await was_delivered(store, 12, senders, "7", "approved")
     assert not await was_delivered(store, 12, senders, "7", "pending")
     # And after a move told to nobody (learned), the earlier change counts as new too.
-    await store.watch.record_sender(sweep, SeenSender(7, "Shop", 0, {}), change=None)
+    await store.watch.record_sender(sweep, SeenSender(7, "Shop", 0, {}), before=before, change=None)
     assert await store.deliveries.claim(sweep, senders, "7", "approved", now=2.0, lease=60)
 
 

@@ -287,7 +287,7 @@ async def test_200_concurrent_writers_lose_nothing(store: Storage) -> None:
         await store.settings.set_notify(1000 + n, NotificationKind.DOWNLOADS, True)
         await store.audit.record(1000 + n, n, "login", "ok", target="acme")
         await store.watch.record_task(
-            await claim(store, 1000 + n), SeenTask(n, f"t{n}", 2), change="done"
+            await claim(store, 1000 + n), SeenTask(n, f"t{n}", 2), before=None, change="done"
         )
 
     await asyncio.gather(*(writer(n) for n in range(200)))
@@ -317,12 +317,19 @@ async def test_settings_and_watch_state(store: Storage) -> None:
     await store.watch.replace_sender_baseline(9, [SeenSender(1, "Shop", 0, {"mts": 1})])
     assert await baseline_taken(store, 9, NotificationKind.SENDERS)
     await store.watch.record_sender(
-        await claim(store, 9), SeenSender(1, "Shop", 0, {"mts": 2}), change="mts:1>2"
+        await claim(store, 9),
+        SeenSender(1, "Shop", 0, {"mts": 2}),
+        before=SeenSender(1, "Shop", 0, {"mts": 1}),
+        change="mts:1>2",
     )
     assert (await seen_senders(store, 9))[1].operators == {"mts": 2}
     assert await was_delivered(store, 9, NotificationKind.SENDERS, "1", "mts:1>2")
     await store.watch.record_sender(
-        await claim(store, 9), SeenSender(1, "Shop", 0, {}), change="deleted", deleted=True
+        await claim(store, 9),
+        SeenSender(1, "Shop", 0, {}),
+        before=SeenSender(1, "Shop", 0, {"mts": 2}),
+        change="deleted",
+        deleted=True,
     )
     assert await seen_senders(store, 9) == {}
 
@@ -330,7 +337,9 @@ async def test_settings_and_watch_state(store: Storage) -> None:
 async def test_chat_migration_moves_and_reencrypts(store: Storage) -> None:
     await save_password(store, -100)
     await store.settings.set_language(-100, "ru")
-    await store.watch.record_task(await claim(store, -100), SeenTask(1, "t", 2), change="done")
+    await store.watch.record_task(
+        await claim(store, -100), SeenTask(1, "t", 2), before=None, change="done"
+    )
     await store.chats.migrate(-100, -1009999)
     assert await store.credentials.get(-100) is None
     moved = await store.credentials.get(-1009999)
@@ -434,7 +443,10 @@ async def test_a_watch_digest_holds_until_the_state_moves(store: Storage) -> Non
     assert (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
     # Any move of the state clears the digest, in the same transaction.
     await store.watch.record_sender(
-        await claim(store, 12), SeenSender(1, "Shop", 1, {}), change="status"
+        await claim(store, 12),
+        SeenSender(1, "Shop", 1, {}),
+        before=SeenSender(1, "Shop", 0, {}),
+        change="status",
     )
     assert not (await store.watch.snapshot([12])).unchanged(12, NotificationKind.SENDERS, "all|def")
     # A digest from a sweep that began before the watch was renewed is not written.

@@ -126,7 +126,9 @@ async def test_ids_past_32_bits_are_kept(postgres_url: str, keyring: Keyring) ->
         await store.settings.set_notify(SUPERGROUP, NotificationKind.DOWNLOADS, True)
         task = SeenTask(9_876_543_210, "export", 2)
         mine = await claim(store, SUPERGROUP)
-        await store.watch.record_task(mine, task, change="done", message_id=3_000_000_000)
+        await store.watch.record_task(
+            mine, task, before=None, change="done", message_id=3_000_000_000
+        )
         await store.chats.migrate(SUPERGROUP, SUPERGROUP - 1)
         moved = await store.credentials.get(SUPERGROUP - 1)
         assert moved is not None
