@@ -43,12 +43,14 @@ class AdvisoryLease:
         that held it is lost (the server let the lock go with the session: another replica
         may hold it already). A connection that cannot be opened raises
         :class:`ConnectionError`."""
-        held, self.token = self.token, None
+        held = self.token
         try:
             if self._connection is not None and not self._connection.is_closed():
-                await self._connection.execute("SELECT 1")
-                self.token = held
+                # Bounded: a server that stops answering without closing the connection
+                # would otherwise hold the renewal until TCP gives up, many minutes later.
+                await self._connection.execute("SELECT 1", timeout=self.ttl / 3)
                 return held
+            self.token = None
             self._connection = await asyncpg.connect(
                 self._url,
                 timeout=CONNECT_TIMEOUT,
@@ -60,6 +62,7 @@ class AdvisoryLease:
             )
             taken = await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._lock)
         except _Lost as error:
+            self.token = None
             await self._drop()
             if held is not None:
                 return None
@@ -82,16 +85,16 @@ class AdvisoryLease:
             return self.holder
         try:
             connection = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+            try:
+                free = await connection.fetchval("SELECT pg_try_advisory_lock($1)", self._lock)
+                if free:
+                    await connection.execute("SELECT pg_advisory_unlock($1)", self._lock)
+                    return None
+                return "another replica"
+            finally:
+                connection.terminate()
         except _Lost as error:
             raise ConnectionError(f"lease {self.key}: {type(error).__name__}") from None
-        try:
-            free = await connection.fetchval("SELECT pg_try_advisory_lock($1)", self._lock)
-            if free:
-                await connection.execute("SELECT pg_advisory_unlock($1)", self._lock)
-                return None
-            return "another replica"
-        finally:
-            await connection.close()
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None

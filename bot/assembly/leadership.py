@@ -58,7 +58,7 @@ class WatchLeadership:
         # The sweep under way first: a send already on its way is recorded (its claim still
         # holds), and nothing new is sent. Stopping the scheduler would cancel it mid-send.
         if self._watcher is not None:
-            await self._watcher.stop()
+            await self._watcher.step_down()
         self._stop_scheduler()
 
     def _stop_scheduler(self) -> None:

@@ -164,7 +164,13 @@ class LeaseKeeper:
         if not self.holding:
             self.holding = True
             log.info("lease won", extra={"lease": self.lease.key, "token": token})
-            await self._on_won(token)
+            try:
+                await self._on_won(token)
+            except Exception:
+                # Not taken over (the database away for a moment, say): undone, and tried
+                # again at the next step, rather than holding the lease with nothing running.
+                await self._lose()
+                raise
 
     async def _lose(self) -> None:
         self.holding = False

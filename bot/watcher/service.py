@@ -79,6 +79,7 @@ class Watcher:
         leading: Callable[[], bool] = lambda: True,
         holder: Callable[[], str] = lambda: "local",
         claim_lease: float = CLAIM_LEASE,
+        stop_grace: float = STOP_GRACE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.storage = storage
@@ -101,6 +102,7 @@ class Watcher:
         # past its lease wakes up mid-sweep, and must send nothing more.
         self._leading = leading
         self.claims = Claims(storage, holder, claim_lease, clock)
+        self._stop_grace = stop_grace
 
     @property
     def interval(self) -> int:
@@ -117,7 +119,14 @@ class Watcher:
     def stopping(self) -> bool:
         return self._stopping or not self._leading()
 
-    async def stop(self, grace: float = STOP_GRACE) -> None:
+    async def step_down(self) -> None:
+        """Another replica leads now: nothing new is sent, and a send already on its way is
+        recorded, waiting for the database as long as its claim holds (the lease is often lost
+        because PostgreSQL restarted). Cut short, it would go out again from the next leader
+        once its claim ran out."""
+        await self.stop(grace=self.claims.lease)
+
+    async def stop(self, grace: float | None = None) -> None:
         """Let a sweep under way finish the notifications it is sending, and start no more.
 
         A notification sent but not yet recorded would go out again after a restart, so the
@@ -127,7 +136,8 @@ class Watcher:
         running = [task for task in self._sweeps if not task.done()]
         if not running:
             return
-        _done, late = await asyncio.wait(running, timeout=grace)
+        wait = self._stop_grace if grace is None else grace
+        _done, late = await asyncio.wait(running, timeout=wait)
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)

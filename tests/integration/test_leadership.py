@@ -30,6 +30,10 @@ class SlowToStop:
     async def take_over(self) -> None:
         self.took_over += 1
 
+    async def step_down(self) -> None:
+        # What losing the lease does: the sends under way are recorded, however long.
+        await self.stop()
+
     async def stop(self) -> None:
         self.stops += 1
         self.stopping.set()

@@ -105,6 +105,32 @@ async def test_a_keeper_wins_and_loses_when_another_replica_takes_the_lease(
     assert not keeper.valid()
 
 
+async def test_a_keeper_that_fails_to_take_over_tries_again_at_its_next_step(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    # Taking the watcher over reads the database, which may be away for a moment (it is
+    # often why the lease moved): the lease must not stay held with nothing running.
+    events: list[str] = []
+
+    async def won(token: int) -> None:
+        events.append(f"won {token}")
+        if len(events) == 1:
+            raise RuntimeError("the database is away for a moment")
+
+    async def lost() -> None:
+        events.append("lost")
+
+    lease = Lease(redis_client, "watcher", ttl=30, holder="a", prefix=redis_prefix)
+    keeper = LeaseKeeper(lease, on_won=won, on_lost=lost, clock=Clock())
+    with pytest.raises(RuntimeError):
+        await keeper.step()
+    assert events == [f"won {lease.token}", "lost"]
+    assert not keeper.valid()
+    await keeper.step()
+    assert events[-1] == f"won {lease.token}"
+    assert keeper.valid()
+
+
 async def test_a_keeper_cut_off_from_redis_stops_before_its_lease_could_pass_on() -> None:
     events: list[str] = []
 

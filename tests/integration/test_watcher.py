@@ -4,6 +4,7 @@ test moves: no test waits for a scheduler."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import time
@@ -118,6 +119,14 @@ class Rig:
 
 @pytest.fixture
 async def rig(
+    telegram: FakeTelegram, sandbox: SandboxServer, database_target: str | Path
+) -> AsyncIterator[Rig]:
+    async with open_rig(telegram, sandbox, database_target) as opened:
+        yield opened
+
+
+@contextlib.asynccontextmanager
+async def open_rig(
     telegram: FakeTelegram, sandbox: SandboxServer, database_target: str | Path
 ) -> AsyncIterator[Rig]:
     keyring = Keyring.from_text(generate_key())

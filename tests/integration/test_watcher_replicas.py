@@ -9,9 +9,12 @@ import time
 from collections import Counter
 
 from bot.accounts import ChatAccounts
+from bot.sandbox import SandboxServer
 from storage import Claim, NotificationKind
 from tests.conftest import LOGIN
-from tests.integration.test_watcher import INTERVAL, Rig, rig
+from tests.fakes.telegram import FakeTelegram
+from tests.integration.test_watcher import INTERVAL, Rig, open_rig, rig
+from tests.postgres_service import OwnPostgres
 from tests.watch_state import claim, seen_senders, seen_tasks, was_delivered
 
 __all__ = ["rig"]
@@ -134,3 +137,40 @@ async def test_a_frozen_replica_does_not_write_its_older_state_over_a_newer_one(
     since = rig.telegram.mark()
     assert (await leader.sweep()).notifications == 0
     assert rig.messages(chat_id, since) == []
+
+
+async def test_a_replica_stepping_down_records_its_send_once_postgresql_is_back(
+    telegram: FakeTelegram, sandbox: SandboxServer, own_postgres: OwnPostgres
+) -> None:
+    # PostgreSQL restarts while a notification is on its way: the leader's lock goes with its
+    # session, so it steps down, and the send's record waits for the database for longer
+    # than a stop would (a deploy's grace): cut short, the next leader would send it again.
+    async with open_rig(telegram, sandbox, own_postgres.url) as rig:
+        chat_id = 951
+        watcher = rig.watcher(holder=lambda: "r1|1", clock=rig.clock, stop_grace=0.1)
+        await rig.watch(chat_id, NotificationKind.SENDERS, watcher=watcher)
+        rig.clock.now += INTERVAL
+        # Each sweep in a task of its own, as the scheduler runs them: stopping waits for it.
+        await asyncio.create_task(watcher.sweep())
+        rig.sandbox.state.set_operator_status(LOGIN, 2, "mts_step", 2)
+        rig.clock.now += INTERVAL
+        since = rig.telegram.mark()
+        held = rig.telegram.hold("sendMessage")
+        sweep = asyncio.create_task(watcher.sweep())
+        await held.arrived.wait()
+        await own_postgres.stop()
+        held.released.set()
+        stepping_down = asyncio.create_task(watcher.step_down())
+        await asyncio.sleep(1.0)  # ten stop graces
+        assert not stepping_down.done()
+        await own_postgres.start()
+        await asyncio.wait_for(stepping_down, timeout=30)
+        assert (await sweep).notifications == 1
+        assert len(rig.messages(chat_id, since)) == 1
+        assert await rig.storage.deliveries.held(chat_id, now=time.time()) == 0.0
+        rig.clock.now += INTERVAL
+        again = rig.telegram.mark()
+        assert (
+            await rig.watcher(holder=lambda: "r2|2", clock=rig.clock).sweep()
+        ).notifications == 0
+        assert rig.messages(chat_id, again) == []
