@@ -1,15 +1,17 @@
 """The limiter shared by every replica, in Redis: SMSC counts per login whichever replica sends.
 
-Each reservation is one atomic script over a sorted set per window, on Redis's clock: reserved
-before the request is sent, stamped when its answer comes (:mod:`bot.smsc.redis_scripts`). The
-concurrency per login, the halved cap after an error 9, the address block after an error 4 and
-what failing answers teach (:mod:`bot.smsc.failures`) are keys with lifetimes.
+A request costs two atomic scripts on Redis's clock (:mod:`bot.smsc.redis_scripts`): one checks
+everything that may hold it and reserves its place in a sorted set per window, before it is sent;
+one stamps it when its answer comes and learns from that answer. The concurrency per login, the
+halved cap after an error 9, the address block after an error 4 and what failing answers teach
+(:mod:`bot.smsc.failures`) are keys with lifetimes.
 
 Redis unreachable means no limit can be checked, and then nothing is sent: a command is told at
 once that SMSC is unavailable for a moment, and the watcher skips the sweep
 (:class:`LimiterUnavailableError`). Redis restarted without persistence has forgotten the last
-window: the windows the database kept (``journal`` and ``recent``) are put back before any
-request goes out.
+window: the windows the database kept (``journal`` and ``recent``) and the requests this replica
+has in flight are put back before any request goes out. Requests another replica had in flight
+come back when their answers do; until then one more of each may go out (README, Scaling).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import contextlib
 import logging
 import math
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
@@ -63,7 +65,7 @@ POLL = 0.05
 # A replica that dies with a request in flight leaves its entries; they end this long after.
 HOLD_WINDOWS = 2
 
-_SCRIPTS = ("RESERVE", "STAMP", "REFUSED", "ENTER_GATE", "BLOCKED", "ADMIT", "ANSWERED", "RESTORE")
+_SCRIPTS = ("ENTER", "LEAVE", "REFUSED", "BLOCKED", "RESTORE")
 
 Recent = Callable[[], Awaitable[tuple[Iterable[Stamp], Iterable[AddressBlock]]]]
 
@@ -95,6 +97,8 @@ class RedisLimiter:
         self._sleep = sleep
         self._scripts = {name: redis.register_script(getattr(scripts, name)) for name in _SCRIPTS}
         self._restoring: asyncio.Lock = asyncio.Lock()
+        # This replica's requests in flight: their id and the keys that hold them.
+        self._in_flight: dict[str, list[str]] = {}
 
     def key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -113,8 +117,14 @@ class RedisLimiter:
         return _RedisSlot(self, bucket, rules, max_wait, site or "", who or bucket, untried)
 
     async def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        try:
+        async with self.reaching_redis():
             return await self._scripts[name](keys=keys, args=args)
+
+    @contextlib.asynccontextmanager
+    async def reaching_redis(self) -> AsyncIterator[None]:
+        """Redis unreachable (or restarting) fails as :class:`LimiterUnavailableError`."""
+        try:
+            yield
         except (RedisError, OSError) as error:
             raise LimiterUnavailableError(type(error).__name__) from None
 
@@ -123,34 +133,40 @@ class RedisLimiter:
     async def restore(self) -> None:
         """Put back what the database kept of the last window, once, when Redis lost it."""
         async with self._restoring:
-            if await self.redis.exists(self.key("held")):
-                return
+            async with self.reaching_redis():
+                if await self.redis.exists(self.key("held")):
+                    return
             stamps, blocks = await self._recent() if self._recent else ((), ())
-            keys, args = [self.key("held")], [self.window]
+            stamps = list(stamps)
+            keys: list[str] = [self.key("held")]
+            args: list[Any] = [self.window, self.hold, len(stamps)]
             for stamp in stamps:
                 keys.append(self.key("w", stamp.bucket, stamp.rule))
                 args.append(stamp.at)
+            # The journal has only answered requests; those still on their way count too.
+            for request, held in self._in_flight.items():
+                keys += held
+                args += [request] * len(held)
+            async with self.reaching_redis():
+                for block in blocks:
+                    await self._restore_block(block)
+            # The marker last: until it is there, every replica comes here first.
             await self.run("RESTORE", keys, args)
-            for block in blocks:
-                await self._restore_block(block)
 
     async def _restore_block(self, block: AddressBlock) -> None:
-        left = block.until - await self._now()
+        seconds, micros = await self.redis.time()
+        left = block.until - (seconds + micros / 1_000_000)
         if left > 0:
-            gate, backoff, _probe = self._gate_keys(block.site)
+            gate, backoff, _probe = self.gate_keys(block.site)
             await self.redis.set(gate, "1", px=math.ceil(left * 1000))
             await self.redis.set(backoff, str(block.backoff), ex=86400)
-
-    async def _now(self) -> float:
-        seconds, micros = await self.redis.time()
-        return seconds + micros / 1_000_000
 
     # -- keys ---------------------------------------------------------------------------------
 
     def window_keys(self, bucket: str, rules: Rules) -> list[str]:
         return [self.key("w", bucket, rule) for rule, _limit in rules]
 
-    def _gate_keys(self, site: str) -> list[str]:
+    def gate_keys(self, site: str) -> list[str]:
         return [self.key("gate", site), self.key("backoff", site), self.key("probe", site)]
 
     def failure_keys(self, who: str, site: str) -> list[str]:
@@ -164,60 +180,25 @@ class RedisLimiter:
 
     # -- the address --------------------------------------------------------------------------
 
-    async def enter_gate(self, site: str) -> bool:
-        verdict, seconds = await self.run("ENTER_GATE", self._gate_keys(site), [PROBE_RETRY])
-        if int(verdict) == 2:
-            raise AddressBlockedError(float(seconds))
-        return int(verdict) == 1
-
     async def blocked(self, site: str) -> float:
+        """SMSC answered error 4: the back-off every replica now waits, from Redis's clock."""
         args = [self.address_backoff, MAX_ADDRESS_BACKOFF]
-        backoff = float(await self.run("BLOCKED", self._gate_keys(site), args))
+        backoff, now = await self.run("BLOCKED", self.gate_keys(site), args)
         if self.journal is not None:
-            until = await self._now() + backoff
-            self.journal.address(AddressBlock(site, until, backoff))
-        return backoff
+            self.journal.address(AddressBlock(site, float(now) + float(backoff), float(backoff)))
+        return float(backoff)
 
     async def probed(self, site: str, *, answered: bool) -> None:
-        _gate, backoff, probe = self._gate_keys(site)
+        _gate, backoff, probe = self.gate_keys(site)
         with contextlib.suppress(RedisError, OSError):  # the probe's key ends by itself
             await (self.redis.delete(backoff, probe) if answered else self.redis.delete(probe))
         if answered and self.journal is not None:
             self.journal.address(AddressBlock(site, 0.0, 0.0))
 
-    # -- failures -----------------------------------------------------------------------------
-
-    async def admit(self, who: str, site: str, request: str, *, untried: bool) -> bool:
-        """As :meth:`bot.smsc.failures.FailureGates.admit`; True when counted as risky."""
-        args = [request, self.window, SITE_FAILURES, SITE_CEILING, ACCOUNT_FAILURES, self.hold]
-        args.append(1 if untried else 0)
-        while True:
-            verdict, seconds = await self.run("ADMIT", self.failure_keys(who, site), args)
-            verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
-            if verdict == "rejected":
-                raise CredentialsRejectedError(float(seconds))
-            if verdict in ("account", "site"):
-                raise FailuresHeldError(float(seconds), whole_site=verdict == "site")
-            if verdict != "wait":
-                return verdict == "risky"
-            await self._sleep(POLL)
-
-    async def answered(
-        self, who: str, site: str, request: str, error: BaseException | None, *, reached: bool
-    ) -> None:
-        outcome, code = "unanswered", 0
-        if reached and is_failure(error):
-            assert isinstance(error, SmscApiError)
-            outcome, code = "failed", error.code
-        elif reached and (error is None or not isinstance(error, SmscApiError) or error.code == 3):
-            outcome = "answered"
-        rejected_for = REJECTED_FOR_WINDOWS * self.window
-        args = [request, outcome, code, self.window, rejected_for, TRUSTED_FOR]
-        await self.run("ANSWERED", self.failure_keys(who, site), args)
-
 
 class _RedisSlot(AbstractAsyncContextManager[None]):
-    """One request's hold on its login's windows, shared by every replica."""
+    """One request's hold on its login's windows, shared by every replica: one script lets it
+    go (or says why not), one records how it ended."""
 
     def __init__(
         self,
@@ -239,44 +220,64 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         self._id = secrets.token_hex(8)
         self._probe = False
 
-    def _reserve_keys(self) -> list[str]:
+    def _held_keys(self) -> list[str]:
+        """Where the request is held while in flight: its login's in-flight set, its windows."""
         limiter = self._limiter
+        windows = limiter.window_keys(self._bucket, self._rules)
+        return [limiter.key("inflight", self._bucket), *windows]
+
+    def _enter_keys(self) -> list[str]:
+        limiter = self._limiter
+        inflight, *windows = self._held_keys()
         return [
             limiter.key("held"),
-            limiter.key("inflight", self._bucket),
+            inflight,
             limiter.key("cap", self._bucket),
-            *limiter.window_keys(self._bucket, self._rules),
+            *limiter.gate_keys(self._site),
+            *limiter.failure_keys(self._who, self._site),
+            *windows,
         ]
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
-        # Counted in Redis, when risky, until the answer (or its absence) is told.
-        await limiter.admit(self._who, self._site, self._id, untried=self._untried)
-        try:
-            self._probe = await limiter.enter_gate(self._site)
-            await self._reserve()
-        except BaseException:
-            await limiter.answered(self._who, self._site, self._id, None, reached=False)
-            if self._probe:
-                await limiter.probed(self._site, answered=False)
-            raise
-
-    async def _reserve(self) -> None:
-        limiter = self._limiter
-        deadline = None if self._max_wait is None else asyncio.get_running_loop().time()
-        if deadline is not None and self._max_wait is not None:
-            deadline += self._max_wait
-        args = [self._id, limiter.window, limiter.hold, limiter.max_concurrent]
-        args += [limit for _rule, limit in self._rules]
+        loop = asyncio.get_running_loop()
+        deadline = None if self._max_wait is None else loop.time() + self._max_wait
+        keys = self._enter_keys()
+        args = [
+            self._id,
+            limiter.window,
+            limiter.hold,
+            limiter.max_concurrent,
+            PROBE_RETRY,
+            SITE_FAILURES,
+            SITE_CEILING,
+            ACCOUNT_FAILURES,
+            1 if self._untried else 0,
+            *(limit for _rule, limit in self._rules),
+        ]
         while True:
-            done, seconds = await limiter.run("RESERVE", self._reserve_keys(), args)
-            if int(done) == -1:
+            raw, seconds, flags = await limiter.run("ENTER", keys, args)
+            verdict, wait = raw.decode() if isinstance(raw, bytes) else str(raw), float(seconds)
+            if verdict == "ok":
+                self._probe = bool(int(flags) & 2)
+                limiter._in_flight[self._id] = self._held_keys()
+                return
+            if verdict == "restore":
                 await limiter.restore()
                 continue
-            if int(done) == 1:
-                return
-            wait = float(seconds)
-            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if verdict == "risky":
+                # Requests whose credentials may be wrong wait for those in flight to be
+                # answered, however long (as in one process): they may all fail.
+                await limiter._sleep(POLL)
+                continue
+            if verdict == "rejected":
+                raise CredentialsRejectedError(wait)
+            if verdict in ("account", "site"):
+                raise FailuresHeldError(wait, whole_site=verdict == "site")
+            if verdict == "blocked":
+                raise AddressBlockedError(wait)
+            # "wait": a window full (seconds until it opens) or the concurrency cap (-1).
+            left = None if deadline is None else deadline - loop.time()
             if left is not None and (left <= 0 or wait > left):
                 raise ClientRateLimitError(limiter.window if wait < 0 else wait)
             pause = POLL if wait < 0 else wait
@@ -297,7 +298,8 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
 
     async def _learn(self, error: BaseException | None) -> None:
         limiter = self._limiter
-        windows = limiter.window_keys(self._bucket, self._rules)
+        limiter._in_flight.pop(self._id, None)
+        inflight, *windows = self._held_keys()
         answered = error is None or isinstance(error, SmscApiError)
         probe = self._probe
         if isinstance(error, RateLimitError):
@@ -308,11 +310,17 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         elif isinstance(error, IpBlockedError):
             error.retry_after = math.ceil(await limiter.blocked(self._site))
             probe = False
-        inflight = limiter.key("inflight", self._bucket)
-        stamped = float(await limiter.run("STAMP", [inflight, *windows], [self._id]))
+        outcome, code = "unanswered", 0
+        if answered and is_failure(error):
+            assert isinstance(error, SmscApiError)
+            outcome, code = "failed", error.code
+        elif answered and (error is None or not isinstance(error, SmscApiError) or error.code == 3):
+            outcome = "answered"
+        keys = [inflight, *limiter.failure_keys(self._who, self._site), *windows]
+        args = [self._id, outcome, code, limiter.window, REJECTED_FOR_WINDOWS * limiter.window]
+        stamped = float(await limiter.run("LEAVE", keys, [*args, TRUSTED_FOR]))
         if limiter.journal is not None:
             for rule, limit in self._rules:
                 limiter.journal.stamped(Stamp(self._bucket, rule, limit, stamped))
-        await limiter.answered(self._who, self._site, self._id, error, reached=answered)
         if probe:
             await limiter.probed(self._site, answered=answered)

@@ -9,21 +9,53 @@ request in flight leaves an entry that still ends: ``hold`` seconds after it was
 
 from __future__ import annotations
 
-# KEYS: the marker of what Redis holds, in-flight set, halved cap, then one window per rule.
-# ARGV: id, window, hold, max concurrent, then each rule's limit.
-# Returns {1, now} when reserved, {0, seconds to wait} when a window is full, {0, -1} when only
-# the concurrency cap holds it, {-1, 0} when Redis has lost what it held (a restart without
-# persistence): the windows must be restored first.
-RESERVE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '0'} end
+# KEYS: 1 the marker of what Redis holds, 2 in-flight set, 3 halved cap, 4 gate, 5 back-off,
+# 6 probe, 7 rejected, 8 account failures, 9 site failures, 10 site's risky set, 11 known to work,
+# then one window per rule.
+# ARGV: 1 id, 2 window, 3 hold, 4 max concurrent, 5 probe retry, 6 site limit, 7 site ceiling,
+# 8 account limit, 9 untried (0/1), then each rule's limit.
+# Everything a request must pass, checked and taken at once: nothing is held for a request that
+# does not go out. Returns {verdict, seconds, flags}:
+#   ok: reserved (seconds: now; flags: 1 counted as risky until answered, +2 the address's probe);
+#   wait: a window opens in that many seconds; -1 when only the concurrency cap holds it;
+#   risky: room for requests not known to work frees when one in flight is answered;
+#   restore: Redis lost what it held (a restart without persistence): restore the windows first;
+#   rejected, account, site: the failure gates; blocked: the address, for that many seconds.
+ENTER = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'restore', '0', 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local id, window, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local rejected = redis.call('PTTL', KEYS[7])
+if rejected > 0 then return {'rejected', tostring(rejected / 1000), 0} end
+redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - window)
+if redis.call('ZCARD', KEYS[8]) >= tonumber(ARGV[8]) then
+  local first = redis.call('ZRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+  return {'account', tostring(tonumber(first[2]) + window - now), 0}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now - window)
+local failed = redis.call('ZCARD', KEYS[9])
+local function until_first()
+  if failed == 0 then return '1' end
+  local first = redis.call('ZRANGE', KEYS[9], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(first[2]) + window - now)
+end
+if failed >= tonumber(ARGV[7]) then return {'site', until_first(), 0} end
+local risky = ARGV[9] == '1' or redis.call('EXISTS', KEYS[11]) == 0
+if risky then
+  if failed >= tonumber(ARGV[6]) then return {'site', until_first(), 0} end
+  redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', now)
+  if failed + redis.call('ZCARD', KEYS[10]) >= tonumber(ARGV[6]) then return {'risky', '0', 0} end
+end
+local blocked = redis.call('PTTL', KEYS[4])
+if blocked > 0 then return {'blocked', tostring(blocked / 1000), 0} end
+local probe = redis.call('EXISTS', KEYS[5]) == 1
+if probe and redis.call('EXISTS', KEYS[6]) == 1 then return {'blocked', ARGV[5], 0} end
 local cap = tonumber(redis.call('GET', KEYS[3]) or ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local wait = 0
-for i = 4, #KEYS do
-  local limit = tonumber(ARGV[i + 1])
+for i = 12, #KEYS do
+  local limit = tonumber(ARGV[i - 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   local used = redis.call('ZCARD', KEYS[i])
   if used >= limit then
@@ -32,24 +64,58 @@ for i = 4, #KEYS do
     if until_open > wait then wait = until_open end
   end
 end
-if wait > 0 then return {0, tostring(wait)} end
-if redis.call('ZCARD', KEYS[2]) >= cap then return {0, '-1'} end
+if wait > 0 then return {'wait', tostring(wait), 0} end
+if redis.call('ZCARD', KEYS[2]) >= cap then return {'wait', '-1', 0} end
 local keep = math.ceil((window + hold) * 1000)
-for i = 4, #KEYS do
+for i = 12, #KEYS do
   redis.call('ZADD', KEYS[i], now + hold, id)
   redis.call('PEXPIRE', KEYS[i], keep)
 end
 redis.call('ZADD', KEYS[2], now + hold, id)
 redis.call('PEXPIRE', KEYS[2], keep)
-return {1, tostring(now)}
+local flags = 0
+if risky then
+  redis.call('ZADD', KEYS[10], now + hold, id)
+  redis.call('PEXPIRE', KEYS[10], math.ceil(hold * 1000))
+  flags = 1
+end
+if probe then
+  redis.call('SET', KEYS[6], '1', 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
+  flags = flags + 2
+end
+return {'ok', tostring(now), flags}
 """
 
-# KEYS: in-flight set, then the windows. ARGV: id. The answer came: stamped now.
-STAMP = """
+# KEYS: 1 in-flight set, 2 rejected, 3 account failures, 4 site failures, 5 site's risky set,
+# 6 known to work, then the windows.
+# ARGV: 1 id, 2 outcome ('failed', 'answered' or 'unanswered'), 3 code, 4 window, 5 rejected
+# for (s), 6 trusted for (s).
+# The request ended: stamped now in its windows, and what its answer teaches is learnt. A
+# window Redis lost meanwhile (a restart) gets the request back: it was sent all the same.
+# Returns the stamp.
+LEAVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREM', KEYS[1], ARGV[1])
-for i = 2, #KEYS do redis.call('ZADD', KEYS[i], 'XX', now, ARGV[1]) end
+local id, window = ARGV[1], tonumber(ARGV[4])
+local keep = math.ceil(window * 2000)
+redis.call('ZREM', KEYS[1], id)
+for i = 7, #KEYS do
+  redis.call('ZADD', KEYS[i], now, id)
+  if redis.call('PTTL', KEYS[i]) < keep then redis.call('PEXPIRE', KEYS[i], keep) end
+end
+redis.call('ZREM', KEYS[5], id)
+if ARGV[2] == 'failed' then
+  redis.call('ZADD', KEYS[3], now, id)
+  redis.call('PEXPIRE', KEYS[3], keep)
+  redis.call('ZADD', KEYS[4], now, id)
+  redis.call('PEXPIRE', KEYS[4], keep)
+  if ARGV[3] == '2' then
+    redis.call('SET', KEYS[2], '1', 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
+    redis.call('DEL', KEYS[6])
+  end
+elseif ARGV[2] == 'answered' then
+  redis.call('SET', KEYS[6], '1', 'PX', math.ceil(tonumber(ARGV[6]) * 1000))
+end
 return tostring(now)
 """
 
@@ -72,95 +138,38 @@ redis.call('SET', KEYS[1], math.max(1, math.floor(cap / 2)), 'PX', reduced_for)
 return 1
 """
 
-# KEYS: gate, back-off, probe. ARGV: probe retry (s). Returns {0, 0}: go; {1, 0}: go, as the
-# probe; {2, seconds}: blocked.
-ENTER_GATE = """
-local left = redis.call('PTTL', KEYS[1])
-if left > 0 then return {2, tostring(left / 1000)} end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {0, '0'} end
-if redis.call('SET', KEYS[3], '1', 'NX', 'PX', math.ceil(tonumber(ARGV[1]) * 1000)) then
-  return {1, '0'}
-end
-return {2, ARGV[1]}
-"""
-
 # KEYS: gate, back-off, probe. ARGV: first back-off, most back-off (s). SMSC answered error 4.
-# Returns the back-off in force.
+# Returns the back-off in force and Redis's time.
 BLOCKED = """
+local t = redis.call('TIME')
+local now = tostring(tonumber(t[1]) + tonumber(t[2]) / 1000000)
 local left = redis.call('PTTL', KEYS[1])
-if left > 0 then return tostring(left / 1000) end
+if left > 0 then return {tostring(left / 1000), now} end
 local backoff = tonumber(ARGV[1])
 local before = tonumber(redis.call('GET', KEYS[2]) or '0')
 if before > 0 then backoff = math.min(tonumber(ARGV[2]), math.max(backoff, before * 2)) end
 redis.call('SET', KEYS[1], '1', 'PX', math.ceil(backoff * 1000))
 redis.call('SET', KEYS[2], tostring(backoff), 'EX', 86400)
 redis.call('DEL', KEYS[3])
-return tostring(backoff)
+return {tostring(backoff), now}
 """
 
-# KEYS: rejected, account failures, site failures, site's risky set, known to work.
-# ARGV: id, window, site limit, site ceiling, account limit, hold, untried (0/1).
-# Returns {verdict, seconds}: ok, risky (counted until answered), wait (room frees soon),
-# rejected, account, site.
-ADMIT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local window = tonumber(ARGV[2])
-local rejected = redis.call('PTTL', KEYS[1])
-if rejected > 0 then return {'rejected', tostring(rejected / 1000)} end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
-local own = redis.call('ZCARD', KEYS[2])
-if own >= tonumber(ARGV[5]) then
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {'account', tostring(tonumber(first[2]) + window - now)}
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
-local failed = redis.call('ZCARD', KEYS[3])
-local function until_first()
-  if failed == 0 then return '1' end
-  local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-  return tostring(tonumber(first[2]) + window - now)
-end
-if failed >= tonumber(ARGV[4]) then return {'site', until_first()} end
-if ARGV[7] == '0' and redis.call('EXISTS', KEYS[5]) == 1 then return {'ok', '0'} end
-if failed >= tonumber(ARGV[3]) then return {'site', until_first()} end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-if failed + redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[3]) then return {'wait', '0'} end
-redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[1])
-redis.call('PEXPIRE', KEYS[4], math.ceil(tonumber(ARGV[6]) * 1000))
-return {'risky', '0'}
-"""
-
-# KEYS: rejected, account failures, site failures, site's risky set, known to work.
-# ARGV: id, outcome ('failed', 'answered' or 'unanswered'), code, window, rejected for (s),
-# trusted for (s).
-ANSWERED = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREM', KEYS[4], ARGV[1])
-local keep = math.ceil(tonumber(ARGV[4]) * 2000)
-if ARGV[2] == 'failed' then
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], keep)
-  redis.call('ZADD', KEYS[3], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[3], keep)
-  if ARGV[3] == '2' then
-    redis.call('SET', KEYS[1], '1', 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
-    redis.call('DEL', KEYS[5])
-  end
-elseif ARGV[2] == 'answered' then
-  redis.call('SET', KEYS[5], '1', 'PX', math.ceil(tonumber(ARGV[6]) * 1000))
-end
-return 1
-"""
-
-# KEYS: the marker, then for each stamp its window. ARGV: window, then for each stamp its
-# wall-clock time. What the database kept of the last window, back in Redis after a restart.
+# KEYS: the marker, then for each stamp its window, then for each request this replica has in
+# flight its in-flight set and windows. ARGV: window, hold, how many stamps, each stamp's
+# wall-clock time, then the id for each of the last keys. What the database kept of the last
+# window and what is still on its way, back in Redis after a restart.
 RESTORE = """
-local window = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window, hold, stamps = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local keep = math.ceil((window + hold) * 1000)
 for i = 2, #KEYS do
-  redis.call('ZADD', KEYS[i], tonumber(ARGV[i]), 'restored:' .. i .. ':' .. ARGV[i])
-  redis.call('PEXPIRE', KEYS[i], math.ceil(window * 2000))
+  if i <= stamps + 1 then
+    redis.call('ZADD', KEYS[i], tonumber(ARGV[i + 2]), 'restored:' .. i .. ':' .. ARGV[i + 2])
+  else
+    redis.call('ZADD', KEYS[i], now + hold, ARGV[i + 2])
+  end
+  redis.call('PEXPIRE', KEYS[i], keep)
 end
 redis.call('SET', KEYS[1], '1')
 return 1

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from bot.sandbox import Fault, SandboxServer, SandboxState
 from bot.smsc import (
     AddressBlockedError,
+    AuthenticationError,
     ClientRateLimitError,
     Credentials,
     Endpoint,
@@ -25,7 +26,13 @@ from bot.smsc import (
     SmscClient,
     SmscTransport,
 )
-from bot.smsc.address_gate import AddressBlock
+from bot.smsc.address_gate import PROBE_RETRY, AddressBlock
+from bot.smsc.errors import (
+    BadParametersError,
+    CredentialsRejectedError,
+    FailuresHeldError,
+)
+from bot.smsc.failures import ACCOUNT_FAILURES
 from bot.smsc.limiter import Stamp
 from bot.smsc.redis_limiter import RedisLimiter
 from tests.conftest import LOGIN, PASSWORD
@@ -100,29 +107,39 @@ async def test_two_replicas_keep_under_fifteen_in_flight_for_one_login(
     assert minute.error9_count == 0
 
 
+class Journal:
+    """The database's journal of answered requests, as every replica writes and reads it."""
+
+    def __init__(self) -> None:
+        self.kept: list[Stamp] = []
+
+    def stamped(self, stamp: Stamp) -> None:
+        self.kept.append(stamp)
+
+    def address(self, block: AddressBlock) -> None: ...
+
+    def failed(self, failure: object) -> None: ...
+
+    async def recent(self) -> tuple[Iterable[Stamp], Iterable[AddressBlock]]:
+        return list(self.kept), []
+
+
+async def restart(redis: Redis, prefix: str) -> None:
+    """Redis restarted without persistence: all it held is gone."""
+    async for key in redis.scan_iter(match=f"{prefix}:*"):
+        await redis.delete(key)
+
+
 async def test_a_redis_that_lost_its_windows_gets_them_back_from_the_database(
     redis_client: Redis, redis_prefix: str, minute: SandboxServer
 ) -> None:
-    kept: list[Stamp] = []
-
-    class Journal:
-        def stamped(self, stamp: Stamp) -> None:
-            kept.append(stamp)
-
-        def address(self, block: AddressBlock) -> None: ...
-
-        def failed(self, failure: object) -> None: ...
-
-    async def recent() -> tuple[Iterable[Stamp], Iterable[AddressBlock]]:
-        return list(kept), []
-
-    async with replica(redis_client, redis_prefix, journal=Journal(), recent=recent) as shared:
+    journal = Journal()
+    options = {"journal": journal, "recent": journal.recent}
+    async with replica(redis_client, redis_prefix, **options) as shared:
         client = client_of(shared, minute, 0)
         for _ in range(3):
             await client.phones.groups()
-        # Redis restarted without persistence: all it held is gone.
-        async for key in redis_client.scan_iter(match=f"{redis_prefix}:*"):
-            await redis_client.delete(key)
+        await restart(redis_client, redis_prefix)
         with pytest.raises(ClientRateLimitError) as caught:
             await client.phones.groups()
         assert 50 <= caught.value.retry_after <= 60
@@ -158,3 +175,105 @@ async def test_without_redis_nothing_goes_out_unlimited(minute: SandboxServer) -
             await client_of(shared, minute, None).phones.groups()
     await closed.aclose()
     assert minute.requests == []
+
+
+IDENTICAL = (("same:groups", 3),)
+
+
+def limiters(redis: Redis, prefix: str, journal: Journal, count: int) -> list[RedisLimiter]:
+    return [
+        RedisLimiter(redis, window=WINDOW, prefix=prefix, journal=journal, recent=journal.recent)
+        for _ in range(count)
+    ]
+
+
+async def send(limiter: RedisLimiter, bucket: str = "acct", *, site: str = "smsc.ru") -> None:
+    async with limiter.acquire(bucket, IDENTICAL, 0, site=site):
+        pass
+
+
+async def test_requests_on_their_way_when_redis_forgets_still_count(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    journal = Journal()
+    (limiter,) = limiters(redis_client, redis_prefix, journal, 1)
+    for _ in range(2):
+        await send(limiter)
+    async with limiter.acquire("acct", IDENTICAL, 0):
+        await restart(redis_client, redis_prefix)
+        # Two answered (the database kept them) and this one on its way: the window is full.
+        with pytest.raises(ClientRateLimitError):
+            await send(limiter)
+    with pytest.raises(ClientRateLimitError):
+        await send(limiter)
+
+
+async def test_another_replicas_request_counts_again_once_answered_after_a_redis_restart(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    journal = Journal()
+    one, other = limiters(redis_client, redis_prefix, journal, 2)
+    for _ in range(2):
+        await send(one)
+    async with one.acquire("acct", IDENTICAL, 0):
+        await restart(redis_client, redis_prefix)
+        await send(other, "another account")  # puts back what the database kept
+    with pytest.raises(ClientRateLimitError):
+        await send(other)
+
+
+async def test_credentials_smsc_rejected_are_not_sent_again_through_another_replica(
+    redis_client: Redis, redis_prefix: str, minute: SandboxServer
+) -> None:
+    async with (
+        replica(redis_client, redis_prefix) as one,
+        replica(redis_client, redis_prefix) as other,
+    ):
+        minute.set_fault(Fault("error", code=2))
+        with pytest.raises(AuthenticationError):
+            await client_of(one, minute, 0).balance()
+        minute.clear_faults()
+        with pytest.raises(CredentialsRejectedError) as held:
+            await client_of(other, minute, 0).balance()
+    assert held.value.retry_after is not None
+    assert held.value.retry_after > WINDOW
+    assert len(minute.requests) == 1
+
+
+async def test_an_account_failing_again_and_again_is_held_on_every_replica(
+    redis_client: Redis, redis_prefix: str, minute: SandboxServer
+) -> None:
+    async with (
+        replica(redis_client, redis_prefix) as one,
+        replica(redis_client, redis_prefix) as other,
+    ):
+        minute.set_fault(Fault("error", code=1))
+        for n in range(ACCOUNT_FAILURES):
+            with pytest.raises(BadParametersError):
+                client = client_of(one if n % 2 else other, minute, 0)
+                await client.phones.block(f"7916000000{n}")
+        with pytest.raises(FailuresHeldError) as held:
+            await client_of(one, minute, 0).balance()
+    assert not held.value.whole_site
+    assert 0 < held.value.retry_after <= WINDOW
+    assert len(minute.requests) == ACCOUNT_FAILURES
+
+
+async def test_after_an_address_block_one_replica_probes_while_the_others_wait(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    one, other = limiters(redis_client, redis_prefix, Journal(), 2)
+    with pytest.raises(IpBlockedError):
+        async with one.acquire("acct", IDENTICAL, 0, site="smsc.ru"):
+            raise IpBlockedError("blocked")
+    with pytest.raises(AddressBlockedError):
+        await send(other, "another account")
+    await send(other, "elsewhere", site="smsc.kz")
+    # The back-off ran out: one request may try the address.
+    await redis_client.delete(f"{redis_prefix}:gate:smsc.ru")
+    async with one.acquire("acct", (("balance", 3),), 0, site="smsc.ru"):
+        with pytest.raises(AddressBlockedError) as later:
+            await send(other, "another account")
+        assert later.value.retry_after == PROBE_RETRY
+    # The probe was answered: every replica goes on.
+    await send(other, "another account")
