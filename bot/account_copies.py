@@ -20,6 +20,7 @@ works on whole copies so that a store shared by several processes can take its p
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +41,8 @@ MAX_PAGES = 50
 MAX_BOOK_PAGES = 5
 # Copies kept in memory at once; the least recently used go first.
 MAX_COPIES = 5000
+# Tries of one change against others changing the same copy at that moment.
+UPDATE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +56,16 @@ class Kept(Generic[M]):
 
 
 class CopyStore(Protocol):
-    """Where copies live. ``exclusive`` serialises the reads and changes of one copy."""
+    """Where copies live. Every save or drop gives a copy a new version (``""`` before the
+    first), and a save names the version it was made from: a change another process saved
+    meanwhile is never overwritten by what was made without it. ``exclusive`` lets one reader
+    at a time read a copy from SMSC."""
 
-    async def load(self, key: str, model: type[M]) -> Kept[M] | None: ...
+    async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]: ...
 
-    async def save(self, key: str, kept: Kept[Any]) -> None: ...
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
+        """Store ``kept`` (None: no copy) if the version is still ``expected``."""
+        ...
 
     async def drop(self, key: str) -> None: ...
 
@@ -69,24 +77,30 @@ class MemoryCopyStore:
 
     def __init__(self, max_copies: int = MAX_COPIES) -> None:
         self._max = max_copies
-        self._copies: OrderedDict[str, Kept[Any]] = OrderedDict()
+        self._copies: OrderedDict[str, tuple[str, Kept[Any] | None]] = OrderedDict()
+        self._versions = itertools.count(1)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    async def load(self, key: str, model: type[M]) -> Kept[M] | None:
-        kept = self._copies.get(key)
-        if kept is None:
-            return None
-        self._copies.move_to_end(key)
-        return kept
+    async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
+        version, kept = self._copies.get(key, ("", None))
+        if version:
+            self._copies.move_to_end(key)
+        return version, kept
 
-    async def save(self, key: str, kept: Kept[Any]) -> None:
-        self._copies[key] = kept
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
+        if self._copies.get(key, ("", None))[0] != expected:
+            return False
+        self._put(key, kept)
+        return True
+
+    async def drop(self, key: str) -> None:
+        self._put(key, None)
+
+    def _put(self, key: str, kept: Kept[Any] | None) -> None:
+        self._copies[key] = (str(next(self._versions)), kept)
         self._copies.move_to_end(key)
         while len(self._copies) > self._max:
             self._copies.popitem(last=False)
-
-    async def drop(self, key: str) -> None:
-        self._copies.pop(key, None)
 
     @asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[None]:
@@ -240,13 +254,20 @@ class AccountCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
+        if not refresh:
+            _version, kept = await self.store.load(key, model)
+            if kept is not None and (stale_ok or self._fresh(kept)):
+                return kept
         async with self.store.exclusive(key):
-            kept = await self.store.load(key, model)
-            if kept is None or refresh or not (stale_ok or self._fresh(kept)):
-                read_at = self._clock()
-                records, complete = await fetch()
-                kept = Kept(read_at, tuple(records), complete)
-                await self.store.save(key, kept)
+            version, kept = await self.store.load(key, model)
+            # Read by another while this one waited its turn: SMSC's budget is spent once.
+            if kept is not None and not refresh and (stale_ok or self._fresh(kept)):
+                return kept
+            read_at = self._clock()
+            records, complete = await fetch()
+            kept = Kept(read_at, tuple(records), complete)
+            # Not kept if a write changed the copy meanwhile: this read may have missed it.
+            await self.store.save(key, kept, expected=version)
             return kept
 
     def _fresh(self, kept: Kept[Any]) -> bool:
@@ -257,10 +278,23 @@ class AccountCopies:
     ) -> None:
         """Apply a write to the copy, if there is one. Edits are idempotent: a read that
         already holds the write's result (it raced it) gains nothing from it twice."""
-        async with self.store.exclusive(key):
-            kept = await self.store.load(key, model)
-            if kept is not None:
-                await self.store.save(key, replace(kept, records=edit(kept.records)))
+
+        def changed(kept: Kept[M] | None) -> Kept[M] | None:
+            return None if kept is None else replace(kept, records=edit(kept.records))
+
+        await self.update(key, model, changed)
+
+    async def update(
+        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
+    ) -> None:
+        """Replace the copy with what ``make`` makes of it, again if another process changed
+        it meanwhile. With no copy, ``make`` returning None still counts as a change: a read
+        on its way, which may have missed this write, is not kept."""
+        for _ in range(UPDATE_ATTEMPTS):
+            version, kept = await self.store.load(key, model)
+            if await self.store.save(key, make(kept), expected=version):
+                return
+        await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
 
 
 def same_address(listed: str, address: str) -> bool:

@@ -130,7 +130,7 @@ async def sender_confirmed(
 
 async def sub_clients(copies: AccountCopies, smsc: SmscClient) -> list[str]:
     """The sub-clients the bot has seen SMSC accept on this account, most recent first."""
-    kept = await copies.store.load(_key(smsc, "sub-clients"), SubClient)
+    _version, kept = await copies.store.load(_key(smsc, "sub-clients"), SubClient)
     return [each.login for each in kept.records] if kept else []
 
 
@@ -146,12 +146,12 @@ async def sub_client_unknown(copies: AccountCopies, smsc: SmscClient, login: str
 async def _keep_sub_clients(
     copies: AccountCopies, smsc: SmscClient, login: str, *, seen: bool
 ) -> None:
-    key = _key(smsc, "sub-clients")
-    async with copies.store.exclusive(key):
-        kept = await copies.store.load(key, SubClient)
+    def keep(kept: Kept[SubClient] | None) -> Kept[SubClient] | None:
+        if kept is None and not seen:
+            return None
         others = [each for each in (kept.records if kept else ()) if each.login != login]
-        if not seen and kept is None:
-            return
         records = ([SubClient(login=login)] if seen else []) + others
         read_at = kept.read_at if kept else 0.0
-        await copies.store.save(key, Kept(read_at, tuple(records[:MAX_SUB_CLIENTS])))
+        return Kept(read_at, tuple(records[:MAX_SUB_CLIENTS]))
+
+    await copies.update(_key(smsc, "sub-clients"), SubClient, keep)

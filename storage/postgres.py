@@ -152,6 +152,7 @@ class PostgresDatabase(Database):
                 timeout=CONNECT_TIMEOUT,
                 command_timeout=COMMAND_TIMEOUT,
                 server_settings={"application_name": "smsc-bot"},
+                reset=_keep_session,
             )
         except (*_Failure, ValueError) as exc:
             raise _translate(exc, where, "connecting") from None
@@ -240,6 +241,13 @@ class PostgresDatabase(Database):
             yield
         except _Failure as exc:
             raise _translate(exc, self._where, doing) from None
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """A connection goes back to the pool as it is: nothing here changes a session's state
+    (settings, cursors, LISTEN, session advisory locks; the watcher's lock has a connection of
+    its own), so asyncpg's reset would be a round trip per statement for nothing. An open
+    transaction is still rolled back by asyncpg before this is called."""
 
 
 def _translate(exc: BaseException, where: str, doing: str) -> StorageError:

@@ -1,11 +1,12 @@
 """The kept account copies (:mod:`bot.account_copies`) in Redis, seen by every replica.
 
 A copy is one JSON value (the records as their models dump them) with a lifetime, and beside
-it a version that changes with every save; a copy's reads and changes are serialised across
-replicas by a Redis lock, renewed while it is held, so that a replica killed half-way leaves the
-lock behind for seconds, not for a whole read. Each replica keeps the copies it last decoded by
-their version: a load whose version is unchanged costs one short read, not the whole list's
-JSON (a blacklist of thousands, on every card and every block).
+it its version, which every save and drop changes: a save is one script that stores the copy
+only if the version is still the one it was made from. Reads of a copy from SMSC are
+serialised across replicas by a Redis lock, renewed while it is held, so that a replica killed
+half-way leaves the lock behind for seconds, not for a whole read. Each replica keeps the
+copies it last decoded by their version: a load whose version is unchanged costs one short
+read, not the whole list's JSON (a blacklist of thousands, on every card and every block).
 """
 
 from __future__ import annotations
@@ -31,47 +32,62 @@ LOCK_TTL = 15.0
 # Decoded copies a replica keeps by their version; the least recently used go first.
 DECODED = 1000
 
+# KEYS: the copy, its version. ARGV: the version expected, the new one, the copy ("" for
+# none), its lifetime (s). Returns 1 when saved, 0 when the version had changed.
+_SAVE = """
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
+return 1
+"""
+
 
 class RedisCopyStore:
     def __init__(self, redis: Redis, *, prefix: str = "smsc-bot", ttl: int = COPY_TTL) -> None:
         self.redis = redis
         self._prefix = f"{prefix}:copy:"
         self._ttl = ttl
+        self._save = redis.register_script(_SAVE)
         # Callers in this process wait on a local lock first: only one of them asks Redis.
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._decoded: OrderedDict[str, tuple[bytes, Kept[Any]]] = OrderedDict()
+        self._decoded: OrderedDict[str, tuple[str, Kept[Any]]] = OrderedDict()
 
-    async def load(self, key: str, model: type[M]) -> Kept[M] | None:
-        data, version_key = self._prefix + key, self._prefix + key + ":v"
+    def _keys(self, key: str) -> list[str]:
+        return [self._prefix + key, self._prefix + key + ":v"]
+
+    async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
+        data, version_key = self._keys(key)
         known = self._decoded.get(key)
-        if known is not None and _bytes(await self.redis.get(version_key)) == known[0]:
+        if known is not None and _text(await self.redis.get(version_key)) == known[0]:
             self._decoded.move_to_end(key)
-            kept: Kept[M] = known[1]
-            return kept
+            return known[0], known[1]
         raw, stored = await self.redis.mget(data, version_key)
-        version = _bytes(stored)
-        if raw is None or version is None:
-            return None
+        version = _text(stored)
+        if raw is None:
+            return version, None
         value = json.loads(raw)
         records = tuple(model.model_validate(record) for record in value["records"])
         loaded = Kept(value["read_at"], records, value["complete"])
         self._remember(key, version, loaded)
-        return loaded
+        return version, loaded
 
-    async def save(self, key: str, kept: Kept[Any]) -> None:
-        value = {
-            "read_at": kept.read_at,
-            "complete": kept.complete,
-            "records": [record.model_dump(mode="json", by_alias=True) for record in kept.records],
-        }
-        version = secrets.token_hex(8).encode()
-        async with self.redis.pipeline(transaction=True) as both:
-            both.set(self._prefix + key, json.dumps(value), ex=self._ttl)
-            both.set(self._prefix + key + ":v", version, ex=self._ttl)
-            await both.execute()
-        self._remember(key, version, kept)
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
+        version = secrets.token_hex(8)
+        value = "" if kept is None else json.dumps(_dumped(kept))
+        args: list[str | int] = [expected, version, value, self._ttl]
+        if not int(await self._save(keys=self._keys(key), args=args)):
+            return False
+        if kept is None:
+            self._decoded.pop(key, None)
+        else:
+            self._remember(key, version, kept)
+        return True
 
-    def _remember(self, key: str, version: bytes, kept: Kept[Any]) -> None:
+    def _remember(self, key: str, version: str, kept: Kept[Any]) -> None:
         self._decoded[key] = (version, kept)
         self._decoded.move_to_end(key)
         while len(self._decoded) > DECODED:
@@ -79,7 +95,11 @@ class RedisCopyStore:
 
     async def drop(self, key: str) -> None:
         self._decoded.pop(key, None)
-        await self.redis.delete(self._prefix + key, self._prefix + key + ":v")
+        data, version_key = self._keys(key)
+        async with self.redis.pipeline(transaction=True) as both:
+            both.delete(data)
+            both.set(version_key, secrets.token_hex(8), ex=self._ttl)
+            await both.execute()
 
     @contextlib.asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[None]:
@@ -118,5 +138,14 @@ async def _renew(lock: Lock) -> None:
             await lock.reacquire()
 
 
-def _bytes(raw: bytes | str | None) -> bytes | None:
-    return raw.encode() if isinstance(raw, str) else raw
+def _dumped(kept: Kept[Any]) -> dict[str, Any]:
+    return {
+        "read_at": kept.read_at,
+        "complete": kept.complete,
+        "records": [record.model_dump(mode="json", by_alias=True) for record in kept.records],
+    }
+
+
+def _text(raw: bytes | str | None) -> str:
+    """A version as Redis gave it back; "" when there is none."""
+    return raw.decode() if isinstance(raw, bytes) else (raw or "")
