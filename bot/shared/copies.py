@@ -1,12 +1,14 @@
 """The kept account copies (:mod:`bot.account_copies`) in Redis, seen by every replica.
 
-A copy is one JSON value (the records as their models dump them) with a lifetime, and beside
-it its version, which every save and drop changes: a save is one script that stores the copy
-only if the version is still the one it was made from. Reads of a copy from SMSC are
+A copy is one JSON value with a lifetime, its records each as the JSON text its model dumps,
+and beside it its version, which every save and drop changes: a save is one script that stores
+the copy only if the version is still the one it was made from. Reads of a copy from SMSC are
 serialised across replicas by a Redis lock, renewed while it is held, so that a replica killed
 half-way leaves the lock behind for seconds, not for a whole read. Each replica keeps the
 copies it last decoded by their version: a load whose version is unchanged costs one short
-read, not the whole list's JSON (a blacklist of thousands, on every card and every block).
+read, not the whole list's JSON (a blacklist of thousands, on every card and every block). And
+a record's text is made, or read back into its model, once: a block re-encodes one record and
+joins the others' texts, and another replica decodes only the records it has not seen.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -46,15 +49,24 @@ return 1
 """
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    version: str
+    kept: Kept[Any]
+    texts: tuple[str, ...]  # each record's JSON, in the records' order
+
+
 class RedisCopyStore:
     def __init__(self, redis: Redis, *, prefix: str = "smsc-bot", ttl: int = COPY_TTL) -> None:
         self.redis = redis
-        self._prefix = f"{prefix}:copy:"
+        # "copies": each record its own text (the "copy" keys of older replicas hold them
+        # otherwise; they end by themselves).
+        self._prefix = f"{prefix}:copies:"
         self._ttl = ttl
         self._save = redis.register_script(_SAVE)
         # Callers in this process wait on a local lock first: only one of them asks Redis.
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._decoded: OrderedDict[str, tuple[str, Kept[Any]]] = OrderedDict()
+        self._decoded: OrderedDict[str, _Decoded] = OrderedDict()
 
     def _keys(self, key: str) -> list[str]:
         return [self._prefix + key, self._prefix + key + ":v"]
@@ -62,33 +74,47 @@ class RedisCopyStore:
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
         data, version_key = self._keys(key)
         known = self._decoded.get(key)
-        if known is not None and _text(await self.redis.get(version_key)) == known[0]:
+        if known is not None and _text(await self.redis.get(version_key)) == known.version:
             self._decoded.move_to_end(key)
-            return known[0], known[1]
+            return known.version, known.kept
         raw, stored = await self.redis.mget(data, version_key)
         version = _text(stored)
         if raw is None:
             return version, None
         value = json.loads(raw)
-        records = tuple(model.model_validate(record) for record in value["records"])
+        texts = tuple(value["records"])
+        seen = dict(zip(known.texts, known.kept.records, strict=True)) if known else {}
+        records = tuple(seen.get(text) or model.model_validate_json(text) for text in texts)
         loaded = Kept(value["read_at"], records, value["complete"])
-        self._remember(key, version, loaded)
+        self._remember(key, _Decoded(version, loaded, texts))
         return version, loaded
 
     async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
         version = secrets.token_hex(8)
-        value = "" if kept is None else json.dumps(_dumped(kept))
+        texts = () if kept is None else self._texts(key, kept)
+        value = "" if kept is None else json.dumps(_document(kept, texts))
         args: list[str | int] = [expected, version, value, self._ttl]
         if not int(await self._save(keys=self._keys(key), args=args)):
             return False
         if kept is None:
             self._decoded.pop(key, None)
         else:
-            self._remember(key, version, kept)
+            self._remember(key, _Decoded(version, kept, texts))
         return True
 
-    def _remember(self, key: str, version: str, kept: Kept[Any]) -> None:
-        self._decoded[key] = (version, kept)
+    def _texts(self, key: str, kept: Kept[Any]) -> tuple[str, ...]:
+        """Each record's JSON; those of the copy it was made from are not made again (the
+        same objects: that copy holds them, so their ids are theirs alone)."""
+        known = self._decoded.get(key)
+        made: dict[int, str] = {}
+        if known is not None:
+            made = {id(r): t for r, t in zip(known.kept.records, known.texts, strict=True)}
+        return tuple(
+            made.get(id(record)) or record.model_dump_json(by_alias=True) for record in kept.records
+        )
+
+    def _remember(self, key: str, decoded: _Decoded) -> None:
+        self._decoded[key] = decoded
         self._decoded.move_to_end(key)
         while len(self._decoded) > DECODED:
             self._decoded.popitem(last=False)
@@ -138,12 +164,8 @@ async def _renew(lock: Lock) -> None:
             await lock.reacquire()
 
 
-def _dumped(kept: Kept[Any]) -> dict[str, Any]:
-    return {
-        "read_at": kept.read_at,
-        "complete": kept.complete,
-        "records": [record.model_dump(mode="json", by_alias=True) for record in kept.records],
-    }
+def _document(kept: Kept[Any], texts: tuple[str, ...]) -> dict[str, Any]:
+    return {"read_at": kept.read_at, "complete": kept.complete, "records": texts}
 
 
 def _text(raw: bytes | str | None) -> str:

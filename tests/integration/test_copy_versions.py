@@ -8,10 +8,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from pydantic import BaseModel
+from redis.asyncio import Redis
 
-from bot.account_copies import AccountCopies, MemoryCopyStore
+from bot.account_copies import AccountCopies, Kept, MemoryCopyStore
+from bot.sender_copies import SubClient
 from bot.shared.copies import RedisCopyStore
-from bot.smsc import BlacklistEntry, BlockType
+from bot.smsc import BlacklistEntry, BlockType, Contact, Group, Sender
 from tests.redis_service import redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
@@ -128,3 +131,46 @@ async def test_a_copy_that_could_not_be_vouched_for_is_read_again(
     again = CountedRead([entry(4)])
     assert await read(one, again) == [4]
     assert again.count == 1
+
+
+async def test_every_kind_of_copy_reads_back_the_same_on_another_replica(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    samples: list[tuple[type[BaseModel], list[BaseModel]]] = [
+        (
+            BlacklistEntry,
+            [BlacklistEntry(id=1, phone="+79160000001", type=BlockType.MASS, comment="спам ✓")],
+        ),
+        (Group, [Group.model_validate({"id": 2, "name": "VIP «клиенты»", "num": "5", "cnt": 3})]),
+        (
+            Contact,
+            [Contact(address="79160000002", name="Анна", groups=(1, 2), int_id=7), Contact()],
+        ),
+        (
+            Sender,
+            [
+                Sender.model_validate(
+                    {
+                        "id": 3,
+                        "sender": "MyShop",
+                        "status": 1,
+                        "operators": {"mts": 2, "beeline": 9},
+                        "files": [{"file": "letter.pdf", "fid": 4, "fstatus": 1}],
+                    }
+                )
+            ],
+        ),
+        (SubClient, [SubClient(login="branch-2")]),
+    ]
+    one, other = (RedisCopyStore(redis_client, prefix=redis_prefix) for _ in range(2))
+    for n, (model, records) in enumerate(samples):
+        key = f"acct|kind{n}"
+        kept = Kept(1_800_000_000.5, tuple(records), complete=n % 2 == 0)
+        assert await one.save(key, kept, expected="")
+        version, loaded = await other.load(key, model)
+        assert version
+        assert loaded == kept
+        # A change through the other replica reads back the same on the first.
+        changed = Kept(kept.read_at, (*loaded.records, *records), kept.complete)
+        assert await other.save(key, changed, expected=version)
+        assert (await one.load(key, model))[1] == changed
