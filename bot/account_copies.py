@@ -79,16 +79,20 @@ class MemoryCopyStore:
         self._max = max_copies
         self._copies: OrderedDict[str, tuple[str, Kept[Any] | None]] = OrderedDict()
         self._versions = itertools.count(1)
+        # The version of a copy not held: it changes whenever one is let go, so that a read
+        # begun before a write, whose mark went with an evicted copy, is still not kept.
+        self._absent = ""
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
-        version, kept = self._copies.get(key, ("", None))
-        if version:
-            self._copies.move_to_end(key)
-        return version, kept
+        held = self._copies.get(key)
+        if held is None:
+            return self._absent, None
+        self._copies.move_to_end(key)
+        return held
 
     async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
-        if self._copies.get(key, ("", None))[0] != expected:
+        if self._copies.get(key, (self._absent, None))[0] != expected:
             return False
         self._put(key, kept)
         return True
@@ -101,6 +105,7 @@ class MemoryCopyStore:
         self._copies.move_to_end(key)
         while len(self._copies) > self._max:
             self._copies.popitem(last=False)
+            self._absent = f"gone{next(self._versions)}"
 
     @asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[None]:

@@ -46,6 +46,7 @@ class Replicas:
     redis: Redis
     settings: Settings
     name: str = field(default_factory=replica_name)
+    _limiter: RedisLimiter | None = field(default=None, init=False)
 
     @property
     def prefix(self) -> str:
@@ -53,7 +54,7 @@ class Replicas:
         return f"smsc-bot:{self.settings.bot_token.get_secret_value().partition(':')[0]}"
 
     def limiter(self, storage: Storage) -> RedisLimiter:
-        return RedisLimiter(
+        self._limiter = RedisLimiter(
             self.redis,
             window=self.settings.smsc_rate_window,
             journal=storage.limits,
@@ -61,6 +62,7 @@ class Replicas:
             address_backoff=self.settings.smsc_ip_block_backoff,
             prefix=SMSC_PREFIX,
         )
+        return self._limiter
 
     def dialogs(self, storage: Storage) -> SharedDialogStorage:
         return SharedDialogStorage(self.redis, storage, prefix=self.prefix)
@@ -122,6 +124,8 @@ class Replicas:
         return f"{self.prefix}:webhook:{named.hexdigest()[:32]}"
 
     async def close(self) -> None:
+        if self._limiter is not None:
+            await self._limiter.close()
         with contextlib.suppress(RedisError, OSError):
             await self.redis.aclose()
 

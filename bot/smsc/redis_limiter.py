@@ -21,6 +21,7 @@ import contextlib
 import logging
 import math
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -65,7 +66,7 @@ POLL = 0.05
 # A replica that dies with a request in flight leaves its entries; they end this long after.
 HOLD_WINDOWS = 2
 
-_SCRIPTS = ("ENTER", "LEAVE", "REFUSED", "BLOCKED", "RESTORE")
+_SCRIPTS = ("ENTER", "LEAVE", "RELEASE", "REFUSED", "BLOCKED", "RESTORE")
 
 Recent = Callable[[], Awaitable[tuple[Iterable[Stamp], Iterable[AddressBlock]]]]
 
@@ -99,6 +100,8 @@ class RedisLimiter:
         self._restoring: asyncio.Lock = asyncio.Lock()
         # This replica's requests in flight: their id and the keys that hold them.
         self._in_flight: dict[str, list[str]] = {}
+        # Reservations being given back: a cancelled request's task cannot wait for that.
+        self._releasing: set[asyncio.Task[None]] = set()
 
     def key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -127,6 +130,23 @@ class RedisLimiter:
             yield
         except (RedisError, OSError) as error:
             raise LimiterUnavailableError(type(error).__name__) from None
+
+    def release(self, request: str, keys: list[str]) -> None:
+        """Give back, without waiting, what a request that was not sent may hold."""
+        task = asyncio.get_running_loop().create_task(self._release(request, keys))
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    async def _release(self, request: str, keys: list[str]) -> None:
+        try:
+            await self.run("RELEASE", keys, [request])
+        except LimiterUnavailableError:
+            log.warning("the shared limiter could not give a reservation back; it ends by itself")
+
+    async def close(self) -> None:
+        """Wait for the reservations being given back."""
+        if self._releasing:
+            await asyncio.gather(*self._releasing, return_exceptions=True)
 
     # -- restart ------------------------------------------------------------------------------
 
@@ -183,8 +203,8 @@ class RedisLimiter:
     async def blocked(self, site: str) -> float:
         """SMSC answered error 4: the back-off every replica now waits, from Redis's clock."""
         args = [self.address_backoff, MAX_ADDRESS_BACKOFF]
-        backoff, now = await self.run("BLOCKED", self.gate_keys(site), args)
-        if self.journal is not None:
+        backoff, now, fresh = await self.run("BLOCKED", self.gate_keys(site), args)
+        if self.journal is not None and int(fresh):
             self.journal.address(AddressBlock(site, float(now) + float(backoff), float(backoff)))
         return float(backoff)
 
@@ -226,6 +246,26 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         windows = limiter.window_keys(self._bucket, self._rules)
         return [limiter.key("inflight", self._bucket), *windows]
 
+    def _release_keys(self) -> list[str]:
+        inflight, *windows = self._held_keys()
+        _gate, _backoff, probe = self._limiter.gate_keys(self._site)
+        return [inflight, self._limiter.key("risky", self._site), probe, *windows]
+
+    def _enter_args(self) -> list[Any]:
+        limiter = self._limiter
+        return [
+            self._id,
+            limiter.window,
+            limiter.hold,
+            limiter.max_concurrent,
+            PROBE_RETRY,
+            SITE_FAILURES,
+            SITE_CEILING,
+            ACCOUNT_FAILURES,
+            1 if self._untried else 0,
+            *(limit for _rule, limit in self._rules),
+        ]
+
     def _enter_keys(self) -> list[str]:
         limiter = self._limiter
         inflight, *windows = self._held_keys()
@@ -242,21 +282,15 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         limiter = self._limiter
         loop = asyncio.get_running_loop()
         deadline = None if self._max_wait is None else loop.time() + self._max_wait
-        keys = self._enter_keys()
-        args = [
-            self._id,
-            limiter.window,
-            limiter.hold,
-            limiter.max_concurrent,
-            PROBE_RETRY,
-            SITE_FAILURES,
-            SITE_CEILING,
-            ACCOUNT_FAILURES,
-            1 if self._untried else 0,
-            *(limit for _rule, limit in self._rules),
-        ]
+        keys, args = self._enter_keys(), self._enter_args()
         while True:
-            raw, seconds, flags = await limiter.run("ENTER", keys, args)
+            try:
+                raw, seconds, flags = await limiter.run("ENTER", keys, args)
+            except BaseException:
+                # Cancelled, or Redis gone, while the script's answer was on its way: it may
+                # have reserved; not sent, so given back (or ended by ``hold``).
+                limiter.release(self._id, self._release_keys())
+                raise
             verdict, wait = raw.decode() if isinstance(raw, bytes) else str(raw), float(seconds)
             if verdict == "ok":
                 self._probe = bool(int(flags) & 2)
@@ -289,16 +323,25 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            await self._learn(error)
-        except LimiterUnavailableError:
-            # The request happened; its entries end by themselves (``hold``). What it
-            # answered is what the caller hears, not that Redis went away meanwhile.
-            log.warning("the shared limiter could not record an answer")
-
-    async def _learn(self, error: BaseException | None) -> None:
         limiter = self._limiter
-        limiter._in_flight.pop(self._id, None)
+        try:
+            stamped = await self._learn(error)
+        except LimiterUnavailableError:
+            # The request happened; its entries in Redis end by themselves (``hold``), and the
+            # journal keeps it for when Redis is back. What it answered is what the caller
+            # hears, not that Redis went away meanwhile.
+            log.warning("the shared limiter could not record an answer")
+            stamped = time.time()
+        finally:
+            # Only now: a restore meanwhile must still count it.
+            limiter._in_flight.pop(self._id, None)
+        if limiter.journal is not None:
+            for rule, limit in self._rules:
+                limiter.journal.stamped(Stamp(self._bucket, rule, limit, stamped))
+
+    async def _learn(self, error: BaseException | None) -> float:
+        """Stamp the request and learn from its answer; returns the stamp (Redis's time)."""
+        limiter = self._limiter
         inflight, *windows = self._held_keys()
         answered = error is None or isinstance(error, SmscApiError)
         probe = self._probe
@@ -319,8 +362,6 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         keys = [inflight, *limiter.failure_keys(self._who, self._site), *windows]
         args = [self._id, outcome, code, limiter.window, REJECTED_FOR_WINDOWS * limiter.window]
         stamped = float(await limiter.run("LEAVE", keys, [*args, TRUSTED_FOR]))
-        if limiter.journal is not None:
-            for rule, limit in self._rules:
-                limiter.journal.stamped(Stamp(self._bucket, rule, limit, stamped))
         if probe:
             await limiter.probed(self._site, answered=answered)
+        return stamped

@@ -16,7 +16,8 @@ from __future__ import annotations
 # 8 account limit, 9 untried (0/1), then each rule's limit.
 # Everything a request must pass, checked and taken at once: nothing is held for a request that
 # does not go out. Returns {verdict, seconds, flags}:
-#   ok: reserved (seconds: now; flags: 1 counted as risky until answered, +2 the address's probe);
+#   ok: reserved (seconds: now; flags: 1 counted as risky until answered, +2 the address's probe),
+#       also when this id was reserved already (the same script run again after a lost reply);
 #   wait: a window opens in that many seconds; -1 when only the concurrency cap holds it;
 #   risky: room for requests not known to work frees when one in flight is answered;
 #   restore: Redis lost what it held (a restart without persistence): restore the windows first;
@@ -26,6 +27,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {'restore', '0', 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local id, window, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[2], id) then
+  -- Reserved already: this is the same request sent again (its answer was lost on the way).
+  local again = 0
+  if redis.call('ZSCORE', KEYS[10], id) then again = 1 end
+  if redis.call('GET', KEYS[6]) == id then again = again + 2 end
+  return {'ok', tostring(now), again}
+end
 local rejected = redis.call('PTTL', KEYS[7])
 if rejected > 0 then return {'rejected', tostring(rejected / 1000), 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - window)
@@ -80,10 +88,22 @@ if risky then
   flags = 1
 end
 if probe then
-  redis.call('SET', KEYS[6], '1', 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
+  redis.call('SET', KEYS[6], id, 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
   flags = flags + 2
 end
 return {'ok', tostring(now), flags}
+"""
+
+# KEYS: in-flight set, site's risky set, probe, then the windows. ARGV: id.
+# A request that was not sent after all (its reservation's answer never reached the replica:
+# cancelled, or Redis went away): what ENTER may have taken for it is given back.
+RELEASE = """
+local id = ARGV[1]
+redis.call('ZREM', KEYS[1], id)
+redis.call('ZREM', KEYS[2], id)
+if redis.call('GET', KEYS[3]) == id then redis.call('DEL', KEYS[3]) end
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], id) end
+return 1
 """
 
 # KEYS: 1 in-flight set, 2 rejected, 3 account failures, 4 site failures, 5 site's risky set,
@@ -139,19 +159,20 @@ return 1
 """
 
 # KEYS: gate, back-off, probe. ARGV: first back-off, most back-off (s). SMSC answered error 4.
-# Returns the back-off in force and Redis's time.
+# Returns the seconds the address now waits, Redis's time, and 1 when this answer set the block
+# (0: one was in force already, and that is what is left of it).
 BLOCKED = """
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) + tonumber(t[2]) / 1000000)
 local left = redis.call('PTTL', KEYS[1])
-if left > 0 then return {tostring(left / 1000), now} end
+if left > 0 then return {tostring(left / 1000), now, 0} end
 local backoff = tonumber(ARGV[1])
 local before = tonumber(redis.call('GET', KEYS[2]) or '0')
 if before > 0 then backoff = math.min(tonumber(ARGV[2]), math.max(backoff, before * 2)) end
 redis.call('SET', KEYS[1], '1', 'PX', math.ceil(backoff * 1000))
 redis.call('SET', KEYS[2], tostring(backoff), 'EX', 86400)
 redis.call('DEL', KEYS[3])
-return {tostring(backoff), now}
+return {tostring(backoff), now, 1}
 """
 
 # KEYS: the marker, then for each stamp its window, then for each request this replica has in
@@ -167,7 +188,8 @@ for i = 2, #KEYS do
   if i <= stamps + 1 then
     redis.call('ZADD', KEYS[i], tonumber(ARGV[i + 2]), 'restored:' .. i .. ':' .. ARGV[i + 2])
   else
-    redis.call('ZADD', KEYS[i], now + hold, ARGV[i + 2])
+    -- NX: an entry there already is the request's stamp, its answer recorded meanwhile.
+    redis.call('ZADD', KEYS[i], 'NX', now + hold, ARGV[i + 2])
   end
   redis.call('PEXPIRE', KEYS[i], keep)
 end

@@ -174,3 +174,13 @@ async def test_every_kind_of_copy_reads_back_the_same_on_another_replica(
         changed = Kept(kept.read_at, (*loaded.records, *records), kept.complete)
         assert await other.save(key, changed, expected=version)
         assert (await one.load(key, model))[1] == changed
+
+
+async def test_a_read_begun_before_a_write_is_not_kept_though_memory_let_that_write_go() -> None:
+    store = MemoryCopyStore(max_copies=1)
+    copies = AccountCopies(store)
+    version, kept = await store.load(KEY, BlacklistEntry)  # a read from SMSC begins
+    assert kept is None
+    await copies.change(KEY, BlacklistEntry, blocked(2))  # no copy: only its mark stays
+    await store.save("another|black|phones", Kept(0.0, ()), expected="")  # that mark goes
+    assert not await store.save(KEY, Kept(0.0, (entry(1),)), expected=version)

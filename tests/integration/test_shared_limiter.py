@@ -5,10 +5,12 @@ processes; Redis is the machine's own (skipped with one line where there is none
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import sys
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -36,7 +38,7 @@ from bot.smsc.failures import ACCOUNT_FAILURES
 from bot.smsc.limiter import Stamp
 from bot.smsc.redis_limiter import RedisLimiter
 from tests.conftest import LOGIN, PASSWORD
-from tests.redis_service import REDIS_URL, redis_client, redis_prefix
+from tests.redis_service import REDIS_URL, OwnRedis, redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
 
@@ -277,3 +279,90 @@ async def test_after_an_address_block_one_replica_probes_while_the_others_wait(
         assert later.value.retry_after == PROBE_RETRY
     # The probe was answered: every replica goes on.
     await send(other, "another account")
+
+
+async def test_an_answer_that_comes_while_redis_is_down_is_kept_for_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    own = OwnRedis(tmp_path)
+    await own.start()
+    redis = Redis.from_url(own.url)
+    journal = Journal()
+    (limiter,) = limiters(redis, "own", journal, 1)
+    try:
+        for _ in range(2):
+            await send(limiter)
+        async with limiter.acquire("acct", IDENTICAL, 0, site="smsc.ru"):
+            await own.stop()  # the answer comes while Redis is down
+        await own.start()  # and back empty
+        with pytest.raises(ClientRateLimitError):
+            await send(limiter)
+    finally:
+        await redis.aclose()
+        await own.stop()
+    assert len(journal.kept) == 3
+
+
+class HeldReplies:
+    """A TCP relay to Redis on loopback whose replies can be held back: a reply lost on its way
+    to the replica, as the network edge sees it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"redis://127.0.0.1:{port}/0"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _relay(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        server, to_server = await asyncio.open_connection(*self.target)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, held: bool) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    if held:
+                        await self.flowing.wait()
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(client, to_server, False), pipe(server, to_client, True))
+
+
+async def test_a_request_cancelled_while_reserving_gives_its_place_back(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    where = redis_client.connection_pool.connection_kwargs
+    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    async with relay as url:
+        relayed = Redis.from_url(url)
+        (limiter,) = limiters(relayed, redis_prefix, Journal(), 1)
+        await send(limiter, "another account")
+        relay.flowing.clear()
+        request = asyncio.create_task(send(limiter))
+        # The reservation is made; its answer is held on the way back, and the request given up.
+        while not await redis_client.exists(f"{redis_prefix}:inflight:acct"):
+            await asyncio.sleep(0.005)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        relay.flowing.set()
+        await limiter.close()
+        await relayed.aclose()
+    for held in ("inflight:acct", "w:acct:same:groups", "risky:smsc.ru"):
+        assert await redis_client.zcard(f"{redis_prefix}:{held}") == 0, held
+    # The same request's reservation run again (its reply lost) reserves once.
+    (limiter,) = limiters(redis_client, redis_prefix, Journal(), 1)
+    slot = limiter.acquire("acct", IDENTICAL, 0, site="smsc.ru")
+    async with slot:
+        again = await limiter.run("ENTER", slot._enter_keys(), slot._enter_args())  # type: ignore[attr-defined]
+        assert again[0] == b"ok"
+        assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 1
