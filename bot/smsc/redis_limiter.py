@@ -141,7 +141,8 @@ class RedisLimiter:
         try:
             await self.run("RELEASE", keys, [request])
         except LimiterUnavailableError:
-            log.warning("the shared limiter could not give a reservation back; it ends by itself")
+            # Redis is away (which commands and the watcher already say): it ends by itself.
+            log.debug("the shared limiter could not give a reservation back")
 
     async def close(self) -> None:
         """Wait for the reservations being given back."""
@@ -285,7 +286,7 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         keys, args = self._enter_keys(), self._enter_args()
         while True:
             try:
-                raw, seconds, flags = await limiter.run("ENTER", keys, args)
+                raw, seconds, probe = await limiter.run("ENTER", keys, args)
             except BaseException:
                 # Cancelled, or Redis gone, while the script's answer was on its way: it may
                 # have reserved; not sent, so given back (or ended by ``hold``).
@@ -293,7 +294,7 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
                 raise
             verdict, wait = raw.decode() if isinstance(raw, bytes) else str(raw), float(seconds)
             if verdict == "ok":
-                self._probe = bool(int(flags) & 2)
+                self._probe = int(probe) == 1
                 limiter._in_flight[self._id] = self._held_keys()
                 return
             if verdict == "restore":

@@ -15,8 +15,8 @@ from __future__ import annotations
 # ARGV: 1 id, 2 window, 3 hold, 4 max concurrent, 5 probe retry, 6 site limit, 7 site ceiling,
 # 8 account limit, 9 untried (0/1), then each rule's limit.
 # Everything a request must pass, checked and taken at once: nothing is held for a request that
-# does not go out. Returns {verdict, seconds, flags}:
-#   ok: reserved (seconds: now; flags: 1 counted as risky until answered, +2 the address's probe),
+# does not go out. Returns {verdict, seconds, probe}:
+#   ok: reserved (seconds: now; probe 1: this request is the address's probe after a block),
 #       also when this id was reserved already (the same script run again after a lost reply);
 #   wait: a window opens in that many seconds; -1 when only the concurrency cap holds it;
 #   risky: room for requests not known to work frees when one in flight is answered;
@@ -29,10 +29,8 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local id, window, hold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if redis.call('ZSCORE', KEYS[2], id) then
   -- Reserved already: this is the same request sent again (its answer was lost on the way).
-  local again = 0
-  if redis.call('ZSCORE', KEYS[10], id) then again = 1 end
-  if redis.call('GET', KEYS[6]) == id then again = again + 2 end
-  return {'ok', tostring(now), again}
+  if redis.call('GET', KEYS[6]) == id then return {'ok', tostring(now), 1} end
+  return {'ok', tostring(now), 0}
 end
 local rejected = redis.call('PTTL', KEYS[7])
 if rejected > 0 then return {'rejected', tostring(rejected / 1000), 0} end
@@ -81,17 +79,15 @@ for i = 12, #KEYS do
 end
 redis.call('ZADD', KEYS[2], now + hold, id)
 redis.call('PEXPIRE', KEYS[2], keep)
-local flags = 0
 if risky then
   redis.call('ZADD', KEYS[10], now + hold, id)
   redis.call('PEXPIRE', KEYS[10], math.ceil(hold * 1000))
-  flags = 1
 end
 if probe then
   redis.call('SET', KEYS[6], id, 'PX', math.ceil(tonumber(ARGV[5]) * 1000))
-  flags = flags + 2
+  return {'ok', tostring(now), 1}
 end
-return {'ok', tostring(now), flags}
+return {'ok', tostring(now), 0}
 """
 
 # KEYS: in-flight set, site's risky set, probe, then the windows. ARGV: id.
