@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -63,8 +63,9 @@ class CopyStore(Protocol):
 
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]: ...
 
-    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
-        """Store ``kept`` (None: no copy) if the version is still ``expected``."""
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
+        """Store ``kept`` (None: no copy) if the version is still ``expected``; the new
+        version, or None when it was not."""
         ...
 
     async def drop(self, key: str) -> None: ...
@@ -91,21 +92,22 @@ class MemoryCopyStore:
         self._copies.move_to_end(key)
         return held
 
-    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
         if self._copies.get(key, (self._absent, None))[0] != expected:
-            return False
-        self._put(key, kept)
-        return True
+            return None
+        return self._put(key, kept)
 
     async def drop(self, key: str) -> None:
         self._put(key, None)
 
-    def _put(self, key: str, kept: Kept[Any] | None) -> None:
-        self._copies[key] = (str(next(self._versions)), kept)
+    def _put(self, key: str, kept: Kept[Any] | None) -> str:
+        version = str(next(self._versions))
+        self._copies[key] = (version, kept)
         self._copies.move_to_end(key)
         while len(self._copies) > self._max:
             self._copies.popitem(last=False)
             self._absent = f"gone{next(self._versions)}"
+        return version
 
     @asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[None]:
@@ -135,6 +137,8 @@ class AccountCopies:
         self.store = store or MemoryCopyStore()
         self.fresh_for = fresh_for
         self._clock = clock
+        # Copies being read from SMSC by this process, and the changes made here meanwhile.
+        self._reading: dict[str, _Reading] = {}
 
     # -- the blacklists ----------------------------------------------------------------------
 
@@ -269,11 +273,20 @@ class AccountCopies:
             if kept is not None and not refresh and (stale_ok or self._fresh(kept)):
                 return kept
             read_at = self._clock()
-            records, complete = await fetch()
-            kept = Kept(read_at, tuple(records), complete)
-            # Not kept if a write changed the copy meanwhile: this read may have missed it.
-            await self.store.save(key, kept, expected=version)
-            return kept
+            reading = self._reading[key] = _Reading(version)
+            try:
+                records, complete = await fetch()
+            finally:
+                del self._reading[key]
+            made: Kept[M] | None = Kept(read_at, tuple(records), complete)
+            # This process's writes meanwhile, which the read may have missed, go on top of it
+            # (they are idempotent). A write elsewhere meanwhile: the read is not kept.
+            for write in reading.writes:
+                made = write(made)
+            if made is None:
+                return Kept(read_at, tuple(records), complete)
+            await self.store.save(key, made, expected=reading.version)
+            return made
 
     def _fresh(self, kept: Kept[Any]) -> bool:
         return self._clock() - kept.read_at < self.fresh_for
@@ -294,12 +307,27 @@ class AccountCopies:
     ) -> None:
         """Replace the copy with what ``make`` makes of it, again if another process changed
         it meanwhile. With no copy, ``make`` returning None still counts as a change: a read
-        on its way, which may have missed this write, is not kept."""
+        on its way, which may have missed this write, is kept only with the write applied
+        (when it is this process's) or not at all."""
         for _ in range(UPDATE_ATTEMPTS):
             version, kept = await self.store.load(key, model)
-            if await self.store.save(key, make(kept), expected=version):
+            saved = await self.store.save(key, make(kept), expected=version)
+            if saved is not None:
+                reading = self._reading.get(key)
+                if reading is not None and reading.version == version:
+                    reading.writes.append(make)
+                    reading.version = saved
                 return
         await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
+
+
+@dataclass(slots=True)
+class _Reading:
+    """A read from SMSC on its way: the version it will replace, moved on by each write of
+    this process meanwhile (``writes``, to apply to what the read brings)."""
+
+    version: str
+    writes: list[Callable[[Any], Any]] = field(default_factory=list)
 
 
 def same_address(listed: str, address: str) -> bool:

@@ -89,18 +89,18 @@ class RedisCopyStore:
         self._remember(key, _Decoded(version, loaded, texts))
         return version, loaded
 
-    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> bool:
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
         version = secrets.token_hex(8)
         texts = () if kept is None else self._texts(key, kept)
         value = "" if kept is None else json.dumps(_document(kept, texts))
         args: list[str | int] = [expected, version, value, self._ttl]
         if not int(await self._save(keys=self._keys(key), args=args)):
-            return False
+            return None
         if kept is None:
             self._decoded.pop(key, None)
         else:
             self._remember(key, _Decoded(version, kept, texts))
-        return True
+        return version
 
     def _texts(self, key: str, kept: Kept[Any]) -> tuple[str, ...]:
         """Each record's JSON; those of the copy it was made from are not made again (the
