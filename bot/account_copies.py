@@ -278,13 +278,14 @@ class AccountCopies:
                 records, complete = await fetch()
             finally:
                 del self._reading[key]
-            made: Kept[M] | None = Kept(read_at, tuple(records), complete)
+            fetched = Kept(read_at, tuple(records), complete)
             # This process's writes meanwhile, which the read may have missed, go on top of it
             # (they are idempotent). A write elsewhere meanwhile: the read is not kept.
+            made: Kept[M] | None = fetched
             for write in reading.writes:
                 made = write(made)
             if made is None:
-                return Kept(read_at, tuple(records), complete)
+                return fetched
             await self.store.save(key, made, expected=reading.version)
             return made
 
