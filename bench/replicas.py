@@ -268,10 +268,12 @@ async def limiter_cost(redis_url: str, requests: int) -> tuple[float, float]:
     async def shared_slot(n: int) -> None:
         async with shared.acquire(f"login{n}", rules, 0):
             pass
+        await shared.settled()  # its answer stamped (behind its caller, in the bot)
 
     try:
         return await timed(local_slot), await timed(shared_slot)
     finally:
+        await shared.close()
         await redis.aclose()
 
 

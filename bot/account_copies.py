@@ -7,121 +7,47 @@ and the contact books are read once and kept per account, and each successful wr
 (block, unblock, add, delete, move, rename) is applied to the copy instead of reading again.
 Sender names are kept the same way (:mod:`bot.sender_copies`).
 
+A change the bot makes while it handles an update is applied once the handler is done (inside
+:meth:`AccountCopies.after_reply`): the person hears what SMSC did as soon as SMSC did it, and
+the copy's bookkeeping follows (round trips to a store several replicas share); a read of the
+same copy meanwhile applies it first.
+
 A copy is served while it is younger than SMSC's window; older, it is read again when
 something needs it (or at once when a person asks to refresh). What someone changes in the
 cabinet meanwhile shows within that window.
 
 An account here is one set of credentials (:class:`bot.smsc.Account`): chats on the same
 credentials share copies, and a copy never serves other credentials. Copies live in a
-:class:`CopyStore`: in this process's memory by default; the interface is asynchronous and
-works on whole copies so that a store shared by several processes can take its place.
+:class:`CopyStore` (:mod:`bot.copy_store`): in this process's memory by default; the interface
+is asynchronous and works on whole copies so that a store shared by several processes can take
+its place.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
+import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
+from bot.copy_store import CopyStore, Kept, M, MemoryCopyStore
 from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient
 from bot.smsc.contacts import MAX_PAGE, ContactBook
 
-M = TypeVar("M", bound=BaseModel)
+__all__ = ["AccountCopies", "CopyStore", "Kept", "M", "MemoryCopyStore"]
+
+
+log = logging.getLogger(__name__)
 
 # Pages read of one blacklist at most: 50,000 entries, fifty requests.
 MAX_PAGES = 50
 # Pages read of an address book at most: a larger book is looked up a number at a time.
 MAX_BOOK_PAGES = 5
-# Copies kept in memory at once; the least recently used go first.
-MAX_COPIES = 5000
 # Tries of one change against others changing the same copy at that moment.
 UPDATE_ATTEMPTS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Kept(Generic[M]):
-    """A copy: its records as SMSC listed them (newest first where SMSC sorts so), when they
-    were read (wall-clock time), and whether the list was read to its end."""
-
-    read_at: float
-    records: tuple[M, ...]
-    complete: bool = True
-
-
-class CopyStore(Protocol):
-    """Where copies live. Every save or drop gives a copy a new version (``""`` before the
-    first), and a save names the version it was made from: a change another process saved
-    meanwhile is never overwritten by what was made without it. ``exclusive`` lets one reader
-    at a time read a copy from SMSC."""
-
-    async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]: ...
-
-    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
-        """Store ``kept`` (None: no copy) if the version is still ``expected``; the new
-        version, or None when it was not."""
-        ...
-
-    async def drop(self, key: str) -> None: ...
-
-    def exclusive(self, key: str) -> AbstractAsyncContextManager[None]: ...
-
-
-class MemoryCopyStore:
-    """Copies in this process, the least recently used dropped past ``max_copies``."""
-
-    def __init__(self, max_copies: int = MAX_COPIES) -> None:
-        self._max = max_copies
-        self._copies: OrderedDict[str, tuple[str, Kept[Any] | None]] = OrderedDict()
-        self._versions = itertools.count(1)
-        # The version of a copy not held: it changes whenever one is let go, so that a read
-        # begun before a write, whose mark went with an evicted copy, is still not kept.
-        self._absent = ""
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
-        held = self._copies.get(key)
-        if held is None:
-            return self._absent, None
-        self._copies.move_to_end(key)
-        return held
-
-    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
-        if self._copies.get(key, (self._absent, None))[0] != expected:
-            return None
-        return self._put(key, kept)
-
-    async def drop(self, key: str) -> None:
-        self._put(key, None)
-
-    def _put(self, key: str, kept: Kept[Any] | None) -> str:
-        version = str(next(self._versions))
-        self._copies[key] = (version, kept)
-        self._copies.move_to_end(key)
-        while len(self._copies) > self._max:
-            self._copies.popitem(last=False)
-            self._absent = f"gone{next(self._versions)}"
-        return version
-
-    @asynccontextmanager
-    async def exclusive(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]  # only copies in use keep a lock
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class AccountCopies:
@@ -139,6 +65,8 @@ class AccountCopies:
         self._clock = clock
         # Copies being read from SMSC by this process, and the changes made here meanwhile.
         self._reading: dict[str, _Reading] = {}
+        # The changes waiting for the end of the update being handled (None outside one).
+        self._pending: ContextVar[list[_Change] | None] = ContextVar("copy_changes", default=None)
 
     # -- the blacklists ----------------------------------------------------------------------
 
@@ -248,7 +176,48 @@ class AccountCopies:
     async def forget(self, smsc: SmscClient, what: str, *, mail: bool) -> None:
         """A write whose result the bot cannot tell (or that failed in a way that shows the
         copy is wrong): the copy goes, and the next use reads afresh."""
-        await self.store.drop(_key(smsc, what, _book(smsc, mail)))
+        key = _key(smsc, what, _book(smsc, mail))
+        await self._settle(key)
+        await self.store.drop(key)
+
+    async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
+        """The copy under ``key`` as it is, however old; None without one."""
+        await self._settle(key)
+        _version, kept = await self.store.load(key, model)
+        return kept
+
+    # -- changes after the reply -------------------------------------------------------------
+
+    @asynccontextmanager
+    async def after_reply(self) -> AsyncIterator[None]:
+        """Changes made inside wait until it ends (an update's handler is done), then are
+        applied in the order they were made, whatever the handler's outcome: the writes
+        behind them happened. One that cannot be applied drops its copy if it can (read
+        afresh when next used), and is logged: the person already heard what SMSC did."""
+        pending: list[_Change] = []
+        token = self._pending.set(pending)
+        try:
+            yield
+        finally:
+            self._pending.reset(token)
+            for change in pending:
+                try:
+                    await self._update(change.key, change.model, change.make)
+                except Exception as error:
+                    failed = type(error).__name__
+                    log.warning("a kept copy missed a change", extra={"error": failed})
+                    with suppress(Exception):
+                        await self.store.drop(change.key)
+
+    async def _settle(self, key: str) -> None:
+        """Apply now the changes waiting for the end of this update that concern ``key``."""
+        pending = self._pending.get()
+        if not pending or all(change.key != key for change in pending):
+            return
+        mine = [change for change in pending if change.key == key]
+        pending[:] = [change for change in pending if change.key != key]
+        for change in mine:
+            await self._update(change.key, change.model, change.make)
 
     # -- the mechanics -----------------------------------------------------------------------
 
@@ -263,6 +232,7 @@ class AccountCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
+        await self._settle(key)
         if not refresh:
             _version, kept = await self.store.load(key, model)
             if kept is not None and (stale_ok or self._fresh(kept)):
@@ -309,7 +279,16 @@ class AccountCopies:
         """Replace the copy with what ``make`` makes of it, again if another process changed
         it meanwhile. With no copy, ``make`` returning None still counts as a change: a read
         on its way, which may have missed this write, is kept only with the write applied
-        (when it is this process's) or not at all."""
+        (when it is this process's) or not at all. Inside :meth:`after_reply`, later."""
+        pending = self._pending.get()
+        if pending is not None:
+            pending.append(_Change(key, model, make))
+            return
+        await self._update(key, model, make)
+
+    async def _update(
+        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
+    ) -> None:
         for _ in range(UPDATE_ATTEMPTS):
             version, kept = await self.store.load(key, model)
             saved = await self.store.save(key, make(kept), expected=version)
@@ -320,6 +299,15 @@ class AccountCopies:
                     reading.version = saved
                 return
         await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A change waiting for the end of an update's handler."""
+
+    key: str
+    model: type[Any]
+    make: Callable[[Any], Any]
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from bot.smsc.factory import UNSET, MaxWait, SmscFactory
 from storage import (
     AuthKind,
     ChatCredentials,
+    ChatRecord,
     ChatSettings,
     Migration,
     NotificationKind,
@@ -181,6 +182,11 @@ class ChatAccounts:
 
     async def settings(self, chat_id: int) -> ChatSettings:
         return await self._storage.settings.get(chat_id)
+
+    async def record(self, chat_id: int) -> ChatRecord:
+        """The chat's settings and its credentials (opened when used), read together: what
+        each update of the chat needs first."""
+        return await self._storage.chats.record(chat_id)
 
     async def set_language(self, chat_id: int, language: str) -> None:
         await self._storage.settings.set_language(chat_id, language)

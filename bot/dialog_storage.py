@@ -16,6 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot.shared.dialog_locks import state_read_with_lock
 from storage import DialogsRepository, LoginTracesRepository, Storage
 from storage.dialogs import DIALOG_TTL
 
@@ -76,6 +77,10 @@ class SharedDialogStorage(RedisStorage):
             data_ttl=int(DIALOG_TTL),
         )
         self.login_traces: LoginTracesRepository = storage.login_traces
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        read, state = state_read_with_lock(self.key_builder.build(key, "state"))
+        return state if read else await super().get_state(key)
 
     async def close(self) -> None:
         """Redis belongs to the application, which closes it."""

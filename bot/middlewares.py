@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, 
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
+from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -24,7 +25,7 @@ from bot.logs import log_context
 from bot.relogin import not_connected
 from bot.replies import respond
 from bot.smsc import SmscApiError
-from storage import AuditRepository, CredentialsUnreadableError, StorageError
+from storage import AuditRepository, ChatRecord, CredentialsUnreadableError, StorageError
 
 log = logging.getLogger("bot.updates")
 
@@ -115,6 +116,22 @@ def _outcome(error: BaseException) -> str:
     return f"error {type(error).__name__}"
 
 
+class CopyChangesMiddleware(BaseMiddleware):
+    """What a handler's writes change in the kept copies is applied once the handler is done,
+    after its reply and before the next update of the chat (the FSM lock is still held)."""
+
+    def __init__(self, copies: AccountCopies) -> None:
+        self.copies = copies
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.copies.after_reply():
+            return await handler(event, data)
+
+
+# Where the chat's record read for the update's language waits for the handler's middlewares.
+_RECORD = "chat_record"
+
+
 class ChatLocaleMiddleware(I18nMiddleware):
     """The chat's chosen language (/lang), else the user's Telegram language, else English."""
 
@@ -126,11 +143,16 @@ class ChatLocaleMiddleware(I18nMiddleware):
         chat: Chat | None = data.get("event_chat")
         if chat is not None:
             try:
-                settings = await self.accounts.settings(chat.id)
+                record = await self.accounts.record(chat.id)
             except StorageError:
                 # The database is down (PostgreSQL restarting): the chat still hears so, in
                 # its user's language; this runs again for the error that tells it.
                 settings = None
+            else:
+                # Its credentials, read with the settings, are opened only by a handler that
+                # needs them (:class:`SmscClientMiddleware`).
+                data[_RECORD] = record
+                settings = record.settings
             if settings is not None and settings.language in self.i18n.available_locales:
                 return settings.language
         user: User | None = data.get("event_from_user")
@@ -225,8 +247,14 @@ class SmscClientMiddleware(BaseMiddleware):
         if not wanted:
             return await handler(event, data)
         chat: Chat | None = data.get("event_chat")
+        record: ChatRecord | None = data.get(_RECORD)
         try:
-            stored = await self.accounts.stored(chat.id) if chat else None
+            if chat is None:
+                stored = None
+            elif record is not None and record.settings.chat_id == chat.id:
+                stored = record.credentials.open()
+            else:
+                stored = await self.accounts.stored(chat.id)
         except CredentialsUnreadableError:
             if wanted not in ("optional", "if-any"):
                 raise

@@ -130,7 +130,7 @@ async def sender_confirmed(
 
 async def sub_clients(copies: AccountCopies, smsc: SmscClient) -> list[str]:
     """The sub-clients the bot has seen SMSC accept on this account, most recent first."""
-    _version, kept = await copies.store.load(_key(smsc, "sub-clients"), SubClient)
+    kept = await copies.kept(_key(smsc, "sub-clients"), SubClient)
     return [each.login for each in kept.records] if kept else []
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.audit import AuditRepository
-from storage.chats import ChatsRepository, Migration
+from storage.chats import ChatRecord, ChatsRepository, Migration
 from storage.credentials import CredentialsRepository, RotationReport
 from storage.crypto import Keyring, generate_key, parse_keys
 from storage.database import Database
@@ -111,6 +111,7 @@ __all__ = [
     "AuditRepository",
     "AuthKind",
     "ChatCredentials",
+    "ChatRecord",
     "ChatSettings",
     "ChatsRepository",
     "Claim",

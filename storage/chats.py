@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.credentials import CredentialsRepository, ensure_chat
+from storage import credentials as credentials_table
+from storage import settings as settings_table
+from storage.credentials import CredentialsRepository, SealedCredentials, ensure_chat
 from storage.database import Database, Transaction, utcnow
 from storage.deliveries import bump
-from storage.models import AuthKind, ChatCredentials
+from storage.models import AuthKind, ChatCredentials, ChatSettings
 from storage.settings import SettingsRepository
 
 _WATCH_TABLES = {"downloads": "watched_downloads", "senders": "watched_senders"}
@@ -27,6 +29,27 @@ class Migration:
     kept_newer: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    """What an update of a chat reads first: its settings and its credentials, still sealed."""
+
+    settings: ChatSettings
+    credentials: SealedCredentials
+
+
+# Settings columns as they are; the credentials' other than the chat id.
+_CREDENTIAL_COLUMNS = credentials_table.COLUMNS.split(", ")[1:]
+_RECORD = (
+    "SELECT "  # noqa: S608 - constants
+    + ", ".join(f"s.{column}" for column in settings_table.COLUMNS.split(", "))
+    + ", c.chat_id AS credentials_chat, "
+    + ", ".join(f"c.{column}" for column in _CREDENTIAL_COLUMNS)
+    + " FROM (SELECT CAST(? AS BIGINT) AS chat_id) AS asked"
+    " LEFT JOIN chat_settings s ON s.chat_id = asked.chat_id"
+    " LEFT JOIN credentials c ON c.chat_id = asked.chat_id"
+)
+
+
 class ChatsRepository:
     def __init__(
         self, database: Database, credentials: CredentialsRepository, settings: SettingsRepository
@@ -34,6 +57,22 @@ class ChatsRepository:
         self._db = database
         self._credentials = credentials
         self._settings = settings
+
+    async def record(self, chat_id: int) -> ChatRecord:
+        """The chat's settings and credentials: from memory when this process is the
+        database's only writer, else in one query (a replica reads them on every update)."""
+        if self._settings.cached:
+            return ChatRecord(
+                await self._settings.get(chat_id), await self._credentials.sealed(chat_id)
+            )
+        row = await self._db.fetchone(_RECORD, (chat_id,))
+        assert row is not None  # one row, whatever the chat has
+        sealed = None
+        if row["credentials_chat"] is not None:
+            sealed = {"chat_id": chat_id, **{c: row[c] for c in _CREDENTIAL_COLUMNS}}
+        return ChatRecord(
+            settings_table.settings_of(chat_id, row), self._credentials.opener(sealed)
+        )
 
     async def connect(
         self,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
 from storage.cache import MISSING, Recent
 from storage.crypto import Keyring, Sealed
@@ -11,8 +11,20 @@ from storage.database import Database, Row, Transaction, utcnow
 from storage.errors import CredentialsUnreadableError
 from storage.models import AuthKind, ChatCredentials
 
-_COLUMNS = "chat_id, region, base_url, login, auth_kind, key_id, nonce, secret, set_by, set_at"
-_UPDATE = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS.split(", ")[1:])
+COLUMNS = "chat_id, region, base_url, login, auth_kind, key_id, nonce, secret, set_by, set_at"
+_UPDATE = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS.split(", ")[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class SealedCredentials:
+    """A chat's credentials as read, still encrypted: :meth:`open` decrypts them (None when
+    the chat has none; :class:`CredentialsUnreadableError` when they cannot be read)."""
+
+    _row: Row | None = field(repr=False)
+    _open: Callable[[Row], ChatCredentials] = field(repr=False)
+
+    def open(self) -> ChatCredentials | None:
+        return None if self._row is None else self._open(self._row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +89,7 @@ class CredentialsRepository:
         self._rows.forget(chat_id)
         await ensure_chat(tx, chat_id)
         await tx.execute(
-            f"INSERT INTO credentials ({_COLUMNS}) "  # noqa: S608 - constant
+            f"INSERT INTO credentials ({COLUMNS}) "  # noqa: S608 - constant
             f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET {_UPDATE}",
             (
                 chat_id,
@@ -97,7 +109,7 @@ class CredentialsRepository:
         """The chat's credentials within a transaction the caller holds; None when there are
         none or they cannot be read."""
         row = await tx.fetchone(
-            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            f"SELECT {COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
         if row is None:
@@ -112,6 +124,9 @@ class CredentialsRepository:
         row = await self._row(chat_id)
         return None if row is None else self._open(row)
 
+    async def sealed(self, chat_id: int) -> SealedCredentials:
+        return self.opener(await self._row(chat_id))
+
     async def exists(self, chat_id: int) -> bool:
         return await self._row(chat_id) is not None
 
@@ -120,7 +135,7 @@ class CredentialsRepository:
         if cached is not MISSING:
             return cached
         row = await self._db.fetchone(
-            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            f"SELECT {COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
         self._rows.put(chat_id, row)
@@ -128,6 +143,11 @@ class CredentialsRepository:
 
     def forget(self, *chat_ids: int) -> None:
         self._rows.forget(*chat_ids)
+
+    def opener(self, row: Row | None) -> SealedCredentials:
+        """A row read elsewhere (:meth:`storage.chats.ChatsRepository.record`), opened when
+        asked."""
+        return SealedCredentials(row, self._open)
 
     async def delete(self, chat_id: int) -> bool:
         self._rows.forget(chat_id)
@@ -162,7 +182,7 @@ class CredentialsRepository:
             chunk = chat_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             yield await self._db.fetchall(
-                f"SELECT {_COLUMNS} FROM credentials WHERE chat_id IN ({marks})",  # noqa: S608
+                f"SELECT {COLUMNS} FROM credentials WHERE chat_id IN ({marks})",  # noqa: S608
                 chunk,
             )
 
@@ -221,7 +241,7 @@ class CredentialsRepository:
         """
         self._rows.forget(old_id, new_id)
         row = await tx.fetchone(
-            f"SELECT {_COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
+            f"SELECT {COLUMNS} FROM credentials WHERE chat_id = ?",  # noqa: S608 - constant
             (old_id,),
         )
         if row is None:

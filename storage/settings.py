@@ -9,7 +9,7 @@ from storage.credentials import ensure_chat
 from storage.database import Database, Row
 from storage.models import ChatSettings, NotificationKind
 
-_COLUMNS = "chat_id, language, notify_downloads, notify_senders, poll_interval, watch_paused"
+COLUMNS = "chat_id, language, notify_downloads, notify_senders, poll_interval, watch_paused"
 
 
 class SettingsRepository:
@@ -25,12 +25,17 @@ class SettingsRepository:
         if isinstance(cached, ChatSettings):
             return cached
         row = await self._db.fetchone(
-            f"SELECT {_COLUMNS} FROM chat_settings WHERE chat_id = ?",  # noqa: S608 - constant
+            f"SELECT {COLUMNS} FROM chat_settings WHERE chat_id = ?",  # noqa: S608 - constant
             (chat_id,),
         )
         settings = ChatSettings(chat_id) if row is None else _settings(row)
         self._cache.put(chat_id, settings)
         return settings
+
+    @property
+    def cached(self) -> bool:
+        """Whether reads are kept in memory (this process is the database's only writer)."""
+        return not self._db.shared
 
     def forget(self, *chat_ids: int) -> None:
         self._cache.forget(*chat_ids)
@@ -63,12 +68,17 @@ class SettingsRepository:
     async def watching(self) -> list[ChatSettings]:
         """Chats with credentials and at least one notification on."""
         return await self._db.fetch_converted(
-            f"SELECT s.{_COLUMNS.replace(', ', ', s.')} "  # noqa: S608
+            f"SELECT s.{COLUMNS.replace(', ', ', s.')} "  # noqa: S608
             ", g.generation FROM chat_settings s "
             "JOIN credentials c ON c.chat_id = s.chat_id JOIN chats g ON g.chat_id = s.chat_id "
             "WHERE s.notify_downloads = 1 OR s.notify_senders = 1",
             _watching,
         )
+
+
+def settings_of(chat_id: int, row: Row) -> ChatSettings:
+    """The settings in ``row``; its ``chat_id`` NULL (no settings row): the defaults."""
+    return ChatSettings(chat_id) if row["chat_id"] is None else _settings(row)
 
 
 def _settings(row: Row) -> ChatSettings:

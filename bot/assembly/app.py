@@ -23,6 +23,7 @@ from bot.middlewares import (
     AdminOnlyMiddleware,
     AuditMiddleware,
     ChatLocaleMiddleware,
+    CopyChangesMiddleware,
     EventLogMiddleware,
     SmscClientMiddleware,
 )
@@ -223,26 +224,29 @@ def build_dispatcher(
 ) -> tuple[Dispatcher, EventLogMiddleware]:
     """The dispatcher: what every handler may name, the per-update middlewares, the routers."""
     admins = ChatAdmins()
+    claims = replicas.claims() if replicas else None
     if replicas is None:
         dispatcher = Dispatcher(storage=DialogStorage(storage))
     else:
         dispatcher = Dispatcher(
-            storage=replicas.dialogs(storage), events_isolation=replicas.isolation()
+            storage=replicas.dialogs(storage), events_isolation=replicas.isolation(claims)
         )
+    # What was last read of each account's lists, updated by the bot's own writes.
+    copies = AccountCopies(
+        replicas.copies() if replicas else None, fresh_for=settings.smsc_rate_window
+    )
     dispatcher.workflow_data.update(
         accounts=accounts,
         memo=Memo(shared=replicas.memo_store() if replicas else None),
-        # What was last read of each account's lists, updated by the bot's own writes.
-        copies=AccountCopies(
-            replicas.copies() if replicas else None, fresh_for=settings.smsc_rate_window
-        ),
+        copies=copies,
         chat_admins=admins,
         file_limit=settings.telegram_file_limit,
     )
     updates = EventLogMiddleware(KNOWN_COMMANDS)
     dispatcher.update.outer_middleware(updates)
-    if replicas is not None:
-        dispatcher.update.outer_middleware(replicas.claims())
+    if claims is not None:
+        dispatcher.update.outer_middleware(claims)
+    dispatcher.update.outer_middleware(CopyChangesMiddleware(copies))
     ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
     for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
         observer.middleware(AuditMiddleware(storage.audit))

@@ -131,8 +131,8 @@ async def build_demo(
     app = await build_application(settings, bot=bot)
     app.bot.session.middleware(SandboxFooter())
     login = SandboxLogin(app.storage, sandbox.base_url)
-    app.dispatcher.message.outer_middleware(login)
-    app.dispatcher.callback_query.outer_middleware(login)
+    # Before any of the bot's own middlewares: they read the chat's credentials.
+    app.dispatcher.update.outer_middleware(login)
     return app, sandbox, terminal
 
 

@@ -14,7 +14,6 @@ import hmac
 import logging
 from dataclasses import dataclass, field
 
-from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -26,6 +25,7 @@ from bot.config import Settings
 from bot.dialog_storage import SharedDialogStorage, shared_key_builder
 from bot.shared.attempts import RedisLoginAttempts
 from bot.shared.copies import RedisCopyStore
+from bot.shared.dialog_locks import StateReadWithLock
 from bot.shared.leases import Held, Lease, replica_name
 from bot.shared.tokens import RedisTokens
 from bot.shared.updates import UpdateClaims
@@ -67,8 +67,12 @@ class Replicas:
     def dialogs(self, storage: Storage) -> SharedDialogStorage:
         return SharedDialogStorage(self.redis, storage, prefix=self.prefix)
 
-    def isolation(self) -> RedisEventIsolation:
-        return RedisEventIsolation(self.redis, key_builder=shared_key_builder(self.prefix))
+    def isolation(self, claims: UpdateClaims | None = None) -> StateReadWithLock:
+        """aiogram's per-chat locks; ``claims``: an update arriving through the webhook is
+        claimed as its chat's lock is taken."""
+        return StateReadWithLock(
+            self.redis, key_builder=shared_key_builder(self.prefix), claims=claims
+        )
 
     def copies(self) -> RedisCopyStore:
         return RedisCopyStore(self.redis, prefix=self.prefix)

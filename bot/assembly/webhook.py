@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.assembly.app import Application
+from bot.shared.updates import arriving
 from bot.startup import StartupError
 from bot.telegram import telegram_refused
 from storage import StorageError
@@ -41,16 +42,18 @@ class CheckedRequestHandler(SimpleRequestHandler):
     async def handle(self, request: web.Request) -> web.Response:
         if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
             return web.Response(body="Unauthorized", status=401)
-        problem = await unreadable_update(request, self.bot)
-        if problem is not None:
-            log.warning("webhook request refused", extra={"reason": problem})
+        update = await readable_update(request, self.bot)
+        if isinstance(update, str):
+            log.warning("webhook request refused", extra={"reason": update})
             return web.Response(text="Bad Request", status=400)
-        return await super().handle(request)
+        # Its id known before aiogram's: with replicas, claimed as its chat's lock is taken.
+        with arriving(update.update_id):
+            return await super().handle(request)
 
 
-async def unreadable_update(request: web.Request, bot: Bot) -> str | None:
-    """Why the body is not an update aiogram can take, or None. Parsed the way aiogram then
-    parses it again: a 400 instead of a 500 and a traceback is worth the second parse."""
+async def readable_update(request: web.Request, bot: Bot) -> Update | str:
+    """The update in the body, or why it is not one aiogram can take. Parsed the way aiogram
+    then parses it again: a 400 instead of a 500 and a traceback is worth the second parse."""
     try:
         data = bot.session.json_loads(await request.text())
     except RecursionError:
@@ -60,10 +63,9 @@ async def unreadable_update(request: web.Request, bot: Bot) -> str | None:
     if not isinstance(data, dict):
         return "not a JSON object"
     try:
-        Update.model_validate(data, context={"bot": bot})
+        return Update.model_validate(data, context={"bot": bot})
     except ValidationError:
         return "not a Telegram update"
-    return None
 
 
 def build_web_app(app: Application) -> web.Application:

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
-from bot.account_copies import Kept, M
+from bot.copy_store import Kept, M
 
 # Copies older than SMSC's window are read again when used; one unused for this long goes.
 COPY_TTL = 3600

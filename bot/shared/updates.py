@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
 from redis.exceptions import RedisError
 
 log = logging.getLogger("bot.shared")
@@ -36,6 +39,24 @@ if held and held ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
+
+
+# The update the webhook is feeding to the dispatcher: its claim then goes to Redis with the
+# chat's lock and dialog state (:mod:`bot.shared.dialog_locks`), in one round trip.
+_arriving: ContextVar[int | None] = ContextVar("smsc_bot_arriving_update", default=None)
+# What that claim answered: (the update's id, the script's answer).
+_claimed_with_lock: ContextVar[tuple[int, int] | None] = ContextVar(
+    "smsc_bot_claimed_with_lock", default=None
+)
+
+
+@contextlib.contextmanager
+def arriving(update_id: int) -> Iterator[None]:
+    token = _arriving.set(update_id)
+    try:
+        yield
+    finally:
+        _arriving.reset(token)
 
 
 class UpdateInHandElsewhereError(Exception):
@@ -60,11 +81,13 @@ class UpdateClaims(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        key = f"{self._prefix}{event.update_id}"
+        key = self._key(event.update_id)
+        known = _claimed_with_lock.get()
         try:
-            claimed = await self._claim(
-                keys=[key], args=[self.replica, math.ceil(self.claim_for * 1000)]
-            )
+            if known is not None and known[0] == event.update_id:
+                claimed = known[1]
+            else:
+                claimed = await self._claim(keys=[key], args=[self.replica, self._claim_ms])
         except (RedisError, OSError) as error:
             # Handled without a claim: it is doubled only if Telegram also sends it again.
             log.warning("update not claimed", extra={"error": type(error).__name__})
@@ -87,8 +110,30 @@ class UpdateClaims(BaseMiddleware):
             await self.redis.set(key, "done", ex=DONE_FOR)
         return result
 
+    def claim_with(self, pipeline: Pipeline | ClusterPipeline) -> int | None:
+        """Add the arriving update's claim to ``pipeline``; the update's id (None: none is
+        arriving, as with polling). :meth:`claimed` takes the answer."""
+        update_id = _arriving.get()
+        if update_id is not None:
+            pipeline.evalsha(self._claim.sha, 1, self._key(update_id), self.replica, self._claim_ms)
+        return update_id
+
+    @staticmethod
+    def claimed(update_id: int, answer: object) -> None:
+        """The answer of a claim made by :meth:`claim_with`. An error (the script not loaded
+        yet, after a Redis restart) is not one: the update is then claimed the usual way."""
+        if isinstance(answer, int):
+            _claimed_with_lock.set((update_id, answer))
+
+    def _key(self, update_id: int) -> str:
+        return f"{self._prefix}{update_id}"
+
+    @property
+    def _claim_ms(self) -> int:
+        return math.ceil(self.claim_for * 1000)
+
     async def _renew(self, key: str) -> None:
         while True:
             await asyncio.sleep(self.claim_for / 3)
             with contextlib.suppress(RedisError, OSError):
-                await self.redis.pexpire(key, math.ceil(self.claim_for * 1000))
+                await self.redis.pexpire(key, self._claim_ms)

@@ -2,7 +2,8 @@
 
 A request costs two atomic scripts on Redis's clock (:mod:`bot.smsc.redis_scripts`): one checks
 everything that may hold it and reserves its place in a sorted set per window, before it is sent;
-one stamps it when its answer comes and learns from that answer. The concurrency per login, the
+one stamps it when its answer comes and learns from that answer (the caller of a plain answer
+goes on meanwhile). The concurrency per login, the
 halved cap after an error 9, the address block after an error 4 and what failing answers teach
 (:mod:`bot.smsc.failures`) are keys with lifetimes.
 
@@ -22,7 +23,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
@@ -100,8 +101,9 @@ class RedisLimiter:
         self._restoring: asyncio.Lock = asyncio.Lock()
         # This replica's requests in flight: their id and the keys that hold them.
         self._in_flight: dict[str, list[str]] = {}
-        # Reservations being given back: a cancelled request's task cannot wait for that.
-        self._releasing: set[asyncio.Task[None]] = set()
+        # Work left behind by requests: reservations given back (a cancelled request's task
+        # cannot wait for that) and the stamps of plain answers (their callers need not).
+        self._behind: set[asyncio.Task[None]] = set()
 
     def key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -133,9 +135,13 @@ class RedisLimiter:
 
     def release(self, request: str, keys: list[str]) -> None:
         """Give back, without waiting, what a request that was not sent may hold."""
-        task = asyncio.get_running_loop().create_task(self._release(request, keys))
-        self._releasing.add(task)
-        task.add_done_callback(self._releasing.discard)
+        self.behind(self._release(request, keys))
+
+    def behind(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` on its own; :meth:`close` (and :meth:`settled`) wait for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._behind.add(task)
+        task.add_done_callback(self._behind.discard)
 
     async def _release(self, request: str, keys: list[str]) -> None:
         try:
@@ -144,10 +150,13 @@ class RedisLimiter:
             # Redis is away (which commands and the watcher already say): it ends by itself.
             log.debug("the shared limiter could not give a reservation back")
 
+    async def settled(self) -> None:
+        """Wait for what requests left behind: reservations given back, answers stamped."""
+        while self._behind:
+            await asyncio.gather(*self._behind, return_exceptions=True)
+
     async def close(self) -> None:
-        """Wait for the reservations being given back."""
-        if self._releasing:
-            await asyncio.gather(*self._releasing, return_exceptions=True)
+        await self.settled()
 
     # -- restart ------------------------------------------------------------------------------
 
@@ -324,6 +333,15 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if error is None and not self._probe:
+            # A plain answer teaches nothing its caller must wait for: the caller goes on (a
+            # person's reply goes out) while the answer is stamped. Until then the request
+            # still counts in flight and in its window, at the time it was let go.
+            self._limiter.behind(self._leave(None))
+            return
+        await self._leave(error)
+
+    async def _leave(self, error: BaseException | None) -> None:
         limiter = self._limiter
         try:
             stamped = await self._learn(error)

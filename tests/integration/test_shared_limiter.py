@@ -220,6 +220,7 @@ async def test_another_replicas_request_counts_again_once_answered_after_a_redis
     async with one.acquire("acct", IDENTICAL, 0):
         await restart(redis_client, redis_prefix)
         await send(other, "another account")  # puts back what the database kept
+    await one.settled()  # the answer stamped, just behind its caller
     with pytest.raises(ClientRateLimitError):
         await send(other)
 
@@ -346,6 +347,7 @@ async def test_a_request_cancelled_while_reserving_gives_its_place_back(
         relayed = Redis.from_url(url)
         (limiter,) = limiters(relayed, redis_prefix, Journal(), 1)
         await send(limiter, "another account")
+        await limiter.settled()  # its answer stamped: nothing of it is held with the replies
         relay.flowing.clear()
         request = asyncio.create_task(send(limiter))
         # The reservation is made; its answer is held on the way back, and the request given up.
@@ -366,3 +368,41 @@ async def test_a_request_cancelled_while_reserving_gives_its_place_back(
         again = await limiter.run("ENTER", slot._enter_keys(), slot._enter_args())  # type: ignore[attr-defined]
         assert again[0] == b"ok"
         assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 1
+
+
+async def test_a_plain_answer_goes_on_while_it_is_stamped_an_error_only_once_learned(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    """The caller of a plain answer (a person's reply) does not wait for Redis to record it;
+    until it is recorded the request still counts in flight and in its window. An error 9 is
+    learned before its caller hears of it: the next request must already see the halved cap."""
+    where = redis_client.connection_pool.connection_kwargs
+    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    async with relay as url:
+        relayed = Redis.from_url(url)
+        (limiter,) = limiters(relayed, redis_prefix, Journal(), 1)
+        await send(limiter, "warm")  # the account and the address known to work
+        await limiter.settled()
+        slot = limiter.acquire("acct", IDENTICAL, 0, site="smsc.ru")
+        await slot.__aenter__()
+        relay.flowing.clear()  # Redis's replies held from here on
+        await asyncio.wait_for(slot.__aexit__(None, None, None), 5)
+        assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 1  # still counted
+        assert await redis_client.zcard(f"{redis_prefix}:w:acct:same:groups") == 1
+        relay.flowing.set()
+        await limiter.settled()
+        assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 0
+        assert await redis_client.zcard(f"{redis_prefix}:w:acct:same:groups") == 1
+
+        slot = limiter.acquire("acct", IDENTICAL, 0, site="smsc.ru")
+        await slot.__aenter__()
+        relay.flowing.clear()
+        refused = RateLimitError("too many requests", code=9)
+        leaving = asyncio.create_task(slot.__aexit__(RateLimitError, refused, None))
+        await asyncio.sleep(0.05)
+        assert not leaving.done()  # what error 9 teaches is in force before its caller goes on
+        relay.flowing.set()
+        await asyncio.wait_for(leaving, 5)
+        assert await redis_client.exists(f"{redis_prefix}:cap:acct")
+        await limiter.close()
+        await relayed.aclose()

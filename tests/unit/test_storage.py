@@ -487,3 +487,53 @@ async def test_replicas_on_one_sqlite_file_see_each_others_writes(
     finally:
         await one.close()
         await other.close()
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "shared"])
+async def test_a_chats_record_holds_its_settings_and_its_sealed_credentials(
+    database_target: str | Path, key_text: str, shared: bool
+) -> None:
+    """What every update reads first, in one query where nothing may be kept in memory:
+    every combination of rows, a supergroup's 64-bit id, unreadable credentials."""
+    store = await Storage.open(database_target, Keyring.from_text(key_text), shared=shared)
+    writer = await Storage.open(database_target, Keyring.from_text(key_text), shared=True)
+    supergroup = -1001234567890123
+    try:
+        empty = await store.chats.record(5)
+        assert empty.settings == (await store.settings.get(5))
+        assert empty.settings.language is None
+        assert empty.credentials.open() is None
+
+        await writer.settings.set_language(supergroup, "uk")
+        only_settings = await store.chats.record(supergroup)
+        assert only_settings.settings.chat_id == supergroup
+        assert only_settings.settings.language == "uk"
+        assert only_settings.credentials.open() is None
+
+        await save_password(writer, 6)
+        await writer.settings.set_poll_interval(supergroup, 300)
+        await save_password(writer, supergroup, "other-" + PASSWORD)
+        store.settings.forget(6, supergroup)  # what another process wrote, when kept
+        store.credentials.forget(6, supergroup)
+        only_credentials = await store.chats.record(6)
+        assert only_credentials.settings.language is None
+        opened = only_credentials.credentials.open()
+        assert opened is not None
+        assert (opened.secret, opened.chat_id) == (PASSWORD, 6)
+        both = await store.chats.record(supergroup)
+        assert (both.settings.language, both.settings.poll_interval) == ("uk", 300)
+        opened = both.credentials.open()
+        assert opened is not None
+        assert opened.secret == "other-" + PASSWORD
+        assert PASSWORD not in repr(both)
+        assert PASSWORD not in str(both.credentials)
+    finally:
+        await store.close()
+        await writer.close()
+    other_key = await Storage.open(database_target, Keyring.from_text(generate_key()), shared=True)
+    try:
+        unreadable = await other_key.chats.record(6)
+        with pytest.raises(CredentialsUnreadableError):
+            unreadable.credentials.open()
+    finally:
+        await other_key.close()
