@@ -7,11 +7,6 @@ and the contact books are read once and kept per account, and each successful wr
 (block, unblock, add, delete, move, rename) is applied to the copy instead of reading again.
 Sender names are kept the same way (:mod:`bot.sender_copies`).
 
-A change the bot makes while it handles an update is applied once the handler is done (inside
-:meth:`AccountCopies.after_reply`): the person hears what SMSC did as soon as SMSC did it, and
-the copy's bookkeeping follows (round trips to a store several replicas share); a read of the
-same copy meanwhile applies it first.
-
 A copy is served while it is younger than SMSC's window; older, it is read again when
 something needs it (or at once when a person asks to refresh). What someone changes in the
 cabinet meanwhile shows within that window.
@@ -25,11 +20,8 @@ its place.
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,9 +30,6 @@ from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient
 from bot.smsc.contacts import MAX_PAGE, ContactBook
 
 __all__ = ["AccountCopies", "CopyStore", "Kept", "M", "MemoryCopyStore"]
-
-
-log = logging.getLogger(__name__)
 
 # Pages read of one blacklist at most: 50,000 entries, fifty requests.
 MAX_PAGES = 50
@@ -65,8 +54,6 @@ class AccountCopies:
         self._clock = clock
         # Copies being read from SMSC by this process, and the changes made here meanwhile.
         self._reading: dict[str, _Reading] = {}
-        # The changes waiting for the end of the update being handled (None outside one).
-        self._pending: ContextVar[list[_Change] | None] = ContextVar("copy_changes", default=None)
 
     # -- the blacklists ----------------------------------------------------------------------
 
@@ -176,48 +163,12 @@ class AccountCopies:
     async def forget(self, smsc: SmscClient, what: str, *, mail: bool) -> None:
         """A write whose result the bot cannot tell (or that failed in a way that shows the
         copy is wrong): the copy goes, and the next use reads afresh."""
-        key = _key(smsc, what, _book(smsc, mail))
-        await self._settle(key)
-        await self.store.drop(key)
+        await self.store.drop(_key(smsc, what, _book(smsc, mail)))
 
     async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
         """The copy under ``key`` as it is, however old; None without one."""
-        await self._settle(key)
         _version, kept = await self.store.load(key, model)
         return kept
-
-    # -- changes after the reply -------------------------------------------------------------
-
-    @asynccontextmanager
-    async def after_reply(self) -> AsyncIterator[None]:
-        """Changes made inside wait until it ends (an update's handler is done), then are
-        applied in the order they were made, whatever the handler's outcome: the writes
-        behind them happened. One that cannot be applied drops its copy if it can (read
-        afresh when next used), and is logged: the person already heard what SMSC did."""
-        pending: list[_Change] = []
-        token = self._pending.set(pending)
-        try:
-            yield
-        finally:
-            self._pending.reset(token)
-            for change in pending:
-                try:
-                    await self._update(change.key, change.model, change.make)
-                except Exception as error:
-                    failed = type(error).__name__
-                    log.warning("a kept copy missed a change", extra={"error": failed})
-                    with suppress(Exception):
-                        await self.store.drop(change.key)
-
-    async def _settle(self, key: str) -> None:
-        """Apply now the changes waiting for the end of this update that concern ``key``."""
-        pending = self._pending.get()
-        if not pending or all(change.key != key for change in pending):
-            return
-        mine = [change for change in pending if change.key == key]
-        pending[:] = [change for change in pending if change.key != key]
-        for change in mine:
-            await self._update(change.key, change.model, change.make)
 
     # -- the mechanics -----------------------------------------------------------------------
 
@@ -232,7 +183,6 @@ class AccountCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
-        await self._settle(key)
         if not refresh:
             _version, kept = await self.store.load(key, model)
             if kept is not None and (stale_ok or self._fresh(kept)):
@@ -279,18 +229,12 @@ class AccountCopies:
         """Replace the copy with what ``make`` makes of it, again if another process changed
         it meanwhile. With no copy, ``make`` returning None still counts as a change: a read
         on its way, which may have missed this write, is kept only with the write applied
-        (when it is this process's) or not at all. Inside :meth:`after_reply`, later."""
-        pending = self._pending.get()
-        if pending is not None:
-            pending.append(_Change(key, model, make))
-            return
-        await self._update(key, model, make)
-
-    async def _update(
-        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
-    ) -> None:
-        for _ in range(UPDATE_ATTEMPTS):
-            version, kept = await self.store.load(key, model)
+        (when it is this process's) or not at all."""
+        # First from the copy as this process last saw it, which no one else has changed in
+        # most cases: one round trip to a shared store, not two. Else as it is now.
+        seen = self.store.seen(key)
+        for attempt in range(UPDATE_ATTEMPTS):
+            version, kept = seen if seen and not attempt else await self.store.load(key, model)
             saved = await self.store.save(key, make(kept), expected=version)
             if saved is not None:
                 reading = self._reading.get(key)
@@ -299,15 +243,6 @@ class AccountCopies:
                     reading.version = saved
                 return
         await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    """A change waiting for the end of an update's handler."""
-
-    key: str
-    model: type[Any]
-    make: Callable[[Any], Any]
 
 
 @dataclass(slots=True)

@@ -44,6 +44,11 @@ class CopyStore(Protocol):
 
     async def drop(self, key: str) -> None: ...
 
+    def seen(self, key: str) -> tuple[str, Kept[Any]] | None:
+        """The copy and its version as this process last loaded or saved it, without asking
+        anyone (a save from it fails if it has changed since); None when not known."""
+        ...
+
     def exclusive(self, key: str) -> AbstractAsyncContextManager[None]: ...
 
 
@@ -65,6 +70,10 @@ class MemoryCopyStore:
             return self._absent, None
         self._copies.move_to_end(key)
         return held
+
+    def seen(self, key: str) -> tuple[str, Kept[Any]] | None:
+        version, kept = self._copies.get(key, (self._absent, None))
+        return None if kept is None else (version, kept)
 
     async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
         if self._copies.get(key, (self._absent, None))[0] != expected:

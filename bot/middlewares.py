@@ -16,7 +16,6 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, 
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
@@ -116,20 +115,16 @@ def _outcome(error: BaseException) -> str:
     return f"error {type(error).__name__}"
 
 
-class CopyChangesMiddleware(BaseMiddleware):
-    """What a handler's writes change in the kept copies is applied once the handler is done,
-    after its reply and before the next update of the chat (the FSM lock is still held)."""
-
-    def __init__(self, copies: AccountCopies) -> None:
-        self.copies = copies
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.copies.after_reply():
-            return await handler(event, data)
-
-
 # Where the chat's record read for the update's language waits for the handler's middlewares.
 _RECORD = "chat_record"
+
+
+def _alone(chat: Chat) -> bool:
+    """Whether nobody else can change the chat's credentials between the record's read and the
+    handler: in a private chat only its one person can, and their updates take turns. In a
+    group another administrator's /logout may land meanwhile (filters and the administrator
+    check can wait on Telegram), so credentials are read again right before the handler."""
+    return chat.type == "private"
 
 
 class ChatLocaleMiddleware(I18nMiddleware):
@@ -251,7 +246,7 @@ class SmscClientMiddleware(BaseMiddleware):
         try:
             if chat is None:
                 stored = None
-            elif record is not None and record.settings.chat_id == chat.id:
+            elif record is not None and record.settings.chat_id == chat.id and _alone(chat):
                 stored = record.credentials.open()
             else:
                 stored = await self.accounts.stored(chat.id)

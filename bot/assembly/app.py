@@ -23,7 +23,6 @@ from bot.middlewares import (
     AdminOnlyMiddleware,
     AuditMiddleware,
     ChatLocaleMiddleware,
-    CopyChangesMiddleware,
     EventLogMiddleware,
     SmscClientMiddleware,
 )
@@ -132,6 +131,9 @@ class Application:
                     "shutting down with updates still running",
                     extra={"in_flight": self.updates.in_flight},
                 )
+            if self.replicas is not None:
+                # Answers still being stamped write to the journal: before the database goes.
+                await self.replicas.settled()
             await self.transport.aclose()
         finally:
             await self.storage.close()
@@ -246,7 +248,6 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(updates)
     if claims is not None:
         dispatcher.update.outer_middleware(claims)
-    dispatcher.update.outer_middleware(CopyChangesMiddleware(copies))
     ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
     for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
         observer.middleware(AuditMiddleware(storage.audit))

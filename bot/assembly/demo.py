@@ -82,7 +82,9 @@ class SandboxLogin(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         chat: Chat | None = data.get("event_chat")
-        if chat is not None and chat.id not in self.greeted:
+        # A message or a button (not the bot being added to a chat, or removed from it).
+        spoken = isinstance(event, Update) and (event.message or event.callback_query)
+        if spoken and chat is not None and chat.id not in self.greeted:
             self.greeted.add(chat.id)
             if await self.storage.credentials.exists(chat.id):
                 return await handler(event, data)

@@ -127,6 +127,11 @@ class Replicas:
         )
         return f"{self.prefix}:webhook:{named.hexdigest()[:32]}"
 
+    async def settled(self) -> None:
+        """The limiter's work behind answers (their stamps, journaled in the database) done."""
+        if self._limiter is not None:
+            await self._limiter.settled()
+
     async def close(self) -> None:
         if self._limiter is not None:
             await self._limiter.close()

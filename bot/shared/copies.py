@@ -89,6 +89,10 @@ class RedisCopyStore:
         self._remember(key, _Decoded(version, loaded, texts))
         return version, loaded
 
+    def seen(self, key: str) -> tuple[str, Kept[Any]] | None:
+        known = self._decoded.get(key)
+        return None if known is None else (known.version, known.kept)
+
     async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
         version = secrets.token_hex(8)
         texts = () if kept is None else self._texts(key, kept)

@@ -20,8 +20,28 @@ from aiogram.fsm.storage.base import KeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
+from redis.commands.core import AsyncScript
 
-from bot.shared.updates import UpdateClaims
+from bot.shared.updates import CLAIM_FUNCTION, UpdateClaims
+
+# KEYS: the lock, the dialog state[, the arriving update's claim]. ARGV: the lock's token, its
+# lifetime in ms (0: none)[, the claim's arguments]. 0 when the lock is held by another;
+# else the state (nil without one) and the claim's answer (nil without a claim).
+_TAKE = (
+    CLAIM_FUNCTION
+    + """
+local taken
+if ARGV[2] == '0' then
+  taken = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+else
+  taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+end
+if not taken then return 0 end
+local claimed = false
+if KEYS[3] then claimed = claim(KEYS[3], ARGV[3], ARGV[4]) end
+return {redis.call('GET', KEYS[2]) or false, claimed}
+"""
+)
 
 # The state key and what it held when the running update's lock was taken; taken by the first
 # read (a handler may change the state afterwards, and later reads ask Redis).
@@ -32,13 +52,14 @@ _read_with_lock: ContextVar[tuple[str, str | None] | None] = ContextVar(
 
 class StateReadWithLock(RedisEventIsolation):
     """With ``claims``, the update arriving through the webhook is claimed in the same round
-    trip (:meth:`bot.shared.updates.UpdateClaims.claim_with`)."""
+    trip (:meth:`bot.shared.updates.UpdateClaims.arriving_claim`), once the lock is taken."""
 
     def __init__(
         self, redis: Redis, *, key_builder: KeyBuilder, claims: UpdateClaims | None = None
     ) -> None:
         super().__init__(redis, key_builder=key_builder)
         self.claims = claims
+        self._take = redis.register_script(_TAKE)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
@@ -47,6 +68,7 @@ class StateReadWithLock(RedisEventIsolation):
             self.redis,
             self.key_builder.build(key, "lock"),
             state_key,
+            self._take,
             self.claims,
             **self.lock_kwargs,
         )
@@ -74,27 +96,28 @@ class _LockReadingState(Lock):
         redis: Redis,
         name: str,
         state_key: str,
+        take: AsyncScript,
         claims: UpdateClaims | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(redis, name, **kwargs)
         self.state_key = state_key
+        self.take = take
         self.claims = claims
         self.state: str | None = None
 
     async def do_acquire(self, token: str | bytes) -> bool:
-        lifetime = int(self.timeout * 1000) if self.timeout else None
-        async with self.redis.pipeline(transaction=False) as together:
-            together.set(self.name, token, nx=True, px=lifetime)
-            together.get(self.state_key)
-            update_id = self.claims.claim_with(together) if self.claims else None
-            acquired, state, *claimed = await together.execute(raise_on_error=False)
-        for answer in (acquired, state):
-            if isinstance(answer, Exception):
-                raise answer
-        if update_id is not None:
-            UpdateClaims.claimed(update_id, claimed[0])
-        if not acquired:
+        keys: list[Any] = [self.name, self.state_key]
+        args: list[Any] = [token, int(self.timeout * 1000) if self.timeout else 0]
+        claim = self.claims.arriving_claim() if self.claims else None
+        if claim is not None:
+            keys.append(claim[1])
+            args += claim[2]
+        taken = await self.take(keys=keys, args=args)
+        if taken == 0:
             return False
+        state, claimed = taken
         self.state = state.decode() if isinstance(state, bytes) else state
+        if claim is not None:
+            UpdateClaims.claimed(claim[0], int(claimed))
         return True

@@ -21,8 +21,6 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline
 from redis.exceptions import RedisError
 
 log = logging.getLogger("bot.shared")
@@ -30,15 +28,19 @@ log = logging.getLogger("bot.shared")
 DONE_FOR = 24 * 3600
 CLAIM_FOR = 30.0
 
-# KEYS: the update's key. ARGV: this replica's name, the claim's length (ms).
-# 0: done already; -1: claimed by another replica; 1: claimed now.
-CLAIM = """
-local held = redis.call('GET', KEYS[1])
-if held == 'done' then return 0 end
-if held and held ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+# Claims ``key`` for ``replica`` for ``ms``: 0 done already; -1 claimed by another replica;
+# 1 claimed now. Also part of the script that takes a chat's lock (bot.shared.dialog_locks).
+CLAIM_FUNCTION = """
+local function claim(key, replica, ms)
+  local held = redis.call('GET', key)
+  if held == 'done' then return 0 end
+  if held and held ~= replica then return -1 end
+  redis.call('SET', key, replica, 'PX', ms)
+  return 1
+end
 """
+# KEYS: the update's key. ARGV: this replica's name, the claim's length (ms).
+CLAIM = CLAIM_FUNCTION + "return claim(KEYS[1], ARGV[1], ARGV[2])"
 
 
 # The update the webhook is feeding to the dispatcher: its claim then goes to Redis with the
@@ -110,20 +112,19 @@ class UpdateClaims(BaseMiddleware):
             await self.redis.set(key, "done", ex=DONE_FOR)
         return result
 
-    def claim_with(self, pipeline: Pipeline | ClusterPipeline) -> int | None:
-        """Add the arriving update's claim to ``pipeline``; the update's id (None: none is
-        arriving, as with polling). :meth:`claimed` takes the answer."""
+    def arriving_claim(self) -> tuple[int, str, list[Any]] | None:
+        """The arriving update's id, key and the claim's arguments (as :data:`CLAIM_FUNCTION`
+        takes them); None when no update is arriving (polling). :meth:`claimed` takes the
+        answer."""
         update_id = _arriving.get()
-        if update_id is not None:
-            pipeline.evalsha(self._claim.sha, 1, self._key(update_id), self.replica, self._claim_ms)
-        return update_id
+        if update_id is None:
+            return None
+        return update_id, self._key(update_id), [self.replica, self._claim_ms]
 
     @staticmethod
-    def claimed(update_id: int, answer: object) -> None:
-        """The answer of a claim made by :meth:`claim_with`. An error (the script not loaded
-        yet, after a Redis restart) is not one: the update is then claimed the usual way."""
-        if isinstance(answer, int):
-            _claimed_with_lock.set((update_id, answer))
+    def claimed(update_id: int, answer: int) -> None:
+        """What the claim of :meth:`arriving_claim` answered, made as the chat's lock was taken."""
+        _claimed_with_lock.set((update_id, answer))
 
     def _key(self, update_id: int) -> str:
         return f"{self._prefix}{update_id}"

@@ -3,9 +3,9 @@
 A request costs two atomic scripts on Redis's clock (:mod:`bot.smsc.redis_scripts`): one checks
 everything that may hold it and reserves its place in a sorted set per window, before it is sent;
 one stamps it when its answer comes and learns from that answer (the caller of a plain answer
-goes on meanwhile). The concurrency per login, the
-halved cap after an error 9, the address block after an error 4 and what failing answers teach
-(:mod:`bot.smsc.failures`) are keys with lifetimes.
+goes on meanwhile; the login's next request from this replica waits for that). The concurrency
+per login, the halved cap after an error 9, the address block after an error 4 and what failing
+answers teach (:mod:`bot.smsc.failures`) are keys with lifetimes.
 
 Redis unreachable means no limit can be checked, and then nothing is sent: a command is told at
 once that SMSC is unavailable for a moment, and the watcher skips the sweep
@@ -23,7 +23,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
@@ -58,6 +58,7 @@ from bot.smsc.failures import (
 )
 from bot.smsc.limiter import LimiterJournal, Rules, Stamp
 from bot.smsc.policy import MAX_CONCURRENT_PER_LOGIN
+from bot.smsc.work_behind import WorkBehind
 
 log = logging.getLogger("bot.smsc")
 
@@ -101,9 +102,9 @@ class RedisLimiter:
         self._restoring: asyncio.Lock = asyncio.Lock()
         # This replica's requests in flight: their id and the keys that hold them.
         self._in_flight: dict[str, list[str]] = {}
-        # Work left behind by requests: reservations given back (a cancelled request's task
-        # cannot wait for that) and the stamps of plain answers (their callers need not).
-        self._behind: set[asyncio.Task[None]] = set()
+        # Reservations given back (a cancelled request's task cannot wait for that) and the
+        # stamps of plain answers (their callers need not).
+        self.behind = WorkBehind()
 
     def key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -135,13 +136,7 @@ class RedisLimiter:
 
     def release(self, request: str, keys: list[str]) -> None:
         """Give back, without waiting, what a request that was not sent may hold."""
-        self.behind(self._release(request, keys))
-
-    def behind(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` on its own; :meth:`close` (and :meth:`settled`) wait for it."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._behind.add(task)
-        task.add_done_callback(self._behind.discard)
+        self.behind.start(self._release(request, keys))
 
     async def _release(self, request: str, keys: list[str]) -> None:
         try:
@@ -152,8 +147,7 @@ class RedisLimiter:
 
     async def settled(self) -> None:
         """Wait for what requests left behind: reservations given back, answers stamped."""
-        while self._behind:
-            await asyncio.gather(*self._behind, return_exceptions=True)
+        await self.behind.settled()
 
     async def close(self) -> None:
         await self.settled()
@@ -290,6 +284,8 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
+        # This replica's last answers of the login stamped: it must not find them in flight.
+        await limiter.behind.of(self._bucket)
         loop = asyncio.get_running_loop()
         deadline = None if self._max_wait is None else loop.time() + self._max_wait
         keys, args = self._enter_keys(), self._enter_args()
@@ -336,8 +332,9 @@ class _RedisSlot(AbstractAsyncContextManager[None]):
         if error is None and not self._probe:
             # A plain answer teaches nothing its caller must wait for: the caller goes on (a
             # person's reply goes out) while the answer is stamped. Until then the request
-            # still counts in flight and in its window, at the time it was let go.
-            self._limiter.behind(self._leave(None))
+            # still counts in flight and in its window, at the time it was let go; the
+            # login's next request here waits for the stamp.
+            self._limiter.behind.start(self._leave(None), login=self._bucket)
             return
         await self._leave(error)
 

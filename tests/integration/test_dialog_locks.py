@@ -130,7 +130,36 @@ async def test_an_update_arriving_by_webhook_is_claimed_with_its_chats_lock(
     assert seen == [31, 32]
 
 
-async def test_a_claim_whose_script_redis_forgot_is_made_the_usual_way(
+async def test_an_update_is_claimed_only_once_its_chats_lock_is_taken(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    """While another update of the chat holds the lock, the arriving one waits unclaimed: given
+    up meanwhile, it leaves no claim behind to hold Telegram's next try off."""
+    claims = UpdateClaims(redis_client, replica="a", prefix=redis_prefix)
+    locks = StateReadWithLock(
+        redis_client, key_builder=shared_key_builder(redis_prefix), claims=claims
+    )
+    locks.lock_kwargs = {"timeout": 60, "sleep": 0.01}
+    holder = StateReadWithLock(redis_client, key_builder=shared_key_builder(redis_prefix))
+    seen: list[int] = []
+    update_key = f"{redis_prefix}:update:40"
+    async with holder.lock(KEY):
+
+        async def arrive() -> Any:
+            with arriving(40):
+                async with locks.lock(KEY):
+                    return await claims(handled_into(seen), Update(update_id=40), {})
+
+        waiting = asyncio.create_task(arrive())
+        await asyncio.sleep(0.05)  # a few tries at the lock
+        assert not waiting.done()
+        assert not await redis_client.exists(update_key)
+    assert await asyncio.wait_for(waiting, 5) == "ok"
+    assert seen == [40]
+    assert await redis_client.get(update_key) == b"done"
+
+
+async def test_scripts_redis_forgot_are_loaded_again_and_the_update_claimed_once(
     redis_client: Redis, redis_prefix: str
 ) -> None:
     claims = UpdateClaims(redis_client, replica="a", prefix=redis_prefix)
@@ -142,6 +171,8 @@ async def test_a_claim_whose_script_redis_forgot_is_made_the_usual_way(
     with arriving(33):
         async with locks.lock(KEY):
             assert await claims(handled_into(seen), Update(update_id=33), {}) == "ok"
+    await redis_client.script_flush()
+    with arriving(33):
         async with locks.lock(KEY):  # Telegram sends it again
             assert await claims(handled_into(seen), Update(update_id=33), {}) is None
     assert seen == [33]

@@ -406,3 +406,19 @@ async def test_a_plain_answer_goes_on_while_it_is_stamped_an_error_only_once_lea
         assert await redis_client.exists(f"{redis_prefix}:cap:acct")
         await limiter.close()
         await relayed.aclose()
+
+
+async def test_a_logins_next_request_never_finds_its_last_answered_one_in_flight(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    """The pages of a list, one after the other, with the cap at one (halved after error 9):
+    each page's request goes once the last one's answer is stamped, never refused as if two
+    were in flight."""
+    limiter = RedisLimiter(redis_client, window=WINDOW, prefix=redis_prefix, max_concurrent=1)
+    try:
+        for page in range(20):
+            async with limiter.acquire("acct", ((f"page:{page}", 3),), 0, site="smsc.ru"):
+                pass
+    finally:
+        await limiter.close()
+    assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 0
