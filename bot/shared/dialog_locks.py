@@ -3,10 +3,10 @@ read (and the update claimed, :mod:`bot.shared.updates`).
 
 aiogram's FSM middleware takes the chat's lock and then reads its dialog state, for every update
 (the state is read only once the lock is held: another replica may be changing it). With
-replicas each is a round trip to Redis on the way to every reply, so the lock's ``SET NX`` and
-the state's ``GET`` go together, in that order, and the state read is handed to the storage's
-first ``get_state`` of that key within the lock. The lock itself is aiogram's and redis-py's
-(its token, lifetime, waiting and release are unchanged).
+replicas each is a round trip to Redis on the way to every reply, so one script sets the lock
+(``SET NX``) and, only when it is taken, reads the state and claims the arriving update; the
+state is handed to the storage's first ``get_state`` of that key within the lock. The lock is
+still redis-py's, as aiogram uses it (its token, lifetime, waiting and release are unchanged).
 """
 
 from __future__ import annotations
