@@ -4,8 +4,16 @@ it done waits for it (a login's next request, the limiter's close)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("work left behind by a request failed", exc_info=task.exception())
 
 
 class WorkBehind:
@@ -16,6 +24,7 @@ class WorkBehind:
 
     def start(self, work: Coroutine[Any, Any, None], *, login: str | None = None) -> None:
         task = asyncio.get_running_loop().create_task(work)
+        task.add_done_callback(_log_failure)
         self._all.add(task)
         task.add_done_callback(self._all.discard)
         if login is not None:
@@ -29,12 +38,13 @@ class WorkBehind:
             self._of.pop(login, None)
 
     async def of(self, login: str) -> None:
-        """Wait for the work left behind by ``login``'s requests."""
+        """Wait for the work left behind by ``login``'s requests. A waiter cancelled meanwhile
+        leaves that work running (``asyncio.wait``, not ``gather``, which would cancel it)."""
         tasks = self._of.get(login)
         if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(set(tasks))
 
     async def settled(self) -> None:
         """Wait for all of it, including what finishing work started meanwhile."""
         while self._all:
-            await asyncio.gather(*self._all, return_exceptions=True)
+            await asyncio.wait(set(self._all))

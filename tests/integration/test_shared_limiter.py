@@ -422,3 +422,33 @@ async def test_a_logins_next_request_never_finds_its_last_answered_one_in_flight
     finally:
         await limiter.close()
     assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 0
+
+
+async def test_a_request_given_up_while_waiting_for_its_logins_stamps_leaves_them_running(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    """A cancelled sweep's request must not cancel the stamps of a person's answers."""
+    where = redis_client.connection_pool.connection_kwargs
+    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    async with relay as url:
+        relayed = Redis.from_url(url)
+        journal = Journal()
+        (limiter,) = limiters(relayed, redis_prefix, journal, 1)
+        await send(limiter, "warm")
+        await limiter.settled()
+        relay.flowing.clear()
+        slot = limiter.acquire("acct", IDENTICAL, 0, site="smsc.ru")
+        relay.flowing.set()
+        await slot.__aenter__()
+        relay.flowing.clear()
+        await slot.__aexit__(None, None, None)  # its stamp held on the way back
+        waiting = asyncio.create_task(send(limiter))
+        await asyncio.sleep(0.02)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        relay.flowing.set()
+        await limiter.close()
+        await relayed.aclose()
+    assert await redis_client.zcard(f"{redis_prefix}:inflight:acct") == 0
+    assert len(journal.kept) == 2  # the answer's stamp, journaled after all
