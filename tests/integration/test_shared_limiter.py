@@ -314,6 +314,12 @@ class HeldReplies:
         self.flowing.set()
         self.server: asyncio.Server | None = None
 
+    @classmethod
+    def before(cls, redis: Redis) -> HeldReplies:
+        """A relay to the Redis ``redis`` talks to."""
+        where = redis.connection_pool.connection_kwargs
+        return cls((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+
     async def __aenter__(self) -> str:
         self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
         port = self.server.sockets[0].getsockname()[1]
@@ -341,8 +347,7 @@ class HeldReplies:
 async def test_a_request_cancelled_while_reserving_gives_its_place_back(
     redis_client: Redis, redis_prefix: str
 ) -> None:
-    where = redis_client.connection_pool.connection_kwargs
-    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    relay = HeldReplies.before(redis_client)
     async with relay as url:
         relayed = Redis.from_url(url)
         (limiter,) = limiters(relayed, redis_prefix, Journal(), 1)
@@ -376,8 +381,7 @@ async def test_a_plain_answer_goes_on_while_it_is_stamped_an_error_only_once_lea
     """The caller of a plain answer (a person's reply) does not wait for Redis to record it;
     until it is recorded the request still counts in flight and in its window. An error 9 is
     learned before its caller hears of it: the next request must already see the halved cap."""
-    where = redis_client.connection_pool.connection_kwargs
-    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    relay = HeldReplies.before(redis_client)
     async with relay as url:
         relayed = Redis.from_url(url)
         (limiter,) = limiters(relayed, redis_prefix, Journal(), 1)
@@ -428,8 +432,7 @@ async def test_a_request_given_up_while_waiting_for_its_logins_stamps_leaves_the
     redis_client: Redis, redis_prefix: str
 ) -> None:
     """A cancelled sweep's request must not cancel the stamps of a person's answers."""
-    where = redis_client.connection_pool.connection_kwargs
-    relay = HeldReplies((where.get("host", "127.0.0.1"), where.get("port", 6379)))
+    relay = HeldReplies.before(redis_client)
     async with relay as url:
         relayed = Redis.from_url(url)
         journal = Journal()
