@@ -121,9 +121,10 @@ _RECORD = "chat_record"
 
 def _alone(chat: Chat) -> bool:
     """Whether nobody else can change the chat's credentials between the record's read and the
-    handler: in a private chat only its one person can, and their updates take turns. In a
-    group another administrator's /logout may land meanwhile (filters and the administrator
-    check can wait on Telegram), so credentials are read again right before the handler."""
+    handler: in a private chat only its one person can (with replicas their updates take turns;
+    in one process two of their own at once race as they always did). In a group another
+    administrator's /logout may land meanwhile (filters and the administrator check can wait on
+    Telegram), so credentials are read again right before the handler."""
     return chat.type == "private"
 
 
