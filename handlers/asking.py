@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -38,12 +38,14 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from bot import display
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
 from handlers.argument_error import ArgumentError
 from handlers.callbacks import expired
+from handlers.dialog_data import dialog_data
 from handlers.routing import Magic
 
 # Buttons offered at one step at most.
@@ -97,6 +99,17 @@ class Dialog:
     choices: Choices | None = None
 
 
+async def _asked(state: FSMContext) -> Asked:
+    """What the dialog asked so far; nothing, when its data is gone or of another shape (left
+    by another version of the bot): its buttons then read as expired."""
+    return await dialog_data(state, Asked) or {
+        "pieces": [],
+        "choices": [],
+        "labels": [],
+        "prompt": 0,
+    }
+
+
 def _is_group(message: Message) -> bool:
     return message.chat.type in ("group", "supergroup")
 
@@ -140,7 +153,7 @@ async def _ask(
     problem: str | None = None
     if again is not None:
         problem, before = again
-        offered = list(zip(before.get("labels", []), before.get("choices", []), strict=True))
+        offered = list(zip(before["labels"], before["choices"], strict=True))
     elif dialog.choices is not None:
         offered = (await dialog.choices(index, pieces, data))[:MAX_CHOICES]
     else:
@@ -183,8 +196,8 @@ async def _take(
     message: Message, state: FSMContext, dialog: Dialog, answer: str, data: dict[str, Any]
 ) -> None:
     """One answer: checked, then the next step or the command itself."""
-    asked: Asked = await state.get_data()  # type: ignore[assignment]
-    pieces = list(asked.get("pieces", []))
+    asked = await _asked(state)
+    pieces = list(asked["pieces"])
     step = dialog.steps[len(pieces)]
     try:
         if step.check is not None:
@@ -231,11 +244,11 @@ def register(router: Router, dialog: Dialog) -> None:
         callback: CallbackQuery, callback_data: Ask, state: FSMContext, **data: Any
     ) -> None:
         message = callback.message
-        asked: Asked = await state.get_data()  # type: ignore[assignment]
-        choices = asked.get("choices", [])
+        asked = await _asked(state)
+        choices = asked["choices"]
         if (
             not isinstance(message, Message)
-            or message.message_id != asked.get("prompt")
+            or message.message_id != asked["prompt"]
             or callback_data.pick >= len(choices)
         ):
             await expired(callback)
@@ -263,12 +276,12 @@ def register(router: Router, dialog: Dialog) -> None:
 async def cancelled(callback: CallbackQuery, state: FSMContext) -> None:
     """The Cancel button of a dialog's prompt: only the asker's latest prompt has one that
     works."""
-    asked: Asked = await state.get_data()  # type: ignore[assignment]
+    asked = await _asked(state)
     message = callback.message
     if (
         await state.get_state() is None
         or not isinstance(message, Message)
-        or asked.get("prompt") != message.message_id
+        or asked["prompt"] != message.message_id
     ):
         await expired(callback)
         return

@@ -12,7 +12,9 @@ Why it is here rather than httpcore (httpx's own transport) or the ``httpx-aioht
   client treats as "never arrived" and would repeat, a second contact created or a second
   invoice. Here only a request that never reached a socket becomes a connect error.
 
-The client API stays httpx: one shared ``httpx.AsyncClient``, its timeouts, its limits.
+The client speaks httpx (``httpx.Request`` in, ``httpx.Response`` out, httpx's timeouts and
+limits); requests go to this transport directly, not through an ``httpx.AsyncClient`` (see
+``SmscTransport._send``).
 """
 
 from __future__ import annotations

@@ -69,8 +69,9 @@ class Upload:
 
 
 class SmscTransport:
-    """Shared by every chat: one ``httpx.AsyncClient`` (on the aiohttp transport, see
-    :mod:`bot.smsc.aiohttp_transport`), one limiter, one table of shared reads."""
+    """Shared by every chat: one aiohttp connection pool behind httpx's requests and
+    responses (see :mod:`bot.smsc.aiohttp_transport`), one limiter, one table of shared
+    reads."""
 
     def __init__(
         self,
@@ -266,9 +267,9 @@ class SmscTransport:
     async def _send(
         self, url: httpx.URL, data: dict[str, str], files: dict[str, Any] | None = None
     ) -> httpx.Response:
-        # Straight to the transport, past httpx.AsyncClient's pipeline: SMSC uses no cookies,
-        # no auth scheme, no redirects and no event hooks, and without that pipeline a watcher
-        # poll stays inside its CPU budget (bench.watcher_sweep, bench.poll_cost).
+        # Straight to the transport, past httpx.AsyncClient's pipeline (cookies, auth,
+        # redirects, event hooks: SMSC uses none of them). Through the client a watcher poll
+        # no longer stays inside its guard rails (bench/README.md, "weighing the tricks").
         request = httpx.Request(
             "POST", url, data=data, files=files, headers=_HEADERS, extensions=self._extensions
         )

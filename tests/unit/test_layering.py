@@ -1,7 +1,8 @@
 """Dependencies point one way: handlers -> bot -> storage; bot.smsc and storage stand alone.
 
-Only the assembly (``bot/app.py``, ``bot/ui_commands.py``) imports ``handlers``; the demo and
-the webhook reach them only through ``bot.assembly.app``.
+Only the assembly (the ``bot.assembly`` package: ``app``, ``ui_commands``) imports
+``handlers``; the demo and the webhook reach them only through ``bot.assembly.app``. No router
+module imports another: what two routers share lives in a lower module.
 """
 
 from __future__ import annotations
