@@ -80,7 +80,9 @@ class SbSender:
     operators: dict[str, int] = field(default_factory=dict)
     comment: str = ""
     files: list[SbFile] = field(default_factory=list)
-    changed: date = field(default_factory=date.today)
+    # When its status at an operator last changed: what ``from_date`` narrows by (the page
+    # promises those names only, not new ones or those whose moderation moved).
+    changed: date = date.min
     # Fields of its record answered as given, whatever was asked: the odd record a provider
     # sends now and then ({"status": ""}, {"mts_step_status": "n/a"}).
     quirks: dict[str, Any] = field(default_factory=dict)
@@ -232,15 +234,14 @@ class SandboxState:
     def set_sender_status(self, login: str, sender_id: int, status: int) -> None:
         sender = self.accounts[login].senders[sender_id]
         sender.status = status
-        sender.changed = self.clock().date()
 
     def add_sender(
         self, login: str, name: str, *, status: int = 0, operators: dict[str, int] | None = None
     ) -> SbSender:
         account = self.accounts[login]
-        sender = SbSender(
-            account.new_id(), name, status, dict(operators or {}), changed=self.clock().date()
-        )
+        sender = SbSender(account.new_id(), name, status, dict(operators or {}))
+        if operators:
+            sender.changed = self.clock().date()
         account.senders[sender.id] = sender
         return sender
 
