@@ -67,6 +67,7 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{user}{host}:{port}{parts.path}"
 
 
+# The statements are a fixed set written in the repositories: each is translated once.
 @functools.lru_cache(maxsize=1024)
 def numbered(sql: str) -> str:
     """``?`` placeholders as PostgreSQL's ``$1, $2, ...``; quoted text is left alone."""
