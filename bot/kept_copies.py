@@ -1,19 +1,30 @@
 """How a kept copy (:mod:`bot.account_copies`) is read once and changed by the bot's writes:
 one reader at a time per copy, a write during a read never lost to it, and a change made again
 when another process changed the copy meanwhile.
+
+A change follows a write SMSC has already accepted, so it never fails the write: when the store
+is out of reach (Redis away, with replicas), the change is logged and the copy, which misses the
+write now, is dropped; if even that cannot be done, this process drops it before it next uses
+it. The reply says what SMSC did, whatever became of the copy.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.copy_store import CopyStore, Kept, M, MemoryCopyStore
+from bot.shared.tokens import SHARED_STATE_FAILURES
+
+log = logging.getLogger(__name__)
 
 # Tries of one change against others changing the same copy at that moment.
 UPDATE_ATTEMPTS = 5
+# What a store out of reach raises: Redis's own errors, or ours saying it is away.
+STORE_FAILURES: tuple[type[Exception], ...] = SHARED_STATE_FAILURES
 
 
 class KeptCopies:
@@ -31,15 +42,36 @@ class KeptCopies:
         self._clock = clock
         # Copies being read from SMSC by this process, and the changes made here meanwhile.
         self._reading: dict[str, _Reading] = {}
+        # Copies that miss a write of this process and could not be dropped then (the store
+        # was out of reach): dropped before they are next used here.
+        self._unsure: set[str] = set()
 
     async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
         """The copy under ``key`` as it is, however old; None without one."""
+        await self._settle(key)
         _version, kept = await self.store.load(key, model)
         return kept
 
     async def drop(self, key: str) -> None:
-        """The copy goes, and the next use reads afresh."""
-        await self.store.drop(key)
+        """The copy goes, and the next use reads afresh; with the store out of reach, it goes
+        before this process next uses it."""
+        try:
+            await self.store.drop(key)
+        except STORE_FAILURES as error:
+            log.warning(
+                "kept copy not dropped; dropped when next used",
+                extra={"copy": key, "error": type(error).__name__},
+            )
+            self._unsure.add(key)
+            return
+        self._unsure.discard(key)
+
+    async def _settle(self, key: str) -> None:
+        """Drop the copy if a write of this process could not be applied to it. Raises what
+        the store raises, as a load would."""
+        if key in self._unsure:
+            await self.store.drop(key)
+            self._unsure.discard(key)
 
     async def read(
         self,
@@ -52,6 +84,7 @@ class KeptCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
+        await self._settle(key)
         if not refresh:
             _version, kept = await self.store.load(key, model)
             if kept is not None and (stale_ok or self._fresh(kept)):
@@ -95,8 +128,18 @@ class KeptCopies:
     async def update(
         self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
     ) -> None:
-        """Replace the copy with what ``make`` makes of it (idempotent, as an edit is)."""
-        await self._update(key, model, make)
+        """Replace the copy with what ``make`` makes of it (idempotent, as an edit is). With
+        the store out of reach the copy is dropped instead (see the module's description):
+        this never raises what the store raises."""
+        try:
+            await self._settle(key)
+            await self._update(key, model, make)
+        except STORE_FAILURES as error:
+            log.warning(
+                "kept copy not updated after a write; dropped",
+                extra={"copy": key, "error": type(error).__name__},
+            )
+            await self.drop(key)
 
     async def _update(
         self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]

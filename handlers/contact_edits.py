@@ -6,7 +6,6 @@ administrator, it waits for an administrator's Yes.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import Bot
@@ -58,15 +57,15 @@ async def apply_changes(
         await copies.counts_changed(smsc, None, mail=contact.is_email)
         raise
     # The change is made: what follows only words the reply, and must not make it a failure
-    # (whose Yes would be offered again, and make the change twice).
-    with contextlib.suppress(*AFTER_THE_WRITE):
-        await copies.contact_changed(
-            smsc,
-            (contact.value, changes.get("new_address") or ""),
-            _as_sent(changes),
-            mail=contact.is_email,
-            groups_touched=None if groups is not None else (),
-        )
+    # (whose Yes would be offered again, and make the change twice). Copies that cannot be
+    # updated are dropped by the copies themselves.
+    await copies.contact_changed(
+        smsc,
+        (contact.value, changes.get("new_address") or ""),
+        _as_sent(changes),
+        mail=contact.is_email,
+        groups_touched=None if groups is not None else (),
+    )
     said = []
     for key, value in changes.items():
         if key == "groups":
