@@ -5,7 +5,8 @@ number up, taps Block, looks up the next one: read afresh each time, every card 
 the whole blacklist and the third one a minute would be refused. So the blacklists, the groups
 and the contact books are read once and kept per account, and each successful write of the bot
 (block, unblock, add, delete, move, rename) is applied to the copy instead of reading again.
-Sender names are kept the same way (:mod:`bot.sender_copies`).
+Sender names are kept the same way (:mod:`bot.sender_copies`). A group's contact count is the
+one thing a write does not set outright: it is counted again where shown (:class:`KeptGroup`).
 
 A copy is served while it is younger than SMSC's window; older, it is read again when
 something needs it (or at once when a person asks to refresh). What someone changes in the
@@ -15,45 +16,49 @@ An account here is one set of credentials (:class:`bot.smsc.Account`): chats on 
 credentials share copies, and a copy never serves other credentials. Copies live in a
 :class:`CopyStore` (:mod:`bot.copy_store`): in this process's memory by default; the interface
 is asynchronous and works on whole copies so that a store shared by several processes can take
-its place.
+its place. How copies are read and changed is :mod:`bot.kept_copies`'s.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+import re
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import replace
 
 from bot.copy_store import CopyStore, Kept, M, MemoryCopyStore
+from bot.kept_copies import KeptCopies
 from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient
 from bot.smsc.contacts import MAX_PAGE, ContactBook
 
-__all__ = ["AccountCopies", "CopyStore", "Kept", "M", "MemoryCopyStore"]
+__all__ = ["AccountCopies", "CopyStore", "Kept", "KeptGroup", "M", "MemoryCopyStore"]
 
 # Pages read of one blacklist at most: 50,000 entries, fifty requests.
 MAX_PAGES = 50
 # Pages read of an address book at most: a larger book is looked up a number at a time.
 MAX_BOOK_PAGES = 5
-# Tries of one change against others changing the same copy at that moment.
-UPDATE_ATTEMPTS = 5
+
+# Makes a contact as SMSC keeps it after a write of the one it kept before.
+ContactEdit = Callable[[Contact], Contact]
 
 
-class AccountCopies:
+class KeptGroup(Group):
+    """A group as its kept copy holds it. ``counted`` goes False when the bot's own writes
+    move contacts into or out of the group: its ``count`` is then SMSC's from before them.
+
+    Why not add and subtract one: a change to a copy must be idempotent (a read that raced
+    the write may already hold it, and gets the change again), and "one more in VIP" made
+    twice is two more. Marking a count as changed is the same made once or twice; where counts
+    are shown (:meth:`AccountCopies.counted_groups`), a changed one is counted in the kept
+    address book, which the same writes keep up to date with idempotent changes (a group
+    added to a contact's groups, taken from them, made the only one).
+    """
+
+    counted: bool = True
+
+
+class AccountCopies(KeptCopies):
     """The kept lists of every account. ``fresh_for`` is SMSC's window."""
-
-    def __init__(
-        self,
-        store: CopyStore | None = None,
-        *,
-        fresh_for: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.store = store or MemoryCopyStore()
-        self.fresh_for = fresh_for
-        self._clock = clock
-        # Copies being read from SMSC by this process, and the changes made here meanwhile.
-        self._reading: dict[str, _Reading] = {}
 
     # -- the blacklists ----------------------------------------------------------------------
 
@@ -95,39 +100,76 @@ class AccountCopies:
 
     async def groups(
         self, smsc: SmscClient, *, mail: bool, refresh: bool = False, stale_ok: bool = False
-    ) -> Kept[Group]:
+    ) -> Kept[KeptGroup]:
+        """The groups; a count may be out of date (see :class:`KeptGroup`)."""
         book = _book(smsc, mail)
 
-        async def read() -> tuple[list[Group], bool]:
-            return await book.groups(), True
+        async def read() -> tuple[list[KeptGroup], bool]:
+            return [_kept_group(group) for group in await book.groups()], True
 
         return await self.read(
-            _key(smsc, "groups", book), Group, read, refresh=refresh, stale_ok=stale_ok
+            _key(smsc, "groups", book), KeptGroup, read, refresh=refresh, stale_ok=stale_ok
+        )
+
+    async def counted_groups(
+        self, smsc: SmscClient, *, mail: bool, refresh: bool = False
+    ) -> tuple[Group, ...]:
+        """The groups with their contacts counted as SMSC would count them now: as read, or,
+        where the bot's own writes changed a count since, in the kept address book (read
+        whole if need be). A book too large to be kept whole: the groups are read again."""
+        groups = await self.groups(smsc, mail=mail, refresh=refresh)
+        if all(group.counted for group in groups.records):
+            return groups.records
+        book = await self.contacts(smsc, mail=mail)
+        if not book.complete:
+            return (await self.groups(smsc, mail=mail, refresh=True)).records
+        members = Counter(group for contact in book.records for group in set(contact.groups))
+        return tuple(
+            group
+            if group.counted
+            else group.model_copy(update={"count": members[group.id], "counted": True})
+            for group in groups.records
         )
 
     async def group_saved(self, smsc: SmscClient, group: Group, *, mail: bool) -> None:
         """A group was created or renamed; its contact count stays as it was."""
 
-        def save(records: tuple[Group, ...]) -> tuple[Group, ...]:
+        def save(records: tuple[KeptGroup, ...]) -> tuple[KeptGroup, ...]:
             old = next((each for each in records if each.id == group.id), None)
             if old is None:
-                return (*records, group)
+                return (*records, _kept_group(group))
             renamed = old.model_copy(update={"name": group.name})
             return tuple(renamed if each.id == group.id else each for each in records)
 
-        await self.change(_key(smsc, "groups", _book(smsc, mail)), Group, save)
+        await self.change(_key(smsc, "groups", _book(smsc, mail)), KeptGroup, save)
 
     async def group_deleted(self, smsc: SmscClient, group_id: int, *, mail: bool) -> None:
-        def remove(records: tuple[Group, ...]) -> tuple[Group, ...]:
+        def remove(records: tuple[KeptGroup, ...]) -> tuple[KeptGroup, ...]:
             return tuple(each for each in records if each.id != group_id)
 
-        await self.change(_key(smsc, "groups", _book(smsc, mail)), Group, remove)
+        await self.change(_key(smsc, "groups", _book(smsc, mail)), KeptGroup, remove)
         # Its contacts are in one group fewer.
         await self.change(
             _key(smsc, "contacts", _book(smsc, mail)),
             Contact,
             lambda records: tuple(_without_group(each, group_id) for each in records),
         )
+
+    async def counts_changed(
+        self, smsc: SmscClient, group_ids: Collection[int] | None, *, mail: bool
+    ) -> None:
+        """Contacts joined or left these groups (None: perhaps any): their counts are counted
+        again where shown."""
+
+        def mark(records: tuple[KeptGroup, ...]) -> tuple[KeptGroup, ...]:
+            return tuple(
+                each.model_copy(update={"counted": False})
+                if each.counted and (group_ids is None or each.id in group_ids)
+                else each
+                for each in records
+            )
+
+        await self.change(_key(smsc, "groups", _book(smsc, mail)), KeptGroup, mark)
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -146,118 +188,95 @@ class AccountCopies:
         )
 
     async def contact_saved(self, smsc: SmscClient, contact: Contact, *, mail: bool) -> None:
-        """A contact was added or changed: what the bot sent is what SMSC keeps."""
+        """A contact was added (as SMSC lists it: its addresses in one); the counts of its
+        groups changed."""
 
         def save(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
             others = tuple(c for c in records if not same_address(c.address, contact.address))
             return (*others, contact)
 
         await self.change(_key(smsc, "contacts", _book(smsc, mail)), Contact, save)
+        if contact.groups:
+            await self.counts_changed(smsc, contact.groups, mail=mail)
+
+    async def contact_changed(
+        self,
+        smsc: SmscClient,
+        addresses: Collection[str],
+        edit: ContactEdit,
+        *,
+        mail: bool,
+        groups_touched: Collection[int] | None = (),
+    ) -> None:
+        """SMSC changed the contact that holds one of ``addresses`` (its address before the
+        change, and a new one if it got one): ``edit`` makes the new contact of the old, the
+        same when made again. The groups it joined or left (``groups_touched``; None: perhaps
+        any) are counted again where shown."""
+
+        def make(kept: Kept[Contact] | None) -> Kept[Contact] | None:
+            if kept is None:
+                return None
+            if not any(_holds_any(c, addresses) for c in kept.records):
+                # SMSC has a contact a whole copy lacks (added elsewhere): the copy is wrong.
+                return None if kept.complete else kept
+            records = tuple(edit(c) if _holds_any(c, addresses) else c for c in kept.records)
+            return replace(kept, records=records)
+
+        await self.update(_key(smsc, "contacts", _book(smsc, mail)), Contact, make)
+        if groups_touched is None or groups_touched:
+            await self.counts_changed(smsc, groups_touched, mail=mail)
 
     async def contact_deleted(self, smsc: SmscClient, address: str, *, mail: bool) -> None:
+        """The contact that held ``address`` is gone, and from the counts of its groups."""
+
         def remove(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
-            return tuple(c for c in records if not same_address(c.address, address))
+            return tuple(c for c in records if not holds_address(c, address))
 
         await self.change(_key(smsc, "contacts", _book(smsc, mail)), Contact, remove)
+        await self.counts_changed(smsc, None, mail=mail)
 
     async def forget(self, smsc: SmscClient, what: str, *, mail: bool) -> None:
         """A write whose result the bot cannot tell (or that failed in a way that shows the
         copy is wrong): the copy goes, and the next use reads afresh."""
-        await self.store.drop(_key(smsc, what, _book(smsc, mail)))
-
-    async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
-        """The copy under ``key`` as it is, however old; None without one."""
-        _version, kept = await self.store.load(key, model)
-        return kept
-
-    # -- the mechanics -----------------------------------------------------------------------
-
-    async def read(
-        self,
-        key: str,
-        model: type[M],
-        fetch: Callable[[], Awaitable[tuple[list[M], bool]]],
-        *,
-        refresh: bool,
-        stale_ok: bool = False,
-    ) -> Kept[M]:
-        """The copy under ``key``, read with ``fetch`` when there is none, when it is older
-        than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
-        if not refresh:
-            _version, kept = await self.store.load(key, model)
-            if kept is not None and (stale_ok or self._fresh(kept)):
-                return kept
-        async with self.store.exclusive(key):
-            version, kept = await self.store.load(key, model)
-            # Read by another while this one waited its turn: SMSC's budget is spent once.
-            if kept is not None and not refresh and (stale_ok or self._fresh(kept)):
-                return kept
-            read_at = self._clock()
-            reading = self._reading[key] = _Reading(version)
-            try:
-                records, complete = await fetch()
-            finally:
-                del self._reading[key]
-            fetched = Kept(read_at, tuple(records), complete)
-            # This process's writes meanwhile, which the read may have missed, go on top of it
-            # (they are idempotent). A write elsewhere meanwhile: the read is not kept.
-            made: Kept[M] | None = fetched
-            for write in reading.writes:
-                made = write(made)
-            if made is None:
-                return fetched
-            await self.store.save(key, made, expected=reading.version)
-            return made
-
-    def _fresh(self, kept: Kept[Any]) -> bool:
-        return self._clock() - kept.read_at < self.fresh_for
-
-    async def change(
-        self, key: str, model: type[M], edit: Callable[[tuple[M, ...]], tuple[M, ...]]
-    ) -> None:
-        """Apply a write to the copy, if there is one. Edits are idempotent: a read that
-        already holds the write's result (it raced it) gains nothing from it twice."""
-
-        def changed(kept: Kept[M] | None) -> Kept[M] | None:
-            return None if kept is None else replace(kept, records=edit(kept.records))
-
-        await self.update(key, model, changed)
-
-    async def update(
-        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
-    ) -> None:
-        """Replace the copy with what ``make`` makes of it, again if another process changed
-        it meanwhile. With no copy, ``make`` returning None still counts as a change: a read
-        on its way, which may have missed this write, is kept only with the write applied
-        (when it is this process's) or not at all."""
-        # First from the copy as this process last saw it, which no one else has changed in
-        # most cases: one round trip to a shared store, not two. Else as it is now.
-        seen = self.store.seen(key)
-        for attempt in range(UPDATE_ATTEMPTS):
-            version, kept = seen if seen and not attempt else await self.store.load(key, model)
-            saved = await self.store.save(key, make(kept), expected=version)
-            if saved is not None:
-                reading = self._reading.get(key)
-                if reading is not None and reading.version == version:
-                    reading.writes.append(make)
-                    reading.version = saved
-                return
-        await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
-
-
-@dataclass(slots=True)
-class _Reading:
-    """A read from SMSC on its way: the version it will replace, moved on by each write of
-    this process meanwhile (``writes``, to apply to what the read brings)."""
-
-    version: str
-    writes: list[Callable[[Any], Any]] = field(default_factory=list)
+        await self.drop(_key(smsc, what, _book(smsc, mail)))
 
 
 def same_address(listed: str, address: str) -> bool:
     """One number or e-mail address however SMSC or a person wrote it (``+7…`` or ``7…``, an
     address in another case)."""
     return listed.lstrip("+").casefold() == address.lstrip("+").casefold()
+
+
+def holds_address(contact: Contact, address: str) -> bool:
+    """One contact may hold several numbers, separated as SMSC allows."""
+    return any(same_address(part, address) for part in re.split(r"[,;\s]+", contact.address))
+
+
+def _holds_any(contact: Contact, addresses: Collection[str]) -> bool:
+    return any(holds_address(contact, address) for address in addresses if address)
+
+
+def joining(group_id: int) -> ContactEdit:
+    """The contact added to a group (``move_group`` 2)."""
+    return lambda c: c if group_id in c.groups else _in(c, (*c.groups, group_id))
+
+
+def leaving(group_id: int) -> ContactEdit:
+    """The contact taken out of a group (``move_group`` 3)."""
+    return lambda c: _in(c, tuple(each for each in c.groups if each != group_id))
+
+
+def only_in(group_ids: Collection[int]) -> ContactEdit:
+    """The contact in these groups alone (``move_group`` 1, then 2 for each other one)."""
+    return lambda c: _in(c, tuple(dict.fromkeys(group_ids)))
+
+
+def _in(contact: Contact, groups: tuple[int, ...]) -> Contact:
+    return contact.model_copy(update={"groups": groups})
+
+
+def _kept_group(group: Group) -> KeptGroup:
+    return KeptGroup.model_validate(group.model_dump(by_alias=True))
 
 
 def _book(smsc: SmscClient, mail: bool) -> ContactBook:

@@ -10,6 +10,7 @@ first, as /unblock does; in a group an administrator confirms.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,17 +25,17 @@ from aiogram.utils.i18n import gettext as _
 from typing_extensions import TypedDict
 
 from bot import display
-from bot.account_copies import AccountCopies
+from bot.account_copies import AccountCopies, joining
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
-from bot.smsc import BlockType, Contact, SmscClient, SmscError
+from bot.smsc import BlockType, Contact, SmscClient
 from bot.smsc.contacts import ContactBook
 from handlers import blocks, confirmation
 from handlers.blocks import book_for
 from handlers.callbacks import expired
 from handlers.card_view import CardAct, CardPress, CardTarget, choose_group, contacts_of, describe
-from handlers.contact_edits import change_or_ask
+from handlers.contact_edits import AFTER_THE_WRITE, change_or_ask
 from handlers.contacts_args import contact_changes, usage_editcontact
 from handlers.dialog_data import dialog_data
 from handlers.group_names import groups_of
@@ -42,7 +43,8 @@ from handlers.memo import Memo, typed_json
 from handlers.phones import looks_like_phone, phone_number
 from handlers.readers import Address
 from handlers.routing import Magic
-from handlers.sentences import smsc_error_sentence
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s,;:]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}$")
 # Runs of digits with the separators people put in numbers: candidates in a forwarded text.
@@ -172,7 +174,9 @@ async def card_pressed(
 
 async def _show_after_write(press: Press, note: str) -> None:
     """The card again with what was done: from the copies the write updated. A write that
-    happened is said even when the card cannot be drawn again right now."""
+    happened is said even when the card cannot be drawn again right now (a large address book
+    looked up, and refused; the copies out of reach): then the note alone, with no "try
+    again" that would read as if the write had not happened."""
     try:
         text, markup = await describe(
             press.smsc,
@@ -183,8 +187,9 @@ async def _show_after_write(press: Press, note: str) -> None:
             note,
             after_write=True,
         )
-    except SmscError as error:
-        text, markup = note + "\n\n" + smsc_error_sentence(error), None
+    except AFTER_THE_WRITE as error:
+        log.warning("card not drawn again after a write", extra={"error": type(error).__name__})
+        text, markup = note, None
     await edit_or_send(press.callback, text, markup)
 
 
@@ -263,11 +268,16 @@ async def _into_group(press: Press) -> str | None:
     if not known:
         await press.book.add([address.value], groups=[group])
         contact = Contact(address=address.value, groups=(group,))
+        await press.copies.contact_saved(press.smsc, contact, mail=address.is_email)
     else:
         await press.book.add_to_group(address.value, group)
-        contact = known[0].model_copy(update={"groups": (*known[0].groups, group)})
-    await press.copies.contact_saved(press.smsc, contact, mail=address.is_email)
-    await press.copies.forget(press.smsc, "groups", mail=address.is_email)  # one more in it
+        await press.copies.contact_changed(
+            press.smsc,
+            (address.value,),
+            joining(group),
+            mail=address.is_email,
+            groups_touched=(group,),
+        )
     return _("📂 Added to the group.")
 
 

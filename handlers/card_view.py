@@ -4,7 +4,6 @@ the groups it may join."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
-from bot.account_copies import AccountCopies, same_address
+from bot.account_copies import AccountCopies, holds_address
 from bot.replies import edit_or_send
 from bot.smsc import BlacklistEntry, BlockType, Contact, SmscClient
 from handlers import blocks
@@ -70,7 +69,8 @@ async def describe(
     entry = await blocks.current_block(copies, smsc, address, stale_ok=after_write, refresh=refresh)
     lines = [f"📇 {blocks.code(address.value)}"]
     if contacts:
-        groups = await groups_of(copies, smsc, book_for(smsc, address.is_email))
+        book = book_for(smsc, address.is_email)
+        groups = await groups_of(copies, smsc, book, stale_ok=after_write)
         for contact in contacts:
             name = contact.name or " ".join(filter(None, (contact.first_name, contact.last_name)))
             line = _("Contact: {name}").format(name=display.shown(name or "—", display.NAME))
@@ -125,11 +125,6 @@ async def contacts_of(
     if kept.complete:
         return [c for c in kept.records if holds_address(c, address.value)]
     return await book_for(smsc, address.is_email).list(address=address.value)
-
-
-def holds_address(contact: Contact, address: str) -> bool:
-    # One contact may hold several numbers, separated as SMSC allows.
-    return any(same_address(part, address) for part in re.split(r"[,;\s]+", contact.address))
 
 
 async def choose_group(

@@ -6,14 +6,14 @@ administrator, it waits for an administrator's Yes.
 
 from __future__ import annotations
 
-import contextlib
+from typing import Any
 
 from aiogram import Bot
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
-from bot.account_copies import AccountCopies
+from bot.account_copies import AccountCopies, ContactEdit
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.shared.tokens import SHARED_STATE_FAILURES
@@ -21,7 +21,7 @@ from bot.smsc import SmscClient, SmscError
 from handlers import confirmation
 from handlers.blocks import book_for
 from handlers.contacts_args import ContactChanges, EditContactArgs
-from handlers.group_names import group_list, groups_of, membership_changed, named
+from handlers.group_names import group_list, groups_of, named
 from handlers.memo import Memo
 from handlers.readers import Address
 
@@ -36,40 +36,65 @@ async def apply_changes(
     reports it."""
     book = book_for(smsc, contact.is_email)
     groups = changes.get("groups")
-    await book.change(
-        contact.value,
-        new_address=changes.get("new_address"),
-        name=changes.get("name"),
-        groups=None if groups is None else [int(group) for group in groups],
-        comment=changes.get("comment"),
-        tags=changes.get("tags"),
-        first_name=changes.get("first_name"),
-        last_name=changes.get("last_name"),
-        middle_name=changes.get("middle_name"),
-        birthday=changes.get("birthday"),
-        other=changes.get("other"),
-    )
+    try:
+        await book.change(
+            contact.value,
+            new_address=changes.get("new_address"),
+            name=changes.get("name"),
+            groups=None if groups is None else [int(group) for group in groups],
+            comment=changes.get("comment"),
+            tags=changes.get("tags"),
+            first_name=changes.get("first_name"),
+            last_name=changes.get("last_name"),
+            middle_name=changes.get("middle_name"),
+            birthday=changes.get("birthday"),
+            other=changes.get("other"),
+        )
+    except Exception:
+        # Part of it may be made (the fields, then the groups a call at a time): what SMSC
+        # keeps of the contact now cannot be told, so its kept book is read again when used.
+        await copies.forget(smsc, "contacts", mail=contact.is_email)
+        await copies.counts_changed(smsc, None, mail=contact.is_email)
+        raise
     # The change is made: what follows only words the reply, and must not make it a failure
-    # (whose Yes would be offered again, and make the change twice).
-    # What SMSC keeps of a contact after a change is more than the bot can tell for sure:
-    # the kept book, and the groups' counts, are read again when next needed.
-    with contextlib.suppress(*AFTER_THE_WRITE):
-        await membership_changed(copies, smsc, book)
-    now = changes.get("new_address") or contact.value
+    # (whose Yes would be offered again, and make the change twice). Copies that cannot be
+    # updated are dropped by the copies themselves.
+    await copies.contact_changed(
+        smsc,
+        (contact.value, changes.get("new_address") or ""),
+        _as_sent(changes),
+        mail=contact.is_email,
+        groups_touched=None if groups is not None else (),
+    )
     said = []
     for key, value in changes.items():
         if key == "groups":
             ids = [int(group) for group in groups or ()]
             try:
-                known = await groups_of(copies, smsc, book)
+                known = await groups_of(copies, smsc, book, stale_ok=True)
             except AFTER_THE_WRITE:
                 known = {}  # the groups by id, then
             value = group_list(ids, known) or "—"
         elif key == "new_address":
             continue
         said.append(f"{field_name(key)}: {display.escaped(str(value)) or '—'}")
+    now = changes.get("new_address") or contact.value
     text = _("✏️ Contact {address} changed.").format(address=f"<code>{display.escaped(now)}</code>")
     return "\n".join([text, *said])
+
+
+# Each change's field in a contact as SMSC lists it.
+_LISTED = {"new_address": "address", "comment": "comments"}
+
+
+def _as_sent(changes: ContactChanges) -> ContactEdit:
+    """The contact as SMSC keeps it after the change: each field as it was sent (a birthday
+    SMSC might list in another form is shown nowhere from the kept book), its groups those
+    named, in that order (the first a move, the others additions)."""
+    fields: dict[str, Any] = {_LISTED.get(key, key): value for key, value in changes.items()}
+    if "groups" in fields:
+        fields["groups"] = tuple(dict.fromkeys(int(group) for group in fields["groups"]))
+    return lambda listed: listed.model_copy(update=fields)
 
 
 def field_name(key: str) -> str:

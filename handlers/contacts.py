@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import display
-from bot.account_copies import AccountCopies
+from bot.account_copies import AccountCopies, joining, leaving, only_in
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
@@ -33,7 +33,6 @@ from handlers.contact_list import contacts_page, list_contacts, list_contacts_fo
 from handlers.group_names import (
     group_list,
     groups_of,
-    membership_changed,
     named,
     no_groups,
     quoted,
@@ -99,11 +98,9 @@ async def _add_contact(
         return
     group_ids = tuple(g.id for g in groups)
     await book.add(args.addresses, name=args.name, groups=group_ids)
-    for address in args.addresses:
-        contact = Contact(address=address, name=args.name or "", groups=group_ids)
-        await copies.contact_saved(smsc, contact, mail=args.is_email)
-    if groups:
-        await copies.forget(smsc, "groups", mail=args.is_email)  # their counts grew
+    # One contact, its addresses in one, as SMSC lists it.
+    contact = Contact(address=",".join(args.addresses), name=args.name or "", groups=group_ids)
+    await copies.contact_saved(smsc, contact, mail=args.is_email)
     text = _("✅ Contact {addresses} added.").format(
         addresses=display.escaped(", ".join(args.addresses))
     )
@@ -200,8 +197,6 @@ async def delete_contact_confirmed(done: Confirmed[Address]) -> str:
         address = audit.target = listed
     copies: AccountCopies = done.copies
     await copies.contact_deleted(smsc, address, mail=target.is_email)
-    # The groups it was in count one fewer.
-    await copies.forget(smsc, "groups", mail=target.is_email)
     return _("🗑 Contact {address} deleted.").format(address=display.escaped(address))
 
 
@@ -222,16 +217,21 @@ async def _apply_group_change(
     book = book_for(smsc, contact.is_email)
     shown = f"<code>{display.escaped(contact.value)}</code>"
     group_name = quoted(group.name, group.id)
+    # The groups whose counts change: a move takes the contact out of those it was in.
+    touched: tuple[int, ...] | None = (group.id,)
     if mode == parse.GroupMove.ADD:
         await book.add_to_group(contact.value, group.id)
-        said = _("✅ {contact} added to the group {group}.")
+        said, edit = _("✅ {contact} added to the group {group}."), joining(group.id)
     elif mode == parse.GroupMove.REMOVE:
         await book.remove_from_group(contact.value, group.id)
-        said = _("✅ {contact} removed from the group {group}.")
+        said, edit = _("✅ {contact} removed from the group {group}."), leaving(group.id)
     else:
         await book.move_to_group(contact.value, group.id)
-        said = _("✅ {contact} moved to the group {group}.")
-    await membership_changed(copies, smsc, book)
+        said, edit = _("✅ {contact} moved to the group {group}."), only_in((group.id,))
+        touched = None
+    await copies.contact_changed(
+        smsc, (contact.value,), edit, mail=contact.is_email, groups_touched=touched
+    )
     return said.format(contact=shown, group=group_name)
 
 

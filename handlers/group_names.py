@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import display
-from bot.account_copies import AccountCopies
+from bot.account_copies import AccountCopies, KeptGroup
 from bot.smsc import Group, SmscClient
 from bot.smsc.contacts import ContactBook
 from handlers import choices
@@ -30,19 +30,15 @@ GroupSource = Callable[[], Awaitable[Iterable[Group]]]
 SHOWN_GROUPS = 5
 
 
-async def groups_of(copies: AccountCopies, smsc: SmscClient, book: ContactBook) -> dict[int, Group]:
+async def groups_of(
+    copies: AccountCopies, smsc: SmscClient, book: ContactBook, *, stale_ok: bool = False
+) -> dict[int, Group]:
     """The account's groups of one book, from its kept copy: every list names its contacts'
-    groups, and paging must not spend SMSC's three identical requests a minute on them."""
-    kept = await copies.groups(smsc, mail=book.script == "mails")
+    groups, and paging must not spend SMSC's three identical requests a minute on them.
+    ``stale_ok``: any copy will do, however old (a reply after a write names the groups it
+    knows, never from a read SMSC might refuse)."""
+    kept = await copies.groups(smsc, mail=book.script == "mails", stale_ok=stale_ok)
     return {group.id: group for group in kept.records}
-
-
-async def membership_changed(copies: AccountCopies, smsc: SmscClient, book: ContactBook) -> None:
-    """A contact joined or left groups: the groups' counts and the contacts' groups are read
-    again when next needed (the bot cannot always tell what the contact was in before)."""
-    mail = book.script == "mails"
-    await copies.forget(smsc, "groups", mail=mail)
-    await copies.forget(smsc, "contacts", mail=mail)
 
 
 def no_groups() -> str:
@@ -70,9 +66,13 @@ def quoted(name: str, group_id: int) -> str:
 
 def group_label(group: Group) -> str:
     """A button's words for one of several groups of one name: the id tells them apart, and
-    the person may type it next time."""
+    the person may type it next time. A count the bot's own writes changed since it was read
+    is left out: counting it again is not worth a read here."""
+    name = group.name.strip() or "—"
+    if isinstance(group, KeptGroup) and not group.counted:
+        return f"{name} · id {group.id}"
     count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
-    return f"{group.name.strip() or '—'} · {count} · id {group.id}"
+    return f"{name} · {count} · id {group.id}"
 
 
 def no_such_group(ref: GroupRef) -> str:

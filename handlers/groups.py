@@ -136,8 +136,8 @@ def _group_entries(groups: tuple[Group, ...], is_email: bool) -> list[tuple[Grou
 async def _groups_page(
     smsc: SmscClient, copies: AccountCopies, memo: Memo, *, refresh: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    groups = (await copies.groups(smsc, mail=False, refresh=refresh)).records
-    mail_groups = (await copies.groups(smsc, mail=True, refresh=refresh)).records
+    groups = await copies.counted_groups(smsc, mail=False, refresh=refresh)
+    mail_groups = await copies.counted_groups(smsc, mail=True, refresh=refresh)
     again = Reread(what=RefreshKind.GROUPS)
     if not groups and not mail_groups:
         return no_groups(), with_refresh(None, again)

@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from bot.account_copies import AccountCopies, block_entry
-from bot.sandbox import SandboxServer
+from bot.account_copies import AccountCopies, block_entry, joining
+from bot.sandbox import Fault, SandboxServer
 from bot.sandbox.state import SbBlacklisted, SbContact
 from bot.smsc import AuthenticationError, BlockType, Credentials, SmscClient
 from tests.conftest import LOGIN
@@ -114,3 +114,24 @@ async def test_copies_are_never_shared_across_credentials(
     stale = SmscClient(client.transport, Credentials(LOGIN, "stale-password"), client.endpoint)
     with pytest.raises(AuthenticationError):
         await copies.blacklist(stale, mail=False)
+
+
+async def test_a_group_joined_during_a_read_of_the_groups_is_counted_once(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    """SMSC answers the read after the write: the count it gives holds the write already, and
+    the write's change, applied to what the read brings, must not add it a second time."""
+    olga = "79991001111"  # in Customers (1), not in VIP (3)
+    copies = AccountCopies(clock=Clock())
+    sandbox.set_fault(Fault("slow", delay=0.3, action="get_group"))
+    reading = asyncio.create_task(copies.groups(client, mail=False))
+    while reads(sandbox, "get_group") == 0:
+        await asyncio.sleep(0.01)
+    await client.phones.add_to_group(olga, 3)
+    await copies.contact_changed(client, (olga,), joining(3), mail=False, groups_touched=(3,))
+    [vip] = [group for group in (await reading).records if group.id == 3]
+    assert (vip.count, vip.counted) == (7, False)  # the sample's six, and Olga
+    sandbox.set_fault(None)
+    counted = {group.id: group.count for group in await copies.counted_groups(client, mail=False)}
+    assert counted == {group.id: group.count for group in await client.phones.groups()}
+    assert counted[3] == 7

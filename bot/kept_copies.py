@@ -1,0 +1,171 @@
+"""How a kept copy (:mod:`bot.account_copies`) is read once and changed by the bot's writes:
+one reader at a time per copy, a write during a read never lost to it, and a change made again
+when another process changed the copy meanwhile.
+
+A change follows a write SMSC has already accepted, so it never fails the write: when the store
+is out of reach (Redis away, with replicas), the change is logged and the copy, which misses the
+write now, is dropped; if even that cannot be done, this process drops it before it next uses
+it. The reply says what SMSC did, whatever became of the copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.copy_store import CopyStore, Kept, M, MemoryCopyStore
+from bot.shared.tokens import SHARED_STATE_FAILURES
+
+log = logging.getLogger(__name__)
+
+# Tries of one change against others changing the same copy at that moment.
+UPDATE_ATTEMPTS = 5
+# What a store out of reach raises: Redis's own errors, or ours saying it is away.
+STORE_FAILURES: tuple[type[Exception], ...] = SHARED_STATE_FAILURES
+
+
+class KeptCopies:
+    """Copies in ``store``, each served while younger than ``fresh_for`` (SMSC's window)."""
+
+    def __init__(
+        self,
+        store: CopyStore | None = None,
+        *,
+        fresh_for: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store or MemoryCopyStore()
+        self.fresh_for = fresh_for
+        self._clock = clock
+        # Copies being read from SMSC by this process, and the changes made here meanwhile.
+        self._reading: dict[str, _Reading] = {}
+        # Copies that miss a write of this process and could not be dropped then (the store
+        # was out of reach): dropped before they are next used here.
+        self._unsure: set[str] = set()
+
+    async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
+        """The copy under ``key`` as it is, however old; None without one."""
+        await self._settle(key)
+        _version, kept = await self.store.load(key, model)
+        return kept
+
+    async def drop(self, key: str) -> None:
+        """The copy goes, and the next use reads afresh; with the store out of reach, it goes
+        before this process next uses it."""
+        try:
+            await self.store.drop(key)
+        except STORE_FAILURES as error:
+            log.warning(
+                "kept copy not dropped; dropped when next used",
+                extra={"copy": key, "error": type(error).__name__},
+            )
+            self._unsure.add(key)
+            return
+        self._unsure.discard(key)
+
+    async def _settle(self, key: str) -> None:
+        """Drop the copy if a write of this process could not be applied to it. Raises what
+        the store raises, as a load would."""
+        if key in self._unsure:
+            await self.store.drop(key)
+            self._unsure.discard(key)
+
+    async def read(
+        self,
+        key: str,
+        model: type[M],
+        fetch: Callable[[], Awaitable[tuple[list[M], bool]]],
+        *,
+        refresh: bool,
+        stale_ok: bool = False,
+    ) -> Kept[M]:
+        """The copy under ``key``, read with ``fetch`` when there is none, when it is older
+        than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
+        await self._settle(key)
+        if not refresh:
+            _version, kept = await self.store.load(key, model)
+            if kept is not None and (stale_ok or self._fresh(kept)):
+                return kept
+        async with self.store.exclusive(key):
+            version, kept = await self.store.load(key, model)
+            # Read by another while this one waited its turn: SMSC's budget is spent once.
+            if kept is not None and not refresh and (stale_ok or self._fresh(kept)):
+                return kept
+            read_at = self._clock()
+            reading = self._reading[key] = _Reading(version)
+            try:
+                records, complete = await fetch()
+            finally:
+                del self._reading[key]
+            fetched = Kept(read_at, tuple(records), complete)
+            # This process's writes meanwhile, which the read may have missed, go on top of it
+            # (they are idempotent). A write elsewhere meanwhile: the read is not kept.
+            made: Kept[M] | None = fetched
+            for write in reading.writes:
+                made = write(made)
+            if made is None:
+                return fetched
+            await self.store.save(key, made, expected=reading.version)
+            return made
+
+    def _fresh(self, kept: Kept[Any]) -> bool:
+        return self._clock() - kept.read_at < self.fresh_for
+
+    async def change(
+        self, key: str, model: type[M], edit: Callable[[tuple[M, ...]], tuple[M, ...]]
+    ) -> None:
+        """Apply a write to the copy, if there is one. Edits are idempotent: a read that
+        already holds the write's result (it raced it) gains nothing from it twice."""
+
+        def changed(kept: Kept[M] | None) -> Kept[M] | None:
+            return None if kept is None else replace(kept, records=edit(kept.records))
+
+        await self.update(key, model, changed)
+
+    async def update(
+        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
+    ) -> None:
+        """Replace the copy with what ``make`` makes of it (idempotent, as an edit is). With
+        the store out of reach the copy is dropped instead (see the module's description):
+        this never raises what the store raises."""
+        try:
+            await self._settle(key)
+            await self._update(key, model, make)
+        except STORE_FAILURES as error:
+            log.warning(
+                "kept copy not updated after a write; dropped",
+                extra={"copy": key, "error": type(error).__name__},
+            )
+            await self.drop(key)
+
+    async def _update(
+        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
+    ) -> None:
+        """Again if another process changed the copy meanwhile. With no copy, ``make``
+        returning None still counts as a change: a read on its way, which may have missed this
+        write, is kept only with the write applied (when it is this process's) or not at all."""
+        # First from the copy as this process last saw it, which no one else has changed in
+        # most cases: one round trip to a shared store, not two. Else as it is now.
+        seen = self.store.seen(key)
+        for attempt in range(UPDATE_ATTEMPTS):
+            version, kept = seen if seen and not attempt else await self.store.load(key, model)
+            saved = await self.store.save(key, make(kept), expected=version)
+            if saved is not None:
+                reading = self._reading.get(key)
+                if reading is not None and reading.version == version:
+                    reading.writes.append(make)
+                    reading.version = saved
+                return
+        await self.store.drop(key)  # changed elsewhere all the time: read afresh when used
+
+
+@dataclass(slots=True)
+class _Reading:
+    """A read from SMSC on its way: the version it will replace, moved on by each write of
+    this process meanwhile (``writes``, to apply to what the read brings)."""
+
+    version: str
+    writes: list[Callable[[Any], Any]] = field(default_factory=list)
