@@ -184,7 +184,9 @@ async def _show_after_write(press: Press, note: str) -> None:
             after_write=True,
         )
     except SmscError as error:
-        text, markup = note + "\n\n" + smsc_error_sentence(error), None
+        message = press.callback.message
+        chat = message.chat if message is not None else None
+        text, markup = note + "\n\n" + smsc_error_sentence(error, chat), None
     await edit_or_send(press.callback, text, markup)
 
 
