@@ -58,6 +58,17 @@ async def test_a_blacklist_entry_says_what_it_blocks_and_what_it_lets_through(
     assert "single messages" not in blocked
 
 
+async def test_a_birthday_yet_to_come_is_refused_with_the_form_to_use(
+    logged_in: Harness,
+) -> None:
+    logged_in.sandbox.requests.clear()
+    reply = text_of(await logged_in.say(USER, "/editcontact 8 999 100-11-11 birthday=01.01.2099"))
+    assert "“01.01.2099” has not come yet" in reply
+    assert "dd.mm.yyyy, like 28.02.1990" in reply
+    assert logged_in.sandbox.requests == []
+    assert account(logged_in).phones.find_contact("79991001111").birthday != "01.01.2099"
+
+
 async def test_editcontact_changes_every_documented_field(logged_in: Harness) -> None:
     reply = text_of(
         await logged_in.say(
@@ -298,6 +309,22 @@ async def test_a_watch_interval_is_answered_in_the_unit_given(
     assert status in text_of(await logged_in.say(USER, "/watch", language=language))
     minutes = text_of(await logged_in.say(USER, "/watch every 180 min", language=language))
     assert {"ru": "раз в 180 минут.", "uk": "раз на 180 хвилин."}[language] in minutes
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("/watch every 1 day", "en", "checked every 1 day."),
+        ("/watch every 1 сутки", "ru", "проверяться раз в 1 день."),
+        ("/watch every 1 доба", "uk", "перевірятиметься раз на 1 день."),
+    ],
+)
+async def test_a_watch_interval_of_a_day_is_taken(
+    logged_in: Harness, typed: str, language: str, said: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, typed, language=language))
+    assert said in reply
+    assert (await logged_in.app.storage.settings.get(USER)).poll_interval == 24 * 60 * 60
 
 
 async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> None:

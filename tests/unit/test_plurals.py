@@ -174,6 +174,9 @@ def test_a_number_too_short_counts_its_digits(slavic: str) -> None:
         (90, None, "90 minutes"),
         (60, None, "1 hour"),
         (1, None, "1 minute"),
+        (1440, TimeUnit.DAY, "1 day"),
+        (1440, None, "1 day"),
+        (1440, TimeUnit.HOUR, "24 hours"),
     ],
 )
 def test_an_interval_in_the_unit_given_or_the_largest_exact_one(
