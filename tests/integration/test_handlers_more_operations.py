@@ -228,7 +228,7 @@ async def test_start_again_in_a_connected_chat_says_so(harness: Harness) -> None
     assert again.markup["keyboard"][0][0]["text"] == "/contacts"
 
 
-@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг"])
+@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг", "menu", "Меню", "меню?"])
 async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
     logged_in: Harness, typed: str
 ) -> None:
@@ -245,12 +245,22 @@ async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
         ("/preferences", "en", "/lang for the language"),
         ("/настройки", "ru", "/lang для языка, /watch для уведомлений"),
         ("/налаштування", "uk", "/lang для мови, /watch для сповіщень"),
+        # Without the slash, in a private chat, the same.
+        ("settings", "en", "/lang for the language, /watch for notifications"),
+        ("Настройки", "ru", "/lang для языка, /watch для уведомлений"),
+        ("налаштування", "uk", "/lang для мови, /watch для сповіщень"),
     ],
 )
 async def test_settings_is_answered_with_lang_and_watch(
     logged_in: Harness, typed: str, language: str, said: str
 ) -> None:
     assert said in text_of(await logged_in.say(USER, typed, language=language))
+
+
+async def test_menu_or_settings_in_a_sentence_is_not_taken_for_them(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "menu please"))
+    assert "I work with commands" in reply
+    assert "My menu" not in reply
 
 
 async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
