@@ -5,8 +5,11 @@ unit test of the parsers, and one refusal per command family in test_handlers_er
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from bot.sandbox import Fault
 from bot.sandbox.state import Account
 from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
@@ -125,6 +128,41 @@ async def test_two_readings_are_asked_and_the_pressed_one_is_done_once(
         again = await logged_in.press(question, label, user_id=USER)
         assert EXPIRED in text_of(again)
     assert writes(logged_in) == ["phones:add_black"]
+
+
+@pytest.mark.parametrize(
+    ("command", "reading", "action", "done"),
+    [
+        (TWO_WAYS, WHOLE, "add_black", lambda h: blocked(h, "44207946095812")),
+        (
+            "/addcontact +44 20 7946 0958 12",
+            "Add +44207946095812",
+            "add",
+            lambda h: account(h).phones.find_contact("44207946095812") is not None,
+        ),
+    ],
+)
+async def test_a_reading_whose_action_failed_can_be_pressed_again(
+    logged_in: Harness,
+    command: str,
+    reading: str,
+    action: str,
+    done: Callable[[Harness], bool],
+) -> None:
+    [question] = sent(await logged_in.say(USER, command))
+    logged_in.sandbox.set_fault(Fault("error", code=5, script="phones", action=action))
+    calls = await logged_in.press(question, reading, user_id=USER)
+    assert "(error 5)" in text_of(calls)
+    assert not done(logged_in)
+    # The question keeps its buttons, and they still work.
+    assert [c for c in calls if c.method == "editMessageText"] == []
+    logged_in.sandbox.clear_faults()
+    calls = await logged_in.press(question, reading, user_id=USER)
+    assert done(logged_in)
+    [edited] = [c for c in calls if c.method == "editMessageText"]
+    assert edited.text == f"👉 {reading}"
+    # Done once: used up now.
+    assert EXPIRED in text_of(await logged_in.press(question, reading, user_id=USER))
 
 
 async def test_a_reading_pressed_by_someone_else_does_nothing(logged_in: Harness) -> None:
