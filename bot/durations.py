@@ -16,6 +16,7 @@ class TimeUnit(IntEnum):
 
     MINUTE = 1
     HOUR = 60
+    DAY = 24 * 60
 
 
 def minutes_phrase(count: int) -> str:
@@ -26,19 +27,28 @@ def hours_phrase(count: int) -> str:
     return ngettext("{count} hour", "{count} hours", count).format(count=count)
 
 
+def days_phrase(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)
+
+
 def seconds_phrase(count: int) -> str:
     return ngettext("{count} second", "{count} seconds", count).format(count=count)
 
 
 def largest_exact_unit(minutes: int) -> TimeUnit:
     """The longest unit that measures ``minutes`` without a remainder."""
-    return TimeUnit.HOUR if minutes and minutes % TimeUnit.HOUR == 0 else TimeUnit.MINUTE
+    longest_first = sorted(TimeUnit, reverse=True)
+    return next(
+        (unit for unit in longest_first if minutes and minutes % unit == 0), TimeUnit.MINUTE
+    )
 
 
 def interval_phrase(minutes: int, unit: TimeUnit | None = None) -> str:
     """``minutes`` in ``unit`` when it measures them exactly, else in the largest unit that does."""
     if unit is None or minutes % unit:
         unit = largest_exact_unit(minutes)
+    if unit is TimeUnit.DAY:
+        return days_phrase(minutes // TimeUnit.DAY)
     if unit is TimeUnit.HOUR:
         return hours_phrase(minutes // TimeUnit.HOUR)
     return minutes_phrase(minutes)

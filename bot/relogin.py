@@ -12,6 +12,12 @@ def _private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
+def private_chat_id(chat_id: int) -> bool:
+    """Whether a chat known only by its id is private: Telegram gives a private chat the id of
+    its person, a positive number; groups and channels have negative ones."""
+    return chat_id > 0
+
+
 def not_connected(chat: Chat | None) -> str:
     if _private(chat):
         return _("This chat is not connected to SMSC yet: send /login.")
@@ -28,3 +34,18 @@ def credentials_unreadable(chat: Chat | None) -> str:
         "⚠️ I cannot read this chat's stored SMSC credentials (the encryption key may have "
         "changed). An administrator should /login again."
     )
+
+
+def credentials_held(chat: Chat | None, wait: str) -> str:
+    """SMSC rejected the chat's credentials a moment ago, and they are not tried again yet."""
+    if _private(chat):
+        return _(
+            "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
+            "So that SMSC does not block this server, I will try them again in {wait}; "
+            "if they were changed, send /login with the new ones now."
+        ).format(wait=wait)
+    return _(
+        "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
+        "So that SMSC does not block this server, I will try them again in {wait}; "
+        "if they were changed, an administrator can /login with the new ones now."
+    ).format(wait=wait)

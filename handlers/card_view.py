@@ -141,7 +141,7 @@ async def choose_group(
     keyboard = InlineKeyboardBuilder()
     for group in list(groups.values())[:30]:
         keyboard.button(
-            text=group.name[:30] or str(group.id),
+            text=display.clip(group.name, 30) or str(group.id),
             callback_data=CardPress(act=CardAct.INTO_GROUP, token=token, group=group.id),
         )
     keyboard.adjust(2)

@@ -7,7 +7,9 @@ Neither is guessed: the person is asked. (A command that takes a set number of w
 number, /unblock or /checkcode, has one reading however the number is spaced.) The readings
 wait behind a short token in the Memo, as confirmations do, and only the one who asked can
 press, once, in the same chat, on the same SMSC account, while the token lives; any other press
-reads as expired and does nothing.
+reads as expired and does nothing. A press whose action certainly did nothing (SMSC refused it,
+the database failed) leaves the readings as they were, to be pressed again, as a confirmation
+does (:mod:`handlers.confirmation`); otherwise the question is replaced by the reading chosen.
 
 A command's handler reads its arguments and hands them to :func:`one_of`; with one reading it
 goes on, with several it stops (the question is asked). :func:`on_chosen` registers what a
@@ -38,7 +40,7 @@ from bot.smsc import BlockType, SmscClient
 from bot.wording import block_type
 from handlers.blacklist_args import BlockArgs
 from handlers.callbacks import expired
-from handlers.confirmation import account_of
+from handlers.confirmation import NOTHING_DONE, account_of
 from handlers.contacts_args import AddContactArgs, GroupMove, MoveContactArgs
 from handlers.memo import Memo
 from handlers.readers import Address
@@ -212,12 +214,21 @@ def on_chosen(router: Router, action: str) -> Callable[[Perform], Perform]:
             if callback_data.pick == CANCEL:
                 await edit_or_send(callback, _("Cancelled. Nothing was changed."))
                 return
-            await edit_or_send(
-                callback, "👉 " + display.escaped(offered.labels[callback_data.pick])
-            )
             data.update(bot=bot, chat_admins=chat_admins)
             args = offered.options[callback_data.pick]
-            await perform(Chosen(offered.message.as_(bot), args, smsc, memo, audit, data))
+            picked = "👉 " + display.escaped(offered.labels[callback_data.pick])
+            try:
+                await perform(Chosen(offered.message.as_(bot), args, smsc, memo, audit, data))
+            except NOTHING_DONE:
+                # Nothing was done: the readings stay, buttons and all, and pressing one works
+                # again once the cause is gone (the error router says what failed).
+                memo.put_back(callback_data.token, offered)
+                raise
+            except Exception:
+                # It may have been done: the reading is used up, and says which it was.
+                await edit_or_send(callback, picked)
+                raise
+            await edit_or_send(callback, picked)
 
         router.callback_query.register(
             chosen, Choice.filter(F.action == action), flags={"smsc": True}

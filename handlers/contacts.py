@@ -290,7 +290,9 @@ async def _move_contact(
             (parse.GroupMove.REMOVE, "➖"),
         ):
             keyboard.button(
-                text=f"{label} {group.name[:20]}" if mode == parse.GroupMove.MOVE else label,
+                text=f"{label} {display.clip(group.name, 20)}"
+                if mode == parse.GroupMove.MOVE
+                else label,
                 callback_data=GroupChoice(mode=mode, group_id=group.id, token=token),
             )
     keyboard.adjust(3)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -231,7 +231,8 @@ def _fields(text: str | None, usage: str) -> dict[str, str]:
 
 
 def _birthday(value: str, usage: str) -> str:
-    """dd.mm.yyyy, a day that exists (not 31.02.1990); empty clears the birthday."""
+    """dd.mm.yyyy, a day that exists (not 31.02.1990) and has come; empty clears the
+    birthday."""
     typed = ascii_digits(value)
     if not typed:
         return typed
@@ -240,7 +241,7 @@ def _birthday(value: str, usage: str) -> str:
             _("“{value}” is not a birthday: use dd.mm.yyyy.").format(value=clip(value)), usage
         )
     try:
-        datetime.strptime(typed, "%d.%m.%Y")
+        day = datetime.strptime(typed, "%d.%m.%Y").date()
     except ValueError:
         raise ArgumentError(
             _(
@@ -249,6 +250,15 @@ def _birthday(value: str, usage: str) -> str:
             ).format(value=clip(value)),
             usage,
         ) from None
+    # Tomorrow still counts: somewhere east of this server it may be that day already.
+    if day > datetime.now(UTC).date() + timedelta(days=1):
+        raise ArgumentError(
+            _(
+                "“{value}” has not come yet: a birthday is a day that has been, written "
+                "dd.mm.yyyy, like 28.02.1990."
+            ).format(value=clip(value)),
+            usage,
+        )
     return typed
 
 

@@ -24,10 +24,19 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
+from bot.account_copies import AccountCopies
 from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
-from bot.exports import TELEGRAM_FILE_LIMIT, csv_filename, export_filename, fetched_export
+from bot.exports import (
+    TELEGRAM_FILE_LIMIT,
+    csv_filename,
+    export_filename,
+    export_for_naming,
+    exports,
+    fetched_export,
+    find_export,
+)
 from bot.replies import edit_or_send
 from bot.smsc import (
     DownloadTask,
@@ -58,22 +67,8 @@ def task_line(task: DownloadTask) -> str:
     return line
 
 
-# Exports are listed oldest first, a thousand at a time: this many batches at most.
-MOST_BATCHES = 5
 # An export's name on its button, at most: a phone shows two buttons a row.
 BUTTON_NAME = 18
-
-
-async def all_tasks(smsc: SmscClient) -> tuple[list[DownloadTask], bool]:
-    """Every export, newest first, and whether that is all of them."""
-    tasks: list[DownloadTask] = []
-    for _batch in range(MOST_BATCHES):
-        after = max((t.id for t in tasks), default=None)
-        batch = await smsc.downloads.list(after_id=after, count=paging.FETCHED)
-        tasks += batch
-        if len(batch) < paging.FETCHED:
-            return sorted(tasks, key=lambda t: t.id, reverse=True), True
-    return sorted(tasks, key=lambda t: t.id, reverse=True), False
 
 
 def _buttons(token: str) -> paging.Buttons:
@@ -97,8 +92,12 @@ def _buttons(token: str) -> paging.Buttons:
     return rows
 
 
-async def _listing(smsc: SmscClient, memo: Memo) -> tuple[str, InlineKeyboardMarkup | None]:
-    tasks, complete = await all_tasks(smsc)
+async def _listing(
+    smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    # Read afresh (people look to see what has finished), and kept to name files by.
+    kept = await exports(copies, smsc, refresh=True)
+    tasks, complete = list(kept.records), kept.complete
     if not tasks:
         return _("There are no exports. Create one in the SMSC cabinet."), None
     listed = paging.Listed(
@@ -111,13 +110,17 @@ async def _listing(smsc: SmscClient, memo: Memo) -> tuple[str, InlineKeyboardMar
     return text, markup
 
 
-async def list_downloads(message: Message, smsc: SmscClient, memo: Memo) -> None:
-    text, markup = await _listing(smsc, memo)
+async def list_downloads(
+    message: Message, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
+    text, markup = await _listing(smsc, copies, memo)
     await message.answer(text, reply_markup=markup)
 
 
-async def downloads_refreshed(callback: CallbackQuery, smsc: SmscClient, memo: Memo) -> None:
-    text, markup = await _listing(smsc, memo)
+async def downloads_refreshed(
+    callback: CallbackQuery, smsc: SmscClient, copies: AccountCopies, memo: Memo
+) -> None:
+    text, markup = await _listing(smsc, copies, memo)
     await callback.answer()
     await edit_or_send(callback, text, markup)
 
@@ -138,20 +141,23 @@ async def download(
     command: CommandObject,
     state: FSMContext,
     smsc: SmscClient,
+    copies: AccountCopies,
     bot: Bot,
     audit: AuditNote,
     file_limit: int = TELEGRAM_FILE_LIMIT,
 ) -> None:
     if not words_of(command.args):
-        await _ask_for_export(message, state, smsc)
+        await _ask_for_export(message, state, smsc, copies)
         return
     ref = parse.download(command.args)
-    await deliver(bot, message.chat.id, smsc, audit, ref, file_limit)
+    await deliver(bot, message.chat.id, smsc, copies, audit, ref, file_limit)
 
 
-async def _ask_for_export(message: Message, state: FSMContext, smsc: SmscClient) -> None:
+async def _ask_for_export(
+    message: Message, state: FSMContext, smsc: SmscClient, copies: AccountCopies
+) -> None:
     """Bare /download: the finished exports as buttons, or why there is none to offer."""
-    tasks, _complete = await all_tasks(smsc)
+    tasks = list((await exports(copies, smsc, refresh=True)).records)
     if not any(task.status is TaskStatus.DONE for task in tasks):
         await message.answer(
             _("No export is finished yet. /downloads lists them, with what each is doing.")
@@ -174,7 +180,8 @@ async def _finished_exports(
 async def _export_answered(message: Message, text: str, data: dict[str, Any]) -> None:
     ref = parse.download(text)
     file_limit = data.get("file_limit", TELEGRAM_FILE_LIMIT)
-    await deliver(data["bot"], message.chat.id, data["smsc"], data["audit"], ref, file_limit)
+    smsc, copies = data["smsc"], data["copies"]
+    await deliver(data["bot"], message.chat.id, smsc, copies, data["audit"], ref, file_limit)
 
 
 DOWNLOAD = asking.Dialog(
@@ -189,6 +196,7 @@ async def export_pressed(
     callback: CallbackQuery,
     callback_data: ExportFile,
     smsc: SmscClient,
+    copies: AccountCopies,
     bot: Bot,
     audit: AuditNote,
     file_limit: int = TELEGRAM_FILE_LIMIT,
@@ -196,13 +204,14 @@ async def export_pressed(
     await callback.answer()
     assert callback.message is not None
     ref = parse.TaskRef(callback_data.task_id, None)
-    await deliver(bot, callback.message.chat.id, smsc, audit, ref, file_limit)
+    await deliver(bot, callback.message.chat.id, smsc, copies, audit, ref, file_limit)
 
 
 async def deliver(
     bot: Bot,
     chat_id: int,
     smsc: SmscClient,
+    copies: AccountCopies,
     audit: AuditNote,
     ref: parse.TaskRef,
     file_limit: int,
@@ -214,15 +223,15 @@ async def deliver(
         chat_id, _("⏳ Fetching the export {task}…").format(task=display.escaped(shown))
     )
     try:
-        if await _send_export(bot, chat_id, smsc, audit, ref, file_limit):
+        if await _send_export(bot, chat_id, smsc, copies, audit, ref, file_limit):
             return
         # SMSC has no file by that id or name: a phone's keyboard may have capitalised the
         # name (Sent_2026_09), the name may be the export's file's, or the export is not
         # finished. The list tells which, at one more request only on this path.
-        task = await _find(smsc, ref)
+        task = await _find(smsc, copies, ref)
         if task is not None and task.status is TaskStatus.DONE:
             found = parse.TaskRef(task.id, task.name)
-            if await _send_export(bot, chat_id, smsc, audit, found, file_limit, task):
+            if await _send_export(bot, chat_id, smsc, copies, audit, found, file_limit, task):
                 return
         audit.result = "no file"
         text, markup = _no_file(task, shown)
@@ -254,28 +263,23 @@ def _no_file(task: DownloadTask | None, shown: str) -> tuple[str, InlineKeyboard
     return text, InlineKeyboardMarkup(inline_keyboard=[[ready]])
 
 
-async def _find(smsc: SmscClient, ref: parse.TaskRef) -> DownloadTask | None:
-    """The one export ``ref`` names: by its id, or by its name or its file's, in this case or,
-    failing that, in any case. None also when the list cannot be had now (the limit of
-    identical requests): it is only a hint."""
+async def _find(smsc: SmscClient, copies: AccountCopies, ref: parse.TaskRef) -> DownloadTask | None:
+    """The one export ``ref`` names, as SMSC lists it now (its status is what matters here).
+    None also when the list cannot be had now (the limit of identical requests): it is only a
+    hint."""
     try:
-        tasks, _complete = await all_tasks(smsc)
+        kept = await exports(copies, smsc, refresh=True)
     except SmscError as error:
         log.info("exports not listed for a reference", extra={"error": type(error).__name__})
         return None
-    if ref.task_id is not None:
-        return next((task for task in tasks if task.id == ref.task_id), None)
-    name = ref.name or ""
-    found = [task for task in tasks if name in (task.name, task.file)] or [
-        task for task in tasks if name.casefold() in (task.name.casefold(), task.file.casefold())
-    ]
-    return found[0] if len(found) == 1 else None
+    return find_export(kept.records, ref.task_id, ref.name)
 
 
 async def _send_export(
     bot: Bot,
     chat_id: int,
     smsc: SmscClient,
+    copies: AccountCopies,
     audit: AuditNote,
     ref: parse.TaskRef,
     file_limit: int,
@@ -295,8 +299,10 @@ async def _send_export(
                 limit=file_limit,
             ) as path,
         ):
-            # Named after the export whichever way it was asked for: the list says its name.
-            task = task or await _find(smsc, ref)
+            # Named after the export whichever way it was asked for: the list says its name,
+            # as last read (a name never changes), so a list SMSC will not give again this
+            # minute does not change what the file is called.
+            task = task or await export_for_naming(copies, smsc, ref.task_id, ref.name)
             filename = (
                 export_filename(task)
                 if task is not None
@@ -325,6 +331,7 @@ async def tell_when_ready(
     callback: CallbackQuery,
     callback_data: ExportReady,
     smsc: SmscClient,
+    copies: AccountCopies,
     bot: Bot,
     accounts: ChatAccounts,
     chat_admins: ChatAdmins,
@@ -367,7 +374,8 @@ async def tell_when_ready(
     # told it was running would never be announced.
     seen = await accounts.seen_task_status(chat_id, task_id)
     if seen == TaskStatus.DONE:
-        await deliver(bot, chat_id, smsc, audit, parse.TaskRef(task_id, None), file_limit)
+        ref = parse.TaskRef(task_id, None)
+        await deliver(bot, chat_id, smsc, copies, audit, ref, file_limit)
     elif seen in (TaskStatus.CANCELLED, TaskStatus.FAILED):
         text = _("The export {task} is not finished: it is {status}.")
         await bot.send_message(chat_id, text.format(task=task_id, status=task_status(seen)))

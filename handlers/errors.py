@@ -9,7 +9,7 @@ import secrets
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import Chat, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import relogin
@@ -42,16 +42,20 @@ async def bad_arguments(event: ErrorEvent) -> None:
     await _tell(event, argument_sentence(event.exception))
 
 
+def _chat(event: ErrorEvent) -> Chat | None:
+    update = event.update
+    message = update.message or (update.callback_query.message if update.callback_query else None)
+    return message.chat if message else None
+
+
 async def smsc_failed(event: ErrorEvent) -> None:
     assert isinstance(event.exception, SmscError)
-    await _tell(event, "⚠️ " + smsc_error_sentence(event.exception))
+    await _tell(event, "⚠️ " + smsc_error_sentence(event.exception, _chat(event)))
 
 
 async def credentials_unreadable(event: ErrorEvent) -> None:
     log.error("stored credentials unreadable", extra={"error": str(event.exception)})
-    update = event.update
-    message = update.message or (update.callback_query.message if update.callback_query else None)
-    await _tell(event, relogin.credentials_unreadable(message.chat if message else None))
+    await _tell(event, relogin.credentials_unreadable(_chat(event)))
 
 
 async def storage_failed(event: ErrorEvent) -> None:

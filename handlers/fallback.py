@@ -25,14 +25,8 @@ from handlers.secret_messages import looked_like_login
 from handlers.secret_shapes import plain_login
 
 
-async def unknown_command(message: Message, bot: Bot) -> None:
-    found = command_of(message.text)
-    # In a group, only a command addressed to this bot by name is ours to answer.
-    if message.chat.type != ChatType.PRIVATE and (
-        found is None or found.mention != ((await bot.me()).username or "").casefold()
-    ):
-        return
-    names = set(readings(found.name)) if found is not None else set()
+async def _answered_as_menu_or_settings(message: Message, names: set[str]) -> bool:
+    """/menu, /settings and the like (or the word alone): what was most likely meant."""
     if names & MENU_WORDS:
         await message.answer(
             _(
@@ -41,7 +35,7 @@ async def unknown_command(message: Message, bot: Bot) -> None:
             ),
             reply_markup=quick_keys(),
         )
-        return
+        return True
     if names & SETTINGS_WORDS:
         await message.answer(
             _(
@@ -49,6 +43,19 @@ async def unknown_command(message: Message, bot: Bot) -> None:
                 "notifications and how often the account is checked."
             )
         )
+        return True
+    return False
+
+
+async def unknown_command(message: Message, bot: Bot) -> None:
+    found = command_of(message.text)
+    # In a group, only a command addressed to this bot by name is ours to answer.
+    if message.chat.type != ChatType.PRIVATE and (
+        found is None or found.mention != ((await bot.me()).username or "").casefold()
+    ):
+        return
+    names = set(readings(found.name)) if found is not None else set()
+    if await _answered_as_menu_or_settings(message, names):
         return
     meant = suggestion(found.name) if found is not None else None
     if meant is None:
@@ -71,6 +78,9 @@ async def stray_message(message: Message, bot: Bot, fsm_storage: BaseStorage) ->
     # ordinary words ("help me", "contacts?") would otherwise all look like commands.
     words = text.split()
     first = words[0].casefold().rstrip("?!.:,") if words else ""
+    # "menu" or "настройки" alone: no command has that name, but it is clear what was meant.
+    if len(words) == 1 and await _answered_as_menu_or_settings(message, set(readings(first))):
+        return
     if first in KNOWN_COMMANDS and first != "start":
         await message.answer(
             _("I work with commands, with a slash: did you mean /{command}?").format(command=first)

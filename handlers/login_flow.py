@@ -140,7 +140,9 @@ async def finish_login(
         return
     except SmscError as error:
         audit.result = f"failed: {type(error).__name__}"
-        await message.answer(notice + smsc_error_sentence(error) + " " + _("Nothing was saved."))
+        await message.answer(
+            notice + smsc_error_sentence(error, message.chat) + " " + _("Nothing was saved.")
+        )
         return
     audit.target = args.login or "api key"
     who = display.escaped(args.login) if args.login else _("an API key")

@@ -177,6 +177,11 @@ class Memo:
         self._hold(token, value)
         return token
 
+    def put_back(self, token: str, value: object) -> None:
+        """Keep a popped ``value`` under its token again: what its button does did not
+        happen, and the button is to work once more."""
+        self._hold(token, value)
+
     def _hold(self, token: str, value: object) -> None:
         self._items.put(token, value, self._ttl)
 

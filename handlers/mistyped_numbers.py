@@ -1,7 +1,8 @@
 """A message that is a number with a digit too few or too many for its country (``7999000777``),
-or with a letter typed for a digit (``+7 999 OOO-77-66``: the letter O for a zero), is told so,
-instead of being taken for chatter: the card (:mod:`handlers.card`) shows only numbers that can
-be dialled, and a mistyped one would otherwise get "I work with commands".
+or with a letter typed in it (``+7 999 OOO-77-66``, the letter O for a zero: see
+:mod:`handlers.lettered_numbers`), is told so, instead of being taken for chatter: the card
+(:mod:`handlers.card`) shows only numbers that can be dialled, and a mistyped one would
+otherwise get "I work with commands".
 
 In a group, as for the card, only a message addressed to the bot is answered.
 """
@@ -14,12 +15,12 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
 from bot import display
 from bot.smsc import SmscClient
+from handlers.lettered_numbers import lettered, letters_problem
 from handlers.number_readings import length_problem
-from handlers.phones import WrongLength, phone_number, wrong_length
+from handlers.phones import WrongLength, wrong_length
 from handlers.routing import Magic
 
 # Longer than any number written with its separators: a sentence, not a number.
@@ -32,21 +33,13 @@ def _without_mention(text: str, username: str | None) -> str:
     return text.strip()
 
 
-# Letters typed for the digits they look like: O (Latin or Cyrillic) for a zero, l and I for a one.
-_ZERO = "OoОо"
-_ONE = "lI"
-_LOOKALIKES = str.maketrans(dict.fromkeys(_ZERO, "0") | dict.fromkeys(_ONE, "1"))
-# Digits a text must have as typed to be taken for a number with letters in it, not a word.
-_FEWEST_DIGITS = 4
-
-
 class MistypedNumber(Filter):
     """A message that is only a mistyped number, addressed to the bot."""
 
     async def __call__(self, message: Message, bot: Bot) -> bool:
         me = await bot.me()
         text = _without_mention(message.text or "", me.username)
-        if _misfit(text, None) is None and _with_letters(text, None) is None:
+        if _misfit(text, None) is None and lettered(text, None) is None:
             return False
         if message.chat.type == ChatType.PRIVATE:
             return True
@@ -67,42 +60,12 @@ def _misfit(text: str, region: str | None) -> WrongLength | None:
     )
 
 
-def _with_letters(text: str, region: str | None) -> str | None:
-    """The number ``text`` is once its look-alike letters are read as digits; None when it has
-    none, another letter, or is no number (nor one a digit off) even so."""
-    if not any(letter in text for letter in _ZERO + _ONE):
-        return None
-    if sum(char.isdigit() for char in text) < _FEWEST_DIGITS:
-        return None
-    read = text.translate(_LOOKALIKES)
-    if any(char.isalpha() for char in read):
-        return None
-    number = any(phone_number(read, each) for each in (region, "ru", "ua"))
-    return read if number or _misfit(read, region) is not None else None
-
-
-def letters_problem(typed: str, read: str) -> str:
-    """“+7 999 OOO-77-66” looks like a number with a letter in it: the letter O for a zero."""
-    letters = [
-        (
-            _("the letter {letter} for a zero")
-            if letter in _ZERO
-            else _("the letter {letter} for a one")
-        ).format(letter=letter)
-        for letter in dict.fromkeys(char for char in typed if char in _ZERO + _ONE)
-    ]
-    return _(
-        "“{value}” looks like a number with a letter in it: {letters}. Send it with digits "
-        "only: {number}"
-    ).format(value=display.clip(typed, display.ADDRESS), letters=", ".join(letters), number=read)
-
-
 async def tell_what_is_wrong(message: Message, bot: Bot, smsc: SmscClient) -> None:
     text = _without_mention(message.text or "", (await bot.me()).username)
     region = smsc.endpoint.region
-    read = _with_letters(text, region)
-    if read is not None:
-        await message.answer(display.escaped(letters_problem(text, read)))
+    letters = lettered(text, region)
+    if letters is not None:
+        await message.answer(display.escaped(letters_problem(text, letters)))
         return
     misfit = _misfit(text, region)
     assert misfit is not None  # the filter found one or the other

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.argument_error import ArgumentError, clip
+from handlers.lettered_numbers import lettered_words, letters_problem
 from handlers.phones import WrongLength, ascii_digits, phone_number, wrong_length
 
 # A number typed in groups: its first part may carry the "+", the others only digits and
@@ -135,6 +136,10 @@ def nearest_miss(words: list[str], region: str | None) -> tuple[str, WrongLength
 
 def number_problem(words: list[str], region: str | None, usage: str) -> ArgumentError:
     """Why no reading of the first words is a number."""
+    # A letter in the number first: "+7 999 OOO-77-66" is not “+7” a digit short of anything.
+    typed = lettered_words(words, region, MAX_NUMBER_WORDS)
+    if typed is not None:
+        return ArgumentError(letters_problem(*typed), usage)
     missed = nearest_miss(words, region)
     if missed is not None:
         return ArgumentError(length_problem(*missed), usage)

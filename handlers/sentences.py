@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 
+from aiogram.types import Chat
 from aiogram.utils.i18n import gettext as _
 
-from bot import display
+from bot import display, relogin
 from bot.durations import minutes_phrase, seconds_phrase
 from bot.smsc import (
     AddressBlockedError,
@@ -59,16 +60,15 @@ def _api_error_sentence(error: SmscApiError) -> str:
     return f"{sentence[:1].upper()}{sentence[1:]}{detail} ({code})."
 
 
-def smsc_error_sentence(error: SmscError) -> str:
+def smsc_error_sentence(error: SmscError, chat: Chat | None) -> str:
+    """``chat``: where it is said (a private chat logs in itself; a group needs an
+    administrator)."""
     if isinstance(error, AddressBlockedError):
         # Nothing was sent: the limiter knows the address is blocked.
         return _address_blocked(error.retry_after) + "."
     if isinstance(error, CredentialsRejectedError):
-        return _(
-            "SMSC rejected this chat's login, password or API key a moment ago (error 2). "
-            "So that SMSC does not block this server, I will try them again in {wait}; "
-            "if they were changed, an administrator can /login with the new ones now."
-        ).format(wait=minutes_phrase(max(1, math.ceil((error.retry_after or 60) / 60))))
+        wait = minutes_phrase(max(1, math.ceil((error.retry_after or 60) / 60)))
+        return relogin.credentials_held(chat, wait)
     if isinstance(error, FailuresHeldError):
         if error.whole_site:
             return _(

@@ -33,7 +33,7 @@ class WatchArgs:
 
 def usage_watch() -> str:
     return _(
-        "/watch  ·  /watch downloads on|off  ·  /watch senders on|off  ·  /watch every <minutes>"
+        "/watch  ·  /watch downloads on|off  ·  /watch senders on|off  ·  /watch every <interval>"
     )
 
 
@@ -51,8 +51,12 @@ def watch(text: str | None) -> WatchArgs:
             MIN_CHAT_INTERVAL_MINUTES <= minutes <= MAX_CHAT_INTERVAL_MINUTES
         ):
             raise ArgumentError(
-                _("The interval is a number of minutes from {low} to {high}.").format(
-                    low=MIN_CHAT_INTERVAL_MINUTES, high=MAX_CHAT_INTERVAL_MINUTES
+                _(
+                    "The interval is from {low} min to {high} h (a day), in minutes, hours or "
+                    "days: 15 min, 2 h, 1 day."
+                ).format(
+                    low=MIN_CHAT_INTERVAL_MINUTES,
+                    high=MAX_CHAT_INTERVAL_MINUTES // TimeUnit.HOUR,
                 ),
                 usage,
             )
@@ -70,7 +74,7 @@ def watch(text: str | None) -> WatchArgs:
     return WatchArgs(WatchKind(kind), enabled=value == "on")
 
 
-# "15", "15m", "15 min", "2h", "2 hours", in the bot's three languages.
+# "15", "15m", "15 min", "2h", "2 hours", "1 day", in the bot's three languages.
 _INTERVAL = re.compile(r"^([0-9]{1,5})([^\W\d_]*)$")
 _UNITS = {
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), TimeUnit.MINUTE),
@@ -79,6 +83,10 @@ _UNITS = {
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), TimeUnit.HOUR),
     **dict.fromkeys(("ч", "час", "часа", "часов"), TimeUnit.HOUR),
     **dict.fromkeys(("год", "година", "години", "годин", "годину"), TimeUnit.HOUR),
+    # A day is the longest interval there is; "1 сутки" and "1 доба" are how many say it.
+    **dict.fromkeys(("d", "day", "days"), TimeUnit.DAY),
+    **dict.fromkeys(("д", "дн", "день", "дня", "дней", "сут", "сутки", "суток"), TimeUnit.DAY),
+    **dict.fromkeys(("дні", "днів", "доба", "добу", "доби", "діб"), TimeUnit.DAY),
 }
 
 

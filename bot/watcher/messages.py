@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from bot import display
+from bot.relogin import private_chat_id
 from bot.smsc import DownloadTask, TaskStatus
 from bot.watcher.changes import SenderEvent, SenderUpdate, StatusMove
 from bot.wording import operator_name, operator_status, sender_status
@@ -72,7 +73,13 @@ def sender_message(update: SenderUpdate) -> str:
     return "\n".join([head, *lines])
 
 
-def paused_message() -> str:
+def paused_message(chat_id: int) -> str:
+    """A private chat's person logs in again themselves; a group needs an administrator."""
+    if private_chat_id(chat_id):
+        return _(
+            "⏸ I paused this chat's notifications: SMSC keeps rejecting its credentials "
+            "(error 2). Send /login again to resume them."
+        )
     return _(
         "⏸ I paused this chat's notifications: SMSC keeps rejecting its credentials (error 2). "
         "An administrator can /login again to resume them."

@@ -280,4 +280,5 @@ class Watcher:
                 chat_locale(self.i18n, chat.settings),
                 contextlib.suppress(ChatGone, TelegramAPIError),
             ):
-                await self.notifier.send_message(chat.chat_id, messages.paused_message())
+                text = messages.paused_message(chat.chat_id)
+                await self.notifier.send_message(chat.chat_id, text)

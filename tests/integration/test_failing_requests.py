@@ -20,6 +20,7 @@ from tests.integration.bot_harness import Harness, close_harness, open_harness, 
 LOGIN, PASSWORD = "team", "team-Pa55"
 WINDOW = 60.0
 USER, BYSTANDER = 7701, 7702
+GROUP = -1007701
 
 
 @pytest.fixture
@@ -33,6 +34,30 @@ async def minute(tmp_path: Path, telegram: FakeTelegram) -> AsyncIterator[Harnes
         await harness.say(BYSTANDER, "/login other other-Pa55")
         yield harness
         await close_harness(harness)
+
+
+async def test_credentials_held_after_error_2_are_told_as_the_chat_logs_in(
+    minute: Harness,
+) -> None:
+    minute.sandbox.state.accounts[LOGIN].password = "changed-in-the-cabinet"
+    assert "(error 2)" in text_of(await minute.say(USER, "/account"))
+    # Held now: a private chat's person logs in again themselves.
+    private = text_of(await minute.say(USER, "/account"))
+    assert "a moment ago (error 2)" in private
+    assert "send /login with the new ones now" in private
+    assert "administrator" not in private
+    # A group on the same credentials needs an administrator.
+    await minute.app.storage.credentials.save(
+        GROUP,
+        auth_kind=AuthKind.PASSWORD,
+        secret=PASSWORD,
+        login=LOGIN,
+        base_url=minute.sandbox.base_url,
+        set_by=USER,
+    )
+    group = text_of(await minute.say(GROUP, "/account", user_id=USER))
+    assert "a moment ago (error 2)" in group
+    assert "an administrator can /login with the new ones now" in group
 
 
 def failed(sandbox: SandboxServer) -> list[str]:

@@ -24,7 +24,7 @@ FAMILY_REFUSALS = [
     ("/addsender TooLongSenderName", "cannot be a sender name"),
     ("/invoice client1 1 000,50", "Is the sum 1 or 1000,50?"),
     ("/download ../../etc", "is not a task name"),
-    ("/watch every 0", "The interval is a number of minutes"),
+    ("/watch every 0", "The interval is from 1 min to 24 h (a day)"),
     ("/lang fr", "Choose en, ru or uk"),
 ]
 

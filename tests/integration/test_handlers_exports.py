@@ -3,13 +3,17 @@ file's name, and a running one that says so and offers to tell when it is ready.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
+from bot.sandbox import SandboxServer, SandboxState
 from bot.sandbox.state import SbSender
 from storage import AuthKind, NotificationKind
 from tests.conftest import LOGIN, PASSWORD
-from tests.fakes.telegram import Call
-from tests.integration.bot_harness import Harness, sent, text_of
+from tests.fakes.telegram import Call, FakeTelegram
+from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
 from tests.watch_state import seen_tasks
 
 USER = 8101
@@ -174,3 +178,49 @@ async def test_in_a_group_only_an_administrator_turns_notifications_on(team: Har
     calls = await team.press(reply, "Tell me when it is ready", user_id=ADMIN)
     assert "I will tell this chat when export 3 is ready" in text_of(calls)
     assert (await team.app.storage.settings.get(GROUP)).notifies(NotificationKind.DOWNLOADS)
+
+
+@pytest.fixture
+async def minute(tmp_path: Path, telegram: FakeTelegram) -> AsyncIterator[Harness]:
+    """SMSC's real minute on both sides: a fourth identical request in it is refused."""
+    state = SandboxState()
+    state.add_account(LOGIN, PASSWORD)
+    async with SandboxServer(state, rate_window=60.0) as sandbox:
+        harness = await open_harness(telegram, sandbox, tmp_path, smsc_rate_window=60.0)
+        await harness.say(USER, f"/login {LOGIN} {PASSWORD}")
+        yield harness
+        await close_harness(harness)
+
+
+@pytest.mark.parametrize("typed", ["2", "sent_2026_09"])
+async def test_an_export_keeps_its_name_when_the_list_cannot_be_read_again(
+    minute: Harness, typed: str
+) -> None:
+    # Three looks at the list spend SMSC's minute for it: the name comes from what was read.
+    for _look in range(3):
+        await minute.say(USER, "/downloads")
+    before = get_lists(minute)
+    [document] = sent(await minute.say(USER, f"/download {typed}"), "sendDocument")
+    assert document.files["document"][0] == "sent_2026_09.csv"
+    assert get_lists(minute) == before  # the kept list named it, at no request
+
+
+async def test_an_export_finished_since_the_list_was_read_is_named_from_it(
+    minute: Harness,
+) -> None:
+    await minute.say(USER, "/downloads")
+    minute.sandbox.state.set_task_status(LOGIN, 3, 2)
+    before = get_lists(minute)
+    [document] = sent(await minute.say(USER, "/download 3"), "sendDocument")
+    # Export 3 was running when the list was read: done now, its name is the same.
+    assert document.files["document"][0] == "sent_2026_10.csv"
+    assert get_lists(minute) == before
+
+
+async def test_an_export_the_kept_list_lacks_is_looked_up(minute: Harness) -> None:
+    await minute.say(USER, "/downloads")
+    new = minute.sandbox.state.add_task(LOGIN, "made_just_now", 2, size=100)
+    before = get_lists(minute)
+    [document] = sent(await minute.say(USER, f"/download {new.id}"), "sendDocument")
+    assert document.files["document"][0] == "made_just_now.csv"
+    assert get_lists(minute) == before + 1

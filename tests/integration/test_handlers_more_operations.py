@@ -58,6 +58,17 @@ async def test_a_blacklist_entry_says_what_it_blocks_and_what_it_lets_through(
     assert "single messages" not in blocked
 
 
+async def test_a_birthday_yet_to_come_is_refused_with_the_form_to_use(
+    logged_in: Harness,
+) -> None:
+    logged_in.sandbox.requests.clear()
+    reply = text_of(await logged_in.say(USER, "/editcontact 8 999 100-11-11 birthday=01.01.2099"))
+    assert "“01.01.2099” has not come yet" in reply
+    assert "dd.mm.yyyy, like 28.02.1990" in reply
+    assert logged_in.sandbox.requests == []
+    assert account(logged_in).phones.find_contact("79991001111").birthday != "01.01.2099"
+
+
 async def test_editcontact_changes_every_documented_field(logged_in: Harness) -> None:
     reply = text_of(
         await logged_in.say(
@@ -217,7 +228,7 @@ async def test_start_again_in_a_connected_chat_says_so(harness: Harness) -> None
     assert again.markup["keyboard"][0][0]["text"] == "/contacts"
 
 
-@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг"])
+@pytest.mark.parametrize("typed", ["/menu", "/Menu", "/меню", "/ьутг", "menu", "Меню", "меню?"])
 async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
     logged_in: Harness, typed: str
 ) -> None:
@@ -234,12 +245,22 @@ async def test_menu_is_answered_with_the_keys_of_the_usual_actions(
         ("/preferences", "en", "/lang for the language"),
         ("/настройки", "ru", "/lang для языка, /watch для уведомлений"),
         ("/налаштування", "uk", "/lang для мови, /watch для сповіщень"),
+        # Without the slash, in a private chat, the same.
+        ("settings", "en", "/lang for the language, /watch for notifications"),
+        ("Настройки", "ru", "/lang для языка, /watch для уведомлений"),
+        ("налаштування", "uk", "/lang для мови, /watch для сповіщень"),
     ],
 )
 async def test_settings_is_answered_with_lang_and_watch(
     logged_in: Harness, typed: str, language: str, said: str
 ) -> None:
     assert said in text_of(await logged_in.say(USER, typed, language=language))
+
+
+async def test_menu_or_settings_in_a_sentence_is_not_taken_for_them(logged_in: Harness) -> None:
+    reply = text_of(await logged_in.say(USER, "menu please"))
+    assert "I work with commands" in reply
+    assert "My menu" not in reply
 
 
 async def test_account_names_the_site_not_a_url(logged_in: Harness) -> None:
@@ -298,6 +319,22 @@ async def test_a_watch_interval_is_answered_in_the_unit_given(
     assert status in text_of(await logged_in.say(USER, "/watch", language=language))
     minutes = text_of(await logged_in.say(USER, "/watch every 180 min", language=language))
     assert {"ru": "раз в 180 минут.", "uk": "раз на 180 хвилин."}[language] in minutes
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("/watch every 1 day", "en", "checked every 1 day."),
+        ("/watch every 1 сутки", "ru", "проверяться раз в 1 день."),
+        ("/watch every 1 доба", "uk", "перевірятиметься раз на 1 день."),
+    ],
+)
+async def test_a_watch_interval_of_a_day_is_taken(
+    logged_in: Harness, typed: str, language: str, said: str
+) -> None:
+    reply = text_of(await logged_in.say(USER, typed, language=language))
+    assert said in reply
+    assert (await logged_in.app.storage.settings.get(USER)).poll_interval == 24 * 60 * 60
 
 
 async def test_quotes_around_a_name_are_not_part_of_it(logged_in: Harness) -> None:

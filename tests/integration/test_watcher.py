@@ -343,9 +343,23 @@ async def test_rejected_credentials_pause_watching_and_tell_once(rig: Rig) -> No
     texts = rig.messages(512)
     assert len(texts) == 1
     assert "paused" in texts[0]
+    assert "Send /login again to resume them" in texts[0]
+    assert "administrator" not in texts[0]
     assert (await rig.storage.settings.get(512)).watch_paused
     polls = [r for r in rig.sandbox.requests if r.login == "expired" and r.script == "downloads"]
     assert len(polls) == AUTH_FAILURES_BEFORE_PAUSE + 1  # the baseline, then three failures
+
+
+async def test_a_paused_group_is_told_an_administrator_logs_in_again(rig: Rig) -> None:
+    rig.sandbox.state.add_account("expired", "old-password")
+    await rig.watch(-512, NotificationKind.DOWNLOADS, login="expired", password="old-password")
+    rig.sandbox.state.accounts["expired"].password = "changed-in-the-cabinet"
+    watcher = rig.watcher()
+    for _ in range(AUTH_FAILURES_BEFORE_PAUSE + 1):
+        await watcher.sweep()
+        rig.clock.now += INTERVAL
+    [told] = rig.messages(-512)
+    assert "An administrator can /login again to resume them" in told
 
 
 async def test_chat_that_blocked_the_bot_stops_being_watched(rig: Rig) -> None:

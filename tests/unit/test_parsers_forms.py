@@ -31,6 +31,12 @@ def i18n() -> Iterator[None]:
         ("every 1 годину", 60, TimeUnit.HOUR),
         ("every 15хв", 15, TimeUnit.MINUTE),
         ("every 21 минуту", 21, TimeUnit.MINUTE),
+        # A day is the longest interval, said as people say it.
+        ("every 1 day", 1440, TimeUnit.DAY),
+        ("every 1 сутки", 1440, TimeUnit.DAY),
+        ("every 1 день", 1440, TimeUnit.DAY),
+        ("every 1 доба", 1440, TimeUnit.DAY),
+        ("every 1d", 1440, TimeUnit.DAY),
     ],
 )
 def test_a_watch_interval_with_its_unit(text: str, minutes: int, unit: TimeUnit | None) -> None:

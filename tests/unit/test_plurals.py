@@ -150,7 +150,7 @@ def test_each_plural_text_takes_the_form_of_its_number(slavic: str, i18n: I18n) 
 
 def test_a_watch_interval_is_said_with_its_number(slavic: str) -> None:
     wait = {"ru": "через 21 минуту", "uk": "через 21 хвилину"}[slavic]
-    assert wait in smsc_error_sentence(AddressBlockedError(retry_after=21 * 60))
+    assert wait in smsc_error_sentence(AddressBlockedError(retry_after=21 * 60), None)
     every = {"ru": "раз в 3 часа", "uk": "раз на 3 години"}[slavic]
     args = watch_args.watch("every 3 часа")
     assert args.minutes is not None
@@ -174,6 +174,9 @@ def test_a_number_too_short_counts_its_digits(slavic: str) -> None:
         (90, None, "90 minutes"),
         (60, None, "1 hour"),
         (1, None, "1 minute"),
+        (1440, TimeUnit.DAY, "1 day"),
+        (1440, None, "1 day"),
+        (1440, TimeUnit.HOUR, "24 hours"),
     ],
 )
 def test_an_interval_in_the_unit_given_or_the_largest_exact_one(
