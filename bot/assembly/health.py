@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +30,19 @@ class _RollBack(Exception):
     """Ends the probe's transaction: rolled back whole, it leaves nothing behind."""
 
 
-async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -> int:
+def _provider_regions() -> dict[str, Endpoint]:
+    return {region.value: Endpoint.for_region(region) for region in Region}
+
+
+async def run_check(
+    settings: Settings,
+    out: Any = None,
+    *,
+    smsc: bool = True,
+    regions: Mapping[str, Endpoint] | None = None,
+) -> int:
+    """``regions``: the addresses of SMSC's regional sites (the provider's by default), each
+    checked unless ``SMSC_BASE_URL`` sends every chat to one address."""
     out = out or sys.stdout
     report: dict[str, Any] = {}
     try:
@@ -55,7 +67,7 @@ async def run_check(settings: Settings, out: Any = None, *, smsc: bool = True) -
             finally:
                 await storage.close()
     if smsc:
-        report["smsc"] = await _reachability(settings, blocks)
+        report["smsc"] = await _reachability(settings, regions or _provider_regions(), blocks)
     report["ok"] = _healthy(report)
     out.write(json.dumps(report, indent=2) + "\n")
     return 0 if report["ok"] else 1
@@ -109,11 +121,13 @@ async def _credentials(storage: Storage) -> dict[str, Any]:
     return {"ok": not unreadable, "stored": len(found), "unreadable_chats": unreadable}
 
 
-async def _reachability(settings: Settings, blocks: Iterable[StoredBlock]) -> dict[str, Any]:
+async def _reachability(
+    settings: Settings, regions: Mapping[str, Endpoint], blocks: Iterable[StoredBlock]
+) -> dict[str, Any]:
     if settings.smsc_base_url:
         targets = {"custom": Endpoint(settings.smsc_base_url)}
     else:
-        targets = {region.value: Endpoint.for_region(region) for region in Region}
+        targets = dict(regions)
     blocked = {block.site: block.until for block in blocks}
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http:
         answers = await asyncio.gather(
@@ -130,14 +144,22 @@ async def _answers(
 ) -> dict[str, Any]:
     if blocked_until is not None:
         return _blocked(blocked_until)
-    try:
-        # The site's root page, headers only: any answer proves it reachable, and it is no
-        # API call, so it can never count as a failing one.
-        async with http.stream("GET", f"{target.base_url}/") as response:
-            status = response.status_code
-    except httpx.HTTPError as error:
-        return {"ok": False, "error": type(error).__name__}
-    return {"ok": status < 500, "status": status}
+    unreachable = ""
+    # Requests go to a region's backup host when its main one cannot be reached (one retry,
+    # as bot.smsc.transport makes): either answering leaves the region's chats working.
+    for base in target.hosts[:2]:
+        try:
+            # The site's root page, headers only: any answer proves it reachable, and it is
+            # no API call, so it can never count as a failing one.
+            async with http.stream("GET", f"{base}/") as response:
+                status = response.status_code
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            unreachable = type(error).__name__
+            continue
+        except httpx.HTTPError as error:
+            return {"ok": False, "error": type(error).__name__}
+        return {"ok": status < 500, "status": status}
+    return {"ok": False, "error": unreachable}
 
 
 def _blocked(until: float) -> dict[str, Any]:

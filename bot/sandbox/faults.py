@@ -26,6 +26,21 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """Answers held back until the test lets them go: ``arrived`` is set when the first of
+    them reaches the sandbox (authenticated, within the limits), ``released`` lets them all
+    be answered."""
+
+    script: str
+    password: str | None = None  # only requests sent with this password
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def applies(self, script: str, params: dict[str, str]) -> bool:
+        return script == self.script and self.password in (None, params.get("psw"))
+
+
+@dataclass
 class RecordedRequest:
     method: str
     path: str

@@ -7,7 +7,7 @@ none, as the provider does), treats a flag ``0`` as unset, answers errors in all
 forms, and words its answers in one of several dialects (:mod:`bot.sandbox.dialects`). It
 records every request it saw (to prove that no credential ever travels in a URL), and can be
 told to misbehave (slow, HTTP 500, garbage, a given error code, a given body) per login or for
-everyone, on every script or one.
+everyone, on every script or one, or to hold a script's answers until a test lets them go.
 
 One module per script holds its handlers: ``phones`` (also ``mails.php``), ``senders``,
 ``documents``, ``downloads``, ``balance``.
@@ -29,7 +29,7 @@ from aiohttp import web
 from bot.sandbox import balance, documents, downloads, phones, senders
 from bot.sandbox.call import NO_CONTENT_TYPE, Call, Handler, SmscFail, encoded, is_set
 from bot.sandbox.dialects import PLAIN, Dialect
-from bot.sandbox.faults import Fault, RecordedRequest, misbehave
+from bot.sandbox.faults import Fault, Hold, RecordedRequest, misbehave
 from bot.sandbox.formats import render_error
 from bot.sandbox.state import SandboxState
 
@@ -99,6 +99,7 @@ class SandboxServer:
         self.error4_count = 0
         self.answered = 0
         self._faults: dict[str | None, Fault] = {}
+        self._holds: list[Hold] = []
         self._limits: dict[str, _Limits] = defaultdict(_Limits)
         self._addresses: dict[str, _Address] = defaultdict(_Address)
         self._runner: web.AppRunner | None = None
@@ -120,6 +121,8 @@ class SandboxServer:
         return self.base_url
 
     async def stop(self) -> None:
+        for held in self._holds:
+            held.released.set()  # the server waits for every request under way
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -142,6 +145,13 @@ class SandboxServer:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+
+    def hold(self, script: str, *, password: str | None = None) -> Hold:
+        """Keep the answers to ``script`` (only those sent with ``password``, if given) until
+        the hold is released: a request still waiting at SMSC, without timing."""
+        held = Hold(script, password)
+        self._holds.append(held)
+        return held
 
     def peak_in_flight(self, login: str) -> int:
         return self._limits[login].peak_in_flight
@@ -265,6 +275,9 @@ class SandboxServer:
                 raise SmscFail(9, "too many concurrent requests")
             if self.latency:
                 await asyncio.sleep(self.latency)
+            for held in [h for h in self._holds if h.applies(script, params)]:
+                held.arrived.set()
+                await held.released.wait()
             call = Call(self.state, account, script, params, upload, fmt, self.dialect, charset)
             return await handler(call)
         finally:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import socket
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.assembly.health import run_check
+from bot.config import Settings
 from bot.sandbox import SandboxServer
-from bot.smsc import Endpoint
+from bot.smsc import Endpoint, Region
 from storage import AuthKind, Keyring, Storage, StoredBlock, generate_key
 from tests.e2e.harness import TOKEN
 from tests.e2e.test_cli import arun
@@ -99,6 +105,75 @@ async def test_smsc_unreachable_everywhere_checks_false(env: dict[str, str]) -> 
     code, report = await check(env, "--skip-smsc")
     assert code == 0
     assert "smsc" not in report
+
+
+@contextlib.contextmanager
+def refusing_regions() -> Iterator[dict[str, Endpoint]]:
+    """Every region of SMSC at a loopback address that refuses connections: a port bound and
+    never listened on, so that nothing else can answer there while the test runs."""
+    with contextlib.ExitStack() as stack:
+        regions = {}
+        for region in Region:
+            bound = stack.enter_context(socket.socket())
+            bound.bind(("127.0.0.1", 0))
+            regions[region.value] = Endpoint(f"http://127.0.0.1:{bound.getsockname()[1]}")
+        yield regions
+
+
+async def check_regions(
+    env: dict[str, str], regions: dict[str, Endpoint]
+) -> tuple[int, dict[str, Any]]:
+    """``check`` as the bot runs it for chats in SMSC's regions (no SMSC_BASE_URL), with each
+    region's addresses on loopback: nothing reaches the provider."""
+    settings = Settings(
+        _env_file=None,
+        bot_token=env["BOT_TOKEN"],
+        database_path=Path(env["DATABASE_PATH"]),
+        database_url=None,
+        encryption_keys=env["ENCRYPTION_KEYS"],
+        smsc_base_url=None,
+    )
+    out = io.StringIO()
+    code = await run_check(settings, out, regions=regions)
+    report = json.loads(out.getvalue())
+    assert report["ok"] is (code == 0)
+    return code, report
+
+
+async def test_smsc_unreachable_in_every_region_checks_false(env: dict[str, str]) -> None:
+    with refusing_regions() as regions:
+        code, report = await check_regions(env, regions)
+    assert code == 1
+    assert report["smsc"] == {name: {"ok": False, "error": "ConnectError"} for name in regions}
+    assert report["database"]["ok"] is True
+    assert report["credentials"]["ok"] is True
+
+
+async def test_one_region_answering_checks_true(
+    env: dict[str, str], sandbox: SandboxServer
+) -> None:
+    with refusing_regions() as regions:
+        regions[Region.COM.value] = Endpoint(sandbox.base_url)
+        code, report = await check_regions(env, regions)
+    assert code == 0
+    assert report["smsc"][Region.COM.value] == {"ok": True, "status": 404}
+    assert [name for name, target in report["smsc"].items() if not target["ok"]] == [
+        Region.RU.value,
+        Region.UA.value,
+        Region.KZ.value,
+    ]
+
+
+async def test_a_region_answering_on_its_backup_host_is_reachable(
+    env: dict[str, str], sandbox: SandboxServer
+) -> None:
+    # Requests fall back to a region's backup host when its main one cannot be reached: the
+    # chats there still work.
+    with refusing_regions() as regions:
+        regions[Region.RU.value] = Endpoint(regions[Region.RU.value].base_url, [sandbox.base_url])
+        code, report = await check_regions(env, regions)
+    assert code == 0
+    assert report["smsc"][Region.RU.value] == {"ok": True, "status": 404}
 
 
 async def record_block(env: dict[str, str], site: str, until: float) -> None:

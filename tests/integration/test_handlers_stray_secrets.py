@@ -3,8 +3,9 @@ dialog closed or the bot restarted, in reply to the bot's login prompt in a grou
 like one of the bot's commands inside the dialog.
 
 Each is fed through the real dispatcher; each must be deleted (deleteMessage for that very
-message), answered with "send /login" (or read as the dialog's secret, where it is one), and
-appear in no reply, log line, audit row, database page or request to SMSC.
+message, before the bot says anything), answered with "send /login" (or read as the dialog's
+secret, where it is one), and appear in no reply, log line, audit row, database page or request
+to SMSC.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ GROUP = -1007501
 ADMIN, MEMBER = 7511, 7512
 SECRET = "S3cr3t!Pass#word"
 PHOTO = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
+DOCUMENT = {
+    "file_id": "d1",
+    "file_unique_id": "d1",
+    "file_name": "contacts.pdf",
+    "mime_type": "application/pdf",
+    "file_size": 10,
+}
 
 
 @pytest.fixture
@@ -48,6 +56,17 @@ def deleted(calls: list[Call], chat_id: int, message_id: int) -> bool:
         and int(c.params["message_id"]) == message_id
         for c in calls
     )
+
+
+def deleted_first(calls: list[Call], chat_id: int, message_id: int) -> bool:
+    """The message was deleted before the bot sent or showed anything: the secret was in
+    sight no longer than it takes to delete it."""
+    for call in calls:
+        if deleted([call], chat_id, message_id):
+            return True
+        if call.method.startswith(("send", "edit", "answer")):
+            return False
+    return False
 
 
 async def said(
@@ -103,7 +122,7 @@ async def test_login_in_another_form_is_deleted_and_answered_send_login(
     harness: Harness, log_text: pytest.LogCaptureFixture, text: str, secret: str, chat: int
 ) -> None:
     message_id, calls = await said(harness, chat, text, user=MEMBER if chat == GROUP else USER)
-    assert deleted(calls, chat, message_id)
+    assert deleted_first(calls, chat, message_id)
     assert "Send /login" in text_of(calls)
     assert ("Never send a password or API key to a group" in text_of(calls)) == (chat == GROUP)
     assert harness.sandbox.requests == []
@@ -117,7 +136,7 @@ async def test_login_in_another_form_inside_the_dialog_is_not_tried(
 ) -> None:
     await harness.say(USER, "/login")
     message_id, calls = await said(harness, USER, text, user=USER)
-    assert deleted(calls, USER, message_id)
+    assert deleted_first(calls, USER, message_id)
     assert "Send /login" in text_of(calls)
     assert harness.sandbox.requests == []
     await secret_is_nowhere(harness, SECRET, log_text)
@@ -129,15 +148,18 @@ async def test_login_in_another_form_inside_the_dialog_is_not_tried(
         (USER, f"/logn {LOGIN} {SECRET}"),
         (GROUP, f"/logn {LOGIN} {SECRET}"),
         (USER, f"login {LOGIN} {SECRET}"),
+        (GROUP, f"login {LOGIN} {SECRET}"),
         (USER, f"/пароль {SECRET}"),
     ],
 )
+@pytest.mark.parametrize("attached", ["photo", "document"])
 async def test_a_login_in_a_caption_outside_the_dialog_is_deleted(
-    harness: Harness, log_text: pytest.LogCaptureFixture, chat: int, caption: str
+    harness: Harness, log_text: pytest.LogCaptureFixture, chat: int, caption: str, attached: str
 ) -> None:
     user = MEMBER if chat == GROUP else USER
-    message_id, calls = await said(harness, chat, None, user=user, photo=PHOTO, caption=caption)
-    assert deleted(calls, chat, message_id)
+    media: dict[str, Any] = {"photo": PHOTO} if attached == "photo" else {"document": DOCUMENT}
+    message_id, calls = await said(harness, chat, None, user=user, caption=caption, **media)
+    assert deleted_first(calls, chat, message_id)
     assert "Send /login" in text_of(calls)
     assert harness.sandbox.requests == []
     await secret_is_nowhere(harness, SECRET, log_text)
@@ -151,7 +173,7 @@ async def test_a_secret_sent_after_a_failed_try_is_deleted_and_not_tried(
     assert "rejected these credentials" in text_of(calls)
     tried = len(harness.sandbox.requests)
     message_id, calls = await said(harness, USER, f"{LOGIN} {SECRET}", user=USER)
-    assert deleted(calls, USER, message_id)
+    assert deleted_first(calls, USER, message_id)
     assert "Send /login" in text_of(calls)
     assert len(harness.sandbox.requests) == tried
     await secret_is_nowhere(harness, SECRET, log_text)
@@ -164,7 +186,7 @@ async def test_after_cancel_an_api_key_or_a_login_and_password_is_deleted(
     await harness.say(USER, "/login")
     await harness.say(USER, "/cancel")
     message_id, calls = await said(harness, USER, text, user=USER)
-    assert deleted(calls, USER, message_id)
+    assert deleted_first(calls, USER, message_id)
     assert "Send /login" in text_of(calls)
     assert harness.sandbox.requests == []
     await secret_is_nowhere(harness, SECRET, log_text)
@@ -215,7 +237,7 @@ async def test_the_login_dialog_survives_a_restart(
     after = await restart(telegram, sandbox, tmp_path, key)
     try:
         message_id, calls = await said(after, USER, f"{LOGIN} {PASSWORD}", user=USER)
-        assert deleted(calls, USER, message_id)
+        assert deleted_first(calls, USER, message_id)
         assert "Logged in to SMSC as demo" in text_of(calls)
         stored = await after.app.storage.credentials.get(USER)
         assert stored is not None
@@ -242,7 +264,7 @@ async def test_a_cancelled_dialog_still_catches_its_secret_after_a_restart(
     after = await restart(telegram, sandbox, tmp_path, key)
     try:
         message_id, calls = await said(after, USER, f"{LOGIN} {SECRET}", user=USER)
-        assert deleted(calls, USER, message_id)
+        assert deleted_first(calls, USER, message_id)
         assert "Send /login" in text_of(calls)
         assert sandbox.requests == []
         await secret_is_nowhere(after, SECRET, log_text)
@@ -264,7 +286,7 @@ async def test_a_reply_to_the_login_prompt_in_a_group_is_deleted(
     message_id, calls = await said(
         harness, GROUP, f"{LOGIN} {SECRET}", user=asker, reply_to_message=prompt.result
     )
-    assert deleted(calls, GROUP, message_id)
+    assert deleted_first(calls, GROUP, message_id)
     reply = sent(calls)[-1]
     assert "Never send a password or API key to a group" in reply.text
     assert "private chat" in reply.text
@@ -275,7 +297,7 @@ async def test_a_reply_to_the_login_prompt_in_a_group_is_deleted(
     message_id, calls = await said(
         harness, GROUP, SECRET, user=asker, reply_to_message=reply.result
     )
-    assert deleted(calls, GROUP, message_id)
+    assert deleted_first(calls, GROUP, message_id)
 
 
 async def test_a_reply_to_a_prompt_sent_in_another_language_before_a_restart_is_deleted(
@@ -296,7 +318,7 @@ async def test_a_reply_to_a_prompt_sent_in_another_language_before_a_restart_is_
         message_id, calls = await said(
             after, GROUP, f"{LOGIN} {SECRET}", user=ADMIN, reply_to_message=prompt.result
         )
-        assert deleted(calls, GROUP, message_id)
+        assert deleted_first(calls, GROUP, message_id)
         assert "Never send a password or API key to a group" in text_of(calls)
         await secret_is_nowhere(after, SECRET, log_text)
     finally:
@@ -320,7 +342,7 @@ async def test_a_secret_shaped_like_a_command_for_another_name_is_the_secret(
     harness.sandbox.state.add_account("keyed", "unused-pw", apikey=secret)
     await harness.say(USER, "/login")
     message_id, calls = await said(harness, USER, secret, user=USER)
-    assert deleted(calls, USER, message_id)
+    assert deleted_first(calls, USER, message_id)
     assert "Logged in to SMSC as an API key" in text_of(calls)
     stored = await harness.app.storage.credentials.get(USER)
     assert stored is not None

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from bot.sandbox import SandboxServer
 from bot.smsc import Account, Credentials, Endpoint
-from storage import Keyring
+from storage import AuthKind, Keyring
 from tests.conftest import LOGIN, PASSWORD
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.bot_harness import Harness, close_harness, open_harness, sent, text_of
 
 STRANGER, OWNER = 7301, 7302
+GROUP = -1007301
+# Generous: only a request that shares another's answer waits this long (for an answer held
+# until the end of the test); each one sent by itself is answered within milliseconds.
+ANSWERED_ALONE = 10.0
+
+
+@pytest.fixture
+async def patient(
+    telegram: FakeTelegram, sandbox: SandboxServer, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """A bot that waits for SMSC longer than a test holds an answer back."""
+    opened = await open_harness(telegram, sandbox, tmp_path, smsc_timeout=6 * ANSWERED_ALONE)
+    yield opened
+    await close_harness(opened)
 
 
 def balance_requests(sandbox: SandboxServer) -> list[str]:
@@ -75,18 +92,88 @@ async def test_many_wrong_logins_from_many_people_hold_new_logins_not_chats_in_u
         await close_harness(harness)
 
 
-async def test_a_wrong_password_never_shares_another_chats_answer_in_flight(
+async def test_wrong_logins_in_private_use_up_that_persons_tries_for_a_group_too(
     harness: Harness,
 ) -> None:
-    sandbox = harness.sandbox
-    await harness.say(OWNER, f"/login {LOGIN} {PASSWORD}")
-    sandbox.latency = 0.3
-    asked = asyncio.ensure_future(harness.say(OWNER, "/account"))
-    while not [r for r in sandbox.requests if r.script == "balance" and r.status == "ok"][1:]:
-        await asyncio.sleep(0)  # the owner's /account is at SMSC, waiting for its answer
-    calls = await harness.say(STRANGER, f"/login {LOGIN} wrong-guess")
-    assert "rejected these credentials (error 2)" in text_of(calls)
-    assert await harness.app.storage.credentials.get(STRANGER) is None
+    admin = 7303
+    harness.telegram.admins[GROUP].add(admin)
+    for guess in range(5):
+        await harness.say(admin, f"/login {LOGIN} guess-{guess}")
+    assert balance_requests(harness.sandbox) == ["error 2"] * 5
+    # The same person opens the group's login dialog from the group's link.
+    assert "Send the API key" in text_of(await harness.say(admin, f"/start login_{GROUP}"))
+    calls = await harness.say(admin, f"{LOGIN} guess-for-the-group")
+    assert any(c.method == "deleteMessage" for c in calls)
+    assert "Too many wrong logins" in text_of(calls)
+    assert len(harness.sandbox.requests) == 5  # nothing more was sent
+    assert await harness.app.storage.credentials.get(GROUP) is None
+
+
+async def test_six_administrators_trying_one_group_reach_smsc_five_times(
+    harness: Harness,
+) -> None:
+    admins = range(7311, 7317)
+    harness.telegram.admins[GROUP].update(admins)
+    replies = []
+    for admin in admins:
+        await harness.say(admin, f"/start login_{GROUP}")
+        replies.append(text_of(await harness.say(admin, f"{LOGIN} guess-of-{admin}")))
+    assert all("rejected these credentials (error 2)" in reply for reply in replies[:5])
+    assert "Too many wrong logins" in replies[5]
+    assert balance_requests(harness.sandbox) == ["error 2"] * 5
+    assert len(harness.sandbox.requests) == 5
+    assert await harness.app.storage.credentials.get(GROUP) is None
+    # The group is held, not the sixth administrator: his own chat logs in.
+    calls = await harness.say(admins[5], f"/login {LOGIN} {PASSWORD}")
+    assert "Logged in to SMSC as demo" in text_of(calls)
+
+
+async def test_a_wrong_password_never_shares_another_chats_answer_in_flight(
+    patient: Harness,
+) -> None:
+    sandbox = patient.sandbox
+    await patient.say(OWNER, f"/login {LOGIN} {PASSWORD}")
+    held = sandbox.hold("balance", password=PASSWORD)
+    asked = asyncio.create_task(patient.say(OWNER, "/account"))
+    try:
+        await held.arrived.wait()  # the owner's /account is at SMSC, waiting for its answer
+        async with asyncio.timeout(ANSWERED_ALONE):
+            calls = await patient.say(STRANGER, f"/login {LOGIN} wrong-guess")
+        assert "rejected these credentials (error 2)" in text_of(calls)
+        assert await patient.app.storage.credentials.get(STRANGER) is None
+    finally:
+        held.released.set()
+    assert "1871.62" in text_of(await asked)
+
+
+async def test_a_stale_chats_command_never_shares_a_valid_chats_answer_in_flight(
+    patient: Harness,
+) -> None:
+    sandbox = patient.sandbox
+    await patient.say(OWNER, f"/login {LOGIN} {PASSWORD}")
+    # Logged in to the same login before the team changed its password in the cabinet.
+    await patient.app.storage.credentials.save(
+        STRANGER,
+        auth_kind=AuthKind.PASSWORD,
+        secret="the-password-before",
+        login=LOGIN,
+        base_url=sandbox.base_url,
+        set_by=STRANGER,
+    )
+    held = sandbox.hold("balance", password=PASSWORD)
+    asked = asyncio.create_task(patient.say(OWNER, "/account"))
+    try:
+        await held.arrived.wait()  # the valid chat's /account is at SMSC, waiting for its answer
+        # The stale chat's /account is answered by a request of its own meanwhile.
+        async with asyncio.timeout(ANSWERED_ALONE):
+            calls = await patient.say(STRANGER, "/account")
+        assert not asked.done()
+        assert "1871.62" not in text_of(calls)
+        assert "error 2" in text_of(calls)
+        stale = [r.status for r in sandbox.requests if r.params.get("psw") == "the-password-before"]
+        assert stale == ["error 2"]
+    finally:
+        held.released.set()
     assert "1871.62" in text_of(await asked)
 
 

@@ -3,9 +3,9 @@ digit, any @suffix), the dispatcher never fails unhandled, and the secret of a /
 appears in a reply, a log line, the audit log, a request to SMSC or a database page.
 
 /login comes in every shape people type it: misspelt, under another name, on the wrong
-keyboard layout, glued to its words, with another key for the slash; and credentials come
-after a command that reads no words. Whatever the shape, the message is deleted; only /login
-itself ever sends what follows it to SMSC."""
+keyboard layout, glued to the login or to the secret, with another key for the slash; and
+credentials come after a command that reads no words. Whatever the shape, the message is
+deleted; only /login itself ever sends what follows it to SMSC."""
 
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ def command_texts(draw: st.DrawFn) -> tuple[str, str | None, bool]:
         glue = draw(st.sampled_from([None, *LOGIN_FORMS[name]]))
         if glue is None:
             words.insert(draw(st.integers(0, len(words))), secret)
+        elif draw(st.booleans()):
+            # The login glued on, the secret a word of its own: /login:demo P.
+            head += glue + draw(LOGINS)
+            words = [secret]
         else:
             head += glue + secret
     elif name in TAKE_NO_ARGUMENTS and draw(st.booleans()):
@@ -108,6 +112,7 @@ def logged(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 @example(typed=("/login Qz!secret#1 demo", "Qz!secret#1", True), in_group=False)
 @example(typed=("/LOGIN@SMSC_TEST_BOT\u00a0Qz$wapped ru", "Qz$wapped", True), in_group=True)
 @example(typed=("/loginQz@glued", "Qz@glued", False), in_group=False)
+@example(typed=("/login:demo Qz#apart", "Qz#apart", False), in_group=True)
 @example(typed=("/дщпшт demo Qz#layout", "Qz#layout", False), in_group=True)
 @example(typed=(".дщпшт demo Qz#dot", "Qz#dot", False), in_group=True)
 @example(typed=("\\login demo Qz#back", "Qz#back", False), in_group=False)

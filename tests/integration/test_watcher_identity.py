@@ -10,6 +10,8 @@ from bot.smsc import Credentials
 from bot.watcher.service import AUTH_FAILURES_BEFORE_PAUSE
 from storage import AuthKind, NotificationKind
 from tests.conftest import LOGIN, PASSWORD
+from tests.fakes.telegram import Call
+from tests.integration.bot_harness import Harness, text_of
 from tests.integration.test_watcher import INTERVAL, Rig, rig
 
 __all__ = ["rig"]
@@ -67,6 +69,34 @@ async def test_switching_account_takes_what_the_new_one_holds_as_the_baseline(ri
     assert (await watcher.sweep()).notifications == 1
     [told] = rig.messages(610)
     assert "failed" in told
+
+
+async def sweep_now(harness: Harness, chat_id: int) -> list[Call]:
+    """What a sweep of the bot's own watcher, with the chat due, sent to the chat."""
+    since = harness.telegram.mark()
+    harness.app.watcher.polls.forget(chat_id)
+    await harness.app.watcher.sweep()
+    return [c for c in harness.telegram.calls[since:] if c.chat_id == chat_id]
+
+
+async def test_login_to_another_account_announces_only_what_changes_there(
+    harness: Harness,
+) -> None:
+    chat, state = 620, harness.sandbox.state
+    await harness.say(chat, f"/login {LOGIN} {PASSWORD}")
+    assert "I will tell this chat when an export finishes" in text_of(
+        await harness.say(chat, "/watch downloads on")
+    )
+    state.add_account("other", "pw-other")
+    state.set_task_status("other", 4, 2, size=900)  # finished before the chat switched
+    calls = await harness.say(chat, "/login other pw-other")
+    assert "Logged in to SMSC as other" in text_of(calls)
+    assert await sweep_now(harness, chat) == []
+    # An export of the new account finishing from now on is told, with its file.
+    state.set_task_status("other", 3, 2, size=1200)
+    [told] = await sweep_now(harness, chat)
+    assert told.method == "sendDocument"
+    assert len(told.files["document"][1]) == 1200
 
 
 async def test_logging_in_again_to_the_same_account_keeps_what_was_seen(rig: Rig) -> None:
