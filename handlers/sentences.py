@@ -9,7 +9,6 @@ from aiogram.types import Chat
 from aiogram.utils.i18n import gettext as _
 
 from bot import display, relogin
-from bot.durations import minutes_phrase, seconds_phrase
 from bot.smsc import (
     AddressBlockedError,
     ClientRateLimitError,
@@ -25,6 +24,7 @@ from bot.smsc import (
     SmscValidationError,
 )
 from handlers.argument_error import ArgumentError
+from handlers.durations import minutes_phrase, seconds_phrase
 
 
 def _address_blocked(seconds: int | None) -> str:

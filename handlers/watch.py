@@ -15,12 +15,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import ChatAccounts
 from bot.audit import AuditNote
-from bot.durations import interval_phrase
 from bot.relogin import credentials_unreadable
 from bot.replies import edit_or_send
 from bot.smsc import SmscClient
 from handlers import watch_args as parse
 from handlers.callbacks import WatchToggle
+from handlers.durations import interval_phrase
 from handlers.routing import command, own_commands_only
 from storage import ChatSettings, NotificationKind
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.durations import TimeUnit
+from handlers.durations import TimeUnit
 from handlers.phones import ascii_digits
 from handlers.readers import ArgumentError, clip, words_of
 

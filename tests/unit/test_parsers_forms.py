@@ -11,8 +11,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from bot.assembly.app import LOCALES
-from bot.durations import TimeUnit
 from handlers import contacts_args, groups_args, senders_args, watch_args
+from handlers.durations import TimeUnit
 
 
 @pytest.fixture(autouse=True)

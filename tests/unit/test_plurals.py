@@ -10,9 +10,15 @@ from aiogram.utils.i18n import I18n
 from babel.messages.pofile import read_po
 
 from bot.assembly.app import LOCALES
-from bot.durations import TimeUnit, hours_phrase, interval_phrase, minutes_phrase, seconds_phrase
 from bot.smsc import AddressBlockedError
 from handlers import watch_args
+from handlers.durations import (
+    TimeUnit,
+    hours_phrase,
+    interval_phrase,
+    minutes_phrase,
+    seconds_phrase,
+)
 from handlers.number_readings import length_problem
 from handlers.phones import WrongLength
 from handlers.sentences import smsc_error_sentence
