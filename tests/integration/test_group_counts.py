@@ -1,7 +1,8 @@
 """A group's contact count after the bot's own writes: counted again in the kept address book only
 when that book can tell (read whole, no earlier than the groups), else read again, and left out
-rather than shown wrong when SMSC will not give it. Through the real dispatcher, against the
-sandbox with SMSC's real 60 s window (nothing waits for it)."""
+rather than shown wrong when SMSC will not give it. A contact change SMSC refused leaves the
+kept copies alone. Through the real dispatcher, against the sandbox with SMSC's real 60 s window
+(nothing waits for it)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,46 @@ async def test_a_book_known_too_large_is_not_paged_again_to_count_a_group(
     listed = await pace.say(CHAT, "/groups")
     assert counts_shown(listed) == counts_kept(pace)
     assert smsc_reads(pace, before) == ["get_group"]
+
+
+# -- a contact change SMSC refused -----------------------------------------------------------
+
+
+async def test_a_contact_change_smsc_refused_leaves_the_copies_alone(pace: Harness) -> None:
+    card_of(await pace.say(CHAT, OLGA))
+    await pace.say(CHAT, "/groups")
+    pace.sandbox.set_fault(Fault("error", code=1, script="phones", action="chg"))
+    refused = text_of(await pace.say(CHAT, f"/editcontact {OLGA} name=Olga S."))
+    assert "changed" not in refused
+    pace.sandbox.set_fault(None)
+    before = len(pace.sandbox.requests)
+    assert counts_shown(await pace.say(CHAT, "/groups")) == counts_kept(pace)
+    assert "Olga Smirnova" in card_of(await pace.say(CHAT, OLGA)).text
+    assert smsc_reads(pace, before) == []
+
+
+async def test_a_contact_change_that_may_be_made_counts_no_groups_it_did_not_name(
+    pace: Harness,
+) -> None:
+    """No answer to a change of the name: it may be made, so the kept book goes, but the
+    groups' counts stay, for no group was named."""
+    card_of(await pace.say(CHAT, OLGA))
+    await pace.say(CHAT, "/groups")
+    pace.sandbox.set_fault(Fault("http500", script="phones", action="chg"))
+    await pace.say(CHAT, f"/editcontact {OLGA} name=Olga S.")
+    pace.sandbox.set_fault(None)
+    before = len(pace.sandbox.requests)
+    assert counts_shown(await pace.say(CHAT, "/groups")) == counts_kept(pace)
+    assert smsc_reads(pace, before) == []
+
+
+async def test_a_contact_change_made_in_part_is_read_again(pace: Harness) -> None:
+    """The name is changed, the groups refused: the kept book, which has neither, is read
+    again, and the counts too."""
+    card_of(await pace.say(CHAT, OLGA))
+    await pace.say(CHAT, "/groups")
+    pace.sandbox.set_fault(Fault("error", code=1, script="phones", action="move_group"))
+    await pace.say(CHAT, f"/editcontact {OLGA} name=Olga S. grp=VIP")
+    pace.sandbox.set_fault(None)
+    assert "Olga S." in card_of(await pace.say(CHAT, OLGA)).text
+    assert counts_shown(await pace.say(CHAT, "/groups")) == counts_kept(pace)
