@@ -21,6 +21,7 @@ its place. How copies are read and changed is :mod:`bot.kept_copies`'s.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Collection
@@ -28,10 +29,12 @@ from dataclasses import replace
 
 from bot.copy_store import CopyStore, Kept, M, MemoryCopyStore
 from bot.kept_copies import KeptCopies
-from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient
+from bot.smsc import BlacklistEntry, BlockType, Contact, Group, SmscClient, SmscError
 from bot.smsc.contacts import MAX_PAGE, ContactBook
 
 __all__ = ["AccountCopies", "CopyStore", "Kept", "KeptGroup", "M", "MemoryCopyStore"]
+
+log = logging.getLogger(__name__)
 
 # Pages read of one blacklist at most: 50,000 entries, fifty requests.
 MAX_PAGES = 50
@@ -51,7 +54,9 @@ class KeptGroup(Group):
     twice is two more. Marking a count as changed is the same made once or twice; where counts
     are shown (:meth:`AccountCopies.counted_groups`), a changed one is counted in the kept
     address book, which the same writes keep up to date with idempotent changes (a group
-    added to a contact's groups, taken from them, made the only one).
+    added to a contact's groups, taken from them, made the only one). Only in a book read no
+    earlier than the groups, though: one read before lacks what the cabinet changed between
+    the two reads, which the groups' counts hold.
     """
 
     counted: bool = True
@@ -113,23 +118,57 @@ class AccountCopies(KeptCopies):
 
     async def counted_groups(
         self, smsc: SmscClient, *, mail: bool, refresh: bool = False
-    ) -> tuple[Group, ...]:
+    ) -> tuple[KeptGroup, ...]:
         """The groups with their contacts counted as SMSC would count them now: as read, or,
         where the bot's own writes changed a count since, in the kept address book (read
-        whole if need be). A book too large to be kept whole: the groups are read again."""
+        whole if need be), else read again. A count SMSC will not give just now stays not
+        counted (shown without it): the groups are still shown."""
         groups = await self.groups(smsc, mail=mail, refresh=refresh)
+        counted = await self._counted_in_kept_book(smsc, groups, mail=mail)
+        if all(group.counted for group in counted):
+            return counted
+        try:
+            return await self._counted_afresh(smsc, groups, mail=mail)
+        except SmscError as error:
+            log.warning(
+                "group counts not read again; shown without them",
+                extra={"error": type(error).__name__},
+            )
+            return counted
+
+    async def groups_as_kept(self, smsc: SmscClient, *, mail: bool) -> tuple[KeptGroup, ...]:
+        """The kept groups (none without a copy), their changed counts counted where the kept
+        address book can tell, the others left not counted: nothing is read from SMSC."""
+        groups = await self.kept(_key(smsc, "groups", _book(smsc, mail)), KeptGroup)
+        if groups is None:
+            return ()
+        return await self._counted_in_kept_book(smsc, groups, mail=mail)
+
+    async def _counted_in_kept_book(
+        self, smsc: SmscClient, groups: Kept[KeptGroup], *, mail: bool
+    ) -> tuple[KeptGroup, ...]:
+        """Changed counts counted in the kept address book when it is whole and read no
+        earlier than the groups (see :class:`KeptGroup`)."""
         if all(group.counted for group in groups.records):
             return groups.records
-        book = await self.contacts(smsc, mail=mail)
-        if not book.complete:
-            return (await self.groups(smsc, mail=mail, refresh=True)).records
-        members = Counter(group for contact in book.records for group in set(contact.groups))
-        return tuple(
-            group
-            if group.counted
-            else group.model_copy(update={"count": members[group.id], "counted": True})
-            for group in groups.records
-        )
+        book = await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
+        if book is None or not book.complete or book.read_at < groups.read_at:
+            return groups.records
+        return _recounted(groups.records, book.records)
+
+    async def _counted_afresh(
+        self, smsc: SmscClient, groups: Kept[KeptGroup], *, mail: bool
+    ) -> tuple[KeptGroup, ...]:
+        """Counted in the address book read now, if it may be kept whole: a book read again
+        is newer than the groups, and counts the next changes too without a read. A book
+        already known too large to be kept whole is not paged again to learn so again: the
+        groups are read again instead, as they are when it turns out too large."""
+        kept = await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
+        if kept is None or kept.complete:
+            book = await self.contacts(smsc, mail=mail, refresh=kept is not None)
+            if book.complete and book.read_at >= groups.read_at:
+                return _recounted(groups.records, book.records)
+        return (await self.groups(smsc, mail=mail, refresh=True)).records
 
     async def group_saved(self, smsc: SmscClient, group: Group, *, mail: bool) -> None:
         """A group was created or renamed; its contact count stays as it was."""
@@ -273,6 +312,17 @@ def only_in(group_ids: Collection[int]) -> ContactEdit:
 
 def _in(contact: Contact, groups: tuple[int, ...]) -> Contact:
     return contact.model_copy(update={"groups": groups})
+
+
+def _recounted(groups: tuple[KeptGroup, ...], book: tuple[Contact, ...]) -> tuple[KeptGroup, ...]:
+    """The groups, each changed count counted in ``book``."""
+    members = Counter(group for contact in book for group in set(contact.groups))
+    return tuple(
+        group
+        if group.counted
+        else group.model_copy(update={"count": members[group.id], "counted": True})
+        for group in groups
+    )
 
 
 def _kept_group(group: Group) -> KeptGroup:

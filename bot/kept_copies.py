@@ -4,8 +4,9 @@ when another process changed the copy meanwhile.
 
 A change follows a write SMSC has already accepted, so it never fails the write: when the store
 is out of reach (Redis away, with replicas), the change is logged and the copy, which misses the
-write now, is dropped; if even that cannot be done, this process drops it before it next uses
-it. The reply says what SMSC did, whatever became of the copy.
+write now, is dropped, and a read of it on its way here is not kept; if even that cannot be
+done, this process drops it before it next uses it. The reply says what SMSC did, whatever
+became of the copy.
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ class KeptCopies:
                 made = write(made)
             if made is None:
                 return fetched
+            if reading.lost:
+                # A write meanwhile could not be applied to the copy (the store was out of
+                # reach): what the read began with may lack it. Shown with the write, kept by
+                # no one, and what the store holds goes, for every process.
+                await self.drop(key)
+                return made
             await self.store.save(key, made, expected=reading.version)
             return made
 
@@ -126,15 +133,34 @@ class KeptCopies:
         await self.update(key, model, changed)
 
     async def update(
-        self, key: str, model: type[M], make: Callable[[Kept[M] | None], Kept[M] | None]
+        self,
+        key: str,
+        model: type[M],
+        make: Callable[[Kept[M] | None], Kept[M] | None],
+        *,
+        keep_on_failure: bool = False,
     ) -> None:
         """Replace the copy with what ``make`` makes of it (idempotent, as an edit is). With
-        the store out of reach the copy is dropped instead (see the module's description):
-        this never raises what the store raises."""
+        the store out of reach the copy is dropped instead (see the module's description), or,
+        with ``keep_on_failure``, kept as it was: a copy of the bot's own memory, which no read
+        from SMSC could make again, is better without one change than gone. This never raises
+        what the store raises."""
         try:
             await self._settle(key)
             await self._update(key, model, make)
         except STORE_FAILURES as error:
+            reading = self._reading.get(key)
+            if reading is not None:
+                # A read of this process on its way may have begun before the write, and the
+                # store took no mark of the write to stop it being kept.
+                reading.writes.append(make)
+                reading.lost = True
+            if keep_on_failure:
+                log.warning(
+                    "kept copy not updated after a write; kept as it was",
+                    extra={"copy": key, "error": type(error).__name__},
+                )
+                return
             log.warning(
                 "kept copy not updated after a write; dropped",
                 extra={"copy": key, "error": type(error).__name__},
@@ -165,7 +191,9 @@ class KeptCopies:
 @dataclass(slots=True)
 class _Reading:
     """A read from SMSC on its way: the version it will replace, moved on by each write of
-    this process meanwhile (``writes``, to apply to what the read brings)."""
+    this process meanwhile (``writes``, to apply to what the read brings). ``lost``: a write
+    meanwhile could not reach the store, and what the read brings is not kept."""
 
     version: str
     writes: list[Callable[[Any], Any]] = field(default_factory=list)
+    lost: bool = False

@@ -154,4 +154,6 @@ async def _keep_sub_clients(
         read_at = kept.read_at if kept else 0.0
         return Kept(read_at, tuple(records[:MAX_SUB_CLIENTS]))
 
-    await copies.update(_key(smsc, "sub-clients"), SubClient, keep)
+    # The bot's own memory, which no read from SMSC makes again: a store out of reach for a
+    # moment costs this one change, not every sub-client seen.
+    await copies.update(_key(smsc, "sub-clients"), SubClient, keep, keep_on_failure=True)

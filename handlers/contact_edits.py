@@ -17,7 +17,7 @@ from bot.account_copies import AccountCopies, ContactEdit
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.shared.tokens import SHARED_STATE_FAILURES
-from bot.smsc import SmscClient, SmscError
+from bot.smsc import SmscClient, SmscError, SmscTransportError
 from handlers import confirmation
 from handlers.blocks import book_for
 from handlers.contacts_args import ContactChanges, EditContactArgs
@@ -36,6 +36,7 @@ async def apply_changes(
     reports it."""
     book = book_for(smsc, contact.is_email)
     groups = changes.get("groups")
+    made: list[str] = []
     try:
         await book.change(
             contact.value,
@@ -49,12 +50,18 @@ async def apply_changes(
             middle_name=changes.get("middle_name"),
             birthday=changes.get("birthday"),
             other=changes.get("other"),
+            made=made,
         )
-    except Exception:
-        # Part of it may be made (the fields, then the groups a call at a time): what SMSC
-        # keeps of the contact now cannot be told, so its kept book is read again when used.
-        await copies.forget(smsc, "contacts", mail=contact.is_email)
-        await copies.counts_changed(smsc, None, mail=contact.is_email)
+    except SmscError as error:
+        # A call SMSC refused, or one never sent, changed nothing; the change is made a call
+        # at a time (the fields, then each group), and part of it may be made when an earlier
+        # call was, or when this one went unanswered. What SMSC keeps of the contact then
+        # cannot be told: its kept book is read again when used, and the counts of groups,
+        # were any named.
+        if made or isinstance(error, SmscTransportError):
+            await copies.forget(smsc, "contacts", mail=contact.is_email)
+            if groups is not None:
+                await copies.counts_changed(smsc, None, mail=contact.is_email)
         raise
     # The change is made: what follows only words the reply, and must not make it a failure
     # (whose Yes would be offered again, and make the change twice). Copies that cannot be

@@ -33,8 +33,9 @@ from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from bot import display
+from bot.account_copies import KeptGroup
 from bot.middlewares import serving
-from bot.smsc import BlacklistEntry, Contact, DownloadTask, Group, Sender
+from bot.smsc import BlacklistEntry, Contact, DownloadTask, Sender
 from handlers.callbacks import Page, PageKind
 from handlers.memo import Memo, type_adapter
 
@@ -78,7 +79,8 @@ class _Shown:
 # What each kind of list holds, for reading one back that another replica showed.
 RECORDS: dict[PageKind, Any] = {
     PageKind.CONTACTS: list[Contact],
-    PageKind.GROUPS: list[tuple[Group, bool, bool]],  # the group, an e-mail group, its id shown
+    # The group (a count the bot's writes changed may be unknown), an e-mail group, its id shown.
+    PageKind.GROUPS: list[tuple[KeptGroup, bool, bool]],
     PageKind.BLACKLIST: list[BlacklistEntry],
     PageKind.SENDERS: list[Sender],
     PageKind.DOWNLOADS: list[DownloadTask],

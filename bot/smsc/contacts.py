@@ -70,9 +70,12 @@ class ContactBook(Resource):
         middle_name: str | None = None,
         birthday: str | None = None,
         other: str | None = None,
+        made: builtins.list[str] | None = None,
     ) -> None:
         """Only what is given changes; an empty string clears a field, no groups leaves the
-        contact in none."""
+        contact in none. It takes a call for the fields and one for each group: ``made`` gets
+        the action of each SMSC accepted, which tells after a failure whether any was."""
+        made = [] if made is None else made
         fields = {
             f"new_{self._field}": new_address,
             "name": name,
@@ -86,23 +89,30 @@ class ContactBook(Resource):
         }
         if any(value is not None for value in fields.values()):
             await self._call("chg", {self._field: address, **fields})
+            made.append("chg")
         if groups is not None:
-            await self.set_groups(new_address or address, list(groups))
+            await self.set_groups(new_address or address, list(groups), made=made)
 
-    async def set_groups(self, address: str, groups: builtins.list[int]) -> None:
+    async def set_groups(
+        self, address: str, groups: builtins.list[int], *, made: builtins.list[str] | None = None
+    ) -> None:
         """Make ``groups`` the contact's groups. The page documents ``grp`` on ``chg`` only for
         a contact being created: groups change with ``move_group``, the first group a move
-        (it becomes the only one), each other one an addition."""
+        (it becomes the only one), each other one an addition. ``made``: as for :meth:`change`."""
+        made = [] if made is None else made
         if groups:
             first, *others = dict.fromkeys(groups)
             await self.move_to_group(address, first)
+            made.append("move_group")
             for group_id in others:
                 await self.add_to_group(address, group_id)
+                made.append("move_group")
             return
         # No groups at all: out of each one it is in now.
         for contact in await self.list(address=address):
             for group_id in contact.groups:
                 await self.remove_from_group(address, group_id)
+                made.append("move_group")
 
     async def delete(self, address: str) -> None:
         await self._call("del", {self._field: address})

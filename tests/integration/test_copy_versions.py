@@ -15,6 +15,7 @@ from bot.account_copies import AccountCopies, Kept, KeptGroup, MemoryCopyStore
 from bot.sender_copies import SubClient
 from bot.shared.copies import RedisCopyStore
 from bot.smsc import BlacklistEntry, BlockType, Contact, Group, Sender
+from tests.integration.test_copies_out_of_reach import GoneAtTheWrite
 from tests.redis_service import redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
@@ -215,3 +216,23 @@ async def test_a_change_made_from_an_outdated_copy_is_made_again_on_the_current_
     assert await read(other, smsc) == [4, 3, 2, 1]
     assert await read(one, smsc) == [4, 3, 2, 1]
     assert smsc.count == 1
+
+
+async def test_a_read_that_a_lost_write_raced_is_kept_by_no_replica() -> None:
+    """A block SMSC accepted while this replica read the blacklist, and the store out of reach
+    for both the block's change and its drop: the read, which SMSC may have answered before
+    the block, is not kept once the store is back, and another replica reads afresh."""
+    store = GoneAtTheWrite()
+    one, other = AccountCopies(store), AccountCopies(store)
+    first = SlowRead([entry(1)])  # SMSC answered before the block
+    reading = asyncio.create_task(read(one, first))
+    await first.started.wait()
+    store.down = True
+    await one.change(KEY, BlacklistEntry, blocked(2))  # logged, never raised
+    store.down = False
+    first.answer.set()
+    shown = await reading
+    smsc = CountedRead([entry(2), entry(1)])
+    assert await read(other, smsc) == [2, 1]
+    assert smsc.count == 1
+    assert shown == [2, 1]  # this process knows of its block, and says so

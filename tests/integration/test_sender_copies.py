@@ -12,9 +12,10 @@ import pytest
 from bench.phone_pace import CHAT, LOGIN, logged_in
 from bot.account_copies import AccountCopies
 from bot.sandbox import SandboxServer
-from bot.sender_copies import sender_added, senders
+from bot.sender_copies import sender_added, senders, sub_client_seen, sub_clients
 from bot.smsc import OperatorRegistration, SmscClient
 from tests.integration.bot_harness import Harness, close_harness, sent, text_of
+from tests.integration.test_copies_out_of_reach import GoneAtTheWrite
 
 
 @pytest.fixture
@@ -74,3 +75,18 @@ async def test_a_new_name_in_the_copy_is_what_a_fresh_read_shows(
     fresh = await senders(AccountCopies(), client, user=None)
     assert kept.records[0] == fresh.records[0]
     assert [s.id for s in kept.records] == [s.id for s in fresh.records]
+
+
+async def test_the_sub_clients_seen_outlive_a_moment_without_the_store(client: SmscClient) -> None:
+    """The sub-clients seen are the bot's own memory, which SMSC cannot give again: a store out
+    of reach as one more is seen costs that one, not those seen before."""
+    store = GoneAtTheWrite()
+    copies = AccountCopies(store)
+    for login in ("alpha", "beta", "gamma"):
+        await sub_client_seen(copies, client, login)
+    store.down = True
+    await sub_client_seen(copies, client, "delta")  # logged, never raised
+    store.back()
+    assert await sub_clients(copies, client) == ["gamma", "beta", "alpha"]
+    await sub_client_seen(copies, client, "delta")
+    assert await sub_clients(copies, client) == ["delta", "gamma", "beta", "alpha"]
