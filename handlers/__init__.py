@@ -38,11 +38,13 @@ def routers() -> list[Router]:
         stray_secrets.router(),
         # The login dialog's answers come next: a secret that starts with a slash is still one.
         login_dialog.router(),
+        # What the bot is most used for, quick blacklist edits, first among the commands: an
+        # update goes through the routers in turn until one takes it.
+        blacklist.router(),
         account.router(),
         common.router(),
         contacts.router(),
         groups.router(),
-        blacklist.router(),
         senders.router(),
         invoices.router(),
         downloads.router(),

@@ -49,13 +49,18 @@ def commands_of(router: Router) -> frozenset[str]:
 
 
 class OwnCommands(Filter):
+    """A command router's door: its own commands, and while a dialog is open anything that is
+    not a command (the answers its dialogs wait for). Every other handler of a command router
+    is a dialog's, so a number sent for its card passes these routers by at the door."""
+
     def __init__(self, names: frozenset[str]) -> None:
         self.names = names
 
-    async def __call__(self, message: Message) -> bool:
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
         found = command_of(message.text or message.caption)
-        # Not a command: dialog answers and files are for the handlers to judge.
-        return found is None or found.name in self.names
+        if found is None:
+            return raw_state is not None
+        return found.name in self.names
 
     def __str__(self) -> str:
         return f"OwnCommands({', '.join(sorted(self.names))})"
