@@ -33,7 +33,6 @@ __all__ = ["KNOWN_COMMANDS", "routers"]
 
 def routers() -> list[Router]:
     return [
-        errors.router(),
         # A secret where the login handler would not see it: deleted before anything reads it.
         stray_secrets.router(),
         # The login dialog's answers come next: a secret that starts with a slash is still one.
@@ -56,4 +55,7 @@ def routers() -> list[Router]:
         # Service messages are never commands: last, so commands do not pay for its filter.
         chat_events.router(),
         fallback.router(),
+        # Only errors reach it (no router before it answers one): last, so that no update
+        # passes through it on its way.
+        errors.router(),
     ]

@@ -31,7 +31,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.command_text import command_of
 from bot.dialog_storage import login_traces
-from handlers.commands import KNOWN_COMMANDS, carries_login_secret, names_a_bot
+from handlers.commands import (
+    KNOWN_COMMANDS,
+    TAKE_NO_ARGUMENTS,
+    carries_login_secret,
+    names_a_bot,
+)
 from handlers.routing import Magic
 from handlers.secret_messages import (
     deep_link,
@@ -46,6 +51,9 @@ from handlers.secret_shapes import (
     plain_login,
     stand_in_login,
 )
+
+# Commands that take words and read them themselves (/block 7916… 100): never a secret's place.
+_READ_THEIR_OWN_WORDS = KNOWN_COMMANDS - TAKE_NO_ARGUMENTS - {"login"}
 
 
 def _the_login_command(text: str) -> bool:
@@ -64,7 +72,7 @@ async def _another_form(message: Message, bot: Bot) -> bool:
     if stand_in_login(text):
         return True
     found = command_of(text)
-    if found is None:
+    if found is None or found.name in _READ_THEIR_OWN_WORDS:
         return False
     if carries_login_secret(found):
         return not _the_login_command(text)
