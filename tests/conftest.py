@@ -131,3 +131,17 @@ async def harness(
     opened = await open_harness(telegram, sandbox, tmp_path)
     yield opened
     await close_harness(opened)
+
+
+@pytest.fixture
+async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
+    """A chat logged in to a sandbox that keeps SMSC's real minute (bench.phone_pace's set-up,
+    with the bot's waits injected): what quick edits at a phone's pace run against."""
+    from bench.phone_pace import logged_in
+    from tests.integration.bot_harness import close_harness
+
+    opened, telegram, sandbox = await logged_in(tmp_path)
+    yield opened
+    await close_harness(opened)
+    await telegram.stop()
+    await sandbox.stop()

@@ -8,29 +8,16 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from bench.phone_pace import CHAT, LOGIN, REFUSED, logged_in
+from bench.phone_pace import CHAT, LOGIN, REFUSED
 from bot.account_copies import AccountCopies
 from bot.sandbox.faults import RecordedRequest
 from tests.fakes.telegram import Call
-from tests.integration.bot_harness import Harness, close_harness, sent, text_of
+from tests.integration.bot_harness import Harness, sent, text_of
 
 # Sample contacts of the sandbox: in Customers (1), and in Staff (2) for every fifth.
 CUSTOMERS = [f"7999{1000000 + n * 1111:07d}" for n in (1, 2, 4, 7, 8)]
 STAFF = "79991000000"
-
-
-@pytest.fixture
-async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness, telegram, sandbox = await logged_in(tmp_path)
-    yield harness
-    await close_harness(harness)
-    await telegram.stop()
-    await sandbox.stop()
 
 
 def card_of(calls: list[Call]) -> Call:

@@ -7,16 +7,14 @@ kept copies alone. Through the real dispatcher, against the sandbox with SMSC's 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bench.phone_pace import CHAT, LOGIN, REFUSED, logged_in
+from bench.phone_pace import CHAT, LOGIN, REFUSED
 from bot import account_copies
 from bot.account_copies import AccountCopies
 from bot.sandbox.faults import Fault
-from tests.integration.bot_harness import Harness, close_harness, text_of
+from tests.integration.bot_harness import Harness, text_of
 from tests.integration.test_group_copies import card_of, counts_kept, counts_shown
 
 NEW = "79160009999"  # in no list of the sample
@@ -24,15 +22,6 @@ NEW = "79160009999"  # in no list of the sample
 OLGA, ALEXEY, IVAN, MARIA = "79991001111", "79991002222", "79991000000", "79991003333"
 # The sample's VIP has six contacts; these five are in Customers only.
 CUSTOMERS = [f"7999{1000000 + n * 1111:07d}" for n in (1, 2, 4, 7, 8)]
-
-
-@pytest.fixture
-async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness, telegram, sandbox = await logged_in(tmp_path)
-    yield harness
-    await close_harness(harness)
-    await telegram.stop()
-    await sandbox.stop()
 
 
 def copies_of(h: Harness) -> AccountCopies:

@@ -4,25 +4,11 @@ against the sandbox with SMSC's real 60 s window (nothing waits for it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bench.phone_pace import CHAT, LOGIN, burst, logged_in
+from bench.phone_pace import CHAT, LOGIN, burst
 from bot.sandbox import Fault
 from bot.sandbox.state import SbBlacklisted
 from tests.fakes.telegram import Call
-from tests.integration.bot_harness import Harness, close_harness, sent, text_of
-
-
-@pytest.fixture
-async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness, telegram, sandbox = await logged_in(tmp_path)
-    yield harness
-    await close_harness(harness)
-    await telegram.stop()
-    await sandbox.stop()
+from tests.integration.bot_harness import Harness, sent, text_of
 
 
 def book(h: Harness):  # type: ignore[no-untyped-def]

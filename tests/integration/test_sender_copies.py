@@ -4,27 +4,13 @@ the sandbox with SMSC's real 60 s window (nothing waits for it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bench.phone_pace import CHAT, LOGIN, logged_in
+from bench.phone_pace import CHAT, LOGIN
 from bot.account_copies import AccountCopies
 from bot.sandbox import SandboxServer
 from bot.sender_copies import sender_added, senders, sub_client_seen, sub_clients
 from bot.smsc import OperatorRegistration, SmscClient
-from tests.integration.bot_harness import Harness, close_harness, sent, text_of
+from tests.integration.bot_harness import Harness, sent, text_of
 from tests.integration.test_copies_out_of_reach import GoneAtTheWrite
-
-
-@pytest.fixture
-async def pace(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness, telegram, sandbox = await logged_in(tmp_path)
-    yield harness
-    await close_harness(harness)
-    await telegram.stop()
-    await sandbox.stop()
 
 
 def sender_reads(h: Harness, since: int = 0) -> int:
