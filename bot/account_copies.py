@@ -124,11 +124,14 @@ class AccountCopies(KeptCopies):
         whole if need be), else read again. A count SMSC will not give just now stays not
         counted (shown without it): the groups are still shown."""
         groups = await self.groups(smsc, mail=mail, refresh=refresh)
-        counted = await self._counted_in_kept_book(smsc, groups, mail=mail)
+        if all(group.counted for group in groups.records):
+            return groups.records
+        book = await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
+        counted = _counted_in(groups, book)
         if all(group.counted for group in counted):
             return counted
         try:
-            return await self._counted_afresh(smsc, groups, mail=mail)
+            return await self._counted_afresh(smsc, groups, book, mail=mail)
         except SmscError as error:
             log.warning(
                 "group counts not read again; shown without them",
@@ -142,28 +145,24 @@ class AccountCopies(KeptCopies):
         groups = await self.kept(_key(smsc, "groups", _book(smsc, mail)), KeptGroup)
         if groups is None:
             return ()
-        return await self._counted_in_kept_book(smsc, groups, mail=mail)
-
-    async def _counted_in_kept_book(
-        self, smsc: SmscClient, groups: Kept[KeptGroup], *, mail: bool
-    ) -> tuple[KeptGroup, ...]:
-        """Changed counts counted in the kept address book when it is whole and read no
-        earlier than the groups (see :class:`KeptGroup`)."""
         if all(group.counted for group in groups.records):
             return groups.records
-        book = await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
-        if book is None or not book.complete or book.read_at < groups.read_at:
-            return groups.records
-        return _recounted(groups.records, book.records)
+        return _counted_in(
+            groups, await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
+        )
 
     async def _counted_afresh(
-        self, smsc: SmscClient, groups: Kept[KeptGroup], *, mail: bool
+        self,
+        smsc: SmscClient,
+        groups: Kept[KeptGroup],
+        kept: Kept[Contact] | None,
+        *,
+        mail: bool,
     ) -> tuple[KeptGroup, ...]:
         """Counted in the address book read now, if it may be kept whole: a book read again
         is newer than the groups, and counts the next changes too without a read. A book
         already known too large to be kept whole is not paged again to learn so again: the
         groups are read again instead, as they are when it turns out too large."""
-        kept = await self.kept(_key(smsc, "contacts", _book(smsc, mail)), Contact)
         if kept is None or kept.complete:
             book = await self.contacts(smsc, mail=mail, refresh=kept is not None)
             if book.complete and book.read_at >= groups.read_at:
@@ -230,9 +229,12 @@ class AccountCopies(KeptCopies):
         """A contact was added (as SMSC lists it: its addresses in one); the counts of its
         groups changed."""
 
+        # Any record holding one of its addresses is this contact as read before, in whatever
+        # order or form SMSC wrote them there.
+        addresses = re.split(r"[,;\s]+", contact.address)
+
         def save(records: tuple[Contact, ...]) -> tuple[Contact, ...]:
-            others = tuple(c for c in records if not same_address(c.address, contact.address))
-            return (*others, contact)
+            return (*(c for c in records if not _holds_any(c, addresses)), contact)
 
         await self.change(_key(smsc, "contacts", _book(smsc, mail)), Contact, save)
         if contact.groups:
@@ -284,6 +286,14 @@ def same_address(listed: str, address: str) -> bool:
     """One number or e-mail address however SMSC or a person wrote it (``+7…`` or ``7…``, an
     address in another case)."""
     return listed.lstrip("+").casefold() == address.lstrip("+").casefold()
+
+
+def _counted_in(groups: Kept[KeptGroup], book: Kept[Contact] | None) -> tuple[KeptGroup, ...]:
+    """Changed counts counted in the kept address book when it is whole and read no earlier
+    than the groups (see :class:`KeptGroup`); the others left as they are."""
+    if book is None or not book.complete or book.read_at < groups.read_at:
+        return groups.records
+    return _recounted(groups.records, book.records)
 
 
 def holds_address(contact: Contact, address: str) -> bool:

@@ -135,3 +135,19 @@ async def test_a_group_joined_during_a_read_of_the_groups_is_counted_once(
     counted = {group.id: group.count for group in await copies.counted_groups(client, mail=False)}
     assert counted == {group.id: group.count for group in await client.phones.groups()}
     assert counted[3] == 7
+
+
+async def test_a_contact_added_with_several_numbers_replaces_any_record_holding_one(
+    client: SmscClient, sandbox: SandboxServer
+) -> None:
+    """A copy read before a contact was deleted in the cabinet still holds it: the same number
+    added again, with another, is one contact in the copy, not two."""
+    copies = AccountCopies(clock=Clock())
+    book = await copies.contacts(client, mail=False)
+    old = book.records[0]
+    added = old.model_copy(update={"address": f"79165550011,{old.address}", "groups": []})
+    await copies.contact_saved(client, added, mail=False)
+    after = await copies.contacts(client, mail=False)
+    holding = [c for c in after.records if old.address.lstrip("+") in c.address]
+    assert holding == [added]
+    assert len(after.records) == len(book.records)
