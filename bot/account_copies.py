@@ -288,6 +288,13 @@ def same_address(listed: str, address: str) -> bool:
     return listed.lstrip("+").casefold() == address.lstrip("+").casefold()
 
 
+def counted(group: Group) -> bool:
+    """Whether the group's count is SMSC's now: one the bot's own writes changed since, that
+    could not be counted again (not without a read, or SMSC refused it), is to be left out
+    rather than shown wrong."""
+    return not isinstance(group, KeptGroup) or group.counted
+
+
 def _counted_in(groups: Kept[KeptGroup], book: Kept[Contact] | None) -> tuple[KeptGroup, ...]:
     """Changed counts counted in the kept address book when it is whole and read no earlier
     than the groups (see :class:`KeptGroup`); the others left as they are."""

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import display
-from bot.account_copies import AccountCopies, KeptGroup
+from bot.account_copies import AccountCopies, counted
 from bot.smsc import Group, SmscClient
 from bot.smsc.contacts import ContactBook
 from handlers import choices
@@ -69,7 +69,7 @@ def group_label(group: Group) -> str:
     the person may type it next time. A count the bot's own writes changed since it was read
     is left out: counting it again is not worth a read here."""
     name = group.name.strip() or "—"
-    if isinstance(group, KeptGroup) and not group.counted:
+    if not counted(group):
         return f"{name} · id {group.id}"
     count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
     return f"{name} · {count} · id {group.id}"

@@ -23,7 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import display
-from bot.account_copies import AccountCopies, KeptGroup
+from bot.account_copies import AccountCopies, counted
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.replies import edit_or_send
@@ -121,17 +121,10 @@ def _group_line(entry: tuple[Group, bool, bool]) -> str:
     name = display.shown(group.name, display.NAME) or "—"
     # Named groups go by their names; the id only where it is what tells a group apart.
     tag = f" · id {group.id}" if with_id else ""
-    if not _counted(group):
+    if not counted(group):
         return f"• {mark}<b>{name}</b>{tag}"
     count = ngettext("{count} contact", "{count} contacts", group.count).format(count=group.count)
     return f"• {mark}<b>{name}</b> — {count}{tag}"
-
-
-def _counted(group: Group) -> bool:
-    """Whether the group's count is SMSC's now: one the bot's own writes changed since, and
-    that could not be counted again (not without a read, or SMSC refused it), is left out
-    rather than shown wrong."""
-    return not isinstance(group, KeptGroup) or group.counted
 
 
 def _group_entries(groups: tuple[Group, ...], is_email: bool) -> list[tuple[Group, bool, bool]]:
@@ -292,7 +285,7 @@ async def delete_group(
 
 
 def _deletion_question(group: Group, mail: bool) -> str:
-    if not _counted(group):
+    if not counted(group):
         if mail:
             text = _("Delete the e-mail group {group}? Its contacts stay, without this group.")
         else:
@@ -329,7 +322,7 @@ async def _ask_delete_group(
         audit.result = "no such group or several"
         return
     group, mail = found
-    if not _counted(group):
+    if not counted(group):
         # The bot's own writes changed its count: counted in the kept address book if that
         # can tell, for no read here, else left out of the question.
         recounted = await copies.groups_as_kept(smsc, mail=mail)
