@@ -156,6 +156,8 @@ def router() -> Router:
     """The login dialog's answers, ahead of every command router: in the dialog, a text that
     is not one of the bot's commands is the secret, whatever it starts with."""
     router = Router(name=__name__)
+    # Every message handler here is the dialog's: any other message passes by at the door.
+    router.message.filter(StateFilter(LoginDialog.region, LoginDialog.secret))
     router.callback_query.register(
         region_chosen, StateFilter(LoginDialog.region), RegionChoice.filter()
     )
