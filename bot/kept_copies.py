@@ -7,13 +7,22 @@ is out of reach (Redis away, with replicas), the change is logged and the copy, 
 write now, is dropped, and a read of it on its way here is not kept; if even that cannot be
 done, this process drops it before it next uses it. The reply says what SMSC did, whatever
 became of the copy.
+
+While an update is handled (:meth:`KeptCopies.after_reply`), its changes wait until its handler
+is done, its reply sent: a person hears what SMSC did without waiting for the shared store, and
+the chat's next update, which waits for this one, finds them saved. A read of a copy in the
+same update saves them first, so the update sees its own writes. A replica that dies between
+the reply and the save has not answered Telegram either: the update comes again and is handled
+again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +35,18 @@ log = logging.getLogger(__name__)
 UPDATE_ATTEMPTS = 5
 # What a store out of reach raises: Redis's own errors, or ours saying it is away.
 STORE_FAILURES: tuple[type[Exception], ...] = SHARED_STATE_FAILURES
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """The changes of the update being handled, not saved yet. ``open`` until its handler is
+    done: a task the handler started, which shares its context, then saves its own at once."""
+
+    changes: list[tuple[str, type[Any], Callable[[Any], Any], bool]] = field(default_factory=list)
+    open: bool = True
+
+
+_waiting: ContextVar[_Waiting | None] = ContextVar("smsc_bot_copy_changes", default=None)
 
 
 class KeptCopies:
@@ -47,8 +68,28 @@ class KeptCopies:
         # was out of reach): dropped before they are next used here.
         self._unsure: set[str] = set()
 
+    @contextlib.asynccontextmanager
+    async def after_reply(self) -> AsyncIterator[None]:
+        """Around an update's handler: the changes it makes are saved when it is done."""
+        waiting = _Waiting()
+        token = _waiting.set(waiting)
+        try:
+            yield
+        finally:
+            _waiting.reset(token)
+            waiting.open = False
+            await self._save_waiting(waiting)
+
+    async def _save_waiting(self, waiting: _Waiting | None = None) -> None:
+        """Save the update's changes made so far, in the order they were made."""
+        waiting = waiting or _waiting.get()
+        while waiting is not None and waiting.changes:
+            key, model, make, keep_on_failure = waiting.changes.pop(0)
+            await self._update_now(key, model, make, keep_on_failure=keep_on_failure)
+
     async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
         """The copy under ``key`` as it is, however old; None without one."""
+        await self._save_waiting()
         await self._settle(key)
         _version, kept = await self.store.load(key, model)
         return kept
@@ -56,6 +97,7 @@ class KeptCopies:
     async def drop(self, key: str) -> None:
         """The copy goes, and the next use reads afresh; with the store out of reach, it goes
         before this process next uses it."""
+        await self._save_waiting()
         try:
             await self.store.drop(key)
         except STORE_FAILURES as error:
@@ -85,6 +127,7 @@ class KeptCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
+        await self._save_waiting()
         await self._settle(key)
         if not refresh:
             _version, kept = await self.store.load(key, model)
@@ -144,7 +187,22 @@ class KeptCopies:
         the store out of reach the copy is dropped instead (see the module's description), or,
         with ``keep_on_failure``, kept as it was: a copy of the bot's own memory, which no read
         from SMSC could make again, is better without one change than gone. This never raises
-        what the store raises."""
+        what the store raises. While an update is handled, done when it is (see the module's
+        description)."""
+        waiting = _waiting.get()
+        if waiting is not None and waiting.open:
+            waiting.changes.append((key, model, make, keep_on_failure))
+            return
+        await self._update_now(key, model, make, keep_on_failure=keep_on_failure)
+
+    async def _update_now(
+        self,
+        key: str,
+        model: type[M],
+        make: Callable[[Kept[M] | None], Kept[M] | None],
+        *,
+        keep_on_failure: bool,
+    ) -> None:
         try:
             await self._settle(key)
             await self._update(key, model, make)

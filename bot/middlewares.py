@@ -20,6 +20,7 @@ from bot.accounts import ChatAccounts
 from bot.admins import ChatAdmins
 from bot.audit import AuditNote
 from bot.command_text import command_of
+from bot.kept_copies import KeptCopies
 from bot.logs import log_context
 from bot.relogin import not_connected
 from bot.replies import respond
@@ -154,6 +155,18 @@ class ChatLocaleMiddleware(I18nMiddleware):
         user: User | None = data.get("event_from_user")
         code = ((user.language_code if user else None) or "").split("-")[0].lower()
         return code if code in self.i18n.available_locales else self.i18n.default_locale
+
+
+class CopyChangesMiddleware(BaseMiddleware):
+    """The kept copies' changes a handler makes are saved once it is done, its reply sent
+    (:meth:`bot.kept_copies.KeptCopies.after_reply`)."""
+
+    def __init__(self, copies: KeptCopies) -> None:
+        self.copies = copies
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.copies.after_reply():
+            return await handler(event, data)
 
 
 class AuditMiddleware(BaseMiddleware):

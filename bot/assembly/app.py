@@ -23,6 +23,7 @@ from bot.middlewares import (
     AdminOnlyMiddleware,
     AuditMiddleware,
     ChatLocaleMiddleware,
+    CopyChangesMiddleware,
     EventLogMiddleware,
     SmscClientMiddleware,
 )
@@ -227,16 +228,15 @@ def build_dispatcher(
     """The dispatcher: what every handler may name, the per-update middlewares, the routers."""
     admins = ChatAdmins()
     claims = replicas.claims() if replicas else None
+    # What was last read of each account's lists, updated by the bot's own writes.
+    store = replicas.copies() if replicas else None
+    copies = AccountCopies(store, fresh_for=settings.smsc_rate_window)
     if replicas is None:
         dispatcher = Dispatcher(storage=DialogStorage(storage))
     else:
         dispatcher = Dispatcher(
-            storage=replicas.dialogs(storage), events_isolation=replicas.isolation(claims)
+            storage=replicas.dialogs(storage), events_isolation=replicas.isolation(claims, store)
         )
-    # What was last read of each account's lists, updated by the bot's own writes.
-    copies = AccountCopies(
-        replicas.copies() if replicas else None, fresh_for=settings.smsc_rate_window
-    )
     dispatcher.workflow_data.update(
         accounts=accounts,
         memo=Memo(shared=replicas.memo_store() if replicas else None),
@@ -250,6 +250,7 @@ def build_dispatcher(
         dispatcher.update.outer_middleware(claims)
     ChatLocaleMiddleware(i18n, accounts).setup(dispatcher)
     for observer in (dispatcher.message, dispatcher.callback_query, dispatcher.edited_message):
+        observer.middleware(CopyChangesMiddleware(copies))
         observer.middleware(AuditMiddleware(storage.audit))
         observer.middleware(AdminOnlyMiddleware(admins))
         observer.middleware(SmscClientMiddleware(accounts))

@@ -67,11 +67,14 @@ class Replicas:
     def dialogs(self, storage: Storage) -> SharedDialogStorage:
         return SharedDialogStorage(self.redis, storage, prefix=self.prefix)
 
-    def isolation(self, claims: UpdateClaims | None = None) -> StateReadWithLock:
+    def isolation(
+        self, claims: UpdateClaims | None = None, copies: RedisCopyStore | None = None
+    ) -> StateReadWithLock:
         """aiogram's per-chat locks; ``claims``: an update arriving through the webhook is
-        claimed as its chat's lock is taken."""
+        claimed as its chat's lock is taken; ``copies``: the versions of the copies it will
+        load are read then too."""
         return StateReadWithLock(
-            self.redis, key_builder=shared_key_builder(self.prefix), claims=claims
+            self.redis, key_builder=shared_key_builder(self.prefix), claims=claims, ahead=copies
         )
 
     def copies(self) -> RedisCopyStore:

@@ -9,6 +9,11 @@ copies it last decoded by their version: a load whose version is unchanged costs
 read, not the whole list's JSON (a blacklist of thousands, on every card and every block). And
 a record's text is made, or read back into its model, once: a block re-encodes one record and
 joins the others' texts, and another replica decodes only the records it has not seen.
+
+The short read of a version is itself a round trip on the way to a reply, so the versions of
+the copies a chat's last update here loaded are read as its next update takes the chat's lock,
+in that script (:mod:`bot.shared.dialog_locks`): a version read a moment earlier, which the
+save's check still guards.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import contextlib
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -34,6 +40,8 @@ COPY_TTL = 3600
 LOCK_TTL = 15.0
 # Decoded copies a replica keeps by their version; the least recently used go first.
 DECODED = 1000
+# Chats whose last update's copies a replica remembers, to read their versions ahead.
+CHATS_AHEAD = 10_000
 
 # KEYS: the copy, its version. ARGV: the version expected, the new one, the copy ("" for
 # none), its lifetime (s). Returns 1 when saved, 0 when the version had changed.
@@ -56,6 +64,16 @@ class _Decoded:
     texts: tuple[str, ...]  # each record's JSON, in the records' order
 
 
+@dataclass(slots=True)
+class _Ahead:
+    """An update's versions read with its chat's lock, each taken by its first load (a later
+    one, after a save of its own perhaps, asks Redis); and the version keys it loaded."""
+
+    chat: str
+    versions: dict[str, str]
+    loaded: list[str] = field(default_factory=list)
+
+
 class RedisCopyStore:
     def __init__(self, redis: Redis, *, prefix: str = "smsc-bot", ttl: int = COPY_TTL) -> None:
         self.redis = redis
@@ -67,14 +85,45 @@ class RedisCopyStore:
         # Callers in this process wait on a local lock first: only one of them asks Redis.
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
         self._decoded: OrderedDict[str, _Decoded] = OrderedDict()
+        self._loaded_by: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._ahead: ContextVar[_Ahead | None] = ContextVar("copy_versions_ahead", default=None)
 
     def _keys(self, key: str) -> list[str]:
         return [self._prefix + key, self._prefix + key + ":v"]
 
+    def keys_to_read(self, chat: str) -> list[str]:
+        """The version keys the last update of ``chat`` (its lock's name) loaded here."""
+        return list(self._loaded_by.get(chat, ()))
+
+    @contextlib.contextmanager
+    def read_ahead(self, chat: str, keys: Sequence[str], values: Sequence[Any]) -> Iterator[None]:
+        """Around an update: what the versions under ``keys`` were as it took its chat's lock."""
+        versions = {k: _text(v) for k, v in zip(keys, values, strict=True)}
+        token = self._ahead.set(_Ahead(chat, versions))
+        try:
+            yield
+        finally:
+            self._ahead.reset(token)
+
+    def _version_ahead(self, version_key: str) -> str | None:
+        ahead = self._ahead.get()
+        if ahead is None:
+            return None
+        if version_key not in ahead.loaded:
+            ahead.loaded.append(version_key)
+            self._loaded_by[ahead.chat] = tuple(ahead.loaded)
+            self._loaded_by.move_to_end(ahead.chat)
+            while len(self._loaded_by) > CHATS_AHEAD:
+                self._loaded_by.popitem(last=False)
+        return ahead.versions.pop(version_key, None)
+
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
         data, version_key = self._keys(key)
         known = self._decoded.get(key)
-        if known is not None and _text(await self.redis.get(version_key)) == known.version:
+        ahead = self._version_ahead(version_key)
+        if ahead is None and known is not None:
+            ahead = _text(await self.redis.get(version_key))
+        if known is not None and ahead == known.version:
             self._decoded.move_to_end(key)
             return known.version, known.kept
         raw, stored = await self.redis.mget(data, version_key)
@@ -94,6 +143,7 @@ class RedisCopyStore:
         return None if known is None else (known.version, known.kept)
 
     async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
+        self._forget_ahead(key)
         version = secrets.token_hex(8)
         texts = () if kept is None else self._texts(key, kept)
         value = "" if kept is None else json.dumps(_document(kept, texts))
@@ -123,7 +173,13 @@ class RedisCopyStore:
         while len(self._decoded) > DECODED:
             self._decoded.popitem(last=False)
 
+    def _forget_ahead(self, key: str) -> None:
+        ahead = self._ahead.get()
+        if ahead is not None:
+            ahead.versions.pop(self._keys(key)[1], None)
+
     async def drop(self, key: str) -> None:
+        self._forget_ahead(key)
         self._decoded.pop(key, None)
         data, version_key = self._keys(key)
         async with self.redis.pipeline(transaction=True) as both:

@@ -7,14 +7,16 @@ replicas each is a round trip to Redis on the way to every reply, so one script 
 (``SET NX``) and, only when it is taken, reads the state and claims the arriving update; the
 state is handed to the storage's first ``get_state`` of that key within the lock. The lock is
 still redis-py's, as aiogram uses it (its token, lifetime, waiting and release are unchanged).
+The same script reads the versions of the kept copies the chat's last update loaded
+(:class:`ReadAhead`, :mod:`bot.shared.copies`), the next round trip on the way to most replies.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.fsm.storage.base import KeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation
@@ -24,9 +26,10 @@ from redis.commands.core import AsyncScript
 
 from bot.shared.updates import CLAIM_FUNCTION, UpdateClaims
 
-# KEYS: the lock, the dialog state[, the arriving update's claim]. ARGV: the lock's token, its
-# lifetime in ms (0: none)[, the claim's arguments]. 0 when the lock is held by another;
-# else the state (nil without one) and the claim's answer (nil without a claim).
+# KEYS: the lock, the dialog state, the arriving update's claim ('' for none), then keys to read
+# ahead. ARGV: the lock's token, its lifetime in ms (0: none), the claim's arguments. 0 when the
+# lock is held by another; else the state (nil without one), the claim's answer (nil without a
+# claim) and what the keys to read ahead hold ('' for nothing).
 _TAKE = (
     CLAIM_FUNCTION
     + """
@@ -38,8 +41,10 @@ else
 end
 if not taken then return 0 end
 local claimed = false
-if KEYS[3] then claimed = claim(KEYS[3], ARGV[3], ARGV[4]) end
-return {redis.call('GET', KEYS[2]) or false, claimed}
+if KEYS[3] ~= '' then claimed = claim(KEYS[3], ARGV[3], ARGV[4]) end
+local ahead = {}
+for i = 4, #KEYS do ahead[i - 3] = redis.call('GET', KEYS[i]) or '' end
+return {redis.call('GET', KEYS[2]) or false, claimed, ahead}
 """
 )
 
@@ -50,32 +55,54 @@ _read_with_lock: ContextVar[tuple[str, str | None] | None] = ContextVar(
 )
 
 
+class ReadAhead(Protocol):
+    """What an update of a chat will read, read as it takes the chat's lock."""
+
+    def keys_to_read(self, chat: str) -> list[str]: ...
+
+    def read_ahead(
+        self, chat: str, keys: Sequence[str], values: Sequence[Any]
+    ) -> AbstractContextManager[None]: ...
+
+
 class StateReadWithLock(RedisEventIsolation):
     """With ``claims``, the update arriving through the webhook is claimed in the same round
-    trip (:meth:`bot.shared.updates.UpdateClaims.arriving_claim`), once the lock is taken."""
+    trip (:meth:`bot.shared.updates.UpdateClaims.arriving_claim`), once the lock is taken; with
+    ``ahead``, what the update will read is read in it too."""
 
     def __init__(
-        self, redis: Redis, *, key_builder: KeyBuilder, claims: UpdateClaims | None = None
+        self,
+        redis: Redis,
+        *,
+        key_builder: KeyBuilder,
+        claims: UpdateClaims | None = None,
+        ahead: ReadAhead | None = None,
     ) -> None:
         super().__init__(redis, key_builder=key_builder)
         self.claims = claims
+        self.ahead = ahead
         self._take = redis.register_script(_TAKE)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
         state_key = self.key_builder.build(key, "state")
+        key_name = self.key_builder.build(key, "lock")
         lock = _LockReadingState(
             self.redis,
-            self.key_builder.build(key, "lock"),
+            key_name,
             state_key,
             self._take,
             self.claims,
+            self.ahead.keys_to_read(key_name) if self.ahead else [],
             **self.lock_kwargs,
         )
         async with lock:
             token = _read_with_lock.set((state_key, lock.state))
+            ahead = self.ahead
+            read = ahead.read_ahead(key_name, lock.ahead, lock.read) if ahead else nullcontext()
             try:
-                yield None
+                with read:
+                    yield None
             finally:
                 _read_with_lock.reset(token)
 
@@ -98,25 +125,26 @@ class _LockReadingState(Lock):
         state_key: str,
         take: AsyncScript,
         claims: UpdateClaims | None,
+        ahead: list[str],
         **kwargs: Any,
     ) -> None:
         super().__init__(redis, name, **kwargs)
         self.state_key = state_key
         self.take = take
         self.claims = claims
+        self.ahead = ahead
         self.state: str | None = None
+        self.read: list[Any] = []
 
     async def do_acquire(self, token: str | bytes) -> bool:
-        keys: list[Any] = [self.name, self.state_key]
-        args: list[Any] = [token, int(self.timeout * 1000) if self.timeout else 0]
         claim = self.claims.arriving_claim() if self.claims else None
-        if claim is not None:
-            keys.append(claim[1])
-            args += claim[2]
+        keys: list[Any] = [self.name, self.state_key, claim[1] if claim else "", *self.ahead]
+        args: list[Any] = [token, int(self.timeout * 1000) if self.timeout else 0]
+        args += claim[2] if claim else ["", ""]
         taken = await self.take(keys=keys, args=args)
         if taken == 0:
             return False
-        state, claimed = taken
+        state, claimed, self.read = taken
         self.state = state.decode() if isinstance(state, bytes) else state
         if claim is not None:
             UpdateClaims.claimed(claim[0], int(claimed))

@@ -1,0 +1,82 @@
+"""While an update is handled, the changes it makes to the kept copies wait for its end; a read
+in the same update saves them first, and a task the update left behind saves its own at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from bot.copy_store import Kept, MemoryCopyStore
+from bot.kept_copies import KeptCopies
+
+KEY = "account|black|phones"
+
+
+class Entry(BaseModel):
+    phone: str
+
+
+def added(phone: str) -> Callable[[tuple[Entry, ...]], tuple[Entry, ...]]:
+    def edit(records: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return (*records, Entry(phone=phone))
+
+    return edit
+
+
+async def kept_copies() -> tuple[KeptCopies, MemoryCopyStore]:
+    store = MemoryCopyStore()
+    await store.save(KEY, Kept(1.0, (Entry(phone="1"),)), expected="")
+    return KeptCopies(store, clock=lambda: 2.0), store
+
+
+def phones(store: MemoryCopyStore) -> list[str]:
+    seen = store.seen(KEY)
+    assert seen is not None
+    return [e.phone for e in seen[1].records]
+
+
+async def test_changes_wait_for_the_update_to_end_and_keep_their_order() -> None:
+    copies, store = await kept_copies()
+    async with copies.after_reply():
+        await copies.change(KEY, Entry, added("2"))
+        await copies.change(KEY, Entry, added("3"))
+        assert phones(store) == ["1"]
+    assert phones(store) == ["1", "2", "3"]
+
+
+async def test_a_read_in_the_same_update_sees_its_changes() -> None:
+    copies, store = await kept_copies()
+    async with copies.after_reply():
+        await copies.change(KEY, Entry, added("2"))
+        kept = await copies.kept(KEY, Entry)
+        assert kept is not None
+        assert [e.phone for e in kept.records] == ["1", "2"]
+    assert phones(store) == ["1", "2"]
+
+
+async def test_changes_are_saved_when_the_handler_fails() -> None:
+    copies, store = await kept_copies()
+    try:
+        async with copies.after_reply():
+            await copies.change(KEY, Entry, added("2"))
+            raise RuntimeError("the reply could not be sent")
+    except RuntimeError:
+        pass
+    assert phones(store) == ["1", "2"]
+
+
+async def test_a_task_left_behind_by_the_update_saves_at_once() -> None:
+    copies, store = await kept_copies()
+    go = asyncio.Event()
+
+    async def later() -> None:
+        await go.wait()
+        await copies.change(KEY, Entry, added("4"))
+
+    async with copies.after_reply():
+        task = asyncio.create_task(later())  # shares the update's context
+    go.set()
+    await task
+    assert phones(store) == ["1", "4"]
