@@ -8,16 +8,17 @@ write now, is dropped, and a read of it on its way here is not kept; if even tha
 done, this process drops it before it next uses it. The reply says what SMSC did, whatever
 became of the copy.
 
-While an update is handled (:meth:`KeptCopies.after_reply`), its changes wait until its handler
-is done, its reply sent: a person hears what SMSC did without waiting for the shared store, and
-the chat's next update, which waits for this one, finds them saved. A read of a copy in the
-same update saves them first, so the update sees its own writes. A replica that dies between
-the reply and the save has not answered Telegram either: the update comes again and is handled
-again.
+While an update is handled (:meth:`KeptCopies.beside_the_reply`), its changes are saved in order
+by a task of their own, begun as each write is done, while the handler goes on to reply: a
+person hears what SMSC did without waiting for the shared store, and the copy takes the writes
+of two chats in the order SMSC did, as closely as when the reply waited for them. The update
+ends only once they are saved, so the chat's next update, which waits for this one, finds them;
+a read of a copy in the same update waits for them too, and sees the update's own writes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -38,15 +39,17 @@ STORE_FAILURES: tuple[type[Exception], ...] = SHARED_STATE_FAILURES
 
 
 @dataclass(slots=True)
-class _Waiting:
-    """The changes of the update being handled, not saved yet. ``open`` until its handler is
-    done: a task the handler started, which shares its context, then saves its own at once."""
+class _Saving:
+    """The changes of the update being handled and the task saving them, one after another.
+    ``open`` until its handler is done: a task the handler started, which shares its context,
+    then saves its own changes itself."""
 
     changes: list[tuple[str, type[Any], Callable[[Any], Any], bool]] = field(default_factory=list)
+    saver: asyncio.Task[None] | None = None
     open: bool = True
 
 
-_waiting: ContextVar[_Waiting | None] = ContextVar("smsc_bot_copy_changes", default=None)
+_saving: ContextVar[_Saving | None] = ContextVar("smsc_bot_copy_changes", default=None)
 
 
 class KeptCopies:
@@ -69,27 +72,36 @@ class KeptCopies:
         self._unsure: set[str] = set()
 
     @contextlib.asynccontextmanager
-    async def after_reply(self) -> AsyncIterator[None]:
-        """Around an update's handler: the changes it makes are saved when it is done."""
-        waiting = _Waiting()
-        token = _waiting.set(waiting)
+    async def beside_the_reply(self) -> AsyncIterator[None]:
+        """Around an update's handler: the changes it makes are saved beside it, and all of
+        them by the time it is done."""
+        saving = _Saving()
+        token = _saving.set(saving)
         try:
             yield
         finally:
-            _waiting.reset(token)
-            waiting.open = False
-            await self._save_waiting(waiting)
+            _saving.reset(token)
+            saving.open = False
+            await self._saved(saving)
 
-    async def _save_waiting(self, waiting: _Waiting | None = None) -> None:
-        """Save the update's changes made so far, in the order they were made."""
-        waiting = waiting or _waiting.get()
-        while waiting is not None and waiting.changes:
-            key, model, make, keep_on_failure = waiting.changes.pop(0)
+    async def _saved(self, saving: _Saving | None = None) -> None:
+        """Wait until the update's changes made so far are saved. A waiter cancelled meanwhile
+        (shutdown) leaves the saving going (``asyncio.wait``)."""
+        saving = saving or _saving.get()
+        saver = saving.saver if saving is not None else None
+        if saver is not None:
+            await asyncio.wait({saver})
+            saver.result()  # what went wrong there (never the store's failures) goes on here
+
+    async def _save_in_order(self, saving: _Saving) -> None:
+        _saving.set(None)  # in this task only: its own reads and drops go straight on
+        while saving.changes:
+            key, model, make, keep_on_failure = saving.changes.pop(0)
             await self._update_now(key, model, make, keep_on_failure=keep_on_failure)
 
     async def kept(self, key: str, model: type[M]) -> Kept[M] | None:
         """The copy under ``key`` as it is, however old; None without one."""
-        await self._save_waiting()
+        await self._saved()
         await self._settle(key)
         _version, kept = await self.store.load(key, model)
         return kept
@@ -97,7 +109,7 @@ class KeptCopies:
     async def drop(self, key: str) -> None:
         """The copy goes, and the next use reads afresh; with the store out of reach, it goes
         before this process next uses it."""
-        await self._save_waiting()
+        await self._saved()
         try:
             await self.store.drop(key)
         except STORE_FAILURES as error:
@@ -127,7 +139,7 @@ class KeptCopies:
     ) -> Kept[M]:
         """The copy under ``key``, read with ``fetch`` when there is none, when it is older
         than the window (unless ``stale_ok``) or when ``refresh`` asks for it."""
-        await self._save_waiting()
+        await self._saved()
         await self._settle(key)
         if not refresh:
             _version, kept = await self.store.load(key, model)
@@ -187,11 +199,13 @@ class KeptCopies:
         the store out of reach the copy is dropped instead (see the module's description), or,
         with ``keep_on_failure``, kept as it was: a copy of the bot's own memory, which no read
         from SMSC could make again, is better without one change than gone. This never raises
-        what the store raises. While an update is handled, done when it is (see the module's
+        what the store raises. While an update is handled, done beside it (see the module's
         description)."""
-        waiting = _waiting.get()
-        if waiting is not None and waiting.open:
-            waiting.changes.append((key, model, make, keep_on_failure))
+        saving = _saving.get()
+        if saving is not None and saving.open:
+            saving.changes.append((key, model, make, keep_on_failure))
+            if saving.saver is None or saving.saver.done():
+                saving.saver = asyncio.get_running_loop().create_task(self._save_in_order(saving))
             return
         await self._update_now(key, model, make, keep_on_failure=keep_on_failure)
 

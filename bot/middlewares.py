@@ -158,14 +158,14 @@ class ChatLocaleMiddleware(I18nMiddleware):
 
 
 class CopyChangesMiddleware(BaseMiddleware):
-    """The kept copies' changes a handler makes are saved once it is done, its reply sent
-    (:meth:`bot.kept_copies.KeptCopies.after_reply`)."""
+    """The kept copies' changes a handler makes are saved beside its reply, and by the time it
+    is done (:meth:`bot.kept_copies.KeptCopies.beside_the_reply`)."""
 
     def __init__(self, copies: KeptCopies) -> None:
         self.copies = copies
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.copies.after_reply():
+        async with self.copies.beside_the_reply():
             return await handler(event, data)
 
 

@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import json
 import secrets
+import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,9 @@ LOCK_TTL = 15.0
 DECODED = 1000
 # Chats whose last update's copies a replica remembers, to read their versions ahead.
 CHATS_AHEAD = 10_000
+# How long a version read with the lock stands for the copy's: a moment, not a card that
+# waits seconds for SMSC before it loads the blacklist.
+AHEAD_FOR = 0.5
 
 # KEYS: the copy, its version. ARGV: the version expected, the new one, the copy ("" for
 # none), its lifetime (s). Returns 1 when saved, 0 when the version had changed.
@@ -66,17 +70,29 @@ class _Decoded:
 
 @dataclass(slots=True)
 class _Ahead:
-    """An update's versions read with its chat's lock, each taken by its first load (a later
-    one, after a save of its own perhaps, asks Redis); and the version keys it loaded."""
+    """An update's versions read with its chat's lock (at ``read_at``), each taken by its first
+    load within :data:`AHEAD_FOR` (a later one, after a save of its own perhaps, asks Redis);
+    and the version keys it loaded. ``open`` while the update lasts: a task it started, which
+    shares its context, asks Redis afterwards."""
 
     chat: str
     versions: dict[str, str]
+    read_at: float
     loaded: list[str] = field(default_factory=list)
+    open: bool = True
 
 
 class RedisCopyStore:
-    def __init__(self, redis: Redis, *, prefix: str = "smsc-bot", ttl: int = COPY_TTL) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "smsc-bot",
+        ttl: int = COPY_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.redis = redis
+        self._clock = clock
         # "copies": each record its own text (the "copy" keys of older replicas hold them
         # otherwise; they end by themselves).
         self._prefix = f"{prefix}:copies:"
@@ -99,15 +115,17 @@ class RedisCopyStore:
     def read_ahead(self, chat: str, keys: Sequence[str], values: Sequence[Any]) -> Iterator[None]:
         """Around an update: what the versions under ``keys`` were as it took its chat's lock."""
         versions = {k: _text(v) for k, v in zip(keys, values, strict=True)}
-        token = self._ahead.set(_Ahead(chat, versions))
+        ahead = _Ahead(chat, versions, self._clock())
+        token = self._ahead.set(ahead)
         try:
             yield
         finally:
+            ahead.open = False
             self._ahead.reset(token)
 
     def _version_ahead(self, version_key: str) -> str | None:
         ahead = self._ahead.get()
-        if ahead is None:
+        if ahead is None or not ahead.open:
             return None
         if version_key not in ahead.loaded:
             ahead.loaded.append(version_key)
@@ -115,7 +133,8 @@ class RedisCopyStore:
             self._loaded_by.move_to_end(ahead.chat)
             while len(self._loaded_by) > CHATS_AHEAD:
                 self._loaded_by.popitem(last=False)
-        return ahead.versions.pop(version_key, None)
+        version = ahead.versions.pop(version_key, None)
+        return version if self._clock() - ahead.read_at <= AHEAD_FOR else None
 
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
         data, version_key = self._keys(key)

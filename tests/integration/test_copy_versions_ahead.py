@@ -1,6 +1,7 @@
 """With replicas, the versions of the kept copies a chat's last update loaded are read as its next
-update takes the chat's lock (one script): that update asks Redis for no version of its own, and
-a change it makes from a version read so is never saved over a change made meanwhile. On the
+update takes the chat's lock (one script): that update asks Redis for no version of its own for
+a moment, and a change it makes from a version read so is never saved over a change made
+meanwhile. On the
 machine's Redis (skipped with one line where there is none); two replicas, each its own store."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from redis.asyncio import Redis
 from bot.copy_store import Kept
 from bot.dialog_storage import shared_key_builder
 from bot.kept_copies import KeptCopies
-from bot.shared.copies import RedisCopyStore
+from bot.shared.copies import AHEAD_FOR, RedisCopyStore
 from bot.shared.dialog_locks import StateReadWithLock
 from tests.redis_service import redis_client, redis_prefix
 
@@ -37,8 +38,18 @@ def added(phone: str) -> Callable[[tuple[Entry, ...]], tuple[Entry, ...]]:
     return edit
 
 
-def replica(redis: Redis, prefix: str) -> tuple[StateReadWithLock, KeptCopies]:
-    store = RedisCopyStore(redis, prefix=prefix)
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def replica(
+    redis: Redis, prefix: str, clock: Clock | None = None
+) -> tuple[StateReadWithLock, KeptCopies]:
+    store = RedisCopyStore(redis, prefix=prefix, clock=clock or Clock())
     locks = StateReadWithLock(redis, key_builder=shared_key_builder(prefix), ahead=store)
     return locks, KeptCopies(store, clock=lambda: 2.0)
 
@@ -135,6 +146,39 @@ async def test_a_change_from_a_version_read_ahead_keeps_a_change_made_meanwhile(
     # Outside the update, nothing read ahead is used.
     await elsewhere.change(COPY, Entry, added("4"))
     assert await phones(copies) == ["1", "2", "3", "4"]
+
+
+async def test_a_version_read_with_the_lock_stands_only_for_a_moment(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    """A card that waits on SMSC for the contacts before it loads the blacklist asks Redis."""
+    clock = Clock()
+    locks, copies = replica(redis_client, redis_prefix, clock)
+    _other_locks, elsewhere = replica(redis_client, redis_prefix)
+    await first_update(locks, copies)
+    async with locks.lock(CHAT):
+        await elsewhere.change(COPY, Entry, added("2"))
+        clock.now += AHEAD_FOR + 0.1
+        assert await phones(copies) == ["1", "2"]
+
+
+async def test_a_task_the_update_left_behind_asks_redis(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    locks, copies = replica(redis_client, redis_prefix)
+    _other_locks, elsewhere = replica(redis_client, redis_prefix)
+    await first_update(locks, copies)
+    go = asyncio.Event()
+
+    async def later() -> list[str]:
+        await go.wait()
+        return await phones(copies)
+
+    async with locks.lock(CHAT):
+        task = asyncio.create_task(later())  # shares the update's context
+    await elsewhere.change(COPY, Entry, added("2"))
+    go.set()
+    assert await task == ["1", "2"]
 
 
 async def test_a_dropped_copy_is_read_afresh_by_the_next_update(

@@ -1,10 +1,12 @@
-"""While an update is handled, the changes it makes to the kept copies wait for its end; a read
-in the same update saves them first, and a task the update left behind saves its own at once."""
+"""While an update is handled, the changes it makes to the kept copies are saved beside it, in
+order, and all of them by its end; a read in the same update waits for them, and a task the
+update left behind saves its own itself."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -25,30 +27,46 @@ def added(phone: str) -> Callable[[tuple[Entry, ...]], tuple[Entry, ...]]:
     return edit
 
 
-async def kept_copies() -> tuple[KeptCopies, MemoryCopyStore]:
-    store = MemoryCopyStore()
+class SlowStore(MemoryCopyStore):
+    """Copies in memory whose saves wait for ``go`` (a store far away)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+        self.go.set()
+
+    async def save(self, key: str, kept: Kept[Any] | None, *, expected: str) -> str | None:
+        await self.go.wait()
+        return await super().save(key, kept, expected=expected)
+
+
+async def kept_copies() -> tuple[KeptCopies, SlowStore]:
+    store = SlowStore()
     await store.save(KEY, Kept(1.0, (Entry(phone="1"),)), expected="")
     return KeptCopies(store, clock=lambda: 2.0), store
 
 
-def phones(store: MemoryCopyStore) -> list[str]:
+def phones(store: SlowStore) -> list[str]:
     seen = store.seen(KEY)
     assert seen is not None
     return [e.phone for e in seen[1].records]
 
 
-async def test_changes_wait_for_the_update_to_end_and_keep_their_order() -> None:
+async def test_the_handler_goes_on_while_its_changes_are_saved_in_order_by_its_end() -> None:
     copies, store = await kept_copies()
-    async with copies.after_reply():
+    store.go.clear()
+    async with copies.beside_the_reply():
         await copies.change(KEY, Entry, added("2"))
         await copies.change(KEY, Entry, added("3"))
+        await asyncio.sleep(0)  # the handler replies meanwhile; the store has not answered
         assert phones(store) == ["1"]
+        store.go.set()
     assert phones(store) == ["1", "2", "3"]
 
 
 async def test_a_read_in_the_same_update_sees_its_changes() -> None:
     copies, store = await kept_copies()
-    async with copies.after_reply():
+    async with copies.beside_the_reply():
         await copies.change(KEY, Entry, added("2"))
         kept = await copies.kept(KEY, Entry)
         assert kept is not None
@@ -59,7 +77,7 @@ async def test_a_read_in_the_same_update_sees_its_changes() -> None:
 async def test_changes_are_saved_when_the_handler_fails() -> None:
     copies, store = await kept_copies()
     try:
-        async with copies.after_reply():
+        async with copies.beside_the_reply():
             await copies.change(KEY, Entry, added("2"))
             raise RuntimeError("the reply could not be sent")
     except RuntimeError:
@@ -75,7 +93,7 @@ async def test_a_task_left_behind_by_the_update_saves_at_once() -> None:
         await go.wait()
         await copies.change(KEY, Entry, added("4"))
 
-    async with copies.after_reply():
+    async with copies.beside_the_reply():
         task = asyncio.create_task(later())  # shares the update's context
     go.set()
     await task
