@@ -7,10 +7,10 @@ machine's Redis (skipped with one line where there is none); two replicas, each 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from dataclasses import dataclass
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
-from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from bot.copy_store import Kept
@@ -18,6 +18,7 @@ from bot.dialog_storage import shared_key_builder
 from bot.kept_copies import KeptCopies
 from bot.shared.copies import AHEAD_FOR, RedisCopyStore
 from bot.shared.dialog_locks import StateReadWithLock
+from tests.kept_entries import Entry, added
 from tests.redis_service import redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
@@ -25,17 +26,6 @@ __all__ = ["redis_client", "redis_prefix"]
 CHAT = StorageKey(bot_id=1, chat_id=501, user_id=501)
 OTHER_CHAT = StorageKey(bot_id=1, chat_id=502, user_id=502)
 COPY = "127.0.0.1:1|0123abcd|black|phones"
-
-
-class Entry(BaseModel):
-    phone: str
-
-
-def added(phone: str) -> Callable[[tuple[Entry, ...]], tuple[Entry, ...]]:
-    def edit(records: tuple[Entry, ...]) -> tuple[Entry, ...]:
-        return (*records, Entry(phone=phone))
-
-    return edit
 
 
 class Clock:
@@ -52,6 +42,26 @@ def replica(
     store = RedisCopyStore(redis, prefix=prefix, clock=clock or Clock())
     locks = StateReadWithLock(redis, key_builder=shared_key_builder(prefix), ahead=store)
     return locks, KeptCopies(store, clock=lambda: 2.0)
+
+
+@dataclass
+class Replicas:
+    """This replica (``locks``, ``copies``, its clock), after the chat's update that loaded
+    the copy, and another replica's copies (``elsewhere``)."""
+
+    locks: StateReadWithLock
+    copies: KeptCopies
+    clock: Clock
+    elsewhere: KeptCopies
+
+
+@pytest.fixture
+async def two(redis_client: Redis, redis_prefix: str) -> Replicas:
+    clock = Clock()
+    locks, copies = replica(redis_client, redis_prefix, clock)
+    _other_locks, elsewhere = replica(redis_client, redis_prefix)
+    await first_update(locks, copies)
+    return Replicas(locks, copies, clock, elsewhere)
 
 
 async def phones(copies: KeptCopies) -> list[str]:
@@ -118,23 +128,17 @@ async def test_the_next_update_of_a_chat_reads_no_version_of_its_own(
     assert len(commands.gets()) == 1
 
 
-async def test_a_change_elsewhere_before_the_lock_is_seen_by_the_next_update(
-    redis_client: Redis, redis_prefix: str
-) -> None:
-    locks, copies = replica(redis_client, redis_prefix)
-    _other_locks, elsewhere = replica(redis_client, redis_prefix)
-    await first_update(locks, copies)
+async def test_a_change_elsewhere_before_the_lock_is_seen_by_the_next_update(two: Replicas) -> None:
+    locks, copies, elsewhere = two.locks, two.copies, two.elsewhere
     await elsewhere.change(COPY, Entry, added("2"))
     async with locks.lock(CHAT):
         assert await phones(copies) == ["1", "2"]
 
 
 async def test_a_change_from_a_version_read_ahead_keeps_a_change_made_meanwhile(
-    redis_client: Redis, redis_prefix: str
+    two: Replicas,
 ) -> None:
-    locks, copies = replica(redis_client, redis_prefix)
-    _other_locks, elsewhere = replica(redis_client, redis_prefix)
-    await first_update(locks, copies)
+    locks, copies, elsewhere = two.locks, two.copies, two.elsewhere
     async with locks.lock(CHAT):
         # Another replica's change lands after the lock read the version, before the load:
         # this update plans from the copy as it was a moment earlier...
@@ -148,26 +152,16 @@ async def test_a_change_from_a_version_read_ahead_keeps_a_change_made_meanwhile(
     assert await phones(copies) == ["1", "2", "3", "4"]
 
 
-async def test_a_version_read_with_the_lock_stands_only_for_a_moment(
-    redis_client: Redis, redis_prefix: str
-) -> None:
+async def test_a_version_read_with_the_lock_stands_only_for_a_moment(two: Replicas) -> None:
     """A card that waits on SMSC for the contacts before it loads the blacklist asks Redis."""
-    clock = Clock()
-    locks, copies = replica(redis_client, redis_prefix, clock)
-    _other_locks, elsewhere = replica(redis_client, redis_prefix)
-    await first_update(locks, copies)
-    async with locks.lock(CHAT):
-        await elsewhere.change(COPY, Entry, added("2"))
-        clock.now += AHEAD_FOR + 0.1
-        assert await phones(copies) == ["1", "2"]
+    async with two.locks.lock(CHAT):
+        await two.elsewhere.change(COPY, Entry, added("2"))
+        two.clock.now += AHEAD_FOR + 0.1
+        assert await phones(two.copies) == ["1", "2"]
 
 
-async def test_a_task_the_update_left_behind_asks_redis(
-    redis_client: Redis, redis_prefix: str
-) -> None:
-    locks, copies = replica(redis_client, redis_prefix)
-    _other_locks, elsewhere = replica(redis_client, redis_prefix)
-    await first_update(locks, copies)
+async def test_a_task_the_update_left_behind_asks_redis(two: Replicas) -> None:
+    locks, copies, elsewhere = two.locks, two.copies, two.elsewhere
     go = asyncio.Event()
 
     async def later() -> list[str]:
@@ -181,12 +175,8 @@ async def test_a_task_the_update_left_behind_asks_redis(
     assert await task == ["1", "2"]
 
 
-async def test_a_dropped_copy_is_read_afresh_by_the_next_update(
-    redis_client: Redis, redis_prefix: str
-) -> None:
-    locks, copies = replica(redis_client, redis_prefix)
-    _other_locks, elsewhere = replica(redis_client, redis_prefix)
-    await first_update(locks, copies)
+async def test_a_dropped_copy_is_read_afresh_by_the_next_update(two: Replicas) -> None:
+    locks, copies, elsewhere = two.locks, two.copies, two.elsewhere
     await elsewhere.drop(COPY)
     async with locks.lock(CHAT):
         assert await copies.kept(COPY, Entry) is None

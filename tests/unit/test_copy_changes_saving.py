@@ -5,26 +5,13 @@ update left behind saves its own itself."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
-
-from pydantic import BaseModel
 
 from bot.copy_store import Kept, MemoryCopyStore
 from bot.kept_copies import KeptCopies
+from tests.kept_entries import Entry, added
 
 KEY = "account|black|phones"
-
-
-class Entry(BaseModel):
-    phone: str
-
-
-def added(phone: str) -> Callable[[tuple[Entry, ...]], tuple[Entry, ...]]:
-    def edit(records: tuple[Entry, ...]) -> tuple[Entry, ...]:
-        return (*records, Entry(phone=phone))
-
-    return edit
 
 
 class SlowStore(MemoryCopyStore):
