@@ -20,6 +20,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.support import report
 from bot.sandbox import SandboxServer, SandboxState
@@ -103,14 +104,20 @@ async def burst(h: Harness, lookups: int = 20, blocks: int = 10, unblocks: int =
     return result
 
 
-async def logged_in(workdir: Path) -> tuple[Harness, FakeTelegram, SandboxServer]:
+async def logged_in(
+    workdir: Path, *, token: str = TOKEN, **settings: Any
+) -> tuple[Harness, FakeTelegram, SandboxServer]:
+    """The bot in process with SMSC's real window, ``CHAT`` logged in; ``settings`` as the
+    harness takes them (a Redis to share, for a replica)."""
     state = SandboxState()
     state.add_account(LOGIN, PASSWORD)
     sandbox = SandboxServer(state, rate_window=WINDOW)
     await sandbox.start()
-    telegram = FakeTelegram(TOKEN)
+    telegram = FakeTelegram(token)
     await telegram.start()
-    harness = await open_harness(telegram, sandbox, workdir, smsc_rate_window=WINDOW)
+    harness = await open_harness(
+        telegram, sandbox, workdir, bot_token=token, smsc_rate_window=WINDOW, **settings
+    )
     await harness.say(CHAT, f"/login {LOGIN} {PASSWORD}")
     return harness, telegram, sandbox
 

@@ -139,10 +139,10 @@ class RedisCopyStore:
     async def load(self, key: str, model: type[M]) -> tuple[str, Kept[M] | None]:
         data, version_key = self._keys(key)
         known = self._decoded.get(key)
-        ahead = self._version_ahead(version_key)
-        if ahead is None and known is not None:
-            ahead = _text(await self.redis.get(version_key))
-        if known is not None and ahead == known.version:
+        current = self._version_ahead(version_key)
+        if current is None and known is not None:
+            current = _text(await self.redis.get(version_key))
+        if known is not None and current == known.version:
             self._decoded.move_to_end(key)
             return known.version, known.kept
         raw, stored = await self.redis.mget(data, version_key)

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench.phone_pace import CHAT, LOGIN, PASSWORD, WINDOW, logged_in
-from bot.sandbox import SandboxServer, SandboxState
+from bot.sandbox import SandboxServer
 from storage import generate_key
-from tests.fakes.telegram import FakeTelegram
 from tests.integration.bot_harness import Harness, close_harness, open_harness, text_of
 from tests.redis_service import REDIS_URL, reachable_redis
 
@@ -60,22 +59,15 @@ async def two_replicas(tmp_path: Path) -> AsyncIterator[tuple[list[Harness], San
     redis = await reachable_redis()
     bot_id = 900_000_000 + secrets.randbelow(99_999_999)
     token = f"{bot_id}:TEST-fake-token-for-replica-tests-0"
-    state = SandboxState()
-    state.add_account(LOGIN, PASSWORD)
-    sandbox = SandboxServer(state, rate_window=WINDOW)
-    await sandbox.start()
-    telegram = FakeTelegram(token)
-    await telegram.start()
-    shared = {
-        "bot_token": token,
-        "redis_url": REDIS_URL,
-        "encryption_keys": generate_key(),
-        "smsc_rate_window": WINDOW,
-    }
-    replicas: list[Harness] = []
+    shared = {"redis_url": REDIS_URL, "encryption_keys": generate_key()}
+    first, telegram, sandbox = await logged_in(tmp_path, token=token, **shared)
+    replicas = [first]
     try:
-        for _ in range(2):
-            replicas.append(await open_harness(telegram, sandbox, tmp_path, **shared))
+        replicas.append(
+            await open_harness(
+                telegram, sandbox, tmp_path, bot_token=token, smsc_rate_window=WINDOW, **shared
+            )
+        )
         yield replicas, sandbox
     finally:
         for replica in replicas:
