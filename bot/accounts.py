@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Protocol
 
 from bot.login_attempts import Attempts, LoginAttempts
@@ -43,6 +43,17 @@ class Baselines(Protocol):
 
     @property
     def interval(self) -> int: ...
+
+
+class KeptRecords(Protocol):
+    """Chat records kept between updates, while no replica changed them
+    (:class:`bot.shared.records.KeptRecords`)."""
+
+    def kept(self, chat_id: int) -> ChatRecord | None: ...
+
+    def keep(self, chat_id: int, record: ChatRecord) -> None: ...
+
+    def changing(self, *chat_ids: int) -> AbstractAsyncContextManager[None]: ...
 
 
 class ChatGuard:
@@ -78,8 +89,12 @@ class ChatAccounts:
         guard: ChatGuard | None = None,
         attempts: Attempts | None = None,
         baselines: Baselines | None = None,
+        records: KeptRecords | None = None,
     ) -> None:
         self._storage = storage
+        # With replicas: the records read, kept while no replica changes them. (One process
+        # alone keeps its rows in storage itself.)
+        self._records = records
         self.factory = factory
         self.guard = guard or ChatGuard()
         self.attempts: Attempts = attempts or LoginAttempts(journal=storage.login_attempts)
@@ -142,22 +157,24 @@ class ChatAccounts:
             await self.attempts.not_wrong(attempt)
             raise
         await self.attempts.not_wrong(attempt)
-        await self._storage.chats.connect(
-            chat_id,
-            auth_kind=AuthKind.APIKEY if credentials.apikey else AuthKind.PASSWORD,
-            secret=credentials.apikey or credentials.password or "",
-            login=credentials.login,
-            region=region.value if region else None,
-            base_url=self.factory.forced_base_url,
-            set_by=set_by,
-        )
+        async with self._changing(chat_id):
+            await self._storage.chats.connect(
+                chat_id,
+                auth_kind=AuthKind.APIKEY if credentials.apikey else AuthKind.PASSWORD,
+                secret=credentials.apikey or credentials.password or "",
+                login=credentials.login,
+                region=region.value if region else None,
+                base_url=self.factory.forced_base_url,
+                set_by=set_by,
+            )
         await self._settled(chat_id)
         return balance
 
     async def disconnect(self, chat_id: int) -> None:
         """Wipe the chat's credentials and stop its watches. Returns once no delivery for the
         old account is under way, so that the chat can be told it is done."""
-        await self._storage.chats.disconnect(chat_id)
+        async with self._changing(chat_id):
+            await self._storage.chats.disconnect(chat_id)
         await self._settled(chat_id)
 
     async def _settled(self, chat_id: int) -> None:
@@ -176,7 +193,12 @@ class ChatAccounts:
     async def migrate(self, old_id: int, new_id: int) -> Migration:
         # Not under the chat's lock: the watcher learns of a migration in the middle of a
         # delivery it holds the lock for, and goes on delivering to the new id.
-        return await self._storage.chats.migrate(old_id, new_id)
+        async with self._changing(old_id, new_id):
+            return await self._storage.chats.migrate(old_id, new_id)
+
+    def _changing(self, *chat_ids: int) -> AbstractAsyncContextManager[None]:
+        """Around every change of a chat's record: no replica keeps the old one."""
+        return self._records.changing(*chat_ids) if self._records else nullcontext()
 
     # -- settings and notifications ---------------------------------------------------------
 
@@ -186,13 +208,21 @@ class ChatAccounts:
     async def record(self, chat_id: int) -> ChatRecord:
         """The chat's settings and its credentials (opened when used), read together: what
         each update of the chat needs first."""
-        return await self._storage.chats.record(chat_id)
+        kept = self._records.kept(chat_id) if self._records else None
+        if kept is not None:
+            return kept
+        record = await self._storage.chats.record(chat_id)
+        if self._records:
+            self._records.keep(chat_id, record)
+        return record
 
     async def set_language(self, chat_id: int, language: str) -> None:
-        await self._storage.settings.set_language(chat_id, language)
+        async with self._changing(chat_id):
+            await self._storage.settings.set_language(chat_id, language)
 
     async def set_poll_interval(self, chat_id: int, seconds: int) -> None:
-        await self._storage.settings.set_poll_interval(chat_id, seconds)
+        async with self._changing(chat_id):
+            await self._storage.settings.set_poll_interval(chat_id, seconds)
 
     async def watch(
         self, chat_id: int, kind: NotificationKind, client: SmscClient, *, language: str
@@ -200,12 +230,13 @@ class ChatAccounts:
         """Start a notification: what exists now is its baseline; returns how many there are."""
         # Notifications go out with no user to take a language from: keep the one in use now.
         if (await self.settings(chat_id)).language is None:
-            await self._storage.settings.set_language(chat_id, language)
+            await self.set_language(chat_id, language)
         # The snapshot is taken before answering: every change after the answer is announced,
         # and what was already there is not.
         count = await self.baselines.take(chat_id, kind, client)
-        await self._storage.settings.set_paused(chat_id, None)
-        await self._storage.settings.set_notify(chat_id, kind, True)
+        async with self._changing(chat_id):
+            await self._storage.settings.set_paused(chat_id, None)
+            await self._storage.settings.set_notify(chat_id, kind, True)
         return count
 
     async def seen_task_status(self, chat_id: int, task_id: int) -> int | None:
@@ -216,18 +247,21 @@ class ChatAccounts:
 
     async def unwatch(self, chat_id: int, kind: NotificationKind) -> None:
         """Stop one notification; works whether or not the credentials can be read."""
-        await self._storage.settings.set_notify(chat_id, kind, False)
+        async with self._changing(chat_id):
+            await self._storage.settings.set_notify(chat_id, kind, False)
         await self._storage.watch.forget(chat_id, kind)
 
     async def stop_watching(self, chat_id: int) -> None:
         """Every notification off and its state gone: the chat blocked the bot, or vanished."""
-        await self._storage.chats.stop_watching(chat_id)
+        async with self._changing(chat_id):
+            await self._storage.chats.stop_watching(chat_id)
         # The chat is gone or blocked the bot: nothing more reaches it, whoever sends.
         async with self.guard.holding(chat_id):
             pass
 
     async def pause(self, chat_id: int, reason: str) -> None:
-        await self._storage.settings.set_paused(chat_id, reason)
+        async with self._changing(chat_id):
+            await self._storage.settings.set_paused(chat_id, reason)
 
 
 def credentials_of(stored: ChatCredentials) -> Credentials:

@@ -235,7 +235,8 @@ def build_dispatcher(
         dispatcher = Dispatcher(storage=DialogStorage(storage))
     else:
         dispatcher = Dispatcher(
-            storage=replicas.dialogs(storage), events_isolation=replicas.isolation(claims, store)
+            storage=replicas.dialogs(storage),
+            events_isolation=replicas.isolation(claims, store, replicas.records()),
         )
     dispatcher.workflow_data.update(
         accounts=accounts,
@@ -327,6 +328,7 @@ async def assemble(
         factory,
         baselines=baselines,
         attempts=replicas.attempts(storage) if replicas else None,
+        records=replicas.records() if replicas else None,
     )
     leadership = WatchLeadership(replicas.watch_lease() if replicas else None)
     watcher = build_watcher(settings, storage, accounts, bot, i18n, baselines, leadership)

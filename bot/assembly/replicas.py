@@ -27,6 +27,7 @@ from bot.shared.attempts import RedisLoginAttempts
 from bot.shared.copies import RedisCopyStore
 from bot.shared.dialog_locks import StateReadWithLock
 from bot.shared.leases import Held, Lease, replica_name
+from bot.shared.records import KeptRecords
 from bot.shared.tokens import RedisTokens
 from bot.shared.updates import UpdateClaims
 from bot.smsc.address_gate import AddressBlock
@@ -47,6 +48,7 @@ class Replicas:
     settings: Settings
     name: str = field(default_factory=replica_name)
     _limiter: RedisLimiter | None = field(default=None, init=False)
+    _records: KeptRecords | None = field(default=None, init=False)
 
     @property
     def prefix(self) -> str:
@@ -68,14 +70,27 @@ class Replicas:
         return SharedDialogStorage(self.redis, storage, prefix=self.prefix)
 
     def isolation(
-        self, claims: UpdateClaims | None = None, copies: RedisCopyStore | None = None
+        self,
+        claims: UpdateClaims | None = None,
+        copies: RedisCopyStore | None = None,
+        records: KeptRecords | None = None,
     ) -> StateReadWithLock:
         """aiogram's per-chat locks; ``claims``: an update arriving through the webhook is
         claimed as its chat's lock is taken; ``copies``: the versions of the copies it will
-        load are read then too."""
+        load are read then too; ``records``: and the version of the chat's record."""
         return StateReadWithLock(
-            self.redis, key_builder=shared_key_builder(self.prefix), claims=claims, ahead=copies
+            self.redis,
+            key_builder=shared_key_builder(self.prefix),
+            claims=claims,
+            ahead=copies,
+            records=records,
         )
+
+    def records(self) -> KeptRecords:
+        """The chat records this replica keeps while no replica changes them."""
+        if self._records is None:
+            self._records = KeptRecords(self.redis, prefix=self.prefix)
+        return self._records
 
     def copies(self) -> RedisCopyStore:
         return RedisCopyStore(self.redis, prefix=self.prefix)

@@ -24,12 +24,14 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.commands.core import AsyncScript
 
+from bot.shared.records import VERSION_TTL, KeptRecords
 from bot.shared.updates import CLAIM_FUNCTION, UpdateClaims
 
-# KEYS: the lock, the dialog state, the arriving update's claim ('' for none), then keys to read
-# ahead. ARGV: the lock's token, its lifetime in ms (0: none), the claim's arguments. 0 when the
-# lock is held by another; else the state (nil without one), the claim's answer (nil without a
-# claim) and what the keys to read ahead hold ('' for nothing).
+# KEYS: the lock, the dialog state, the arriving update's claim ('' for none), the chat's record
+# version ('' for none), then keys to read ahead. ARGV: the lock's token, its lifetime in ms (0:
+# none), the claim's arguments, a new record version (set when there is none) and its lifetime
+# (s). 0 when the lock is held by another; else the state (nil without one), the claim's answer
+# (nil without a claim), what the keys to read ahead hold ('' for nothing) and the version.
 _TAKE = (
     CLAIM_FUNCTION
     + """
@@ -42,9 +44,17 @@ end
 if not taken then return 0 end
 local claimed = false
 if KEYS[3] ~= '' then claimed = claim(KEYS[3], ARGV[3], ARGV[4]) end
+local version = false
+if KEYS[4] ~= '' then
+  version = redis.call('GET', KEYS[4])
+  if not version then
+    redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
+    version = ARGV[5]
+  end
+end
 local ahead = {}
-for i = 4, #KEYS do ahead[i - 3] = redis.call('GET', KEYS[i]) or '' end
-return {redis.call('GET', KEYS[2]) or false, claimed, ahead}
+for i = 5, #KEYS do ahead[i - 4] = redis.call('GET', KEYS[i]) or '' end
+return {redis.call('GET', KEYS[2]) or false, claimed, ahead, version}
 """
 )
 
@@ -68,7 +78,8 @@ class ReadAhead(Protocol):
 class StateReadWithLock(RedisEventIsolation):
     """With ``claims``, the update arriving through the webhook is claimed in the same round
     trip (:meth:`bot.shared.updates.UpdateClaims.arriving_claim`), once the lock is taken; with
-    ``ahead``, what the update will read is read in it too."""
+    ``ahead``, what the update will read is read in it too; with ``records``, a private chat's
+    record version (:mod:`bot.shared.records`)."""
 
     def __init__(
         self,
@@ -77,10 +88,12 @@ class StateReadWithLock(RedisEventIsolation):
         key_builder: KeyBuilder,
         claims: UpdateClaims | None = None,
         ahead: ReadAhead | None = None,
+        records: KeptRecords | None = None,
     ) -> None:
         super().__init__(redis, key_builder=key_builder)
         self.claims = claims
         self.ahead = ahead
+        self.records = records
         self._take = redis.register_script(_TAKE)
 
     @asynccontextmanager
@@ -94,17 +107,33 @@ class StateReadWithLock(RedisEventIsolation):
             self._take,
             self.claims,
             self.ahead.keys_to_read(key_name) if self.ahead else [],
+            self._version_key(key),
             **self.lock_kwargs,
         )
         async with lock:
             token = _read_with_lock.set((state_key, lock.state))
-            ahead = self.ahead
+            ahead, records = self.ahead, self.records
             read = ahead.read_ahead(key_name, lock.ahead, lock.read) if ahead else nullcontext()
+            version = (
+                records.taken_with_lock(key.chat_id, lock.version)
+                if records and lock.version
+                else nullcontext()
+            )
             try:
-                with read:
+                with read, version:
                     yield None
             finally:
                 _read_with_lock.reset(token)
+
+    def _version_key(self, key: StorageKey) -> str:
+        """The chat's record version when this lock is the chat's only one: a private chat's
+        (a group's members, and a chat's topics, each have their own)."""
+        whole_chat = (
+            key.chat_id == key.user_id
+            and key.thread_id is None
+            and key.business_connection_id is None
+        )
+        return self.records.version_key(key.chat_id) if self.records and whole_chat else ""
 
 
 def state_read_with_lock(state_key: str) -> tuple[bool, str | None]:
@@ -126,6 +155,7 @@ class _LockReadingState(Lock):
         take: AsyncScript,
         claims: UpdateClaims | None,
         ahead: list[str],
+        version_key: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(redis, name, **kwargs)
@@ -133,18 +163,22 @@ class _LockReadingState(Lock):
         self.take = take
         self.claims = claims
         self.ahead = ahead
+        self.version_key = version_key
         self.state: str | None = None
         self.read: list[Any] = []
+        self.version: bytes | str | None = None
 
     async def do_acquire(self, token: str | bytes) -> bool:
         claim = self.claims.arriving_claim() if self.claims else None
-        keys: list[Any] = [self.name, self.state_key, claim[1] if claim else "", *self.ahead]
+        keys: list[Any] = [self.name, self.state_key, claim[1] if claim else ""]
+        keys += [self.version_key, *self.ahead]
         args: list[Any] = [token, int(self.timeout * 1000) if self.timeout else 0]
         args += claim[2] if claim else ["", ""]
+        args += [KeptRecords.new_version(), VERSION_TTL]
         taken = await self.take(keys=keys, args=args)
         if taken == 0:
             return False
-        state, claimed, self.read = taken
+        state, claimed, self.read, self.version = taken
         self.state = state.decode() if isinstance(state, bytes) else state
         if claim is not None:
             UpdateClaims.claimed(claim[0], int(claimed))

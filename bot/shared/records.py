@@ -1,0 +1,152 @@
+"""The chat records a replica keeps (:meth:`bot.accounts.ChatAccounts.record`), used while a
+version in Redis says that no replica has changed them since.
+
+Every update reads its chat's record first (its language, its credentials): with replicas, a
+PostgreSQL round trip on the way to every reply. A replica keeps the record it read with the
+version the chat's key held when the update took the chat's lock (read by that same script,
+:mod:`bot.shared.dialog_locks`); a later update whose lock comes back with the same version
+uses it. Every change of a chat's record sets a new random version before it is written (when
+Redis cannot take it, nothing is written) and again once it is: a change made under the chat's
+lock (a ``/logout``) is seen by the chat's next update on every replica; one made without it
+(the watcher's) is seen once its second version is set. Whatever happens, a kept record is read
+again after :data:`KEEP_FOR`. A version Redis lost comes back as a new random one, which
+nothing kept matches.
+
+Only a private chat's record is kept: its one lock covers every update of the chat. A group's
+members each hold their own lock, so a group reads its record every time (and its credentials
+again right before the handler).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from storage import ChatRecord
+
+log = logging.getLogger("bot.shared")
+
+# A chat's version lasts this long unchanged; gone, the next lock sets a new one.
+VERSION_TTL = 7 * 24 * 3600
+# A kept record is read again after this long, whatever its version says.
+KEEP_FOR = 60.0
+# Chats whose record a replica keeps; the least recently used go first.
+CHATS_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    version: str
+    record: ChatRecord
+    at: float
+
+
+@dataclass(slots=True)
+class _Taken:
+    """The version a chat's key held as the running update took the chat's lock; ``open``
+    while the update lasts (a task it left behind shares its context, not its lock)."""
+
+    chat_id: int
+    version: str
+    open: bool = True
+
+
+class KeptRecords:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "smsc-bot",
+        clock: Callable[[], float] = time.monotonic,
+        keep_for: float = KEEP_FOR,
+    ) -> None:
+        self.redis = redis
+        self._prefix = f"{prefix}:record:"
+        self._clock = clock
+        self._keep_for = keep_for
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self._taken: ContextVar[_Taken | None] = ContextVar("record_version", default=None)
+
+    def version_key(self, chat_id: int) -> str:
+        return f"{self._prefix}{chat_id}"
+
+    @staticmethod
+    def new_version() -> str:
+        return secrets.token_hex(8)
+
+    @contextlib.contextmanager
+    def taken_with_lock(self, chat_id: int, version: bytes | str) -> Iterator[None]:
+        """Around an update holding the chat's lock: ``version``, what the chat's key held as
+        the lock was taken."""
+        text = version.decode() if isinstance(version, bytes) else version
+        taken = _Taken(chat_id, text)
+        token = self._taken.set(taken)
+        try:
+            yield
+        finally:
+            taken.open = False
+            self._taken.reset(token)
+
+    def kept(self, chat_id: int) -> ChatRecord | None:
+        """The record kept for the chat, if its version is still the one the lock read."""
+        version = self._version(chat_id)
+        kept = self._kept.get(chat_id)
+        if version is None or kept is None or kept.version != version:
+            return None
+        if self._clock() - kept.at > self._keep_for:
+            del self._kept[chat_id]
+            return None
+        self._kept.move_to_end(chat_id)
+        return kept.record
+
+    def keep(self, chat_id: int, record: ChatRecord) -> None:
+        """``record``, read from the database while the running update holds the chat's lock."""
+        version = self._version(chat_id)
+        if version is None:
+            return
+        self._kept[chat_id] = _Kept(version, record, self._clock())
+        self._kept.move_to_end(chat_id)
+        while len(self._kept) > CHATS_KEPT:
+            self._kept.popitem(last=False)
+
+    @contextlib.asynccontextmanager
+    async def changing(self, *chat_ids: int) -> AsyncIterator[None]:
+        """Around a change of these chats' records. Raises Redis's error, before anything is
+        written, when the versions cannot be changed."""
+        self._forget(chat_ids)
+        await self._renew(chat_ids)
+        try:
+            yield
+        finally:
+            self._forget(chat_ids)
+            try:
+                await self._renew(chat_ids)
+            except (RedisError, OSError) as error:
+                # The first version change stands: a change made under the chat's lock is seen
+                # anyway; one made without it is, at the latest, after KEEP_FOR.
+                log.warning("record version not renewed", extra={"error": type(error).__name__})
+
+    def _version(self, chat_id: int) -> str | None:
+        taken = self._taken.get()
+        if taken is None or not taken.open or taken.chat_id != chat_id:
+            return None
+        return taken.version
+
+    def _forget(self, chat_ids: tuple[int, ...]) -> None:
+        for chat_id in chat_ids:
+            self._kept.pop(chat_id, None)
+
+    async def _renew(self, chat_ids: tuple[int, ...]) -> None:
+        async with self.redis.pipeline(transaction=False) as versions:
+            for chat_id in chat_ids:
+                versions.set(self.version_key(chat_id), self.new_version(), ex=VERSION_TTL)
+            await versions.execute()

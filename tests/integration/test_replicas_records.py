@@ -1,0 +1,78 @@
+"""Two replicas on one Redis and one database: each keeps a private chat's record (its language,
+its credentials) while no replica changes it, and the chat's next update on any replica hears a
+change made through another at once: a logout, a login, a language. A group's record is read on
+every update. (Skipped with one line where there is no Redis.)"""
+
+from __future__ import annotations
+
+from bot.assembly.replicas import Replicas
+from tests.conftest import LOGIN, PASSWORD
+from tests.integration.bot_harness import Harness, sent, text_of
+from tests.integration.two_replicas import two_replicas
+
+__all__ = ["two_replicas"]
+
+USER = 7951
+GROUP = -1_007_951
+
+
+def replicas_of(harness: Harness) -> Replicas:
+    replicas = harness.app.replicas
+    assert replicas is not None
+    return replicas
+
+
+async def test_a_logout_on_one_replica_stops_the_next_command_on_the_other(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    first, second = two_replicas
+    await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+    assert "1871.62" in text_of(await second.say(USER, "/account"))  # the second keeps it now
+    question = sent(await first.say(USER, "/logout"))[-1]
+    assert "Logged out" in text_of(await first.press(question, "Yes", user_id=USER))
+
+    reached = len(second.sandbox.reached())
+    assert "not connected to SMSC" in text_of(await second.say(USER, "/block 79161234567"))
+    assert "not connected to SMSC" in text_of(await second.say(USER, "/account"))
+    assert second.sandbox.reached()[reached:] == []
+
+
+async def test_a_login_and_a_language_chosen_on_one_replica_are_used_on_the_other_at_once(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    first, second = two_replicas
+    assert "not connected to SMSC" in text_of(await second.say(USER, "/account"))
+    await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+    assert "1871.62" in text_of(await second.say(USER, "/account"))
+    assert "Balance" in text_of(await first.say(USER, "/account"))
+
+    await second.say(USER, "/lang uk")
+    assert "Баланс" in text_of(await first.say(USER, "/account"))
+    await first.say(USER, "/lang en")
+    assert "Balance" in text_of(await second.say(USER, "/account"))
+
+
+async def test_a_record_is_kept_until_its_version_changes(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    first, second = two_replicas
+    await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+    assert "Balance" in text_of(await second.say(USER, "/account"))
+    # Behind every replica's back (the bot never writes so): the second does not read it...
+    await second.app.storage.settings.set_language(USER, "uk")
+    assert "Balance" in text_of(await second.say(USER, "/account"))
+    # ...until the version no longer matches: here Redis lost it.
+    replicas = replicas_of(second)
+    assert await replicas.redis.delete(replicas.records().version_key(USER)) == 1
+    assert "Баланс" in text_of(await second.say(USER, "/account"))
+
+
+async def test_a_groups_record_is_read_on_every_update(
+    two_replicas: tuple[Harness, Harness],
+) -> None:
+    _first, second = two_replicas
+    assert "not connected to SMSC" in text_of(await second.say(GROUP, "/account", user_id=USER))
+    await second.app.storage.settings.set_language(GROUP, "uk")
+    assert "ще не під'єднано" in text_of(await second.say(GROUP, "/account", user_id=USER))
+    version = replicas_of(second).records().version_key(GROUP)
+    assert await replicas_of(second).redis.exists(version) == 0
