@@ -12,9 +12,11 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -46,6 +48,8 @@ SMSC_PREFIX = "smsc-bot:smsc"
 class Replicas:
     redis: Redis
     settings: Settings
+    # Built with ``redis`` (:func:`shared_redis`), which tells it of each new connection.
+    connections: Connections
     name: str = field(default_factory=replica_name)
     _limiter: RedisLimiter | None = field(default=None, init=False)
     _records: KeptRecords | None = field(default=None, init=False)
@@ -90,6 +94,7 @@ class Replicas:
         """The chat records this replica keeps while no replica changes them."""
         if self._records is None:
             self._records = KeptRecords(self.redis, prefix=self.prefix)
+            self.connections.told.append(self._records.reconnected)
         return self._records
 
     def copies(self) -> RedisCopyStore:
@@ -166,13 +171,22 @@ async def kept_windows(storage: Storage) -> tuple[list[Stamp], list[AddressBlock
     )
 
 
-async def connect(settings: Settings) -> Replicas | None:
-    """The shared engines, or None for one process on its own. Unreachable Redis stops the
-    start: a replica that cannot share its limits must not send anything."""
-    if settings.redis_url is None:
-        return None
-    redis = Redis.from_url(
-        settings.redis_url.get_secret_value(),
+class Connections:
+    """Tells ``told`` of each new connection to Redis: after a restart or a failover, the Redis
+    it reaches may hold an older state than the last connection's."""
+
+    def __init__(self) -> None:
+        self.told: list[Callable[[], None]] = []
+
+    async def opened(self, connection: AbstractConnection) -> None:
+        await connection.on_connect()
+        for tell in self.told:
+            tell()
+
+
+def shared_redis(url: str, connections: Connections) -> Redis:
+    return Redis.from_url(
+        url,
         # A Redis restarted under the bot leaves every pooled connection dead: a command is
         # tried again on a fresh one, a few times within a second, before a person is told.
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
@@ -182,11 +196,21 @@ async def connect(settings: Settings) -> Replicas | None:
         # seconds, not a command hanging for good.
         socket_timeout=5,
         health_check_interval=10,
+        redis_connect_func=connections.opened,
     )
+
+
+async def connect(settings: Settings) -> Replicas | None:
+    """The shared engines, or None for one process on its own. Unreachable Redis stops the
+    start: a replica that cannot share its limits must not send anything."""
+    if settings.redis_url is None:
+        return None
+    connections = Connections()
+    redis = shared_redis(settings.redis_url.get_secret_value(), connections)
     try:
         await redis.ping()
     except (RedisError, OSError) as error:
         await redis.aclose()
         raise StartupError(f"cannot reach Redis at REDIS_URL ({type(error).__name__})") from None
     log.info("sharing through redis")
-    return Replicas(redis, settings)
+    return Replicas(redis, settings, connections)

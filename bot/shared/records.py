@@ -10,7 +10,9 @@ Redis cannot take it, nothing is written) and again once it is: a change made un
 lock (a ``/logout``) is seen by the chat's next update on every replica; one made without it
 (the watcher's) is seen once its second version is set. Whatever happens, a kept record is read
 again after :data:`KEEP_FOR`. A version Redis lost comes back as a new random one, which
-nothing kept matches.
+nothing kept matches; and since a Redis restarted from a snapshot, or a failover to a replica
+that lagged, may bring an old version back, a new connection to Redis (which both mean) drops
+everything kept, and a version read before it is not kept with.
 
 Only a private chat's record is kept: its one lock covers every update of the chat. A group's
 members each hold their own lock, so a group reads its record every time (and its credentials
@@ -57,6 +59,7 @@ class _Taken:
 
     chat_id: int
     version: str
+    connection: int
     open: bool = True
 
 
@@ -74,6 +77,8 @@ class KeptRecords:
         self._clock = clock
         self._keep_for = keep_for
         self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        # New connections to Redis so far (:meth:`reconnected`).
+        self._connections = 0
         self._taken: ContextVar[_Taken | None] = ContextVar("record_version", default=None)
 
     def version_key(self, chat_id: int) -> str:
@@ -88,7 +93,7 @@ class KeptRecords:
         """Around an update holding the chat's lock: ``version``, what the chat's key held as
         the lock was taken."""
         text = version.decode() if isinstance(version, bytes) else version
-        taken = _Taken(chat_id, text)
+        taken = _Taken(chat_id, text, self._connections)
         token = self._taken.set(taken)
         try:
             yield
@@ -100,9 +105,10 @@ class KeptRecords:
         """The record kept for the chat, if its version is still the one the lock read."""
         version = self._version(chat_id)
         kept = self._kept.get(chat_id)
-        if version is None or kept is None or kept.version != version:
+        if kept is None or version is None:
             return None
-        if self._clock() - kept.at > self._keep_for:
+        if kept.version != version or self._clock() - kept.at > self._keep_for:
+            # Changed since: what is kept of it (its sealed credentials too) goes now.
             del self._kept[chat_id]
             return None
         self._kept.move_to_end(chat_id)
@@ -117,6 +123,12 @@ class KeptRecords:
         self._kept.move_to_end(chat_id)
         while len(self._kept) > CHATS_KEPT:
             self._kept.popitem(last=False)
+
+    def reconnected(self) -> None:
+        """A new connection to Redis was made: the Redis it reaches may hold older versions
+        (restarted from a snapshot, failed over), so nothing kept before is used."""
+        self._connections += 1
+        self._kept.clear()
 
     @contextlib.asynccontextmanager
     async def changing(self, *chat_ids: int) -> AsyncIterator[None]:
@@ -139,6 +151,8 @@ class KeptRecords:
         taken = self._taken.get()
         if taken is None or not taken.open or taken.chat_id != chat_id:
             return None
+        if taken.connection != self._connections:
+            return None  # read before a new connection to Redis
         return taken.version
 
     def _forget(self, chat_ids: tuple[int, ...]) -> None:
