@@ -20,7 +20,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.config import Settings
@@ -172,16 +172,31 @@ async def kept_windows(storage: Storage) -> tuple[list[Stamp], list[AddressBlock
 
 
 class Connections:
-    """Tells ``told`` of each new connection to Redis: after a restart or a failover, the Redis
-    it reaches may hold an older state than the last connection's."""
+    """Tells ``told`` when a new connection reaches another Redis server than the last one did
+    (its run id differs): restarted, or failed over, it may hold an older state. A pool that
+    only grows tells nothing."""
 
     def __init__(self) -> None:
         self.told: list[Callable[[], None]] = []
+        self._server: bytes | None = None
 
     async def opened(self, connection: AbstractConnection) -> None:
         await connection.on_connect()
-        for tell in self.told:
-            tell()
+        await connection.send_command("INFO", "server")
+        try:
+            info = await connection.read_response()
+        except ResponseError:
+            # INFO refused (a hosted Redis may): every new connection counts as another server.
+            server = None
+        else:
+            text = info if isinstance(info, bytes) else str(info).encode()
+            server = next((ln for ln in text.splitlines() if ln.startswith(b"run_id:")), None)
+        if server is not None and server == self._server:
+            return
+        before, self._server = self._server, server
+        if before is not None or server is None:
+            for tell in self.told:
+                tell()
 
 
 def shared_redis(url: str, connections: Connections) -> Redis:

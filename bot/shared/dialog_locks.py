@@ -108,6 +108,7 @@ class StateReadWithLock(RedisEventIsolation):
             self.claims,
             self.ahead.keys_to_read(key_name) if self.ahead else [],
             self._version_key(key),
+            self.records,
             **self.lock_kwargs,
         )
         async with lock:
@@ -115,7 +116,7 @@ class StateReadWithLock(RedisEventIsolation):
             ahead, records = self.ahead, self.records
             read = ahead.read_ahead(key_name, lock.ahead, lock.read) if ahead else nullcontext()
             version = (
-                records.taken_with_lock(key.chat_id, lock.version)
+                records.taken_with_lock(key.chat_id, lock.version, connections=lock.connections)
                 if records and lock.version
                 else nullcontext()
             )
@@ -156,6 +157,7 @@ class _LockReadingState(Lock):
         claims: UpdateClaims | None,
         ahead: list[str],
         version_key: str,
+        records: KeptRecords | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(redis, name, **kwargs)
@@ -164,6 +166,8 @@ class _LockReadingState(Lock):
         self.claims = claims
         self.ahead = ahead
         self.version_key = version_key
+        self.records = records
+        self.connections = 0
         self.state: str | None = None
         self.read: list[Any] = []
         self.version: bytes | str | None = None
@@ -175,6 +179,9 @@ class _LockReadingState(Lock):
         args: list[Any] = [token, int(self.timeout * 1000) if self.timeout else 0]
         args += claim[2] if claim else ["", ""]
         args += [KeptRecords.new_version(), VERSION_TTL]
+        # Counted before the script goes: another Redis server reached meanwhile (restarted,
+        # failed over) makes its version unused.
+        self.connections = self.records.connections if self.records else 0
         taken = await self.take(keys=keys, args=args)
         if taken == 0:
             return False

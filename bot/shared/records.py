@@ -11,8 +11,10 @@ lock (a ``/logout``) is seen by the chat's next update on every replica; one mad
 (the watcher's) is seen once its second version is set. Whatever happens, a kept record is read
 again after :data:`KEEP_FOR`. A version Redis lost comes back as a new random one, which
 nothing kept matches; and since a Redis restarted from a snapshot, or a failover to a replica
-that lagged, may bring an old version back, a new connection to Redis (which both mean) drops
-everything kept, and a version read before it is not kept with.
+that lagged, may bring an old version back, a connection to another Redis server than before
+(which both mean, :class:`bot.assembly.replicas.Connections`) drops everything kept, and a
+version read across one is not kept with. (A Redis restored behind a connection that stays
+open, through a proxy, is not noticed: :data:`KEEP_FOR` still bounds what a replica uses.)
 
 Only a private chat's record is kept: its one lock covers every update of the chat. A group's
 members each hold their own lock, so a group reads its record every time (and its credentials
@@ -77,7 +79,7 @@ class KeptRecords:
         self._clock = clock
         self._keep_for = keep_for
         self._kept: OrderedDict[int, _Kept] = OrderedDict()
-        # New connections to Redis so far (:meth:`reconnected`).
+        # Connections to another Redis server so far (:meth:`reconnected`).
         self._connections = 0
         self._taken: ContextVar[_Taken | None] = ContextVar("record_version", default=None)
 
@@ -88,12 +90,19 @@ class KeptRecords:
     def new_version() -> str:
         return secrets.token_hex(8)
 
+    @property
+    def connections(self) -> int:
+        """Connections to another Redis server so far: read before the lock's script is sent."""
+        return self._connections
+
     @contextlib.contextmanager
-    def taken_with_lock(self, chat_id: int, version: bytes | str) -> Iterator[None]:
+    def taken_with_lock(
+        self, chat_id: int, version: bytes | str, *, connections: int
+    ) -> Iterator[None]:
         """Around an update holding the chat's lock: ``version``, what the chat's key held as
-        the lock was taken."""
+        the lock was taken, by a script sent when :attr:`connections` was ``connections``."""
         text = version.decode() if isinstance(version, bytes) else version
-        taken = _Taken(chat_id, text, self._connections)
+        taken = _Taken(chat_id, text, connections)
         token = self._taken.set(taken)
         try:
             yield
@@ -125,7 +134,7 @@ class KeptRecords:
             self._kept.popitem(last=False)
 
     def reconnected(self) -> None:
-        """A new connection to Redis was made: the Redis it reaches may hold older versions
+        """A connection reached another Redis server than before: it may hold older versions
         (restarted from a snapshot, failed over), so nothing kept before is used."""
         self._connections += 1
         self._kept.clear()
@@ -152,7 +161,7 @@ class KeptRecords:
         if taken is None or not taken.open or taken.chat_id != chat_id:
             return None
         if taken.connection != self._connections:
-            return None  # read before a new connection to Redis
+            return None  # read across a connection to another Redis server
         return taken.version
 
     def _forget(self, chat_ids: tuple[int, ...]) -> None:

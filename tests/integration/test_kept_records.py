@@ -10,6 +10,7 @@ past its age, by a task an update left behind, in a group, a topic or a business
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from bot.smsc import SmscTransport
 from bot.smsc.factory import SmscFactory
 from storage import AuthKind, ChatSettings, Keyring, NotificationKind, Storage, generate_key
 from tests.postgres_service import free_port
-from tests.redis_service import REDIS_URL, redis_client, redis_prefix
+from tests.redis_service import REDIS_URL, OwnRedis, redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
 
@@ -60,8 +61,13 @@ class Replica:
 
 
 @pytest.fixture
+def redis_url() -> str:
+    return REDIS_URL
+
+
+@pytest.fixture
 async def replicas(
-    redis_prefix: str, tmp_path: Path
+    redis_url: str, redis_prefix: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Replica, Replica, Clock]]:
     key = generate_key()
     transport = SmscTransport()
@@ -71,7 +77,7 @@ async def replicas(
     for _ in range(2):
         # Each replica its own client, built as the bot builds it (told of new connections).
         connections = Connections()
-        redis = shared_redis(REDIS_URL, connections)
+        redis = shared_redis(redis_url, connections)
         clients.append(redis)
         storage = await Storage.open(
             tmp_path / "shared.sqlite3", Keyring.from_text(key), shared=True
@@ -237,16 +243,22 @@ async def test_the_version_set_before_a_change_is_enough_for_one_made_under_the_
     one, other, _clock = replicas
     await other.accounts.set_language(CHAT, "en")
     assert await one.language() == "en"
-    user = f"{redis_prefix}-other"
-    await redis_client.acl_setuser(user, enabled=True, nopass=True, keys=["*"], commands=["+@all"])
-    losing = Redis.from_url(REDIS_URL, username=user)
+    user, password = f"{redis_prefix}-other", secrets.token_hex(16)
+    await redis_client.acl_setuser(
+        user,
+        enabled=True,
+        passwords=[f"+{password}"],
+        keys=[f"{redis_prefix}:*"],
+        commands=["+@all"],
+    )
+    losing = Redis.from_url(REDIS_URL, username=user, password=password)
     records = KeptRecords(losing, prefix=redis_prefix)
     try:
         lock = other.locks.lock(StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT))
         async with lock, records.changing(CHAT):
             await other.storage.settings.set_language(CHAT, "uk")
             # Redis refuses this replica from now on: its second version is not set.
-            await redis_client.acl_setuser(user, enabled=True, reset=True, nopass=True)
+            await redis_client.acl_setuser(user, enabled=False, reset=True)
     finally:
         await losing.aclose()
         await redis_client.acl_deluser(user)
@@ -254,35 +266,91 @@ async def test_the_version_set_before_a_change_is_enough_for_one_made_under_the_
     assert await one.language() == "uk"
 
 
-async def test_nothing_kept_is_used_once_redis_is_connected_to_again(
-    replicas: tuple[Replica, Replica, Clock], redis_client: Redis
-) -> None:
-    """Redis restarted from a snapshot taken before a change: the chat's version is back to
-    the one a record was kept with, but the change is in the database."""
-    one, other, _clock = replicas
-    await other.accounts.set_language(CHAT, "en")
-    assert await one.language() == "en"
-    version_key = one.records.version_key(CHAT)
-    before = await redis_client.get(version_key)
-    assert before is not None
-    await other.accounts.set_language(CHAT, "uk")
-    await redis_client.set(version_key, before)  # as the snapshot held it
-    # A restart closes every connection: the replica's next command connects again.
-    await one.records.redis.connection_pool.disconnect()
-    assert await one.language() == "uk"
+class TestARedisRestoredFromASnapshot:
+    """Restarted from a snapshot taken before a change, Redis holds the version a record was
+    kept with again, while the change is in the database."""
+
+    @pytest.fixture
+    async def own(self, tmp_path: Path) -> AsyncIterator[OwnRedis]:
+        own = OwnRedis(tmp_path)
+        await own.start()
+        yield own
+        await own.stop()
+
+    @pytest.fixture
+    def redis_url(self, own: OwnRedis) -> str:
+        return own.url
+
+    async def test_nothing_kept_is_used_once_a_replica_reaches_it(
+        self, replicas: tuple[Replica, Replica, Clock], own: OwnRedis
+    ) -> None:
+        one, other, _clock = replicas
+        await other.accounts.set_language(CHAT, "en")
+        assert await one.language() == "en"
+        version_key = one.records.version_key(CHAT)
+        before = await one.records.redis.get(version_key)
+        assert before is not None
+        await other.accounts.set_language(CHAT, "uk")
+        await own.restart()
+        await one.records.redis.set(version_key, before)  # as the snapshot held it
+        assert await one.language() == "uk"
+
+    async def test_new_connections_to_the_same_server_keep_what_is_kept(
+        self, replicas: tuple[Replica, Replica, Clock]
+    ) -> None:
+        one, other, _clock = replicas
+        await other.accounts.set_language(CHAT, "en")
+        assert await one.language() == "en"
+        await other.storage.settings.set_language(CHAT, "de")  # behind every replica's back
+        await one.records.redis.connection_pool.disconnect()
+        assert await one.language() == "en"
 
 
-async def test_a_record_read_across_a_new_connection_is_not_kept(
+async def test_a_record_read_across_a_connection_to_another_server_is_not_kept(
     replicas: tuple[Replica, Replica, Clock],
 ) -> None:
-    """The version came from the Redis before the new connection, which may be older now."""
+    """The version came from the Redis server before, which the one now may not hold."""
     one, _other, _clock = replicas
     record = await one.storage.chats.record(CHAT)
-    with one.records.taken_with_lock(CHAT, "v1"):
-        one.records.reconnected()
-        one.records.keep(CHAT, record)
-    with one.records.taken_with_lock(CHAT, "v1"):
-        assert one.records.kept(CHAT) is None
-        one.records.keep(CHAT, record)
-    with one.records.taken_with_lock(CHAT, "v1"):
-        assert one.records.kept(CHAT) is record
+    records = one.records
+    with records.taken_with_lock(CHAT, "v1", connections=records.connections):
+        records.reconnected()
+        records.keep(CHAT, record)
+    with records.taken_with_lock(CHAT, "v1", connections=records.connections):
+        assert records.kept(CHAT) is None
+        records.keep(CHAT, record)
+    # Sent before a new connection, answered after it.
+    sent_at = records.connections
+    records.reconnected()
+    with records.taken_with_lock(CHAT, "v1", connections=sent_at):
+        assert records.kept(CHAT) is None
+    with records.taken_with_lock(CHAT, "v1", connections=records.connections):
+        records.keep(CHAT, record)
+    with records.taken_with_lock(CHAT, "v1", connections=records.connections):
+        assert records.kept(CHAT) is record
+
+
+async def test_where_redis_refuses_info_every_new_connection_counts_as_another_server(
+    redis_client: Redis, redis_prefix: str
+) -> None:
+    user, password = f"{redis_prefix}-noinfo", secrets.token_hex(16)
+    await redis_client.acl_setuser(
+        user,
+        enabled=True,
+        passwords=[f"+{password}"],
+        keys=[f"{redis_prefix}:*"],
+        commands=["+@all", "-info"],
+    )
+    told: list[str] = []
+    connections = Connections()
+    connections.told.append(lambda: told.append("another"))
+    url = REDIS_URL.replace("redis://", f"redis://{user}:{password}@", 1)
+    redis = shared_redis(url, connections)
+    try:
+        await redis.ping()
+        await redis.connection_pool.disconnect()
+        await redis.ping()
+    finally:
+        await redis.aclose()
+        await redis_client.acl_deluser(user)
+    assert told == ["another", "another"]

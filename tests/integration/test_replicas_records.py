@@ -5,10 +5,14 @@ every update. (Skipped with one line where there is no Redis.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.assembly.replicas import Replicas
+from bot.sandbox import SandboxServer
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.bot_harness import Harness, sent, text_of
-from tests.integration.two_replicas import two_replicas
+from tests.integration.two_replicas import replicas_on, two_replicas
+from tests.redis_service import OwnRedis
 
 __all__ = ["two_replicas"]
 
@@ -76,3 +80,26 @@ async def test_a_groups_record_is_read_on_every_update(
     assert "ще не під'єднано" in text_of(await second.say(GROUP, "/account", user_id=USER))
     version = replicas_of(second).records().version_key(GROUP)
     assert await replicas_of(second).redis.exists(version) == 0
+
+
+async def test_a_replica_that_reaches_a_restored_redis_reads_the_record_again(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Redis restarted from a snapshot taken before a change: the version is back to the one
+    the second replica kept the record with."""
+    own = OwnRedis(tmp_path)
+    await own.start()
+    try:
+        async with replicas_on(own.url, sandbox, tmp_path) as (first, second):
+            await first.say(USER, f"/login {LOGIN} {PASSWORD}")
+            assert "Balance" in text_of(await second.say(USER, "/account"))
+            replicas = replicas_of(second)
+            version_key = replicas.records().version_key(USER)
+            before = await replicas.redis.get(version_key)
+            assert before is not None
+            await first.say(USER, "/lang uk")
+            await own.restart()
+            await replicas.redis.set(version_key, before)  # as the snapshot held it
+            assert "Баланс" in text_of(await second.say(USER, "/account"))
+    finally:
+        await own.stop()

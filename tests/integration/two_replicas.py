@@ -4,6 +4,7 @@ with one line where there is no Redis.)"""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,12 +24,23 @@ async def two_replicas(
     sandbox: SandboxServer, tmp_path: Path
 ) -> AsyncIterator[tuple[Harness, Harness]]:
     redis = await reachable_redis()
+    try:
+        async with replicas_on(REDIS_URL, sandbox, tmp_path) as replicas:
+            yield replicas
+    finally:
+        await redis.aclose()
+
+
+@contextlib.asynccontextmanager
+async def replicas_on(
+    redis_url: str, sandbox: SandboxServer, tmp_path: Path
+) -> AsyncIterator[tuple[Harness, Harness]]:
     # A bot of its own: its id names its keys on the shared Redis, removed afterwards.
     bot_id = 900_000_000 + secrets.randbelow(99_999_999)
     token = f"{bot_id}:TEST-fake-token-for-replica-tests-0"
     telegram = FakeTelegram(token)
     await telegram.start()
-    shared = {"bot_token": token, "redis_url": REDIS_URL, "encryption_keys": generate_key()}
+    shared = {"bot_token": token, "redis_url": redis_url, "encryption_keys": generate_key()}
     replicas: list[Harness] = []
     try:
         for _ in range(2):
@@ -38,10 +50,7 @@ async def two_replicas(
         for replica in replicas:
             await close_harness(replica)
         await telegram.stop()
-        await _forget_keys(redis, f"smsc-bot:{bot_id}:*")
+        redis = Redis.from_url(redis_url)
+        async for key in redis.scan_iter(match=f"smsc-bot:{bot_id}:*"):
+            await redis.delete(key)
         await redis.aclose()
-
-
-async def _forget_keys(redis: Redis, pattern: str) -> None:
-    async for key in redis.scan_iter(match=pattern):
-        await redis.delete(key)
