@@ -127,14 +127,10 @@ class StateReadWithLock(RedisEventIsolation):
                 _read_with_lock.reset(token)
 
     def _version_key(self, key: StorageKey) -> str:
-        """The chat's record version when this lock is the chat's only one: a private chat's
-        (a group's members, and a chat's topics, each have their own)."""
-        whole_chat = (
-            key.chat_id == key.user_id
-            and key.thread_id is None
-            and key.business_connection_id is None
-        )
-        return self.records.version_key(key.chat_id) if self.records and whole_chat else ""
+        """The chat's record version, for a private chat's lock or a group member's; not in a
+        topic or a business chat (see :mod:`bot.shared.records`)."""
+        kept = key.thread_id is None and key.business_connection_id is None
+        return self.records.version_key(key.chat_id) if self.records and kept else ""
 
 
 def state_read_with_lock(state_key: str) -> tuple[bool, str | None]:

@@ -16,9 +16,12 @@ that lagged, may bring an old version back, a connection to another Redis server
 version read across one is not kept with. (A Redis restored behind a connection that stays
 open, through a proxy, is not noticed: :data:`KEEP_FOR` still bounds what a replica uses.)
 
-Only a private chat's record is kept: its one lock covers every update of the chat. A group's
-members each hold their own lock, so a group reads its record every time (and its credentials
-again right before the handler).
+A private chat's one lock covers every update of the chat. A group's members each hold a lock
+of their own: a change one makes while another's update reads is seen once its second version
+is set, as the watcher's is; and a group's credentials are read again right before the handler
+whatever is kept (:class:`bot.middlewares.SmscClientMiddleware`), so what is kept of a group
+spares reading its language and settings only. A topic's or a business chat's lock is not the
+chat's: its record is read every time.
 """
 
 from __future__ import annotations

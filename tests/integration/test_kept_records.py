@@ -192,13 +192,12 @@ async def test_a_change_redis_cannot_version_is_not_made(
 @pytest.mark.parametrize(
     "key",
     [
-        StorageKey(bot_id=1, chat_id=-CHAT, user_id=CHAT),  # a group's member
         StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT, thread_id=5),  # a topic
         StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT, business_connection_id="b1"),
     ],
-    ids=["group", "topic", "business"],
+    ids=["topic", "business"],
 )
-async def test_no_record_is_kept_under_a_lock_that_is_not_the_chats_only_one(
+async def test_no_record_is_kept_under_a_topics_or_a_business_chats_lock(
     replicas: tuple[Replica, Replica, Clock], key: StorageKey
 ) -> None:
     one, other, _clock = replicas
@@ -354,3 +353,28 @@ async def test_where_redis_refuses_info_every_new_connection_counts_as_another_s
         await redis.aclose()
         await redis_client.acl_deluser(user)
     assert told == ["another", "another"]
+
+
+async def test_a_groups_record_is_kept_and_a_change_by_one_member_is_seen_by_another(
+    replicas: tuple[Replica, Replica, Clock],
+) -> None:
+    """Each member holds a lock of their own: a change one makes while another's update
+    reads (between its two versions) is seen by the next update once its second is set."""
+    one, other, _clock = replicas
+    group = -CHAT
+
+    async def language(user_id: int) -> str | None:
+        async with one.locks.lock(StorageKey(bot_id=1, chat_id=group, user_id=user_id)):
+            return (await one.accounts.record(group)).settings.language
+
+    await other.accounts.set_language(group, "en")
+    assert await language(11) == "en"
+    await other.storage.settings.set_language(group, "de")  # behind every replica's back
+    assert await language(12) == "en"  # kept, whichever member
+    lock = other.locks.lock(StorageKey(bot_id=1, chat_id=group, user_id=13))
+    async with lock, other.records.changing(group):
+        # A member's update meanwhile reads what the database holds before the write, and
+        # keeps it with the version set before the write.
+        assert await language(11) == "de"
+        await other.storage.settings.set_language(group, "uk")
+    assert await language(12) == "uk"

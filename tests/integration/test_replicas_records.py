@@ -1,7 +1,8 @@
 """Two replicas on one Redis and one database: each keeps a private chat's record (its language,
 its credentials) while no replica changes it, and the chat's next update on any replica hears a
-change made through another at once: a logout, a login, a language. A group's record is read on
-every update. (Skipped with one line where there is no Redis.)"""
+change made through another at once: a logout, a login, a language. A group's record is kept
+too, its credentials read again before the handler. (Skipped with one line where there is no
+Redis.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from bot.assembly.replicas import Replicas
 from bot.sandbox import SandboxServer
+from storage import AuthKind
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.bot_harness import Harness, sent, text_of
 from tests.integration.two_replicas import replicas_on, two_replicas
@@ -17,6 +19,7 @@ from tests.redis_service import OwnRedis
 __all__ = ["two_replicas"]
 
 USER = 7951
+ADMIN = 7952
 GROUP = -1_007_951
 
 
@@ -71,15 +74,34 @@ async def test_a_record_is_kept_until_its_version_changes(
     assert "Баланс" in text_of(await second.say(USER, "/account"))
 
 
-async def test_a_groups_record_is_read_on_every_update(
+async def test_a_groups_record_is_kept_but_its_credentials_are_read_before_the_handler(
     two_replicas: tuple[Harness, Harness],
 ) -> None:
-    _first, second = two_replicas
-    assert "not connected to SMSC" in text_of(await second.say(GROUP, "/account", user_id=USER))
-    await second.app.storage.settings.set_language(GROUP, "uk")
-    assert "ще не під'єднано" in text_of(await second.say(GROUP, "/account", user_id=USER))
-    version = replicas_of(second).records().version_key(GROUP)
-    assert await replicas_of(second).redis.exists(version) == 0
+    """Another administrator's /logout may land while a member's command waits for Telegram:
+    a group's credentials are read again right before the handler, whatever is kept."""
+    first, second = two_replicas
+    first.telegram.admins[GROUP].add(ADMIN)
+    await first.app.storage.credentials.save(
+        GROUP,
+        auth_kind=AuthKind.PASSWORD,
+        secret=PASSWORD,
+        login=LOGIN,
+        base_url=first.sandbox.base_url,
+        set_by=ADMIN,
+    )
+    assert "1871.62" in text_of(await second.say(GROUP, "/account", user_id=USER))
+    await first.say(GROUP, "/lang uk", user_id=ADMIN)
+    assert "Баланс" in text_of(await second.say(GROUP, "/account", user_id=USER))
+    # Behind every replica's back (the bot never writes so): kept, and not read again...
+    await second.app.storage.settings.set_language(GROUP, "en")
+    assert "Баланс" in text_of(await second.say(GROUP, "/account", user_id=USER))
+    # ...but credentials are: wiped behind its back, they are not used.
+    await second.app.storage.credentials.delete(GROUP)
+    reached = len(second.sandbox.reached())
+    assert "ще не під'єднано" in text_of(
+        await second.say(GROUP, "/block 79161234567", user_id=USER)
+    )
+    assert second.sandbox.reached()[reached:] == []
 
 
 async def test_a_replica_that_reaches_a_restored_redis_reads_the_record_again(
