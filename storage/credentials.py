@@ -26,6 +26,10 @@ class SealedCredentials:
     def open(self) -> ChatCredentials | None:
         return None if self._row is None else self._open(self._row)
 
+    def withheld(self) -> SealedCredentials:
+        """The same, holding none: for what is kept where credentials are read afresh anyway."""
+        return SealedCredentials(None, self._open)
+
 
 @dataclass(frozen=True, slots=True)
 class RotationReport:

@@ -127,9 +127,11 @@ class StateReadWithLock(RedisEventIsolation):
                 _read_with_lock.reset(token)
 
     def _version_key(self, key: StorageKey) -> str:
-        """The chat's record version, for a private chat's lock or a group member's; not in a
-        topic or a business chat (see :mod:`bot.shared.records`)."""
-        kept = key.thread_id is None and key.business_connection_id is None
+        """The chat's record version, for a private chat's own person's lock or a group
+        member's; not for a topic's own lock or a business chat's (see
+        :mod:`bot.shared.records`)."""
+        whose = key.chat_id < 0 or key.chat_id == key.user_id  # a group's, or the private chat's
+        kept = whose and key.thread_id is None and key.business_connection_id is None
         return self.records.version_key(key.chat_id) if self.records and kept else ""
 
 

@@ -16,12 +16,13 @@ that lagged, may bring an old version back, a connection to another Redis server
 version read across one is not kept with. (A Redis restored behind a connection that stays
 open, through a proxy, is not noticed: :data:`KEEP_FOR` still bounds what a replica uses.)
 
-A private chat's one lock covers every update of the chat. A group's members each hold a lock
+A private chat's one lock covers every update of the chat (its person's; a lock of another
+user's in a private chat would not, and carries no version). A group's members each hold a lock
 of their own: a change one makes while another's update reads is seen once its second version
 is set, as the watcher's is; and a group's credentials are read again right before the handler
-whatever is kept (:class:`bot.middlewares.SmscClientMiddleware`), so what is kept of a group
-spares reading its language and settings only. A topic's or a business chat's lock is not the
-chat's: its record is read every time.
+whatever is kept (:class:`bot.middlewares.SmscClientMiddleware`), so of a group only its
+settings are kept, not its sealed credentials. A lock of a topic of its own (were dialogs kept
+per topic) or of a business chat carries no version either: the record is read every time.
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ class KeptRecords:
         version = self._version(chat_id)
         if version is None:
             return
+        if chat_id < 0:
+            # A group: its credentials are read again before every handler, so not kept.
+            record = ChatRecord(record.settings, record.credentials.withheld())
         self._kept[chat_id] = _Kept(version, record, self._clock())
         self._kept.move_to_end(chat_id)
         while len(self._kept) > CHATS_KEPT:

@@ -4,8 +4,8 @@ used only by an update whose chat's lock came back with the version it was kept 
 through any replica's accounts, or one made without the chat's lock while an update reads,
 sends the next update to the database, and the version a change sets before it writes is
 enough for a change under the lock; a change Redis cannot version is not made; nothing kept is
-used once Redis has been connected to again (it may have come back older); a record is not used
-past its age, by a task an update left behind, in a group, a topic or a business chat."""
+used once a replica reaches a restarted Redis (it may have come back older); a record is not used
+past its age, or by a task an update left behind; a group's is kept without its credentials."""
 
 from __future__ import annotations
 
@@ -192,12 +192,14 @@ async def test_a_change_redis_cannot_version_is_not_made(
 @pytest.mark.parametrize(
     "key",
     [
-        StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT, thread_id=5),  # a topic
+        # Dialogs are kept per user in a chat, not per topic: were they, a topic's lock.
+        StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT, thread_id=5),
         StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT, business_connection_id="b1"),
+        StorageKey(bot_id=1, chat_id=CHAT, user_id=CHAT + 1),  # another user's, in a private chat
     ],
-    ids=["topic", "business"],
+    ids=["topic", "business", "another user in a private chat"],
 )
-async def test_no_record_is_kept_under_a_topics_or_a_business_chats_lock(
+async def test_no_record_is_kept_under_a_lock_that_is_not_the_private_chats_or_a_members(
     replicas: tuple[Replica, Replica, Clock], key: StorageKey
 ) -> None:
     one, other, _clock = replicas
@@ -378,3 +380,22 @@ async def test_a_groups_record_is_kept_and_a_change_by_one_member_is_seen_by_ano
         assert await language(11) == "de"
         await other.storage.settings.set_language(group, "uk")
     assert await language(12) == "uk"
+
+
+async def test_a_groups_sealed_credentials_are_not_kept(
+    replicas: tuple[Replica, Replica, Clock],
+) -> None:
+    one, other, _clock = replicas
+    group = -CHAT
+    await other.storage.credentials.save(
+        group, auth_kind=AuthKind.PASSWORD, secret="Group-Pa55", login="acme", region="ru", set_by=1
+    )
+    await other.accounts.set_language(group, "en")
+    key = StorageKey(bot_id=1, chat_id=group, user_id=11)
+    async with one.locks.lock(key):
+        read = await one.accounts.record(group)
+        assert read.credentials.open() is not None  # read now: whole
+    async with one.locks.lock(key):
+        kept = await one.accounts.record(group)
+        assert kept.settings.language == "en"
+        assert kept.credentials.open() is None  # kept: without them
