@@ -278,7 +278,7 @@ async def limiter_cost(redis_url: str, requests: int) -> tuple[float, float]:
 
 
 async def main(short: bool, only_block: bool) -> int:
-    chats, logins, rounds = (100, 20, 20) if short else (500, 100, 100)
+    chats, logins, rounds = (100, 20, 20) if short else (500, 100, 300)
     workdir = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
     servers = Servers(workdir)
     await servers.start()
