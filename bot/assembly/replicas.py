@@ -48,7 +48,7 @@ SMSC_PREFIX = "smsc-bot:smsc"
 class Replicas:
     redis: Redis
     settings: Settings
-    # Built with ``redis`` (:func:`shared_redis`), which tells it of each new connection.
+    # Built with ``redis`` (:func:`shared_redis`): tells when Redis is another server.
     connections: Connections
     name: str = field(default_factory=replica_name)
     _limiter: RedisLimiter | None = field(default=None, init=False)

@@ -78,8 +78,8 @@ class ReadAhead(Protocol):
 class StateReadWithLock(RedisEventIsolation):
     """With ``claims``, the update arriving through the webhook is claimed in the same round
     trip (:meth:`bot.shared.updates.UpdateClaims.arriving_claim`), once the lock is taken; with
-    ``ahead``, what the update will read is read in it too; with ``records``, a private chat's
-    record version (:mod:`bot.shared.records`)."""
+    ``ahead``, what the update will read is read in it too; with ``records``, the version of
+    the chat's record (:mod:`bot.shared.records`)."""
 
     def __init__(
         self,

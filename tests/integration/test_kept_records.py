@@ -99,14 +99,19 @@ async def replicas(
     await transport.aclose()
 
 
+async def kept_while_the_database_changed(one: Replica, other: Replica) -> None:
+    """``one`` keeps the chat's record in English; the database says German since, written
+    behind the replicas' back (none writes so): only what is kept answers English."""
+    await other.accounts.set_language(CHAT, "en")
+    assert await one.language() == "en"
+    await other.storage.settings.set_language(CHAT, "de")
+
+
 async def test_a_record_is_kept_until_a_replica_changes_it(
     replicas: tuple[Replica, Replica, Clock],
 ) -> None:
     one, other, _clock = replicas
-    await other.accounts.set_language(CHAT, "en")
-    assert await one.language() == "en"
-    # Written behind the replicas' back (none writes so): the kept record is what is used.
-    await other.storage.settings.set_language(CHAT, "de")
+    await kept_while_the_database_changed(one, other)
     assert await one.language() == "en"
     # Through the other replica's accounts: the version changes, the next update reads.
     await other.accounts.set_language(CHAT, "uk")
@@ -117,9 +122,7 @@ async def test_a_record_is_read_again_past_its_age(
     replicas: tuple[Replica, Replica, Clock],
 ) -> None:
     one, other, clock = replicas
-    await other.accounts.set_language(CHAT, "en")
-    assert await one.language() == "en"
-    await other.storage.settings.set_language(CHAT, "de")
+    await kept_while_the_database_changed(one, other)
     clock.now += KEEP_FOR
     assert await one.language() == "en"
     clock.now += 0.01
@@ -130,9 +133,7 @@ async def test_a_record_is_used_only_within_the_update_that_took_the_lock(
     replicas: tuple[Replica, Replica, Clock],
 ) -> None:
     one, other, _clock = replicas
-    await other.accounts.set_language(CHAT, "en")
-    assert await one.language() == "en"
-    await other.storage.settings.set_language(CHAT, "de")
+    await kept_while_the_database_changed(one, other)
     left_behind: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
     go_on = asyncio.Event()
 
@@ -300,9 +301,7 @@ class TestARedisRestoredFromASnapshot:
         self, replicas: tuple[Replica, Replica, Clock]
     ) -> None:
         one, other, _clock = replicas
-        await other.accounts.set_language(CHAT, "en")
-        assert await one.language() == "en"
-        await other.storage.settings.set_language(CHAT, "de")  # behind every replica's back
+        await kept_while_the_database_changed(one, other)
         await one.records.redis.connection_pool.disconnect()
         assert await one.language() == "en"
 
