@@ -18,7 +18,7 @@ from bot.dialog_storage import shared_key_builder
 from bot.kept_copies import KeptCopies
 from bot.shared.copies import AHEAD_FOR, RedisCopyStore
 from bot.shared.dialog_locks import StateReadWithLock
-from tests.kept_entries import Entry, added
+from tests.kept_entries import Clock, Entry, added
 from tests.redis_service import redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
@@ -26,14 +26,6 @@ __all__ = ["redis_client", "redis_prefix"]
 CHAT = StorageKey(bot_id=1, chat_id=501, user_id=501)
 OTHER_CHAT = StorageKey(bot_id=1, chat_id=502, user_id=502)
 COPY = "127.0.0.1:1|0123abcd|black|phones"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def replica(

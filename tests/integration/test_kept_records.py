@@ -28,20 +28,13 @@ from bot.shared.records import KEEP_FOR, KeptRecords
 from bot.smsc import SmscTransport
 from bot.smsc.factory import SmscFactory
 from storage import AuthKind, ChatSettings, Keyring, NotificationKind, Storage, generate_key
+from tests.kept_entries import Clock
 from tests.postgres_service import free_port
 from tests.redis_service import REDIS_URL, OwnRedis, redis_client, redis_prefix
 
 __all__ = ["redis_client", "redis_prefix"]
 
 CHAT = 601
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
