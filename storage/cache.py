@@ -1,7 +1,9 @@
 """A small bounded map, least recently used first out, for rows read on every update.
 
-Only for a database no other process writes: with several replicas on one database a row kept
-here would go stale the moment another replica changes it, so the map is then switched off.
+Storage keeps rows here only for a database no other process writes: with several replicas on
+one database a row kept here would go stale the moment another replica changes it, so storage's
+maps are then switched off. (Replicas keep chat records in one too, each checked against a
+version in Redis before it is used: :mod:`bot.shared.records`.)
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ import contextlib
 import logging
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from storage import ChatRecord
+from storage.cache import Recent
 
 log = logging.getLogger("bot.shared")
 
@@ -82,7 +82,7 @@ class KeptRecords:
         self._prefix = f"{prefix}:record:"
         self._clock = clock
         self._keep_for = keep_for
-        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self._kept: Recent[int, _Kept] = Recent(CHATS_KEPT)
         # Connections to another Redis server so far (:meth:`reconnected`).
         self._connections = 0
         self._taken: ContextVar[_Taken | None] = ContextVar("record_version", default=None)
@@ -118,13 +118,12 @@ class KeptRecords:
         """The record kept for the chat, if its version is still the one the lock read."""
         version = self._version(chat_id)
         kept = self._kept.get(chat_id)
-        if kept is None or version is None:
+        if not isinstance(kept, _Kept) or version is None:
             return None
         if kept.version != version or self._clock() - kept.at > self._keep_for:
             # Changed since: what is kept of it (its sealed credentials too) goes now.
-            del self._kept[chat_id]
+            self._kept.forget(chat_id)
             return None
-        self._kept.move_to_end(chat_id)
         return kept.record
 
     def keep(self, chat_id: int, record: ChatRecord) -> None:
@@ -135,10 +134,7 @@ class KeptRecords:
         if chat_id < 0:
             # A group: its credentials are read again before every handler, so not kept.
             record = ChatRecord(record.settings, record.credentials.withheld())
-        self._kept[chat_id] = _Kept(version, record, self._clock())
-        self._kept.move_to_end(chat_id)
-        while len(self._kept) > CHATS_KEPT:
-            self._kept.popitem(last=False)
+        self._kept.put(chat_id, _Kept(version, record, self._clock()))
 
     def reconnected(self) -> None:
         """A connection reached another Redis server than before: it may hold older versions
@@ -150,12 +146,12 @@ class KeptRecords:
     async def changing(self, *chat_ids: int) -> AsyncIterator[None]:
         """Around a change of these chats' records. Raises Redis's error, before anything is
         written, when the versions cannot be changed."""
-        self._forget(chat_ids)
+        self._kept.forget(*chat_ids)
         await self._renew(chat_ids)
         try:
             yield
         finally:
-            self._forget(chat_ids)
+            self._kept.forget(*chat_ids)
             try:
                 await self._renew(chat_ids)
             except (RedisError, OSError) as error:
@@ -170,10 +166,6 @@ class KeptRecords:
         if taken.connection != self._connections:
             return None  # read across a connection to another Redis server
         return taken.version
-
-    def _forget(self, chat_ids: tuple[int, ...]) -> None:
-        for chat_id in chat_ids:
-            self._kept.pop(chat_id, None)
 
     async def _renew(self, chat_ids: tuple[int, ...]) -> None:
         async with self.redis.pipeline(transaction=False) as versions:
